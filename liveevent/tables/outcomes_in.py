@@ -1,0 +1,181 @@
+"""Read an employer's outcome sheet: who was interviewed, offered, hired or turned down.
+
+This module only reads and checks the sheet. Matching a row to an application (by application
+id, or by phone + job) is the store's business; a row here carries whatever it has of both.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from liveevent.tables.cells import clean, fold
+from liveevent.tables.headers import Columns, find_columns
+from liveevent.tables.sheet import MAX_TABLE_BYTES, MAX_TABLE_ROWS, Problem, read_sheet
+
+__all__ = [
+    "OUTCOME_STATUSES",
+    "OutcomeImport",
+    "OutcomeRow",
+    "OutcomeStatus",
+    "parse_outcome_sheet",
+]
+
+OutcomeStatus = Literal["applied", "contacted", "interviewed", "offered", "hired", "rejected"]
+OUTCOME_STATUSES: tuple[OutcomeStatus, ...] = (
+    "applied", "contacted", "interviewed", "offered", "hired", "rejected",
+)  # fmt: skip
+
+_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "application_id": ("申请编号", "申请号", "申请id", "application_id", "application id"),
+    "phone": ("手机", "电话", "手机号", "手机号码", "联系电话", "phone", "mobile"),
+    "job_id": ("职位编号", "岗位编号", "job_id", "job id"),
+    "job_title": ("职位名称", "岗位名称", "职位", "岗位", "job", "title"),
+    "status": ("状态", "结果", "招聘结果", "面试结果", "录用结果", "status", "outcome"),
+}
+_HEADER_TO_FIELD = {fold(name): field for field, names in _SYNONYMS.items() for name in names}
+
+# Words employers write (compared after `fold`) -> status. Anything else is reported, not guessed.
+_STATUS_WORDS: dict[OutcomeStatus, tuple[str, ...]] = {
+    "applied": ("applied", "已申请", "申请", "已投递", "投递", "待处理", "新申请"),
+    "contacted": ("contacted", "已联系", "联系", "已沟通", "沟通中", "待面试", "已约面"),
+    "interviewed": ("interviewed", "面试", "已面试", "面试中", "复试", "面试通过"),
+    "offered": ("offered", "offer", "已发offer", "发offer", "拟录用", "录取通知", "已发录用通知"),
+    "hired": ("hired", "录用", "已录用", "入职", "已入职", "到岗", "已到岗"),
+    "rejected": (
+        "rejected", "未录用", "不录用", "不合适", "淘汰", "已淘汰", "拒绝", "未通过", "面试未通过",
+    ),
+}  # fmt: skip
+_WORD_TO_STATUS = {fold(word): status for status, words in _STATUS_WORDS.items() for word in words}
+
+_PHONE_JUNK = re.compile(r"[\s\-()]")
+_MASKED = re.compile(r"\d*[*x×]{2,}\d*")
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeRow:
+    """One reported outcome. It has an ``application_id``, or a ``phone`` and a job (``job_id`` or
+    ``job_title``), or both. ``phone`` holds digits only, without a +86 prefix."""
+
+    status: OutcomeStatus
+    application_id: str | None
+    phone: str | None
+    job_id: str | None
+    job_title: str | None
+    source_row: int
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeImport:
+    """The rows that could be read, and a problem for each row that could not."""
+
+    rows: tuple[OutcomeRow, ...]
+    problems: tuple[Problem, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def parse_status(text: str) -> OutcomeStatus | None:
+    """``录用``/``已录用``/``入职`` -> hired, ``不合适`` -> rejected, ...; None if unknown."""
+    return _WORD_TO_STATUS.get(fold(text))
+
+
+def parse_outcome_sheet(
+    data: bytes,
+    *,
+    filename_or_content_type: str | None = None,
+    mapping: Mapping[str, str] | None = None,
+    max_bytes: int = MAX_TABLE_BYTES,
+    max_rows: int = MAX_TABLE_ROWS,
+) -> OutcomeImport:
+    """Read an outcome sheet (CSV in UTF-8 or GBK/GB18030, or XLSX).
+
+    Both the readable rows and the problems are returned; whether to apply the rows when some
+    could not be read is the caller's choice. Raises a `TableError` for a file that cannot be
+    read at all or that lacks a status column and a way to identify applications.
+    """
+    grid = read_sheet(
+        data,
+        filename_or_content_type=filename_or_content_type,
+        max_bytes=max_bytes,
+        max_rows=max_rows,
+    )
+    columns = find_columns(
+        grid,
+        synonyms=_HEADER_TO_FIELD,
+        mapping=mapping,
+        required=[
+            frozenset({"status", "application_id"}),
+            frozenset({"status", "phone", "job_id"}),
+            frozenset({"status", "phone", "job_title"}),
+        ],
+        describe_needed=(
+            "no header row names a status column (状态/结果) and a way to find the application: "
+            "申请编号 (application id), or 手机 (phone) with 职位编号 or 职位名称 (job)"
+        ),
+    )
+    rows: list[OutcomeRow] = []
+    problems: list[Problem] = []
+    for index in range(columns.row_index + 1, len(grid)):
+        row = grid[index]
+        if not any(cell.strip() for cell in row) or columns.is_repeat(row):
+            continue
+        outcome = _read_row(row, columns, index + 1, problems)
+        if outcome is not None:
+            rows.append(outcome)
+    return OutcomeImport(rows=tuple(rows), problems=tuple(problems))
+
+
+def _read_row(
+    row: Sequence[str], columns: Columns, source_row: int, problems: list[Problem]
+) -> OutcomeRow | None:
+    def cell(name: str) -> str:
+        index = columns.index_of.get(name)
+        return clean(row[index]) if index is not None and index < len(row) else ""
+
+    def complain(name: str | None, message: str) -> None:
+        index = columns.index_of.get(name) if name is not None else None
+        label = columns.label(index) if index is not None else None
+        problems.append(Problem(source_row, label, message))
+
+    before = len(problems)
+    status = parse_status(cell("status"))
+    if status is None:
+        known = "/".join(("录用", "未录用", "面试", "已发offer", "已联系", *OUTCOME_STATUSES))
+        what = repr(cell("status")) if cell("status") else "the status is missing; it"
+        complain("status", f"{what} is not a known status (use one of {known})")
+    phone = _phone(cell("phone"))
+    if cell("phone") and phone is None:
+        complain("phone", f"{cell('phone')!r} is not a phone number (a masked one cannot match)")
+    application_id = cell("application_id") or None
+    job_id, job_title = cell("job_id") or None, cell("job_title") or None
+    if application_id is None and not (cell("phone") and (job_id or job_title)):
+        complain(None, "the row needs an application id, or a phone and a job")
+    if len(problems) > before or status is None:
+        return None
+    return OutcomeRow(
+        status=status,
+        application_id=application_id,
+        phone=phone,
+        job_id=job_id,
+        job_title=job_title,
+        source_row=source_row,
+    )
+
+
+def _phone(text: str) -> str | None:
+    """Digits only, mainland prefix dropped: ``+86 138-1234-5678`` -> ``13812345678``."""
+    digits = _PHONE_JUNK.sub("", fold(text))
+    if not digits or _MASKED.fullmatch(digits):
+        return None
+    for prefix in ("+86", "0086"):
+        digits = digits.removeprefix(prefix)
+    if digits.startswith("86") and len(digits) == 13:
+        digits = digits[2:]
+    if not digits.isdigit() or not 5 <= len(digits) <= 15:
+        return None
+    return digits
