@@ -1,0 +1,97 @@
+"""Apply scenario: offer R applications/s for S seconds; time apply-to-ack and count them.
+
+Throughput is acknowledged applications over the window from the first send to the last ack,
+so a server that falls behind shows a rate below the offered one and a growing latency. For
+liveevent the stats endpoint is read afterwards: every acknowledged application must be stored.
+The floor peer acknowledges without storing anything: it is the generator's ceiling, not a peer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from dataclasses import dataclass
+
+import aiohttp
+
+from benchmarks import channel, osinfo, targets
+from benchmarks.stats import Spread
+
+RATIO_FIGURES = ("acked per s", "ack p50 ms", "ack p99 ms", "ack max ms", "server CPU %")
+
+
+@dataclass(frozen=True)
+class ApplyPlan:
+    transport: str  # "ws" or "http"
+    rate: int
+    seconds: float
+    connections: int = 200
+    workers: int = 0  # 0: one per 5,000/s offered (a Python client tops out near 10k frames/s)
+
+    def worker_count(self) -> int:
+        return self.workers or max(1, math.ceil(self.rate / 5000))
+
+
+async def run_target(
+    name: str, plan: ApplyPlan, layout: osinfo.Layout, session: aiohttp.ClientSession
+) -> dict[str, float]:
+    target = targets.make(name)
+    await target.start(layout.server_cpus, session)
+    workers: list[channel.WorkerProcess] = []
+    try:
+        await target.prepare(session, 1)
+        route = target.apply_route()
+        n = plan.worker_count()
+        for i in range(n):
+            config = {
+                "host": targets.HOST,
+                "port": target.port,
+                "transport": plan.transport,
+                "ws_path": route.ws_path,
+                "http_path": route.http_path,
+                "job_id": route.job_id,
+                "rate": plan.rate / n,
+                "seconds": plan.seconds,
+                "connections": max(1, plan.connections // n),
+                "index": i,
+                "source_ip": f"127.0.0.{2 + i}",
+            }
+            workers.append(
+                await channel.WorkerProcess.spawn(
+                    f"applier-{i}", "benchmarks.applier", config, layout.loadgen_cpus
+                )
+            )
+        readies = await asyncio.gather(*(w.expect("ready", 60) for w in workers))
+        cpu0 = osinfo.cpu_seconds_of(target.pid)
+        for w in workers:
+            w.send({"cmd": "start"})
+        reports = await asyncio.gather(*(w.expect("report", plan.seconds + 60) for w in workers))
+        server_cpu = osinfo.cpu_seconds_of(target.pid) - cpu0
+        stored = await target.count_applications(session)
+    finally:
+        await asyncio.gather(*(w.stop() for w in workers))
+        await target.stop()
+
+    latencies = Spread.of(us / 1000 for rep in reports for us in rep["latencies_us"])
+    acked = latencies.count
+    first = min(rep["first_send_ns"] for rep in reports)
+    last = max(rep["last_ack_ns"] for rep in reports)
+    window_s = (last - first) / 1e9 if last > first else math.nan
+    sent = sum(int(rep["sent"]) for rep in reports)
+    return {
+        "connections": sum(int(r["connected"]) for r in readies),
+        "offered per s": float(plan.rate),
+        "sent": sent,
+        "acked": acked,
+        "acked per s": acked / window_s if window_s else math.nan,
+        "ack p50 ms": latencies.p50,
+        "ack p90 ms": latencies.p90,
+        "ack p99 ms": latencies.p99,
+        "ack max ms": latencies.max,
+        "unacked": sum(int(rep["unacked"]) for rep in reports),
+        "errors": sum(sum(rep["errors"].values()) for rep in reports),
+        "duplicates": sum(int(rep["duplicates"]) for rep in reports),
+        "stored": math.nan if stored is None else stored,
+        "acked but not stored": math.nan if stored is None else max(0, acked - stored),
+        "server CPU %": 100 * server_cpu / window_s if window_s else math.nan,
+    }

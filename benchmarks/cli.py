@@ -1,0 +1,255 @@
+"""``python -m benchmarks {push,idle,apply,smoke}``: run a scenario, print the figures side by side.
+
+Every scenario runs each target in turn in the same invocation (same machine state, same load
+generator), repeats that ``--rounds`` times and prints the median of each figure, with
+liveevent's ratio to each peer (or, without liveevent, the last target's ratio to the others).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime
+import math
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+
+import aiohttp
+
+from benchmarks import apply, idle, osinfo, push, report, targets
+
+ALL_TARGETS = ("floor", "node", "liveevent")
+
+Runner = Callable[[str, osinfo.Layout, aiohttp.ClientSession], Awaitable[dict[str, float]]]
+
+
+def _layout(args: argparse.Namespace) -> osinfo.Layout:
+    default = osinfo.default_layout()
+    server = (
+        default.server_cpus if args.server_cpus is None else osinfo.parse_cpus(args.server_cpus)
+    )
+    loadgen = (
+        default.loadgen_cpus if args.loadgen_cpus is None else osinfo.parse_cpus(args.loadgen_cpus)
+    )
+    return osinfo.Layout(server, loadgen)
+
+
+def _targets(text: str, *, skip_missing: bool) -> list[str]:
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    chosen = []
+    for name in names:
+        targets.make(name)  # raises on an unknown name before anything starts
+        if targets.available(name):
+            chosen.append(name)
+        elif skip_missing:
+            print(f"note: {name} is not available here; skipped", file=sys.stderr)
+        else:
+            raise targets.TargetError(f"{name} is not available (see BENCHMARKS.md)")
+    return chosen
+
+
+async def _rounds(
+    names: Sequence[str], rounds: int, layout: osinfo.Layout, run: Runner
+) -> dict[str, dict[str, float]]:
+    """Run every target ``rounds`` times, interleaved; return the median figures per target."""
+    osinfo.pin_self(layout.loadgen_cpus)
+    per_target: dict[str, list[dict[str, float]]] = {n: [] for n in names}
+    timeout = aiohttp.ClientTimeout(total=120)
+    async with aiohttp.ClientSession(timeout=timeout) as session:
+        for r in range(rounds):
+            for name in names:
+                print(f"[round {r + 1}/{rounds}] {name} ...", file=sys.stderr, flush=True)
+                figures = await run(name, layout, session)
+                per_target[name].append(figures)
+                brief = ", ".join(f"{k}={v:.1f}" for k, v in list(figures.items())[:6])
+                print(f"    {brief}", file=sys.stderr, flush=True)
+    return {n: report.median_figures(per_target[n]) for n in names}
+
+
+def _emit(
+    kind: str,
+    meta: dict[str, object],
+    results: dict[str, dict[str, float]],
+    ratio_rows: Sequence[str],
+    json_path: str | None,
+) -> None:
+    for key, value in meta.items():
+        print(f"{key}: {value}")
+    print()
+    print(report.table(results, ratio_rows=ratio_rows))
+    if json_path:
+        Path(json_path).write_text(report.as_json(kind, meta, results))
+
+
+def _meta(args: argparse.Namespace, layout: osinfo.Layout, **extra: object) -> dict[str, object]:
+    return {
+        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": osinfo.machine(),
+        "layout": layout.describe(),
+        "command": "python -m benchmarks " + " ".join(sys.argv[1:]),
+        **extra,
+        "rounds": f"{args.rounds} (figures are medians over rounds)",
+    }
+
+
+def cmd_push(args: argparse.Namespace) -> int:
+    layout = _layout(args)
+    plan = push.PushPlan(
+        viewers=args.viewers,
+        pushes=args.pushes,
+        warmup=args.warmup,
+        workers=args.workers,
+        gap_s=args.gap,
+    )
+    names = _targets(args.targets, skip_missing=args.skip_missing)
+
+    async def run(
+        name: str, lay: osinfo.Layout, session: aiohttp.ClientSession
+    ) -> dict[str, float]:
+        return await push.run_target(name, plan, lay, session)
+
+    results = asyncio.run(_rounds(names, args.rounds, layout, run))
+    meta = _meta(
+        args,
+        layout,
+        viewers=args.viewers,
+        pushes=f"{args.pushes} measured (+{args.warmup} warm-up) per round",
+        loadgen_workers=plan.worker_count(),
+    )
+    _emit("push", meta, results, push.RATIO_FIGURES, args.json)
+    return 0
+
+
+def cmd_idle(args: argparse.Namespace) -> int:
+    layout = _layout(args)
+    plan = idle.IdlePlan(viewers=args.viewers, workers=args.workers, hold_s=args.hold)
+    names = _targets(args.targets, skip_missing=args.skip_missing)
+
+    async def run(
+        name: str, lay: osinfo.Layout, session: aiohttp.ClientSession
+    ) -> dict[str, float]:
+        return await idle.run_target(name, plan, lay, session)
+
+    results = asyncio.run(_rounds(names, args.rounds, layout, run))
+    meta = _meta(args, layout, viewers=args.viewers, hold=f"{args.hold} s")
+    _emit("idle", meta, results, idle.RATIO_FIGURES, args.json)
+    return 0
+
+
+def cmd_apply(args: argparse.Namespace) -> int:
+    layout = _layout(args)
+    plan = apply.ApplyPlan(
+        transport=args.transport,
+        rate=args.rate,
+        seconds=args.seconds,
+        connections=args.connections,
+        workers=args.workers,
+    )
+    names = _targets(args.targets, skip_missing=args.skip_missing)
+
+    async def run(
+        name: str, lay: osinfo.Layout, session: aiohttp.ClientSession
+    ) -> dict[str, float]:
+        return await apply.run_target(name, plan, lay, session)
+
+    results = asyncio.run(_rounds(names, args.rounds, layout, run))
+    meta = _meta(
+        args, layout, transport=args.transport, rate=f"{args.rate}/s offered", seconds=args.seconds
+    )
+    _emit("apply", meta, results, apply.RATIO_FIGURES, args.json)
+    return 0
+
+
+def cmd_smoke(args: argparse.Namespace) -> int:
+    """A tiny push and apply run (~10 s) so CI notices when the harness breaks."""
+    layout = osinfo.Layout(None, None)  # CI machines vary; pinning is for real runs
+    names = _targets("floor,node,liveevent", skip_missing=True)
+    plan = push.PushPlan(viewers=args.viewers, pushes=2, warmup=1, gap_s=0.05)
+    apply_plan = apply.ApplyPlan(transport="ws", rate=50, seconds=1, connections=5, workers=1)
+
+    async def run(
+        name: str, lay: osinfo.Layout, session: aiohttp.ClientSession
+    ) -> dict[str, float]:
+        figures = await push.run_target(name, plan, lay, session)
+        if name != "node":  # the node peer fans out only; it takes no applications
+            applied = await apply.run_target(name, apply_plan, lay, session)
+            figures.update({f"apply {k}": v for k, v in applied.items()})
+        return figures
+
+    results = asyncio.run(_rounds(names, 1, layout, run))
+    meta = _meta(argparse.Namespace(rounds=1), layout, viewers=args.viewers)
+    _emit("smoke", meta, results, push.RATIO_FIGURES, args.json)
+    ok = all(
+        r["viewers connected"] == args.viewers
+        and not math.isnan(r["push p99 ms"])
+        and r["missing receipts"] == 0
+        for r in results.values()
+    )
+    return 0 if ok else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def common(p: argparse.ArgumentParser, targets_default: str) -> None:
+        p.add_argument(
+            "--targets",
+            default=targets_default,
+            help=f"comma-separated, from {', '.join(ALL_TARGETS)}",
+        )
+        p.add_argument("--rounds", type=int, default=1, help="repeat; report medians")
+        p.add_argument(
+            "--workers", type=int, default=0, help="load generator processes (0: automatic)"
+        )
+        p.add_argument("--server-cpus", help="e.g. 0 or 0-1 or any (default: first CPU)")
+        p.add_argument("--loadgen-cpus", help="e.g. 1 or any (default: second CPU)")
+        p.add_argument(
+            "--skip-missing",
+            action="store_true",
+            help="skip targets not available here instead of failing",
+        )
+        p.add_argument("--json", help="also write the figures to this JSON file")
+
+    p = sub.add_parser("push", help="card push-to-receipt latency with N viewers")
+    common(p, ",".join(ALL_TARGETS))
+    p.add_argument("--viewers", type=int, default=1000)
+    p.add_argument("--pushes", type=int, default=20)
+    p.add_argument("--warmup", type=int, default=2)
+    p.add_argument("--gap", type=float, default=0.3, help="seconds between pushes")
+    p.set_defaults(func=cmd_push)
+
+    p = sub.add_parser("idle", help="hold N idle viewers; server RSS per viewer")
+    common(p, ",".join(ALL_TARGETS))
+    p.add_argument("--viewers", type=int, default=10_000)
+    p.add_argument("--hold", type=float, default=10.0, help="seconds to hold them")
+    p.set_defaults(func=cmd_idle)
+
+    p = sub.add_parser("apply", help="N applications/s; apply-to-ack latency and throughput")
+    common(p, "liveevent")
+    p.add_argument("--transport", choices=("ws", "http"), default="ws")
+    p.add_argument("--rate", type=int, default=1000, help="applications per second offered")
+    p.add_argument("--seconds", type=float, default=10.0)
+    p.add_argument(
+        "--connections",
+        type=int,
+        default=200,
+        help="websockets (or HTTP connections) the applies are spread over",
+    )
+    p.set_defaults(func=cmd_apply)
+
+    p = sub.add_parser("smoke", help="a ~10 s run of every scenario path, for CI")
+    p.add_argument("--viewers", type=int, default=20)
+    p.add_argument("--json", help="also write the figures to this JSON file")
+    p.set_defaults(func=cmd_smoke)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except targets.TargetError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

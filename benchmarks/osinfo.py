@@ -1,0 +1,101 @@
+"""What the harness asks of the OS: CPU pinning, a process's RSS and CPU time, the machine.
+
+Linux only (``/proc``, ``taskset``); the benchmarks are about one Linux box's loopback.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Which CPUs the server under test and the load generator may use (``None``: unpinned)."""
+
+    server_cpus: list[int] | None
+    loadgen_cpus: list[int] | None
+
+    def describe(self) -> str:
+        if self.server_cpus is None and self.loadgen_cpus is None:
+            return "unpinned (fewer than 2 CPUs or taskset missing)"
+        return (
+            f"server (and its children) on CPU {_cpu_list(self.server_cpus)}, "
+            f"load generator (controller + workers) on CPU {_cpu_list(self.loadgen_cpus)}"
+        )
+
+
+def _cpu_list(cpus: list[int] | None) -> str:
+    return "any" if cpus is None else ",".join(map(str, cpus))
+
+
+def parse_cpus(text: str) -> list[int] | None:
+    """Parse ``"0"`` or ``"0,1"`` or ``"0-1"``; ``""`` or ``"any"`` means unpinned."""
+    if text in ("", "any"):
+        return None
+    cpus: list[int] = []
+    for part in text.split(","):
+        lo, _, hi = part.partition("-")
+        cpus.extend(range(int(lo), int(hi or lo) + 1))
+    return cpus
+
+
+def default_layout() -> Layout:
+    """Server on the first CPU, load generator on the second, so neither steals from the other.
+
+    On a 2-core box this is the only split that keeps the generator's receive work off the
+    server's core; both then run flat out only during the push itself.
+    """
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2 or shutil.which("taskset") is None:
+        return Layout(None, None)
+    return Layout([cpus[0]], [cpus[1]])
+
+
+def pinned(argv: list[str], cpus: list[int] | None) -> list[str]:
+    """Prefix ``argv`` with ``taskset -c`` when ``cpus`` is given."""
+    if cpus is None:
+        return argv
+    return ["taskset", "-c", ",".join(map(str, cpus)), *argv]
+
+
+def pin_self(cpus: list[int] | None) -> None:
+    if cpus is not None:
+        os.sched_setaffinity(0, cpus)
+
+
+def rss_kib(pid: int) -> int:
+    """Resident set size of ``pid`` from ``/proc/PID/status`` (VmRSS), in KiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no VmRSS for pid {pid}")
+
+
+def cpu_seconds_of(pid: int) -> float:
+    """User + system CPU seconds of ``pid`` (not its children) from ``/proc/PID/stat``."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    # Fields after the parenthesised command name, which may itself contain spaces.
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+
+
+def machine() -> str:
+    """One line naming the CPU model, core count, kernel and Python."""
+    model = "unknown CPU"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return (
+        f"{model}, {os.cpu_count()} CPUs, Linux {platform.release()}, "
+        f"Python {platform.python_version()}"
+    )

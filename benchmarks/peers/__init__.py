@@ -1,0 +1,1 @@
+"""Peer servers the benchmarks measure liveevent against."""

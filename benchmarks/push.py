@@ -1,0 +1,164 @@
+"""Push scenario: N viewers connected, the host pushes cards, measure push-to-receipt latency.
+
+For each push the controller reads ``time.time_ns()`` just before the push call; every viewer
+worker stamps ``time.time_ns()`` when the frame's bytes reach it. Both are CLOCK_REALTIME on
+one machine, so the difference is the latency a viewer sees. The next push waits until every
+viewer has the previous card (or a timeout), plus a short gap, so pushes never overlap.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+
+from benchmarks import channel, osinfo, targets
+from benchmarks.stats import Spread, median
+
+_NS_PER_MS = 1_000_000
+# Per worker: well under the 20,000 open-files hard limit and the ~28k ports of one source IP.
+VIEWERS_PER_WORKER = 5_000
+
+RATIO_FIGURES = (
+    "push p50 ms",
+    "push p90 ms",
+    "push p99 ms",
+    "push max ms",
+    "pooled p99 ms",
+    "worst push p99 ms",
+    "server CPU ms/push",
+    "loadgen CPU ms/push",
+)
+
+
+@dataclass(frozen=True)
+class PushPlan:
+    viewers: int
+    pushes: int
+    warmup: int = 2
+    workers: int = 0  # 0: one per VIEWERS_PER_WORKER viewers
+    gap_s: float = 0.3
+    connect_concurrency: int = 200
+
+    def worker_count(self) -> int:
+        return self.workers or max(1, math.ceil(self.viewers / VIEWERS_PER_WORKER))
+
+
+async def spawn_viewers(
+    target: targets.Target,
+    viewers: int,
+    workers: int,
+    cpus: list[int] | None,
+    concurrency: int,
+) -> tuple[list[channel.WorkerProcess], list[dict[str, Any]]]:
+    """Start ``workers`` viewer processes, each on its own source address; wait until ready."""
+    share = [viewers // workers + (1 if i < viewers % workers else 0) for i in range(workers)]
+    procs = [
+        await channel.WorkerProcess.spawn(
+            f"viewers-{i}",
+            "benchmarks.viewers",
+            {
+                "host": targets.HOST,
+                "port": target.port,
+                "path": target.viewer_path,
+                "count": n,
+                # 127.0.0.2, .3, ...: each source address has its own ~28k ephemeral ports.
+                "source_ip": f"127.0.0.{2 + i}",
+                "concurrency": concurrency,
+            },
+            cpus,
+        )
+        for i, n in enumerate(share)
+    ]
+    readies = await asyncio.gather(*(p.expect("ready", 300) for p in procs))
+    return procs, readies
+
+
+async def _all_done(workers: list[channel.WorkerProcess], key: str, timeout_s: float) -> bool:
+    # Polling every 2 ms costs the generator nothing measurable and avoids a task per worker.
+    deadline = time.monotonic() + timeout_s
+    while not all(key in w.done_keys for w in workers):
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(0.002)
+    return True
+
+
+async def run_target(
+    name: str, plan: PushPlan, layout: osinfo.Layout, session: aiohttp.ClientSession
+) -> dict[str, float]:
+    """Run one push round against target ``name``; return its figures."""
+    target = targets.make(name)
+    await target.start(layout.server_cpus, session)
+    workers: list[channel.WorkerProcess] = []
+    try:
+        await target.prepare(session, plan.warmup + plan.pushes)
+        workers, readies = await spawn_viewers(
+            target,
+            plan.viewers,
+            plan.worker_count(),
+            layout.loadgen_cpus,
+            plan.connect_concurrency,
+        )
+        connected = sum(int(r["connected"]) for r in readies)
+        connect_errors = sum(sum(r["errors"].values()) for r in readies)
+        live = [w for w, r in zip(workers, readies, strict=True) if r["connected"]]
+        await asyncio.sleep(0.5)  # let the server finish its per-viewer hello work
+
+        push_at: dict[str, int] = {}
+        timeouts = 0
+        push_call_ms: list[float] = []
+        server_cpu0, own_cpu0 = osinfo.cpu_seconds_of(target.pid), channel.cpu_seconds()
+        per_push_timeout_s = 10 + plan.viewers / 1000
+        for seq in range(plan.warmup + plan.pushes):
+            t0 = time.time_ns()
+            key = await target.push(session, seq)
+            push_call_ms.append((time.time_ns() - t0) / _NS_PER_MS)
+            if seq >= plan.warmup:
+                push_at[key] = t0
+            if not await _all_done(live, key, per_push_timeout_s):
+                timeouts += 1
+            await asyncio.sleep(plan.gap_s)
+        server_cpu = osinfo.cpu_seconds_of(target.pid) - server_cpu0
+        own_cpu = channel.cpu_seconds() - own_cpu0
+
+        for w in workers:
+            w.send({"cmd": "report"})
+        reports = await asyncio.gather(*(w.expect("report", 120) for w in workers))
+    finally:
+        await asyncio.gather(*(w.stop() for w in workers))
+        await target.stop()
+
+    per_push: list[Spread] = []
+    pooled: list[float] = []
+    missing = 0
+    for key, t0 in push_at.items():
+        lat = [(t - t0) / _NS_PER_MS for rep in reports for t in rep["receipts"].get(key, [])]
+        missing += connected - len(lat)
+        per_push.append(Spread.of(lat))
+        pooled.extend(lat)
+    pooled_spread = Spread.of(pooled)
+    worker_cpu = sum(
+        float(rep["cpu_s"]) - float(r["cpu_s"]) for rep, r in zip(reports, readies, strict=True)
+    )
+    n = max(1, plan.warmup + plan.pushes)
+    return {
+        "viewers connected": connected,
+        "connect errors": connect_errors,
+        "push p50 ms": median(s.p50 for s in per_push),
+        "push p90 ms": median(s.p90 for s in per_push),
+        "push p99 ms": median(s.p99 for s in per_push),
+        "push max ms": median(s.max for s in per_push),
+        "pooled p99 ms": pooled_spread.p99,
+        "worst push p99 ms": max((s.p99 for s in per_push), default=math.nan),
+        "push call ms": median(push_call_ms),
+        "missing receipts": missing,
+        "push timeouts": timeouts,
+        "viewers lost": sum(int(rep["lost"]) for rep in reports),
+        "server CPU ms/push": server_cpu * 1000 / n,
+        "loadgen CPU ms/push": (worker_cpu + own_cpu) * 1000 / n,
+    }

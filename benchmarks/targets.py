@@ -1,0 +1,331 @@
+"""The servers under test, each behind one small adapter so the scenarios treat them alike.
+
+A target starts its server pinned to the server CPUs, prepares whatever a push needs, pushes
+a card (returning the key viewers will see in the frame) and stops its server, children
+included. Peers push a ready-made card JSON through ``POST /push``; liveevent goes through its
+real API (event, jobs, live, ``POST /api/events/{id}/cards``), so its figure includes the trip
+through the timeline stream, as the issue asks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from benchmarks import osinfo
+
+HOST = "127.0.0.1"
+NODE_PEER_DIR = osinfo.REPO_ROOT / "benchmarks" / "peers" / "node_ws"
+
+# A realistic card: the same shape and size as liveevent's, so frame sizes match across targets.
+_JOB = {
+    "id": "job-1",
+    "employer": "星辰科技有限公司",
+    "title": "后端开发工程师（退役军人优先）",
+    "openings": 3,
+    "salary": "15-25K",
+    "location": "上海市浦东新区",
+}
+
+
+class TargetError(Exception):
+    """A target could not be started or prepared; the message says what it printed."""
+
+
+@dataclass(frozen=True)
+class ApplyRoute:
+    """Where applies go: the viewer socket path, the HTTP path and the job to apply to."""
+
+    ws_path: str
+    http_path: str
+    job_id: str
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return int(s.getsockname()[1])
+
+
+class Target:
+    """Base adapter: a server process on loopback. Subclasses name the command and the API."""
+
+    name = "target"
+    viewer_path = "/ws/viewer"
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.proc: asyncio.subprocess.Process | None = None
+        self._workdir = Path(tempfile.mkdtemp(prefix=f"bench-{self.name}-"))
+        self._log = self._workdir / "server.log"
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    @property
+    def pid(self) -> int:
+        if self.proc is None:
+            raise TargetError(f"{self.name} is not running")
+        return self.proc.pid
+
+    def command(self) -> list[str]:
+        raise NotImplementedError
+
+    def environment(self) -> dict[str, str]:
+        return {**os.environ, "PYTHONPATH": str(osinfo.REPO_ROOT)}
+
+    async def start(self, cpus: list[int] | None, session: aiohttp.ClientSession) -> None:
+        """Start the server and wait until ``GET /healthz`` answers 200 (30 s at most)."""
+        with self._log.open("wb") as log:
+            # Its own session, so stop() can reach children (liveevent's embedded store) too.
+            self.proc = await asyncio.create_subprocess_exec(
+                *osinfo.pinned(self.command(), cpus),
+                stdout=log,
+                stderr=log,
+                cwd=osinfo.REPO_ROOT,
+                env=self.environment(),
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.returncode is not None:
+                break
+            try:
+                async with session.get(f"{self.base_url}/healthz") as resp:
+                    if resp.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.1)
+        await self.stop()
+        raise TargetError(f"{self.name} did not come up; its output:\n{self.log_tail()}")
+
+    async def prepare(self, session: aiohttp.ClientSession, pushes: int) -> None:
+        """Set up whatever ``push`` and viewers need."""
+
+    async def push(self, session: aiohttp.ClientSession, seq: int) -> str:
+        """Push card ``seq``; return the key its frame carries (see ``viewers.card_key``)."""
+        raise NotImplementedError
+
+    def apply_route(self) -> ApplyRoute:
+        raise TargetError(f"{self.name} does not take applications")
+
+    async def count_applications(self, session: aiohttp.ClientSession) -> int | None:
+        """How many applications the server holds, when it can say; None otherwise."""
+        return None
+
+    async def stop(self) -> None:
+        """SIGTERM, then SIGKILL the whole process group after 10 s; remove the work dir."""
+        proc = self.proc
+        if proc is not None and proc.returncode is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                async with asyncio.timeout(10):
+                    await proc.wait()
+            except TimeoutError:
+                pass
+        if proc is not None:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)  # stragglers in the group we created
+            except ProcessLookupError:
+                pass
+            await proc.wait()
+        shutil.rmtree(self._workdir, ignore_errors=True)
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self._log.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no output)"
+
+
+class PeerTarget(Target):
+    """A peer: ``POST /push`` with the card JSON; any path is a viewer socket."""
+
+    viewer_path = "/ws/events/bench"
+
+    async def push(self, session: aiohttp.ClientSession, seq: int) -> str:
+        key = f"bench-{seq}"
+        body = {
+            "type": "card",
+            "card": {"card_id": key, "job": _JOB, "pushed_at": time.time_ns() // 1_000_000},
+            "cursor": f"{seq}-0",
+        }
+        data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+        async with session.post(f"{self.base_url}/push", data=data) as resp:
+            if resp.status != 200:
+                raise TargetError(f"{self.name} push answered {resp.status}")
+        return key
+
+
+class FloorPeer(PeerTarget):
+    """The Python floor: frame built once, written to every transport (``peers/floor.py``)."""
+
+    name = "floor"
+
+    def command(self) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "benchmarks.peers.floor",
+            "--host",
+            HOST,
+            "--port",
+            str(self.port),
+        ]
+
+    def apply_route(self) -> ApplyRoute:
+        return ApplyRoute(self.viewer_path, "/api/events/bench/applications", "job-1")
+
+
+class NodePeer(PeerTarget):
+    """Node.js ``ws`` with a plain ``client.send()`` loop (``peers/node_ws/server.js``)."""
+
+    name = "node"
+
+    @staticmethod
+    def available() -> bool:
+        return shutil.which("node") is not None and (NODE_PEER_DIR / "node_modules" / "ws").is_dir()
+
+    def command(self) -> list[str]:
+        return ["node", str(NODE_PEER_DIR / "server.js"), str(self.port), HOST]
+
+
+class LiveEvent(Target):
+    """liveevent itself, through its public API and its default embedded store."""
+
+    name = "liveevent"
+    _JOBS = 5
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._admin = secrets.token_urlsafe(24)
+        self._host_token = ""
+        self._event_id = ""
+        self._job_ids: list[str] = []
+
+    @staticmethod
+    def available() -> bool:
+        cli = osinfo.REPO_ROOT / "liveevent" / "cli.py"
+        return cli.is_file() and "serve" in cli.read_text(errors="replace")
+
+    def command(self) -> list[str]:
+        data_dir = str(self._workdir / "data")
+        args = ["serve", "--host", HOST, "--port", str(self.port), "--data-dir", data_dir]
+        if (osinfo.REPO_ROOT / "liveevent" / "__main__.py").is_file():
+            return [sys.executable, "-m", "liveevent", *args]
+        return [
+            sys.executable,
+            "-c",
+            "import sys; from liveevent.cli import main; sys.exit(main(sys.argv[1:]))",
+            *args,
+        ]
+
+    def environment(self) -> dict[str, str]:
+        env = super().environment()
+        env["LIVEEVENT_ADMIN_TOKEN"] = self._admin
+        env.pop("LIVEEVENT_REDIS_URL", None)  # always the embedded store, its default durability
+        return env
+
+    @property
+    def viewer_path(self) -> str:  # type: ignore[override]
+        return f"/ws/events/{self._event_id}"
+
+    async def _call(
+        self, session: aiohttp.ClientSession, method: str, path: str, token: str, body: object
+    ) -> object:
+        headers = {"Authorization": f"Bearer {token}"}
+        async with session.request(
+            method, self.base_url + path, json=body, headers=headers
+        ) as resp:
+            text = await resp.text()
+            if resp.status >= 300:
+                raise TargetError(f"liveevent {method} {path} -> {resp.status}: {text[:300]}")
+            return json.loads(text) if text else None
+
+    async def prepare(self, session: aiohttp.ClientSession, pushes: int) -> None:
+        event = _object(
+            await self._call(
+                session, "POST", "/api/events", self._admin, {"title": "基准测试招聘会"}
+            )
+        )
+        self._event_id, self._host_token = str(event["id"]), str(event["host_token"])
+        # No ids: the server generates them in whatever shape it likes; we read them back.
+        job = {k: v for k, v in _JOB.items() if k != "id"}
+        jobs = [{**job, "title": f"{job['title']} {i}"} for i in range(self._JOBS)]
+        await self._call(session, "POST", f"/api/events/{self._event_id}/jobs", self._admin, jobs)
+        listed = _object(
+            await self._call(
+                session, "GET", f"/api/events/{self._event_id}/jobs", self._admin, None
+            )
+        )
+        self._job_ids = [str(job["id"]) for job in listed["jobs"]]
+        await self._call(
+            session,
+            "POST",
+            f"/api/events/{self._event_id}/state",
+            self._host_token,
+            {"state": "live"},
+        )
+
+    async def push(self, session: aiohttp.ClientSession, seq: int) -> str:
+        job_id = self._job_ids[seq % len(self._job_ids)]
+        card = _object(
+            await self._call(
+                session,
+                "POST",
+                f"/api/events/{self._event_id}/cards",
+                self._host_token,
+                {"job_id": job_id},
+            )
+        )
+        return str(card["card_id"])
+
+    def apply_route(self) -> ApplyRoute:
+        return ApplyRoute(
+            self.viewer_path, f"/api/events/{self._event_id}/applications", self._job_ids[0]
+        )
+
+    async def count_applications(self, session: aiohttp.ClientSession) -> int | None:
+        stats = _object(
+            await self._call(
+                session, "GET", f"/api/events/{self._event_id}/stats", self._host_token, None
+            )
+        )
+        return int(stats["applications"])
+
+
+def _object(body: object) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise TargetError(f"liveevent answered {body!r} where the contract has an object")
+    return body
+
+
+def make(name: str) -> Target:
+    """Return a fresh adapter for ``floor``, ``node`` or ``liveevent``."""
+    kinds: dict[str, type[Target]] = {"floor": FloorPeer, "node": NodePeer, "liveevent": LiveEvent}
+    if name not in kinds:
+        raise TargetError(f"unknown target {name!r}; choose from {', '.join(kinds)}")
+    return kinds[name]()
+
+
+def available(name: str) -> bool:
+    if name == "node":
+        return NodePeer.available()
+    if name == "liveevent":
+        return LiveEvent.available()
+    return True

@@ -1,0 +1,151 @@
+"""Viewer worker process: hold many viewer sockets and timestamp every card frame they receive.
+
+Run by the controller as ``python -m benchmarks.viewers CONFIG_JSON`` (see ``channel``).
+Config: ``host, port, path, count, source_ip, concurrency``.
+
+Events written: ``ready`` (connected, errors, cpu_s), ``done`` (every open viewer has the
+card with this key), ``report`` (all receipt times by card key, cpu_s, open, lost).
+
+Every viewer of a push receives the same bytes when the server encodes once, so a frame's
+key is looked up by its payload bytes and the JSON is parsed once per distinct payload, not
+once per viewer: the generator's per-frame cost is a clock read and a dict lookup.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections import Counter
+from typing import Any
+
+from benchmarks import channel
+from benchmarks.wsclient import ViewerConnection, open_viewer
+
+_NOT_A_CARD = ""
+# Per-viewer payloads (a hello with a cursor, say) would otherwise grow the cache forever.
+_MAX_CACHED_PAYLOADS = 50_000
+
+
+def card_key(payload: bytes) -> str:
+    """Return the card frame's key (``card.card_id``, else ``card.job.id``), or ``""``."""
+    try:
+        msg = json.loads(payload)
+    except ValueError:
+        return _NOT_A_CARD
+    if not isinstance(msg, dict) or msg.get("type") != "card":
+        return _NOT_A_CARD
+    card = msg.get("card") or {}
+    key = card.get("card_id") or (card.get("job") or {}).get("id")
+    return str(key) if key else _NOT_A_CARD
+
+
+class Recorder:
+    """The sink all of a worker's viewers share: receipt times per card key."""
+
+    def __init__(self) -> None:
+        self.open = 0
+        self.dropped = 0
+        self.receipts: dict[str, list[int]] = {}
+        self._keys: dict[bytes, str] = {}
+
+    def message(self, conn: ViewerConnection, payload: bytes, t_ns: int) -> None:
+        key = self._keys.get(payload)
+        if key is None:
+            if len(self._keys) >= _MAX_CACHED_PAYLOADS:
+                self._keys.clear()
+            key = self._keys[payload] = card_key(payload)
+        if not key:
+            return
+        times = self.receipts.get(key)
+        if times is None:
+            times = self.receipts[key] = []
+        times.append(t_ns)
+        if len(times) == self.open:
+            channel.emit({"event": "done", "key": key})
+
+    def lost(self, conn: ViewerConnection, exc: Exception | None) -> None:
+        if conn.upgraded.done() and not conn.upgraded.exception():
+            self.open -= 1
+            self.dropped += 1
+
+
+async def connect_all(
+    recorder: Recorder, cfg: dict[str, Any]
+) -> tuple[list[ViewerConnection], Counter[str]]:
+    """Open ``count`` viewers, at most ``concurrency`` handshakes in flight, one retry each.
+
+    Bounded concurrency keeps the server's accept backlog from overflowing, which would turn
+    a connect into a 1 s SYN retransmit and a benchmark of the kernel's retry timer.
+    """
+    errors: Counter[str] = Counter()
+    conns: list[ViewerConnection] = []
+    gate = asyncio.Semaphore(cfg.get("concurrency", 100))
+
+    async def one() -> None:
+        async with gate:
+            for attempt in range(2):
+                try:
+                    conn = await open_viewer(
+                        recorder,
+                        cfg["host"],
+                        cfg["port"],
+                        cfg["path"],
+                        source_ip=cfg.get("source_ip"),
+                    )
+                except Exception as exc:  # any failure is counted, not fatal to the run
+                    if attempt == 1:
+                        errors[type(exc).__name__ + ": " + str(exc)[:80]] += 1
+                    else:
+                        await asyncio.sleep(0.2)
+                    continue
+                recorder.open += 1
+                conns.append(conn)
+                return
+
+    await asyncio.gather(*(one() for _ in range(cfg["count"])))
+    return conns, errors
+
+
+async def main_async(cfg: dict[str, Any]) -> None:
+    recorder = Recorder()
+    conns, errors = await connect_all(recorder, cfg)
+    channel.emit(
+        {
+            "event": "ready",
+            "connected": len(conns),
+            "errors": dict(errors),
+            "cpu_s": channel.cpu_seconds(),
+        }
+    )
+    async for cmd in channel.commands():
+        if cmd["cmd"] == "report":
+            channel.emit(
+                {
+                    "event": "report",
+                    "receipts": recorder.receipts,
+                    "open": recorder.open,
+                    "lost": recorder.dropped,
+                    "cpu_s": channel.cpu_seconds(),
+                }
+            )
+            recorder.receipts = {}
+    for conn in conns:
+        conn.close()
+    await asyncio.sleep(0.1)
+
+
+def main() -> int:
+    cfg = json.loads(sys.argv[1])
+    channel.raise_fd_limit()
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(main_async(cfg))
+    else:
+        uvloop.run(main_async(cfg))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
