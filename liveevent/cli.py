@@ -1,0 +1,101 @@
+"""The ``liveevent`` command: serve, demo, watch."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import secrets
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from liveevent.config import Secret, Settings, default_config_path, load_settings
+from liveevent.errors import LiveEventError
+
+log = logging.getLogger("liveevent")
+
+
+def _server_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", help="address to listen on (LIVEEVENT_HOST)")
+    parser.add_argument("--port", type=int, help="port to listen on (LIVEEVENT_PORT)")
+    parser.add_argument("--config", type=Path, help="TOML settings file (default: packaged)")
+    parser.add_argument("--data-dir", type=Path, help="data directory (LIVEEVENT_DATA_DIR)")
+    parser.add_argument(
+        "--redis-url", help="use this Redis instead of the embedded store (LIVEEVENT_REDIS_URL)"
+    )
+    parser.add_argument("--public-url", help="address viewers reach (LIVEEVENT_PUBLIC_URL)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="liveevent", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the server")
+    _server_args(serve)
+    demo = sub.add_parser("demo", help="run the server with a demo event and jobs")
+    _server_args(demo)
+    watch = sub.add_parser("watch", help="print an event's cards as they arrive")
+    watch.add_argument("url", help="the viewer page or websocket URL of an event")
+    watch.add_argument("--once", action="store_true", help="exit after the hello")
+    return parser
+
+
+def settings_from_args(args: argparse.Namespace, environ: dict[str, str]) -> Settings:
+    config = args.config or default_config_path()
+    return load_settings(
+        config if config.exists() else None,
+        environ,
+        {
+            "host": args.host,
+            "port": args.port,
+            "data_dir": args.data_dir,
+            "redis_url": args.redis_url,
+            "public_url": args.public_url,
+        },
+    )
+
+
+def ensure_admin_token(settings: Settings) -> Settings:
+    """Settings with an admin token: configured, or kept in the data dir (made once)."""
+    if settings.admin_token is not None:
+        return settings
+    path = settings.data_dir / "admin_token"
+    if path.exists():
+        return replace(settings, admin_token=Secret(path.read_text().strip()))
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    token = secrets.token_urlsafe(24)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(token + "\n")
+    # Printed once, to the person starting the server; never logged.
+    print(f"Generated an admin token (kept in {path}):\n  {token}", flush=True)
+    return replace(settings, admin_token=Secret(token))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        if args.command == "watch":
+            from liveevent.watch import watch
+
+            return asyncio.run(watch(args.url, once=args.once))
+        settings = ensure_admin_token(settings_from_args(args, dict(os.environ)))
+        from liveevent.serve import run_server
+
+        return run_server(settings, demo=args.command == "demo")
+    except LiveEventError as exc:
+        print(f"liveevent: {exc.message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

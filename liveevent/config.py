@@ -1,0 +1,170 @@
+"""Settings, built once at start and passed down.
+
+Precedence: command-line flags > environment (``LIVEEVENT_*``) > the TOML file > defaults.
+Secrets are wrapped in ``Secret`` so they never show up in a repr or a log line.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from liveevent.errors import InvalidInput
+
+
+class Secret:
+    """A string that does not print itself."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Settings:
+    # server
+    host: str = "127.0.0.1"
+    port: int = 8080
+    public_url: str | None = None
+    data_dir: Path = Path("data")
+    workers: int = 1
+    node_id: str = ""
+    # store
+    redis_url: Secret | None = None
+    key_prefix: str = "le"
+    store_timeout_s: float = 3.0
+    waitaof_timeout_ms: int = 2000
+    max_apply_batch: int = 512
+    # security
+    admin_token: Secret | None = None
+    allowed_origins: tuple[str, ...] = ()
+    # limits
+    max_body_bytes: int = 64 * 1024
+    max_upload_bytes: int = 10 * 1024 * 1024
+    max_message_bytes: int = 64 * 1024
+    max_viewers: int = 20_000
+    max_sockets_per_ip: int = 2000
+    apply_rate_per_viewer: int = 10
+    apply_rate_per_ip: int = 600
+    rate_window_s: int = 60
+    write_buffer_limit_bytes: int = 256 * 1024
+    # timing
+    ping_interval_s: float = 20.0
+    viewers_interval_s: float = 5.0
+    node_ttl_s: float = 15.0
+    # privacy
+    retention_days: int | None = None
+
+
+def _int(v: Any) -> int:
+    if isinstance(v, bool):
+        raise ValueError("not an integer")
+    return int(v)
+
+
+def _origins(v: Any) -> tuple[str, ...]:
+    items = v.split(",") if isinstance(v, str) else list(v)
+    return tuple(str(i).strip().rstrip("/") for i in items if str(i).strip())
+
+
+def _optional_int(v: Any) -> int | None:
+    return None if v in (None, "", "none") else _int(v)
+
+
+def _secret(v: Any) -> Secret | None:
+    return Secret(str(v)) if v not in (None, "") else None
+
+
+def _str(v: Any) -> str:
+    return str(v)
+
+
+# Each setting, how to read it, and its environment variable. Explicit on purpose: the table
+# is the documentation of what can be configured.
+_PARSERS: dict[str, Callable[[Any], Any]] = {
+    "host": _str,
+    "port": _int,
+    "public_url": lambda v: str(v).rstrip("/") if v else None,
+    "data_dir": lambda v: Path(v),
+    "workers": _int,
+    "node_id": _str,
+    "redis_url": _secret,
+    "key_prefix": _str,
+    "store_timeout_s": float,
+    "waitaof_timeout_ms": _int,
+    "max_apply_batch": _int,
+    "admin_token": _secret,
+    "allowed_origins": _origins,
+    "max_body_bytes": _int,
+    "max_upload_bytes": _int,
+    "max_message_bytes": _int,
+    "max_viewers": _int,
+    "max_sockets_per_ip": _int,
+    "apply_rate_per_viewer": _int,
+    "apply_rate_per_ip": _int,
+    "rate_window_s": _int,
+    "write_buffer_limit_bytes": _int,
+    "ping_interval_s": float,
+    "viewers_interval_s": float,
+    "node_ttl_s": float,
+    "retention_days": _optional_int,
+}
+
+
+def load_settings(
+    path: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Build the settings from a TOML file, the environment and explicit overrides.
+
+    The TOML file may group settings in tables (``[server]``, ``[store]``, ...); table names are
+    only for people, the keys are the setting names. Raises ``InvalidInput`` naming a bad key.
+    """
+    raw: dict[str, Any] = {}
+    if path is not None:
+        with path.open("rb") as fh:
+            document = tomllib.load(fh)
+        for key, value in document.items():
+            if isinstance(value, dict):
+                raw.update(value)
+            else:
+                raw[key] = value
+    for name in _PARSERS:
+        env_value = (environ or {}).get(f"LIVEEVENT_{name.upper()}")
+        if env_value is not None:
+            raw[name] = env_value
+    raw.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    parsed: dict[str, Any] = {}
+    for key, value in raw.items():
+        parser = _PARSERS.get(key)
+        if parser is None:
+            raise InvalidInput(f"unknown setting {key!r}", fields={key: "unknown setting"})
+        try:
+            parsed[key] = parser(value)
+        except (TypeError, ValueError):
+            raise InvalidInput(f"setting {key!r} is invalid", fields={key: "invalid"}) from None
+    return replace(Settings(), **parsed)
+
+
+def default_config_path() -> Path:
+    """The packaged default configuration file."""
+    return Path(__file__).resolve().parent / "defaults" / "liveevent.toml"

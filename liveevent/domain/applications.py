@@ -1,0 +1,176 @@
+"""Applications: who applied for which job, and what became of it.
+
+Theory of operation: an application starts ``applied``. Staff (or an employer's outcome sheet)
+move it to any other status; outcomes arrive weeks later and in any order, and corrections are
+normal, so every status may move to every other. Moving to the status it already has is refused
+(it would record a change that did not happen). Each move is appended to the status stream; the
+current status is the last move.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from liveevent.domain import values
+from liveevent.errors import Conflict, InvalidInput
+
+APPLY_FIELDS = frozenset({"job_id", "name", "phone", "idempotency_key", "consent"})
+_MAINLAND = re.compile(r"^1[3-9]\d{9}$")
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+_PHONE_NOISE = re.compile(r"[\s\-().]")
+
+
+class Status(enum.StrEnum):
+    APPLIED = "applied"
+    CONTACTED = "contacted"
+    INTERVIEWED = "interviewed"
+    OFFERED = "offered"
+    HIRED = "hired"
+    REJECTED = "rejected"
+
+
+TRANSITIONS: dict[Status, frozenset[Status]] = {
+    status: frozenset(Status) - {status} for status in Status
+}
+
+
+def parse_status(data: object) -> Status:
+    raw = data.get("status") if isinstance(data, dict) else None
+    try:
+        return Status(str(raw))
+    except ValueError:
+        why = "must be one of " + ", ".join(s.value for s in Status)
+        raise InvalidInput(f"status {why}", fields={"status": why}) from None
+
+
+def check_transition(current: Status, target: Status) -> None:
+    if target not in TRANSITIONS[current]:
+        raise Conflict(f"the application is already {current}")
+
+
+def normalize_phone(raw: object) -> str:
+    """A mainland mobile number as 11 digits, or another number in E.164 (``+...``).
+
+    Spaces, dashes, brackets and a ``+86``/``0086`` prefix are tolerated.
+    """
+    why = "must be a mainland mobile number (11 digits starting 13-19) or E.164"
+    if not isinstance(raw, str) or len(raw) > 32:
+        raise InvalidInput(f"phone {why}", fields={"phone": why})
+    phone = _PHONE_NOISE.sub("", raw.strip())
+    phone = phone.translate(_FULL_WIDTH_DIGITS)
+    if phone.startswith("00"):
+        phone = "+" + phone[2:]
+    if phone.startswith("+86"):
+        phone = phone[3:]
+    elif phone.startswith("86") and len(phone) == 13:
+        phone = phone[2:]
+    if _MAINLAND.match(phone):
+        return phone
+    if _E164.match(phone):
+        return phone
+    raise InvalidInput(f"phone {why}", fields={"phone": why})
+
+
+_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９＋", "0123456789+")
+
+
+def mask_phone(phone: str) -> str:
+    """``13812345678`` -> ``138****5678``: what a host may see."""
+    if len(phone) <= 7:
+        return "*" * len(phone)
+    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyRequest:
+    """A viewer's application, validated, before it is stored."""
+
+    job_id: str
+    name: str
+    phone: str
+    idempotency_key: str | None
+    consent: bool | None
+
+    @classmethod
+    def parse(cls, data: object, *, extra_fields: frozenset[str] = frozenset()) -> ApplyRequest:
+        """Validate an apply body; every bad field is named at once."""
+        body = values.only_fields(data, APPLY_FIELDS | extra_fields, what="body")
+        problems: dict[str, str] = {}
+        parsed: dict[str, Any] = {}
+        for field, parse in (
+            ("job_id", lambda: values.identifier(body, "job_id")),
+            ("name", lambda: values.text(body, "name", max_len=50)),
+            ("phone", lambda: normalize_phone(body.get("phone"))),
+            ("idempotency_key", lambda: _idempotency_key(body)),
+            ("consent", lambda: _consent(body)),
+        ):
+            try:
+                parsed[field] = parse()
+            except InvalidInput as exc:
+                problems.update(exc.fields)
+        if problems:
+            raise InvalidInput("the application has invalid fields", fields=problems)
+        return cls(**parsed)
+
+    def dedupe_key(self) -> str:
+        """Same job and same phone is the same application."""
+        return f"{self.job_id}|{self.phone}"
+
+
+def _idempotency_key(body: dict[str, Any]) -> str | None:
+    value = body.get("idempotency_key")
+    if value is None:
+        return None
+    if not isinstance(value, str) or not 1 <= len(value) <= 128 or not value.isprintable():
+        why = "must be 1-128 printable characters"
+        raise InvalidInput(f"idempotency_key {why}", fields={"idempotency_key": why})
+    return value
+
+
+def _consent(body: dict[str, Any]) -> bool | None:
+    value = body.get("consent")
+    if value is not None and not isinstance(value, bool):
+        raise InvalidInput("consent must be true or false", fields={"consent": "must be a boolean"})
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Application:
+    """A stored application, as read back from the applications stream."""
+
+    application_id: str
+    job_id: str
+    name: str
+    phone: str
+    applied_at: int
+    card_id: str | None
+    consent: bool | None
+    via: str
+
+    def to_record(self) -> dict[str, Any]:
+        return {
+            "application_id": self.application_id,
+            "job_id": self.job_id,
+            "name": self.name,
+            "phone": self.phone,
+            "applied_at": self.applied_at,
+            "card_id": self.card_id,
+            "consent": self.consent,
+            "via": self.via,
+        }
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> Application:
+        return cls(
+            application_id=record["application_id"],
+            job_id=record["job_id"],
+            name=record["name"],
+            phone=record["phone"],
+            applied_at=record["applied_at"],
+            card_id=record.get("card_id"),
+            consent=record.get("consent"),
+            via=record.get("via", "http"),
+        )

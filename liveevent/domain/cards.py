@@ -1,0 +1,71 @@
+"""Job cards and the event timeline.
+
+The timeline is the ordered story a viewer must see: a card pushed, a card withdrawn, the event
+going live or ending. Each entry is stored once in the timeline stream and reaches viewers as
+one message; its stream id is the viewer's resume cursor.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Any
+
+from liveevent.domain import values
+from liveevent.domain.jobs import Job
+
+
+class TimelineKind(enum.StrEnum):
+    CARD = "card"
+    WITHDRAW = "withdraw"
+    STATE = "state"
+
+
+@dataclass(frozen=True, slots=True)
+class JobCard:
+    """A job on screen: pushed by the host at ``pushed_at`` (epoch ms)."""
+
+    card_id: str
+    job: Job
+    pushed_at: int
+
+    def to_record(self) -> dict[str, Any]:
+        return {"card_id": self.card_id, "job": self.job.to_record(), "pushed_at": self.pushed_at}
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> JobCard:
+        return cls(
+            card_id=record["card_id"],
+            job=Job.from_record(record["job"]),
+            pushed_at=record["pushed_at"],
+        )
+
+    def to_wire(self) -> dict[str, Any]:
+        return {
+            "card_id": self.card_id,
+            "job": self.job.to_wire(),
+            "pushed_at": values.iso(self.pushed_at),
+        }
+
+
+def timeline_message(record: dict[str, Any], cursor: str) -> dict[str, Any]:
+    """The viewer message for one timeline record (as stored) at ``cursor``."""
+    kind = TimelineKind(record["kind"])
+    if kind is TimelineKind.CARD:
+        card = JobCard.from_record(record["card"])
+        return {"type": "card", "card": card.to_wire(), "cursor": cursor}
+    if kind is TimelineKind.WITHDRAW:
+        return {"type": "withdraw", "card_id": record["card_id"], "cursor": cursor}
+    return {"type": "state", "state": record["state"], "cursor": cursor}
+
+
+def card_record(card: JobCard) -> dict[str, Any]:
+    return {"kind": str(TimelineKind.CARD), "card": card.to_record()}
+
+
+def withdraw_record(card_id: str, at: int) -> dict[str, Any]:
+    return {"kind": str(TimelineKind.WITHDRAW), "card_id": card_id, "at": at}
+
+
+def state_record(state: str, at: int) -> dict[str, Any]:
+    return {"kind": str(TimelineKind.STATE), "state": state, "at": at}

@@ -1,0 +1,95 @@
+"""Live events and their lifecycle.
+
+Theory of operation: an event is created ``scheduled``; the host takes it ``live`` when the
+broadcast starts and ``ended`` when it stops. Cards can only be pushed while live. Every move
+is checked against ``TRANSITIONS``; an illegal move raises ``Conflict`` and changes nothing.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Any
+
+from liveevent.domain import values
+from liveevent.errors import Conflict, InvalidInput
+
+
+class EventState(enum.StrEnum):
+    SCHEDULED = "scheduled"
+    LIVE = "live"
+    ENDED = "ended"
+
+
+TRANSITIONS: dict[EventState, frozenset[EventState]] = {
+    EventState.SCHEDULED: frozenset({EventState.LIVE, EventState.ENDED}),
+    EventState.LIVE: frozenset({EventState.ENDED}),
+    EventState.ENDED: frozenset(),
+}
+
+
+def parse_state(data: object) -> EventState:
+    body = values.only_fields(data, frozenset({"state"}), what="body")
+    raw = body.get("state")
+    try:
+        return EventState(str(raw))
+    except ValueError:
+        why = "must be 'live' or 'ended'"
+        raise InvalidInput(f"state {why}", fields={"state": why}) from None
+
+
+def check_transition(current: EventState, target: EventState) -> None:
+    """Raise ``Conflict`` unless ``current -> target`` is a legal move."""
+    if target not in TRANSITIONS[current]:
+        raise Conflict(f"an event that is {current} cannot become {target}")
+
+
+@dataclass(frozen=True, slots=True)
+class LiveEvent:
+    id: str
+    title: str
+    starts_at: int | None
+    stream_url: str | None
+    created_at: int
+
+    @classmethod
+    def parse(cls, data: object, *, event_id: str, now: int) -> LiveEvent:
+        body = values.only_fields(
+            data, frozenset({"title", "starts_at", "stream_url"}), what="body"
+        )
+        return cls(
+            id=event_id,
+            title=values.text(body, "title", max_len=200),
+            starts_at=values.timestamp(body, "starts_at"),
+            stream_url=values.url(body, "stream_url"),
+            created_at=now,
+        )
+
+    def to_record(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "starts_at": self.starts_at,
+            "stream_url": self.stream_url,
+            "created_at": self.created_at,
+        }
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> LiveEvent:
+        return cls(
+            id=record["id"],
+            title=record["title"],
+            starts_at=record.get("starts_at"),
+            stream_url=record.get("stream_url"),
+            created_at=record["created_at"],
+        )
+
+    def to_wire(self, state: EventState) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "state": str(state),
+            "starts_at": values.iso(self.starts_at) if self.starts_at is not None else None,
+            "stream_url": self.stream_url,
+            "created_at": values.iso(self.created_at),
+        }

@@ -1,0 +1,112 @@
+"""Validation of untrusted scalar values, shared by every record that takes text from outside.
+
+Each function returns the cleaned value or raises ``InvalidInput`` naming the field.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import UTC, datetime
+from typing import Any
+
+from liveevent.errors import InvalidInput
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def text(data: dict[str, Any], field: str, *, max_len: int, min_len: int = 1) -> str:
+    """A required, trimmed, NFC-normalised string of ``min_len`` to ``max_len`` characters."""
+    value = optional_text(data, field, max_len=max_len, min_len=min_len)
+    if value is None:
+        raise InvalidInput(f"{field} is required", fields={field: "required"})
+    return value
+
+
+def optional_text(
+    data: dict[str, Any], field: str, *, max_len: int, min_len: int = 1
+) -> str | None:
+    """Like ``text`` but absent, null or blank gives ``None``."""
+    value = data.get(field)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidInput(f"{field} must be a string", fields={field: "must be a string"})
+    value = unicodedata.normalize("NFC", value).strip()
+    if _CONTROL.search(value):
+        raise InvalidInput(
+            f"{field} contains control characters", fields={field: "control characters"}
+        )
+    if not value:
+        return None
+    if len(value) < min_len or len(value) > max_len:
+        why = f"must be {min_len}-{max_len} characters"
+        raise InvalidInput(f"{field} {why}", fields={field: why})
+    return value
+
+
+def identifier(data: dict[str, Any], field: str) -> str:
+    """A required id chosen by a client: 1-64 of ``A-Z a-z 0-9 _ -``."""
+    value = data.get(field)
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not _ID.match(value):
+        why = "must be 1-64 letters, digits, '_' or '-'"
+        raise InvalidInput(f"{field} {why}", fields={field: why})
+    return value
+
+
+def count(data: dict[str, Any], field: str, *, maximum: int) -> int | None:
+    """An optional non-negative whole number."""
+    value = data.get(field)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= maximum:
+        why = f"must be a whole number from 0 to {maximum}"
+        raise InvalidInput(f"{field} {why}", fields={field: why})
+    return value
+
+
+def timestamp(data: dict[str, Any], field: str) -> int | None:
+    """An optional ISO 8601 date-time, returned as epoch milliseconds."""
+    value = data.get(field)
+    if value is None:
+        return None
+    why = "must be an ISO 8601 date-time with a time zone"
+    if not isinstance(value, str) or len(value) > 40:
+        raise InvalidInput(f"{field} {why}", fields={field: why})
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidInput(f"{field} {why}", fields={field: why}) from None
+    if parsed.tzinfo is None:
+        raise InvalidInput(f"{field} {why}", fields={field: why})
+    return int(parsed.timestamp() * 1000)
+
+
+def iso(ms: int) -> str:
+    """Epoch milliseconds as an ISO 8601 UTC string (what the wire carries)."""
+    moment = datetime.fromtimestamp(ms / 1000, tz=UTC)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def url(data: dict[str, Any], field: str) -> str | None:
+    value = optional_text(data, field, max_len=2000)
+    if value is not None and not re.match(r"^https?://[^\s]+$", value):
+        why = "must be an http(s) URL"
+        raise InvalidInput(f"{field} {why}", fields={field: why})
+    return value
+
+
+def only_fields(data: object, allowed: frozenset[str], *, what: str) -> dict[str, Any]:
+    """``data`` as a dict, refusing non-objects and unknown fields."""
+    if not isinstance(data, dict):
+        raise InvalidInput(f"{what} must be a JSON object", fields={what: "must be an object"})
+    unknown = sorted(str(k) for k in data if k not in allowed)
+    if unknown:
+        raise InvalidInput(
+            f"unknown field(s): {', '.join(unknown)}",
+            fields={k: "unknown field" for k in unknown},
+        )
+    return data

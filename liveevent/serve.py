@@ -1,0 +1,56 @@
+"""Running the server (and the demo) in this process."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import signal
+import time
+
+from aiohttp import web
+
+from liveevent.config import Settings
+from liveevent.demo import seed_demo
+from liveevent.web.app import create_app
+
+log = logging.getLogger(__name__)
+
+
+def run_server(settings: Settings, *, demo: bool = False) -> int:
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvloop is optional on other platforms
+        return asyncio.run(_serve(settings, demo=demo))
+    code: int = uvloop.run(_serve(settings, demo=demo))
+    return code
+
+
+async def _serve(settings: Settings, *, demo: bool) -> int:
+    app = create_app(settings)
+    runner = web.AppRunner(app, handle_signals=False, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.host, settings.port, reuse_port=settings.workers > 1)
+    await site.start()
+    base = settings.public_url or f"http://{settings.host}:{settings.port}"
+    print(f"liveevent listening on {base}", flush=True)
+    if demo:
+        info = await seed_demo(app, settings)
+        print(json.dumps(info, ensure_ascii=False, indent=2), flush=True)
+        print(
+            f"\nViewer page:   {base}/e/{info['event_id']}\n"
+            f"Host console:  {base}/host/{info['event_id']}#token={info['host_token']}\n"
+            f"Staff page:    {base}/staff/{info['event_id']}#token={info['staff_token']}\n"
+            f"OBS overlay:   {base}/overlay/{info['event_id']}?token={info['overlay_token']}\n",
+            flush=True,
+        )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    started = time.monotonic()
+    log.info("shutting down: closing viewer sockets, finishing applications")
+    await runner.cleanup()
+    log.info("stopped in %.1f s", time.monotonic() - started)
+    return 0

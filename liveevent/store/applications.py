@@ -1,0 +1,224 @@
+"""Applications in the store: batched durable appends, status changes, reading back."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from liveevent.domain.applications import Application, ApplyRequest, Status, check_transition
+from liveevent.errors import Conflict, LiveEventError, NotFound, StoreUnavailable
+from liveevent.store import codec, scripts
+from liveevent.store.connect import Durability, StoreConnection
+from liveevent.store.events import _s
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    application_id: str
+    duplicate: bool
+
+
+@dataclass(slots=True)
+class PendingApply:
+    event_id: str
+    request: ApplyRequest
+    via: str
+    now: int
+    # A random token for this attempt: if a reply is lost and the batch is sent again, the
+    # script recognises its own earlier write and answers as it did the first time.
+    attempt: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.attempt:
+            self.attempt = secrets.token_hex(6)
+
+
+class ApplicationLog:
+    def __init__(self, conn: StoreConnection) -> None:
+        self.conn = conn
+        self.keys = conn.keys
+        self._apply = conn.writer.register_script(scripts.APPLY)
+        self._status = conn.reader.register_script(scripts.STATUS)
+
+    async def apply_batch(self, batch: list[PendingApply]) -> list[Applied | LiveEventError]:
+        """Append a batch in one pipeline and confirm it is on disk before answering.
+
+        Each item gets an ``Applied`` or the error for it. A connection failure is retried
+        once (safe: see ``scripts.APPLY``); after that, every item gets ``StoreUnavailable``
+        and none is acknowledged.
+        """
+        for attempt in range(2):
+            try:
+                return await self._apply_once(batch)
+            except (RedisConnectionError, RedisTimeoutError) as exc:
+                if attempt == 1:
+                    error = StoreUnavailable(f"the store did not confirm: {type(exc).__name__}")
+                    return [error for _ in batch]
+            except RedisError as exc:
+                error = StoreUnavailable(f"the store refused the batch: {type(exc).__name__}")
+                return [error for _ in batch]
+        raise AssertionError("unreachable")
+
+    async def _apply_once(self, batch: list[PendingApply]) -> list[Applied | LiveEventError]:
+        async with self.conn.writer.pipeline(transaction=False) as pipe:
+            for item in batch:
+                k = self.keys.event(item.event_id)
+                req = item.request
+                record = {
+                    "job_id": req.job_id,
+                    "name": req.name,
+                    "phone": req.phone,
+                    "applied_at": item.now,
+                    "consent": req.consent,
+                    "via": item.via,
+                }
+                await self._apply(
+                    keys=[
+                        k.dedupe,
+                        k.idem,
+                        k.apps,
+                        k.counters,
+                        k.applicants,
+                        k.meta,
+                        k.appidx,
+                        k.jobs,
+                    ],
+                    args=[
+                        req.dedupe_key(),
+                        req.idempotency_key or "",
+                        item.attempt,
+                        req.job_id,
+                        req.phone,
+                        codec.pack(record),
+                    ],
+                    client=pipe,
+                )
+            if self.conn.durability is Durability.WAITAOF:
+                pipe.execute_command("WAITAOF", 1, 0, self.conn.waitaof_timeout_ms)
+            replies = await pipe.execute(raise_on_error=False)
+        if self.conn.durability is Durability.WAITAOF:
+            fsynced = replies.pop()
+            if isinstance(fsynced, Exception) or int(fsynced[0]) < 1:
+                error = StoreUnavailable("the store did not confirm the write reached disk")
+                return [error for _ in batch]
+        return [_result(reply) for reply in replies]
+
+    async def change_status(
+        self, event_id: str, application_id: str, target: Status, *, by: str, now: int
+    ) -> tuple[Status, Status]:
+        """Record a status change; returns (from, to). ``NotFound``/``Conflict`` change nothing."""
+        k = self.keys.event(event_id)
+        current = await self.status_of(event_id, application_id)
+        for _ in range(5):
+            check_transition(current, target)
+            blob = codec.pack(
+                {
+                    "application_id": application_id,
+                    "from": str(current),
+                    "to": str(target),
+                    "by": by,
+                    "at": now,
+                }
+            )
+            try:
+                reply = await self._status(
+                    keys=[k.current, k.status, k.counters, k.appidx],
+                    args=[application_id, str(current), str(target), blob],
+                )
+            except RedisError as exc:
+                raise StoreUnavailable(f"the store did not answer: {type(exc).__name__}") from exc
+            outcome = _s(reply[0])
+            if outcome == "ok":
+                return current, target
+            if outcome == "noapp":
+                raise NotFound(f"no application {application_id!r} in this event")
+            current = Status(_s(reply[1]))
+        raise Conflict("the application kept changing; try again")
+
+    async def status_of(self, event_id: str, application_id: str) -> Status:
+        k = self.keys.event(event_id)
+        try:
+            exists, status = (
+                await self.conn.reader.hexists(k.appidx, application_id),
+                await self.conn.reader.hget(k.current, application_id),
+            )
+        except RedisError as exc:
+            raise StoreUnavailable(f"the store did not answer: {type(exc).__name__}") from exc
+        if not exists:
+            raise NotFound(f"no application {application_id!r} in this event")
+        return Status(_s(status)) if status else Status.APPLIED
+
+    async def iterate(
+        self, event_id: str, *, page: int = 2000
+    ) -> AsyncIterator[list[tuple[Application, Status]]]:
+        """Every application with its current status, oldest first, a page at a time.
+
+        Memory stays constant whatever the number of applications.
+        """
+        k = self.keys.event(event_id)
+        after = "-"
+        while True:
+            try:
+                entries = await self.conn.reader.xrange(k.apps, min=after, max="+", count=page)
+                if not entries:
+                    return
+                ids = [_s(fields[b"id"]) for _sid, fields in entries]
+                statuses = await self.conn.reader.hmget(k.current, ids)
+            except RedisError as exc:
+                raise StoreUnavailable(f"the store did not answer: {type(exc).__name__}") from exc
+            rows = []
+            for (_sid, fields), status in zip(entries, statuses, strict=True):
+                rows.append(
+                    (_application(fields), Status(_s(status)) if status else Status.APPLIED)
+                )
+            yield rows
+            if len(entries) < page:
+                return
+            after = "(" + _s(entries[-1][0])
+
+    async def counters(self, event_id: str) -> dict[str, int]:
+        k = self.keys.event(event_id)
+        try:
+            raw = await self.conn.reader.hgetall(k.counters)
+            applicants = await self.conn.reader.hlen(k.applicants)
+        except RedisError as exc:
+            raise StoreUnavailable(f"the store did not answer: {type(exc).__name__}") from exc
+        counters = {_s(key): int(value) for key, value in raw.items()}
+        counters["applicants"] = int(applicants)
+        return counters
+
+    async def audit(self, event_id: str, entry: dict[str, Any]) -> None:
+        k = self.keys.event(event_id)
+        try:
+            await self.conn.reader.xadd(k.audit, {"d": codec.pack(entry)})
+        except RedisError as exc:
+            raise StoreUnavailable(f"the store did not answer: {type(exc).__name__}") from exc
+
+
+def _application(fields: dict[bytes, bytes]) -> Application:
+    record = codec.unpack(fields[b"d"])
+    record["application_id"] = _s(fields[b"id"])
+    record["card_id"] = _s(fields.get(b"card")) or None
+    return Application.from_record(record)
+
+
+def _result(reply: Any) -> Applied | LiveEventError:
+    if isinstance(reply, ResponseError):
+        if str(reply).startswith("OOM"):
+            return StoreUnavailable("the store is out of memory; nothing was stored")
+        return StoreUnavailable("the store refused the write")
+    if isinstance(reply, Exception):
+        return StoreUnavailable("the store did not answer")
+    kind, value = _s(reply[0]), _s(reply[1])
+    if kind == "nojob":
+        return NotFound("no such job in this event", fields={"job_id": "unknown job"})
+    if kind == "idem":
+        app_id, _, flag = value.partition("|")
+        return Applied(app_id, duplicate=flag == "1")
+    return Applied(value, duplicate=kind == "dup")

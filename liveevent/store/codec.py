@@ -1,0 +1,24 @@
+"""The msgpack codec for stream entries and stored records (pure, no I/O)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgpack
+
+from liveevent.errors import CorruptEntry
+
+
+def pack(record: dict[str, Any]) -> bytes:
+    return msgpack.packb(record, use_bin_type=True)  # type: ignore[no-any-return]
+
+
+def unpack(blob: bytes) -> dict[str, Any]:
+    """Decode one stored record; raises ``CorruptEntry`` on anything that is not a map."""
+    try:
+        value = msgpack.unpackb(blob, raw=False, strict_map_key=True, max_bin_len=1 << 20)
+    except (ValueError, TypeError, msgpack.UnpackException) as exc:
+        raise CorruptEntry("a stored entry could not be decoded") from exc
+    if not isinstance(value, dict):
+        raise CorruptEntry("a stored entry is not a map")
+    return value

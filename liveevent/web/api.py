@@ -1,0 +1,288 @@
+"""The HTTP API: events, jobs, cards, applications, stats."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from typing import Any
+
+from aiohttp import web
+
+from liveevent.domain import values
+from liveevent.domain.applications import ApplyRequest, mask_phone, parse_status
+from liveevent.domain.cards import JobCard
+from liveevent.domain.events import EventState, LiveEvent, parse_state
+from liveevent.domain.jobs import parse_jobs
+from liveevent.errors import InvalidInput
+from liveevent.store.applications import PendingApply
+from liveevent.web.appkeys import APPLICATIONS, EVENTS, HUB, INGEST, LIMITS, SETTINGS
+from liveevent.web.auth import require_admin, require_role
+from liveevent.web.middleware import read_json
+
+routes = web.RouteTableDef()
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def new_id(size: int = 8) -> str:
+    return secrets.token_hex(size // 2 if size > 1 else 1)
+
+
+def client_ip(request: web.Request) -> str:
+    return request.remote or "unknown"
+
+
+@routes.get("/healthz", name="healthz")
+async def healthz(request: web.Request) -> web.Response:
+    conn = request.app[EVENTS].conn
+    try:
+        await conn.reader.ping()
+        info = await conn.reader.info("memory")
+    except Exception:
+        return web.json_response({"ok": False, "store": "unreachable"}, status=503)
+    used, limit = int(info.get("used_memory", 0)), int(info.get("maxmemory", 0))
+    if limit and used >= limit:
+        return web.json_response({"ok": False, "store": "out of memory"}, status=503)
+    return web.json_response({"ok": True, "store": conn.server, "durability": str(conn.durability)})
+
+
+@routes.post("/api/events", name="create_event")
+async def create_event(request: web.Request) -> web.Response:
+    require_admin(request)
+    body = await read_json(request, request.app[SETTINGS].max_body_bytes)
+    event = LiveEvent.parse(body, event_id=new_id(10), now=now_ms())
+    tokens = {role: secrets.token_urlsafe(24) for role in ("host", "staff", "overlay")}
+    await request.app[EVENTS].create_event(event, tokens)
+    wire = event.to_wire(EventState.SCHEDULED)
+    wire.update(
+        host_token=tokens["host"], staff_token=tokens["staff"], overlay_token=tokens["overlay"]
+    )
+    return web.json_response(wire, status=201)
+
+
+@routes.get("/api/events/{event_id}", name="get_event")
+async def get_event(request: web.Request) -> web.Response:
+    view = await request.app[EVENTS].event_view(request.match_info["event_id"])
+    return web.json_response(view.to_wire())
+
+
+@routes.post("/api/events/{event_id}/jobs", name="upsert_jobs")
+async def upsert_jobs(request: web.Request) -> web.Response:
+    event_id = request.match_info["event_id"]
+    await require_role(request, event_id, ("staff",))
+    body = await read_json(request, request.app[SETTINGS].max_upload_bytes)
+    size = len(body) if isinstance(body, list) else 0
+    jobs = parse_jobs(body, [new_id(8) for _ in range(size)])
+    created, updated = await request.app[EVENTS].upsert_jobs(event_id, jobs)
+    return web.json_response(
+        {"created": created, "updated": updated, "job_ids": [j.id for j in jobs]},
+        status=201 if created else 200,
+    )
+
+
+@routes.get("/api/events/{event_id}/jobs", name="list_jobs")
+async def list_jobs(request: web.Request) -> web.Response:
+    event_id = request.match_info["event_id"]
+    await request.app[EVENTS].event_view(event_id)
+    jobs = await request.app[EVENTS].jobs(event_id)
+    return web.json_response({"jobs": [j.to_wire() for j in jobs]})
+
+
+@routes.post("/api/events/{event_id}/state", name="set_state")
+async def set_state(request: web.Request) -> web.Response:
+    event_id = request.match_info["event_id"]
+    await require_role(request, event_id, ("host",))
+    target = parse_state(await read_json(request, request.app[SETTINGS].max_body_bytes))
+    cursor = await request.app[EVENTS].set_state(event_id, target, now=now_ms())
+    return web.json_response({"state": str(target), "cursor": cursor})
+
+
+@routes.post("/api/events/{event_id}/cards", name="push_card")
+async def push_card(request: web.Request) -> web.Response:
+    event_id = request.match_info["event_id"]
+    await require_role(request, event_id, ("host",))
+    body = values.only_fields(
+        await read_json(request, request.app[SETTINGS].max_body_bytes),
+        frozenset({"job_id"}),
+        what="body",
+    )
+    job = await request.app[EVENTS].job(event_id, values.identifier(body, "job_id"))
+    card = JobCard(card_id=new_id(8), job=job, pushed_at=now_ms())
+    cursor = await request.app[EVENTS].push_card(event_id, card)
+    wire = card.to_wire()
+    return web.json_response(
+        {
+            "card_id": card.card_id,
+            "job_id": job.id,
+            "pushed_at": wire["pushed_at"],
+            "cursor": cursor,
+        },
+        status=201,
+    )
+
+
+@routes.delete("/api/events/{event_id}/cards/current", name="withdraw_card")
+async def withdraw_card(request: web.Request) -> web.Response:
+    event_id = request.match_info["event_id"]
+    await require_role(request, event_id, ("host",))
+    await request.app[EVENTS].withdraw_card(event_id, now=now_ms())
+    return web.Response(status=204)
+
+
+@routes.get("/api/events/{event_id}/cards", name="list_cards")
+async def list_cards(request: web.Request) -> web.Response:
+    """Every card pushed so far (the viewer's "jobs shown so far")."""
+    event_id = request.match_info["event_id"]
+    await request.app[EVENTS].event_view(event_id)
+    cards = await request.app[EVENTS].pushes(event_id)
+    return web.json_response({"cards": [c.to_wire() for c in cards]})
+
+
+async def apply(
+    request: web.Request, event_id: str, body: Any, *, via: str, ip: str
+) -> tuple[str, bool]:
+    """Validate and store one application; returns (application_id, duplicate)."""
+    req = ApplyRequest.parse(body)
+    request.app[LIMITS].check_apply_ip(ip)
+    item = PendingApply(event_id=event_id, request=req, via=via, now=now_ms())
+    applied = await request.app[INGEST].submit(item)
+    return applied.application_id, applied.duplicate
+
+
+@routes.post("/api/events/{event_id}/applications", name="create_application")
+async def create_application(request: web.Request) -> web.Response:
+    event_id = request.match_info["event_id"]
+    body = await read_json(request, request.app[SETTINGS].max_body_bytes)
+    await request.app[EVENTS].event_view(event_id)
+    application_id, duplicate = await apply(
+        request, event_id, body, via="http", ip=client_ip(request)
+    )
+    if duplicate:
+        return web.json_response({"application_id": application_id, "duplicate": True})
+    return web.json_response({"application_id": application_id, "duplicate": False}, status=201)
+
+
+@routes.patch("/api/events/{event_id}/applications/{application_id}", name="set_status")
+async def set_status(request: web.Request) -> web.Response:
+    event_id = request.match_info["event_id"]
+    role = await require_role(request, event_id, ("staff",))
+    body = values.only_fields(
+        await read_json(request, request.app[SETTINGS].max_body_bytes),
+        frozenset({"status"}),
+        what="body",
+    )
+    target = parse_status(body)
+    application_id = request.match_info["application_id"]
+    before, after = await request.app[APPLICATIONS].change_status(
+        event_id, application_id, target, by=role, now=now_ms()
+    )
+    return web.json_response(
+        {"application_id": application_id, "from": str(before), "status": str(after)}
+    )
+
+
+@routes.patch("/api/events/{event_id}/applications", name="set_status_bulk")
+async def set_status_bulk(request: web.Request) -> web.Response:
+    """Change many applications at once: ``{"application_ids": [...], "status"}``."""
+    event_id = request.match_info["event_id"]
+    role = await require_role(request, event_id, ("staff",))
+    body = values.only_fields(
+        await read_json(request, request.app[SETTINGS].max_body_bytes),
+        frozenset({"application_ids", "status"}),
+        what="body",
+    )
+    target = parse_status(body)
+    ids = body.get("application_ids")
+    if (
+        not isinstance(ids, list)
+        or not 1 <= len(ids) <= 1000
+        or not all(isinstance(i, str) and 0 < len(i) <= 32 for i in ids)
+    ):
+        why = "must be a list of 1-1000 application ids"
+        raise InvalidInput(f"application_ids {why}", fields={"application_ids": why})
+    log = request.app[APPLICATIONS]
+    for application_id in ids:  # all must exist before any changes
+        await log.status_of(event_id, application_id)
+    changed, unchanged = [], []
+    for application_id in ids:
+        if await log.status_of(event_id, application_id) == target:
+            unchanged.append(application_id)
+            continue
+        await log.change_status(event_id, application_id, target, by=role, now=now_ms())
+        changed.append(application_id)
+    return web.json_response({"changed": changed, "unchanged": unchanged, "status": str(target)})
+
+
+@routes.get("/api/events/{event_id}/applications", name="list_applications")
+async def list_applications(request: web.Request) -> web.Response:
+    """Applications, filtered by ``job_id`` / ``status``, paged by ``offset`` / ``limit``.
+
+    Staff see phone numbers in full; hosts see them masked.
+    """
+    event_id = request.match_info["event_id"]
+    role = await require_role(request, event_id, ("staff", "host"))
+    query = request.query
+    job_id, status = query.get("job_id"), query.get("status")
+    try:
+        offset = max(0, int(query.get("offset", "0")))
+        limit = min(500, max(1, int(query.get("limit", "50"))))
+    except ValueError:
+        raise InvalidInput(
+            "offset and limit must be numbers", fields={"offset": "number", "limit": "number"}
+        ) from None
+    rows: list[dict[str, Any]] = []
+    total = 0
+    async for page in request.app[APPLICATIONS].iterate(event_id):
+        for application, current in page:
+            if job_id and application.job_id != job_id:
+                continue
+            if status and str(current) != status:
+                continue
+            if offset <= total < offset + limit:
+                row = application.to_record()
+                row["applied_at"] = values.iso(application.applied_at)
+                row["status"] = str(current)
+                if role == "host":
+                    row["phone"] = mask_phone(application.phone)
+                rows.append(row)
+            total += 1
+    return web.json_response({"applications": rows, "total": total, "offset": offset})
+
+
+@routes.get("/api/events/{event_id}/stats", name="stats")
+async def stats(request: web.Request) -> web.Response:
+    event_id = request.match_info["event_id"]
+    await require_role(request, event_id, ("host", "staff"))
+    return web.json_response(await event_stats(request.app, event_id))
+
+
+async def event_stats(app: web.Application, event_id: str) -> dict[str, Any]:
+    events, hub = app[EVENTS], app[HUB]
+    view = await events.event_view(event_id)
+    counters = await app[APPLICATIONS].counters(event_id)
+    jobs = await events.jobs(event_id)
+    others = await events.viewers_online(event_id, exclude=hub.node_id)
+    current_job = view.card.job.id if view.card else None
+    return {
+        "viewers_online": others + hub.local_viewers(event_id),
+        "cards_pushed": counters.get("cards_pushed", 0),
+        "applications": counters.get("applications", 0),
+        "applicants": counters.get("applicants", 0),
+        "hires": counters.get("hires", 0),
+        "state": str(view.state),
+        "current_card": view.card.to_wire() if view.card else None,
+        "current_card_applications": counters.get(f"app:{current_job}", 0) if current_job else 0,
+        "jobs": [
+            {
+                "job_id": job.id,
+                "employer": job.employer,
+                "title": job.title,
+                "openings": job.openings,
+                "applications": counters.get(f"app:{job.id}", 0),
+                "hires": counters.get(f"hire:{job.id}", 0),
+            }
+            for job in jobs
+        ],
+    }

@@ -1,0 +1,114 @@
+"""The application factory: the only place (with the CLI) that wires objects together."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+import weakref
+from collections.abc import AsyncIterator
+
+from aiohttp import WSCloseCode, web
+
+from liveevent.config import Settings
+from liveevent.store.applications import ApplicationLog
+from liveevent.store.connect import open_store
+from liveevent.store.embedded import EmbeddedStore
+from liveevent.store.events import EventStore
+from liveevent.store.ingest import ApplicationIngest
+from liveevent.web import api, exports, openapi, pages
+from liveevent.web.appkeys import (
+    APPLICATIONS,
+    EVENTS,
+    HUB,
+    INGEST,
+    LIMITS,
+    SETTINGS,
+    STORE,
+    WEBSOCKETS,
+)
+from liveevent.web.host import host_socket
+from liveevent.web.hub import Hub
+from liveevent.web.limits import Limits
+from liveevent.web.middleware import errors_middleware
+from liveevent.web.viewers import viewer_socket
+
+log = logging.getLogger(__name__)
+_ = exports  # its routes register on api.routes
+
+
+def create_app(settings: Settings) -> web.Application:
+    """Build the aiohttp application; the store is opened (or started) on startup."""
+    app = web.Application(
+        middlewares=[errors_middleware],
+        # Uploads (job sheets) may be large; JSON bodies are limited per route in read_json.
+        client_max_size=settings.max_upload_bytes,
+    )
+    app[SETTINGS] = settings
+    app[LIMITS] = Limits(settings)
+    app[WEBSOCKETS] = weakref.WeakSet()
+    app.router.add_routes(api.routes)
+    app.router.add_routes(openapi.routes)
+    app.router.add_get("/ws/events/{event_id}", viewer_socket, name="viewer_socket")
+    app.router.add_get("/ws/host/{event_id}", host_socket, name="host_socket")
+    pages.add_routes(app)
+    app.cleanup_ctx.append(_store_ctx)
+    app.on_shutdown.append(_close_websockets)
+    return app
+
+
+async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    embedded: EmbeddedStore | None = None
+    if settings.redis_url is not None:
+        url = settings.redis_url.reveal()
+    else:
+        embedded = EmbeddedStore(settings.data_dir)
+        url = await embedded.start()
+    conn = await open_store(
+        url,
+        key_prefix=settings.key_prefix,
+        timeout_s=settings.store_timeout_s,
+        waitaof_timeout_ms=settings.waitaof_timeout_ms,
+    )
+    app[STORE] = conn
+    app[EVENTS] = EventStore(conn)
+    app[APPLICATIONS] = ApplicationLog(conn)
+    app[INGEST] = ApplicationIngest(app[APPLICATIONS], max_batch=settings.max_apply_batch)
+    app[HUB] = Hub(
+        app[EVENTS],
+        write_buffer_limit=settings.write_buffer_limit_bytes,
+        node_id=settings.node_id or secrets.token_hex(4),
+        viewers_interval_s=settings.viewers_interval_s,
+        node_ttl_s=settings.node_ttl_s,
+    )
+    app[INGEST].start()
+    app[HUB].start()
+    try:
+        yield
+    finally:
+        await app[INGEST].stop()  # in-flight applies finish before the store goes
+        await app[HUB].stop()
+        await conn.close()
+        if embedded is not None:
+            await embedded.stop()
+
+
+async def _close_websockets(app: web.Application) -> None:
+    """Going away (1001): viewers reconnect, to another node if there is one."""
+    registry = app[WEBSOCKETS]
+    sockets = [ws for ws in registry]
+    if not sockets:
+        return
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(
+            asyncio.gather(
+                *(
+                    ws.close(code=WSCloseCode.GOING_AWAY, message=b"server restarting")
+                    for ws in sockets
+                ),
+                return_exceptions=True,
+            ),
+            timeout=5,
+        )

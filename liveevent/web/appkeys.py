@@ -1,0 +1,24 @@
+"""Typed keys for everything the aiohttp application holds (declared once, here)."""
+
+from __future__ import annotations
+
+import weakref
+
+from aiohttp import web
+
+from liveevent.config import Settings
+from liveevent.store.applications import ApplicationLog
+from liveevent.store.connect import StoreConnection
+from liveevent.store.events import EventStore
+from liveevent.store.ingest import ApplicationIngest
+from liveevent.web.hub import Hub
+from liveevent.web.limits import Limits
+
+SETTINGS = web.AppKey("settings", Settings)
+STORE = web.AppKey("store", StoreConnection)
+EVENTS = web.AppKey("events", EventStore)
+APPLICATIONS = web.AppKey("applications", ApplicationLog)
+INGEST = web.AppKey("ingest", ApplicationIngest)
+HUB = web.AppKey("hub", Hub)
+LIMITS = web.AppKey("limits", Limits)
+WEBSOCKETS = web.AppKey("websockets", weakref.WeakSet[web.WebSocketResponse])

@@ -1,0 +1,199 @@
+"""Fan-out: each process tails every event's timeline it has viewers for, and delivers.
+
+Theory of operation: a push is appended to the event's timeline stream by whichever process
+took the host's call. Every process runs one ``Channel`` per event with local viewers; the
+channel blocks on XREAD and, for each new entry, encodes the viewer message once and writes the
+same frame bytes to every viewer's transport. Writing never waits: a viewer whose unsent
+buffer passes ``write_buffer_limit_bytes`` is cut off (it reconnects and resumes from its
+cursor), so one slow phone cannot delay the others. A viewer that is still catching up (its
+hello or its missed entries are being read) collects live messages in ``pending`` and gets
+them, without duplicates, once it has caught up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from liveevent.domain.cards import timeline_message
+from liveevent.errors import LiveEventError
+from liveevent.store.events import EventStore
+from liveevent.web.frames import Outgoing, parse_cursor
+
+log = logging.getLogger(__name__)
+
+
+class Viewer:
+    """One viewer connection as the fan-out sees it."""
+
+    __slots__ = ("applies", "binary", "closed", "cursor", "ip", "pending", "transport")
+
+    def __init__(self, transport: Any, *, binary: bool, ip: str) -> None:
+        self.transport = transport
+        self.binary = binary
+        self.ip = ip
+        self.cursor: tuple[int, int] = (0, 0)
+        self.pending: list[Outgoing] | None = []
+        self.closed = False
+        self.applies: list[float] = []
+
+    def send(self, out: Outgoing, limit: int) -> bool:
+        """Write ``out`` without waiting; False (and the connection cut) if the viewer lags."""
+        if self.closed or self.transport is None or self.transport.is_closing():
+            return False
+        if out.cursor is not None:
+            if out.cursor <= self.cursor:
+                return True  # already covered by what this viewer was sent
+            self.cursor = out.cursor
+        self.transport.write(out.binary_frame() if self.binary else out.text_frame())
+        if self.transport.get_write_buffer_size() > limit:
+            self.drop()
+            return False
+        return True
+
+    def drop(self) -> None:
+        self.closed = True
+        if self.transport is not None:
+            self.transport.abort()
+
+
+class Channel:
+    """The viewers of one event in this process, and the task that feeds them."""
+
+    def __init__(self, event_id: str, hub: Hub) -> None:
+        self.event_id = event_id
+        self.hub = hub
+        self.viewers: set[Viewer] = set()
+        self.cursor = "0-0"
+        self.ready = asyncio.Event()
+        self.task = asyncio.create_task(self._tail(), name=f"liveevent-tail-{event_id}")
+        self.dropped = 0
+
+    def broadcast(self, out: Outgoing) -> None:
+        limit = self.hub.write_buffer_limit
+        for viewer in list(self.viewers):
+            if viewer.pending is not None:
+                viewer.pending.append(out)
+            elif not viewer.send(out, limit):
+                self.viewers.discard(viewer)
+                self.dropped += 1
+
+    async def _tail(self) -> None:
+        store = self.hub.events
+        while True:
+            try:
+                view = await store.event_view(self.event_id)
+                self.cursor = view.cursor
+                break
+            except LiveEventError:
+                await asyncio.sleep(0.5)
+        self.ready.set()
+        while True:
+            try:
+                entries = await store.tail(self.event_id, self.cursor)
+            except LiveEventError:
+                await asyncio.sleep(0.5)  # the store is away; viewers stay connected
+                continue
+            except Exception:
+                log.exception("timeline tail failed for an event")
+                await asyncio.sleep(0.5)
+                continue
+            for sid, record in entries:
+                started = time.perf_counter()
+                out = Outgoing(timeline_message(record, sid), parse_cursor(sid))
+                self.broadcast(out)
+                self.cursor = sid
+                self.hub.on_fanout(len(self.viewers), time.perf_counter() - started)
+
+
+class Hub:
+    """All channels of this process."""
+
+    def __init__(
+        self,
+        events: EventStore,
+        *,
+        write_buffer_limit: int,
+        node_id: str,
+        viewers_interval_s: float,
+        node_ttl_s: float,
+    ) -> None:
+        self.events = events
+        self.write_buffer_limit = write_buffer_limit
+        self.node_id = node_id
+        self.viewers_interval_s = viewers_interval_s
+        self.node_ttl_s = node_ttl_s
+        self.channels: dict[str, Channel] = {}
+        self.on_fanout: Callable[[int, float], None] = lambda n, seconds: None
+        self._counts_task: asyncio.Task[None] | None = None
+
+    @property
+    def viewer_count(self) -> int:
+        return sum(len(c.viewers) for c in self.channels.values())
+
+    def start(self) -> None:
+        self._counts_task = asyncio.create_task(self._publish_counts(), name="liveevent-counts")
+
+    async def stop(self) -> None:
+        tasks = [c.task for c in self.channels.values()]
+        if self._counts_task is not None:
+            tasks.append(self._counts_task)
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        for event_id in list(self.channels):
+            with contextlib.suppress(LiveEventError):
+                await self.events.forget_node(event_id, self.node_id)
+        self.channels.clear()
+
+    async def join(self, event_id: str, viewer: Viewer) -> Channel:
+        """Add a viewer (collecting live messages in ``pending`` until ``catch_up``)."""
+        channel = self.channels.get(event_id)
+        if channel is None:
+            channel = self.channels[event_id] = Channel(event_id, self)
+        channel.viewers.add(viewer)
+        await channel.ready.wait()
+        return channel
+
+    def catch_up(self, viewer: Viewer) -> None:
+        """The viewer has been sent everything up to its cursor: flush and go live."""
+        pending, viewer.pending = viewer.pending or [], None
+        for out in pending:
+            if not viewer.send(out, self.write_buffer_limit):
+                break
+
+    def leave(self, event_id: str, viewer: Viewer) -> None:
+        channel = self.channels.get(event_id)
+        if channel is not None:
+            channel.viewers.discard(viewer)
+
+    def local_viewers(self, event_id: str) -> int:
+        channel = self.channels.get(event_id)
+        return len(channel.viewers) if channel else 0
+
+    async def _publish_counts(self) -> None:
+        """Report this node's viewers per event; tell viewers the total across nodes."""
+        while True:
+            await asyncio.sleep(self.viewers_interval_s)
+            for event_id, channel in list(self.channels.items()):
+                try:
+                    await self.events.publish_viewers(
+                        event_id, self.node_id, len(channel.viewers), self.node_ttl_s
+                    )
+                    total = await self.events.viewers_online(event_id)
+                except LiveEventError:
+                    continue
+                if channel.viewers:
+                    channel.broadcast(Outgoing({"type": "viewers", "count": total}))
+                elif self.channels.get(event_id) is channel:
+                    # Nobody here any more: stop tailing this event.
+                    channel.task.cancel()
+                    del self.channels[event_id]
+                    with contextlib.suppress(LiveEventError):
+                        await self.events.forget_node(event_id, self.node_id)

@@ -1,0 +1,78 @@
+"""The one place where errors become HTTP responses; request body helpers."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from liveevent.errors import BodyTooLarge, LiveEventError, MalformedBody, NotFound
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def error_response(exc: LiveEventError) -> web.Response:
+    return web.json_response({"error": exc.to_wire()}, status=exc.status)
+
+
+@web.middleware
+async def errors_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    request_id = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex[:16]
+    request["request_id"] = request_id
+    try:
+        response = await handler(request)
+    except LiveEventError as exc:
+        if exc.status >= 500:
+            log.warning("request %s failed: %s", request_id, exc.code)
+        response = error_response(exc)
+    except web.HTTPRequestEntityTooLarge:
+        response = error_response(BodyTooLarge("the request body is too large"))
+    except web.HTTPNotFound:
+        response = error_response(NotFound("no such resource"))
+    except web.HTTPMethodNotAllowed as exc:
+        response = web.json_response(
+            {"error": {"code": "method_not_allowed", "message": f"{request.method} not allowed"}},
+            status=405,
+            headers={"Allow": ",".join(sorted(exc.allowed_methods))},
+        )
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        response = web.json_response(
+            {"error": {"code": "http_error", "message": exc.reason}}, status=exc.status
+        )
+    except Exception:
+        # No request body or parameters in the log line: they may hold personal data.
+        log.exception("request %s to %s failed", request_id, request.match_info.route.name)
+        response = web.json_response(
+            {"error": {"code": "internal", "message": "internal error", "request_id": request_id}},
+            status=500,
+        )
+    if not response.prepared:
+        response.headers["X-Request-Id"] = request_id
+    return response
+
+
+async def read_body(request: web.Request, limit: int) -> bytes:
+    """The raw body, refusing more than ``limit`` bytes (413) without reading it all."""
+    if request.content_length is not None and request.content_length > limit:
+        raise BodyTooLarge(f"the request body is over {limit} bytes")
+    body = await request.content.read(limit + 1)
+    if len(body) > limit:
+        raise BodyTooLarge(f"the request body is over {limit} bytes")
+    return body
+
+
+async def read_json(request: web.Request, limit: int) -> Any:
+    """The body as JSON; 413 over ``limit``, 400 if it is not JSON."""
+    body = await read_body(request, limit)
+    try:
+        return json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        raise MalformedBody("the body is not valid JSON") from None

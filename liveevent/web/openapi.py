@@ -1,0 +1,349 @@
+"""The OpenAPI 3 description of the HTTP API, served at ``/api/openapi.json``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from liveevent import __version__
+from liveevent.domain.applications import Status
+
+routes = web.RouteTableDef()
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+_ERR = {"$ref": "#/components/responses/Error"}
+_CSV = {
+    "description": "CSV (UTF-8 with BOM)",
+    "content": {"text/csv": {"schema": {"type": "string"}}},
+}
+_EVENT_ID = {"name": "event_id", "in": "path", "required": True, "schema": {"type": "string"}}
+_SECURED: list[dict[str, list[str]]] = [{"bearer": []}]
+
+
+def _op(
+    summary: str,
+    responses: dict[str, Any],
+    *,
+    body: dict[str, Any] | None = None,
+    secured: bool = False,
+    params: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    op: dict[str, Any] = {"summary": summary, "responses": responses}
+    op["parameters"] = [_EVENT_ID, *(params or [])]
+    if body is not None:
+        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+    if secured:
+        op["security"] = _SECURED
+        responses.setdefault("401", _ERR)
+        responses.setdefault("403", _ERR)
+    responses.setdefault("404", _ERR)
+    return op
+
+
+def document() -> dict[str, Any]:
+    job_in = {
+        "type": "object",
+        "required": ["employer", "title"],
+        "additionalProperties": False,
+        "properties": {
+            "id": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
+            "employer": {"type": "string", "minLength": 1, "maxLength": 100},
+            "title": {"type": "string", "minLength": 1, "maxLength": 100},
+            "openings": {"type": ["integer", "null"], "minimum": 0, "maximum": 1000000},
+            "salary": {"type": ["string", "null"], "maxLength": 100},
+            "location": {"type": ["string", "null"], "maxLength": 100},
+            "description": {"type": ["string", "null"], "maxLength": 4000},
+        },
+    }
+    job = {**job_in, "required": ["id", "employer", "title"], "additionalProperties": True}
+    card = {
+        "type": "object",
+        "required": ["card_id", "job", "pushed_at"],
+        "properties": {
+            "card_id": {"type": "string"},
+            "job": _ref("Job"),
+            "pushed_at": {"type": "string", "format": "date-time"},
+        },
+    }
+    event = {
+        "type": "object",
+        "required": ["id", "title", "state"],
+        "properties": {
+            "id": {"type": "string"},
+            "title": {"type": "string"},
+            "state": {"type": "string", "enum": ["scheduled", "live", "ended"]},
+            "starts_at": {"type": ["string", "null"]},
+            "stream_url": {"type": ["string", "null"]},
+            "created_at": {"type": "string"},
+            "current_card": {"oneOf": [_ref("Card"), {"type": "null"}]},
+        },
+    }
+    stats_job = {
+        "type": "object",
+        "required": ["job_id", "employer", "title", "applications", "hires"],
+        "properties": {k: {"type": "integer"} for k in ("applications", "hires")}
+        | {k: {"type": "string"} for k in ("job_id", "employer", "title")},
+    }
+    stats = {
+        "type": "object",
+        "required": [
+            "viewers_online",
+            "cards_pushed",
+            "applications",
+            "applicants",
+            "hires",
+            "jobs",
+        ],
+        "properties": {
+            k: {"type": "integer"}
+            for k in ("viewers_online", "cards_pushed", "applications", "applicants", "hires")
+        }
+        | {"jobs": {"type": "array", "items": stats_job}},
+    }
+    apply_in = {
+        "type": "object",
+        "required": ["job_id", "name", "phone"],
+        "additionalProperties": False,
+        "properties": {
+            "job_id": {"type": "string"},
+            "name": {"type": "string", "minLength": 1, "maxLength": 50},
+            "phone": {"type": "string", "description": "mainland mobile or E.164"},
+            "idempotency_key": {"type": "string", "minLength": 1, "maxLength": 128},
+            "consent": {"type": "boolean"},
+        },
+    }
+    applied = {
+        "type": "object",
+        "required": ["application_id"],
+        "properties": {"application_id": {"type": "string"}, "duplicate": {"type": "boolean"}},
+    }
+    paths: dict[str, Any] = {
+        "/healthz": {
+            "get": {
+                "summary": "Health of the app and its store",
+                "responses": {
+                    "200": _json({"type": "object"}),
+                    "503": _json({"type": "object"}, "Unhealthy"),
+                },
+            }
+        },
+        "/api/events": {
+            "post": {
+                "summary": "Create an event (admin)",
+                "security": _SECURED,
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["title"],
+                                "additionalProperties": False,
+                                "properties": {
+                                    "title": {"type": "string", "minLength": 1, "maxLength": 200},
+                                    "starts_at": {"type": "string", "format": "date-time"},
+                                    "stream_url": {"type": "string", "format": "uri"},
+                                },
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "201": _json(
+                        {
+                            **event,
+                            "required": ["id", "title", "state", "host_token", "staff_token"],
+                        },
+                        "Created",
+                    ),
+                    "400": _ERR,
+                    "401": _ERR,
+                    "403": _ERR,
+                    "413": _ERR,
+                    "422": _ERR,
+                },
+            }
+        },
+        "/api/events/{event_id}": {"get": _op("An event (no tokens)", {"200": _json(event)})},
+        "/api/events/{event_id}/jobs": {
+            "get": _op(
+                "The event's jobs",
+                {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "properties": {"jobs": {"type": "array", "items": _ref("Job")}},
+                        }
+                    )
+                },
+            ),
+            "post": _op(
+                "Add or update jobs (upsert by id)",
+                {
+                    "200": _json({"type": "object"}),
+                    "201": _json({"type": "object"}, "Created"),
+                    "400": _ERR,
+                    "413": _ERR,
+                    "422": _ERR,
+                },
+                body={"type": "array", "minItems": 1, "items": job_in},
+                secured=True,
+            ),
+        },
+        "/api/events/{event_id}/state": {
+            "post": _op(
+                "Go live or end (host)",
+                {"200": _json({"type": "object"}), "409": _ERR, "400": _ERR, "422": _ERR},
+                body={
+                    "type": "object",
+                    "required": ["state"],
+                    "additionalProperties": False,
+                    "properties": {"state": {"type": "string", "enum": ["live", "ended"]}},
+                },
+                secured=True,
+            )
+        },
+        "/api/events/{event_id}/cards": {
+            "post": _op(
+                "Push a job card (host)",
+                {
+                    "201": _json(
+                        {"type": "object", "required": ["card_id", "job_id", "pushed_at"]}, "Pushed"
+                    ),
+                    "409": _ERR,
+                    "400": _ERR,
+                    "422": _ERR,
+                },
+                body={
+                    "type": "object",
+                    "required": ["job_id"],
+                    "additionalProperties": False,
+                    "properties": {"job_id": {"type": "string"}},
+                },
+                secured=True,
+            ),
+            "get": _op("Every card pushed so far", {"200": _json({"type": "object"})}),
+        },
+        "/api/events/{event_id}/cards/current": {
+            "delete": _op(
+                "Withdraw the card on screen (host)",
+                {"204": {"description": "Withdrawn"}, "409": _ERR},
+                secured=True,
+            )
+        },
+        "/api/events/{event_id}/applications": {
+            "post": _op(
+                "Apply (anyone)",
+                {
+                    "201": _json(applied, "Stored"),
+                    "200": _json(applied, "Already applied"),
+                    "400": _ERR,
+                    "413": _ERR,
+                    "422": _ERR,
+                    "429": _ERR,
+                    "503": _ERR,
+                },
+                body=apply_in,
+            ),
+            "get": _op(
+                "Applications, filtered and paged (staff; host sees masked phones)",
+                {"200": _json({"type": "object"}), "422": _ERR},
+                secured=True,
+                params=[
+                    {"name": n, "in": "query", "required": False, "schema": {"type": t}}
+                    for n, t in (
+                        ("job_id", "string"),
+                        ("status", "string"),
+                        ("offset", "integer"),
+                        ("limit", "integer"),
+                    )
+                ],
+            ),
+            "patch": _op(
+                "Change many applications' status (staff)",
+                {"200": _json({"type": "object"}), "400": _ERR, "422": _ERR},
+                body={"type": "object", "required": ["application_ids", "status"]},
+                secured=True,
+            ),
+        },
+        "/api/events/{event_id}/applications/{application_id}": {
+            "patch": _op(
+                "Change an application's status (staff)",
+                {"200": _json({"type": "object"}), "400": _ERR, "409": _ERR, "422": _ERR},
+                body={
+                    "type": "object",
+                    "required": ["status"],
+                    "additionalProperties": False,
+                    "properties": {"status": {"type": "string", "enum": [s.value for s in Status]}},
+                },
+                secured=True,
+                params=[
+                    {
+                        "name": "application_id",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string"},
+                    }
+                ],
+            )
+        },
+        "/api/events/{event_id}/stats": {
+            "get": _op("Live numbers (host, staff)", {"200": _json(stats)}, secured=True)
+        },
+        "/api/events/{event_id}/export/applications.csv": {
+            "get": _op("One row per application (staff)", {"200": _CSV}, secured=True)
+        },
+        "/api/events/{event_id}/export/hires.csv": {
+            "get": _op("One row per job (staff)", {"200": _CSV}, secured=True)
+        },
+        "/api/openapi.json": {
+            "get": {"summary": "This document", "responses": {"200": _json({"type": "object"})}}
+        },
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "liveevent",
+            "version": __version__,
+            "description": "Live-stream recruitment events. Viewer websocket: "
+            "GET /ws/events/{event_id}[?since=cursor]; see docs/api.md.",
+        },
+        "paths": paths,
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "Job": job,
+                "Card": card,
+                "Error": {
+                    "type": "object",
+                    "required": ["error"],
+                    "properties": {
+                        "error": {
+                            "type": "object",
+                            "required": ["code", "message"],
+                            "properties": {
+                                "code": {"type": "string"},
+                                "message": {"type": "string"},
+                                "fields": {"type": "object"},
+                            },
+                        }
+                    },
+                },
+            },
+            "responses": {"Error": _json(_ref("Error"), "Error")},
+        },
+    }
+
+
+@routes.get("/api/openapi.json", name="openapi")
+async def openapi(request: web.Request) -> web.Response:
+    return web.json_response(document())

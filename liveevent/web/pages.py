@@ -1,0 +1,117 @@
+"""The pages people use (served from ``static/``), their QR codes and calendar files."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime
+from pathlib import Path
+
+import segno
+from aiohttp import web
+
+from liveevent.errors import InvalidInput
+from liveevent.web.appkeys import EVENTS, SETTINGS
+from liveevent.web.auth import require_role
+from liveevent.web.origin import own_origin
+
+PAGES = {"e": "viewer.html", "host": "host.html", "staff": "staff.html", "overlay": "overlay.html"}
+
+
+def static_dir() -> Path:
+    """Installed: ``liveevent/static``; in a checkout: the repository's ``static/``."""
+    here = Path(__file__).resolve().parent.parent
+    installed = here / "static"
+    if (installed / "viewer.html").exists():
+        return installed
+    return here.parent / "static"
+
+
+def add_routes(app: web.Application) -> None:
+    for prefix, filename in PAGES.items():
+        app.router.add_get(f"/{prefix}/{{event_id}}", _page(filename), name=f"page_{prefix}")
+    app.router.add_get("/api/events/{event_id}/qr.svg", qr_code, name="qr_code")
+    app.router.add_get("/api/events/{event_id}/calendar.ics", calendar, name="calendar")
+    app.router.add_get("/", index, name="index")
+    app.router.add_static("/static/", static_dir(), name="static", append_version=True)
+
+
+def _page(filename: str):  # type: ignore[no-untyped-def]
+    async def handler(request: web.Request) -> web.StreamResponse:
+        event_id = request.match_info["event_id"]
+        await request.app[EVENTS].event_view(event_id)
+        if filename == "overlay.html":
+            # OBS cannot send headers: the overlay's token comes in the query string.
+            token = request.query.get("token", "")
+            await require_role(request, event_id, ("host", "overlay"), token=token or None)
+        path = static_dir() / filename
+        return web.FileResponse(path, headers={"Cache-Control": "no-cache"})
+
+    return handler
+
+
+async def index(request: web.Request) -> web.Response:
+    return web.Response(
+        text="<!doctype html><meta charset=utf-8><title>liveevent</title>"
+        "<p>liveevent is running. Open an event's page: /e/&lt;event id&gt;.</p>",
+        content_type="text/html",
+    )
+
+
+def viewer_url(request: web.Request, event_id: str, job_id: str | None = None) -> str:
+    settings = request.app[SETTINGS]
+    base = settings.public_url or own_origin(request)
+    url = f"{base}/e/{event_id}"
+    return f"{url}?job={job_id}" if job_id else url
+
+
+async def qr_code(request: web.Request) -> web.Response:
+    """An SVG QR code of the viewer page (``?job=ID`` opens that job's apply form)."""
+    event_id = request.match_info["event_id"]
+    await request.app[EVENTS].event_view(event_id)
+    job_id = request.query.get("job")
+    if job_id is not None:
+        await request.app[EVENTS].job(event_id, job_id)
+    out = io.BytesIO()
+    segno.make(viewer_url(request, event_id, job_id), error="m").save(
+        out, kind="svg", scale=8, border=2, xmldecl=False
+    )
+    return web.Response(
+        body=out.getvalue(), content_type="image/svg+xml", headers={"Cache-Control": "max-age=60"}
+    )
+
+
+def _ics_time(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _ics_text(text: str) -> str:
+    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+
+async def calendar(request: web.Request) -> web.Response:
+    """An .ics file to add the broadcast to a calendar (needs a start time)."""
+    event_id = request.match_info["event_id"]
+    view = await request.app[EVENTS].event_view(event_id)
+    if view.event.starts_at is None:
+        raise InvalidInput("this event has no start time", fields={"starts_at": "not set"})
+    start = view.event.starts_at
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//liveevent//EN",
+        "BEGIN:VEVENT",
+        f"UID:{event_id}@liveevent",
+        f"DTSTAMP:{_ics_time(view.event.created_at)}",
+        f"DTSTART:{_ics_time(start)}",
+        f"DTEND:{_ics_time(start + 2 * 3600 * 1000)}",
+        f"SUMMARY:{_ics_text(view.event.title)}",
+        f"URL:{viewer_url(request, event_id)}",
+        "END:VEVENT",
+        "END:VCALENDAR",
+        "",
+    ]
+    return web.Response(
+        body="\r\n".join(lines).encode(),
+        content_type="text/calendar",
+        headers={"Content-Disposition": f'attachment; filename="{event_id}.ics"'},
+    )

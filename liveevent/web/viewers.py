@@ -1,0 +1,198 @@
+"""The viewer websocket: ``GET /ws/events/{event_id}[?since=<cursor>]``.
+
+Messages are JSON text frames, or msgpack binary frames for a client that asks for the
+subprotocol ``liveevent.msgpack``. The first message is always ``hello``; then the missed
+timeline messages (when resuming), then live ones. See docs/api.md for the protocol.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+
+import msgpack
+from aiohttp import WSCloseCode, WSMsgType, web
+
+from liveevent.domain.cards import timeline_message
+from liveevent.errors import ClientError, LiveEventError, MalformedBody, NotFound
+from liveevent.web import api
+from liveevent.web.appkeys import EVENTS, HUB, LIMITS, SETTINGS, WEBSOCKETS
+from liveevent.web.frames import Outgoing, parse_cursor
+from liveevent.web.hub import Viewer
+from liveevent.web.origin import check_origin
+
+log = logging.getLogger(__name__)
+
+MSGPACK = "liveevent.msgpack"
+CLOSE_TRY_AGAIN_LATER = 1013
+MAX_DEPTH = 16
+
+
+async def viewer_socket(request: web.Request) -> web.StreamResponse:
+    settings = request.app[SETTINGS]
+    check_origin(request)
+    event_id = request.match_info["event_id"]
+    await request.app[EVENTS].event_view(event_id)  # 404 before the upgrade
+    hub, limits = request.app[HUB], request.app[LIMITS]
+    ip = api.client_ip(request)
+    ws = web.WebSocketResponse(
+        protocols=(MSGPACK,),
+        heartbeat=settings.ping_interval_s,
+        max_msg_size=settings.max_message_bytes,
+        compress=False,
+    )
+    await ws.prepare(request)
+    request.app[WEBSOCKETS].add(ws)
+    if hub.viewer_count >= settings.max_viewers:
+        await ws.close(code=CLOSE_TRY_AGAIN_LATER, message=b"server full; try again")
+        return ws
+    if not limits.open_socket(ip):
+        await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"too many connections")
+        return ws
+    viewer = Viewer(request.transport, binary=ws.ws_protocol == MSGPACK, ip=ip)
+    try:
+        await hub.join(event_id, viewer)
+        await _greet(request, event_id, viewer, request.query.get("since"))
+        hub.catch_up(viewer)
+        await _receive(request, ws, event_id, viewer)
+    finally:
+        hub.leave(event_id, viewer)
+        limits.close_socket(ip)
+    return ws
+
+
+async def _greet(request: web.Request, event_id: str, viewer: Viewer, since: str | None) -> None:
+    """Send hello, then whatever a resuming viewer missed."""
+    events = request.app[EVENTS]
+    view = await events.event_view(event_id)
+    resumed = False
+    since_cursor = parse_cursor(since) if since else None
+    if since_cursor is not None and since is not None:
+        resumed = await _known_cursor(request, event_id, since, view.cursor)
+    hello: dict[str, Any] = {
+        "type": "hello",
+        "event": view.to_wire(),
+        "card": view.card.to_wire() if view.card else None,
+        "cursor": since if resumed else view.cursor,
+    }
+    if since is not None:
+        hello["resumed"] = resumed
+        hello["resync"] = not resumed
+    limit = request.app[SETTINGS].write_buffer_limit_bytes * 16  # catching up may be bulky
+    viewer.send(Outgoing(hello), limit)
+    if resumed and since is not None and since_cursor is not None:
+        viewer.cursor = since_cursor
+        after = since
+        while True:
+            page = await events.timeline_range(event_id, after)
+            for sid, record in page:
+                viewer.send(Outgoing(timeline_message(record, sid), parse_cursor(sid)), limit)
+            if len(page) < 1000:
+                break
+            after = page[-1][0]
+    else:
+        viewer.cursor = parse_cursor(view.cursor) or (0, 0)
+
+
+async def _known_cursor(request: web.Request, event_id: str, since: str, current: str) -> bool:
+    """True if ``since`` is an entry of this timeline (or its start), so a replay is exact."""
+    since_c, current_c = parse_cursor(since), parse_cursor(current)
+    if since_c is None or current_c is None or since_c > current_c:
+        return False  # from the future: the store lost history
+    if since_c == (0, 0):
+        return True
+    conn = request.app[EVENTS].conn
+    entries = await conn.reader.xrange(
+        conn.keys.event(event_id).timeline, min=since, max=since, count=1
+    )
+    return bool(entries)
+
+
+async def _receive(
+    request: web.Request, ws: web.WebSocketResponse, event_id: str, viewer: Viewer
+) -> None:
+    async for msg in ws:
+        if msg.type == WSMsgType.TEXT:
+            await _handle(request, ws, event_id, viewer, msg.data, binary=False)
+        elif msg.type == WSMsgType.BINARY:
+            await _handle(request, ws, event_id, viewer, msg.data, binary=True)
+        elif msg.type == WSMsgType.ERROR:
+            break
+
+
+async def _handle(
+    request: web.Request,
+    ws: web.WebSocketResponse,
+    event_id: str,
+    viewer: Viewer,
+    data: str | bytes,
+    *,
+    binary: bool,
+) -> None:
+    ref: Any = None
+    try:
+        message = _decode(data, binary=binary)
+        ref = message.get("ref")
+        if not (ref is None or isinstance(ref, (str, int))) or isinstance(ref, bool):
+            ref = None
+            raise MalformedBody("ref must be a string or a number", fields={"ref": "invalid"})
+        kind = message.get("type")
+        if kind == "apply":
+            request.app[LIMITS].check_apply_viewer(viewer.applies)
+            body = {k: v for k, v in message.items() if k not in ("type", "ref")}
+            application_id, duplicate = await api.apply(
+                request, event_id, body, via="ws", ip=viewer.ip
+            )
+            reply: dict[str, Any] = {
+                "type": "applied",
+                "ref": ref,
+                "application_id": application_id,
+                "duplicate": duplicate,
+            }
+        elif kind == "ping":
+            reply = {"type": "pong", "ref": ref}
+        else:
+            raise NotFound("unknown message type", fields={"type": "unknown message type"})
+    except LiveEventError as exc:
+        reply = {"type": "error", "ref": ref, "code": exc.code, "message": exc.message}
+        if exc.fields:
+            reply["fields"] = exc.fields
+        if not isinstance(exc, ClientError):
+            reply["retry"] = True
+    except asyncio.CancelledError:
+        raise
+    await _reply(ws, viewer, reply)
+
+
+def _decode(data: str | bytes, *, binary: bool) -> dict[str, Any]:
+    try:
+        if binary:
+            message = msgpack.unpackb(data, raw=False, max_buffer_size=len(data) + 1)
+        else:
+            message = json.loads(data)
+    except (ValueError, TypeError, RecursionError, msgpack.UnpackException):
+        raise MalformedBody("the message is not valid JSON (or msgpack)") from None
+    if not isinstance(message, dict):
+        raise MalformedBody("a message must be an object with a type")
+    if _depth(message) > MAX_DEPTH:
+        raise MalformedBody("the message is nested too deeply")
+    return message
+
+
+def _depth(value: Any, level: int = 0) -> int:
+    if level > MAX_DEPTH:
+        return level
+    if isinstance(value, dict):
+        return max((_depth(v, level + 1) for v in value.values()), default=level + 1)
+    if isinstance(value, list):
+        return max((_depth(v, level + 1) for v in value), default=level + 1)
+    return level
+
+
+async def _reply(ws: web.WebSocketResponse, viewer: Viewer, reply: dict[str, Any]) -> None:
+    if ws.closed:
+        return
+    out = Outgoing(reply)
+    viewer.send(out, 16 * 1024 * 1024)
