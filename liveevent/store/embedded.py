@@ -116,11 +116,12 @@ class EmbeddedStore:
         finally:
             await client.aclose()
         deadline = asyncio.get_running_loop().time() + timeout_s
-        while _alive(process.pid):
-            if self._child is not None and self._child.poll() is not None:
-                break
+        child, self._child = self._child, None
+        while (child.poll() is None) if child is not None else _alive(process.pid):
             if asyncio.get_running_loop().time() > deadline:
                 os.kill(process.pid, signal.SIGKILL)
+                if child is not None:
+                    child.wait()
                 break
             await asyncio.sleep(0.05)
         self._state_file.unlink(missing_ok=True)

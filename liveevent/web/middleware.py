@@ -14,6 +14,8 @@ from liveevent.errors import BodyTooLarge, LiveEventError, MalformedBody, NotFou
 
 log = logging.getLogger(__name__)
 
+REQUEST_ID = web.RequestKey("request_id", str)
+
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -24,7 +26,7 @@ def error_response(exc: LiveEventError) -> web.Response:
 @web.middleware
 async def errors_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     request_id = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex[:16]
-    request["request_id"] = request_id
+    request[REQUEST_ID] = request_id
     try:
         response = await handler(request)
     except LiveEventError as exc:
