@@ -42,9 +42,7 @@ class _Link:
             if sock is not None:
                 with contextlib.suppress(OSError):
                     # Linger 0: close() sends RST instead of FIN.
-                    sock.setsockopt(
-                        socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
-                    )
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             writer.transport.abort()
 
 

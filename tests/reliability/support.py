@@ -13,6 +13,7 @@ import signal
 import subprocess
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +24,18 @@ from liveevent.store.embedded import free_port, valkey_binary
 from tests.ledger import Ledger
 
 _phones = itertools.count(1)
+
+
+async def eventually(predicate: Callable[[], bool], timeout_s: float, step_s: float = 0.02) -> bool:
+    """Poll ``predicate`` until it holds (True) or ``timeout_s`` passes (False)."""
+    deadline = time.monotonic() + timeout_s
+    for _ in itertools.count():
+        if predicate():
+            return True
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(step_s)
+    return False
 
 
 def next_phone() -> str:
@@ -134,9 +147,7 @@ class ApplyStream:
         """Apply until ``stop()``; then finish retrying, for at most ``settle_s``."""
         timeout = aiohttp.ClientTimeout(total=self.request_timeout_s)
         async with aiohttp.ClientSession(timeout=timeout) as session:
-            await asyncio.gather(
-                *(self._worker(session, n, settle_s) for n in range(self.workers))
-            )
+            await asyncio.gather(*(self._worker(session, n, settle_s) for n in range(self.workers)))
 
     async def _worker(self, session: aiohttp.ClientSession, n: int, settle_s: float) -> None:
         url = f"{self.base_url}/api/events/{self.event_id}/applications"

@@ -18,7 +18,7 @@ from liveevent.store.connect import Durability
 from liveevent.web.appkeys import STORE
 from tests.ledger import Ledger
 from tests.reliability.conftest import fault_settings
-from tests.reliability.support import ApplyStream, ValkeyProcess
+from tests.reliability.support import ApplyStream, ValkeyProcess, eventually
 from tests.support import LiveServer
 
 CRASHES = 3
@@ -48,8 +48,7 @@ async def test_store_crash_loses_and_duplicates_nothing(
         await store.start()
         back = time.monotonic()
         # Writes accepted again within 5 s of the store answering.
-        while stream.first_ack_after(back) is None and time.monotonic() - back < 5:
-            await asyncio.sleep(0.02)
+        await eventually(lambda b=back: stream.first_ack_after(b) is not None, 5.0)
         first = stream.first_ack_after(back)
         assert first is not None, f"no write accepted within 5 s of the restart: {stream.errors}"
         recoveries.append(first - back)
