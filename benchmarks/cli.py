@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime
+import json
 import math
 import sys
 from collections.abc import Awaitable, Callable, Sequence
@@ -72,14 +73,17 @@ def _emit(
     meta: dict[str, object],
     results: dict[str, dict[str, float]],
     ratio_rows: Sequence[str],
-    json_path: str | None,
+    args: argparse.Namespace,
 ) -> None:
     for key, value in meta.items():
         print(f"{key}: {value}")
     print()
     print(report.table(results, ratio_rows=ratio_rows))
-    if json_path:
-        Path(json_path).write_text(report.as_json(kind, meta, results))
+    if getattr(args, "markdown", False):
+        print()
+        print(report.markdown(results, ratio_rows=ratio_rows))
+    if args.json:
+        Path(args.json).write_text(report.as_json(kind, meta, results))
 
 
 def _meta(args: argparse.Namespace, layout: osinfo.Layout, **extra: object) -> dict[str, object]:
@@ -117,7 +121,7 @@ def cmd_push(args: argparse.Namespace) -> int:
         pushes=f"{args.pushes} measured (+{args.warmup} warm-up) per round",
         loadgen_workers=plan.worker_count(),
     )
-    _emit("push", meta, results, push.RATIO_FIGURES, args.json)
+    _emit("push", meta, results, push.RATIO_FIGURES, args)
     return 0
 
 
@@ -133,7 +137,7 @@ def cmd_idle(args: argparse.Namespace) -> int:
 
     results = asyncio.run(_rounds(names, args.rounds, layout, run))
     meta = _meta(args, layout, viewers=args.viewers, hold=f"{args.hold} s")
-    _emit("idle", meta, results, idle.RATIO_FIGURES, args.json)
+    _emit("idle", meta, results, idle.RATIO_FIGURES, args)
     return 0
 
 
@@ -157,7 +161,7 @@ def cmd_apply(args: argparse.Namespace) -> int:
     meta = _meta(
         args, layout, transport=args.transport, rate=f"{args.rate}/s offered", seconds=args.seconds
     )
-    _emit("apply", meta, results, apply.RATIO_FIGURES, args.json)
+    _emit("apply", meta, results, apply.RATIO_FIGURES, args)
     return 0
 
 
@@ -179,7 +183,7 @@ def cmd_smoke(args: argparse.Namespace) -> int:
 
     results = asyncio.run(_rounds(names, 1, layout, run))
     meta = _meta(argparse.Namespace(rounds=1), layout, viewers=args.viewers)
-    _emit("smoke", meta, results, push.RATIO_FIGURES, args.json)
+    _emit("smoke", meta, results, push.RATIO_FIGURES, args)
     ok = all(
         r["viewers connected"] == args.viewers
         and not math.isnan(r["push p99 ms"])
@@ -187,6 +191,22 @@ def cmd_smoke(args: argparse.Namespace) -> int:
         for r in results.values()
     )
     return 0 if ok else 1
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    """Print a saved ``--json`` result as a Markdown table (for BENCHMARKS.md)."""
+    saved = json.loads(Path(args.file).read_text())
+    ratio_rows = {
+        "push": push.RATIO_FIGURES,
+        "idle": idle.RATIO_FIGURES,
+        "apply": apply.RATIO_FIGURES,
+    }.get(saved["kind"], push.RATIO_FIGURES)
+    for key, value in saved.items():
+        if key not in ("kind", "results"):
+            print(f"- {key}: {value}")
+    print()
+    print(report.markdown(saved["results"], ratio_rows=ratio_rows))
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -211,6 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
             help="skip targets not available here instead of failing",
         )
         p.add_argument("--json", help="also write the figures to this JSON file")
+        p.add_argument("--markdown", action="store_true", help="also print a Markdown table")
 
     p = sub.add_parser("push", help="card push-to-receipt latency with N viewers")
     common(p, ",".join(ALL_TARGETS))
@@ -243,6 +264,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--viewers", type=int, default=20)
     p.add_argument("--json", help="also write the figures to this JSON file")
     p.set_defaults(func=cmd_smoke)
+
+    p = sub.add_parser("show", help="print a saved --json result as a Markdown table")
+    p.add_argument("file")
+    p.set_defaults(func=cmd_show)
     return parser
 
 

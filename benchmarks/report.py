@@ -31,20 +31,20 @@ def _cell(value: float) -> str:
     return f"{value:,.1f}" if abs(value) >= 10 else f"{value:.2f}"
 
 
-def table(results: Mapping[str, Figures], *, ratio_rows: Sequence[str] | None = None) -> str:
-    """Return a plain-text table; ratio columns compare the subject with each other target.
+def rows(
+    results: Mapping[str, Figures], *, ratio_rows: Sequence[str] | None = None
+) -> list[list[str]]:
+    """Return the header and one row per figure; ratio columns compare the subject with each
+    other target.
 
     ``ratio_rows`` limits the ratios to figures where one makes sense (latencies, memory),
     not counts of errors.
     """
     names = list(results)
-    if not names:
-        return "(no results)"
     subject = subject_of(names)
     peers = [n for n in names if n != subject]
     figure_names = list(next(iter(results.values())))
-    head = ["figure", *names, *(f"{subject}/{p}" for p in peers)]
-    rows = [head]
+    out = [["figure", *names, *(f"{subject}/{p}" for p in peers)]]
     for fig in figure_names:
         row = [fig, *(_cell(results[n].get(fig, math.nan)) for n in names)]
         for peer in peers:
@@ -52,16 +52,34 @@ def table(results: Mapping[str, Figures], *, ratio_rows: Sequence[str] | None = 
             wanted = ratio_rows is None or fig in ratio_rows
             ok = wanted and theirs and not math.isnan(mine) and not math.isnan(theirs)
             row.append(f"{mine / theirs:.2f}x" if ok else "")
-        rows.append(row)
-    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
+        out.append(row)
+    return out
+
+
+def table(results: Mapping[str, Figures], *, ratio_rows: Sequence[str] | None = None) -> str:
+    """Return the figures as an aligned plain-text table (see ``rows``)."""
+    if not results:
+        return "(no results)"
+    grid = rows(results, ratio_rows=ratio_rows)
+    widths = [max(len(r[i]) for r in grid) for i in range(len(grid[0]))]
     lines = [
         "  ".join(
             c.ljust(w) if i == 0 else c.rjust(w)
             for i, (c, w) in enumerate(zip(r, widths, strict=True))
         )
-        for r in rows
+        for r in grid
     ]
     lines.insert(1, "-" * len(lines[0]))
+    return "\n".join(lines)
+
+
+def markdown(results: Mapping[str, Figures], *, ratio_rows: Sequence[str] | None = None) -> str:
+    """Return the figures as a Markdown table, ready for BENCHMARKS.md."""
+    if not results:
+        return "(no results)"
+    grid = rows(results, ratio_rows=ratio_rows)
+    lines = ["| " + " | ".join(r) + " |" for r in grid]
+    lines.insert(1, "|" + "---|" * len(grid[0]))
     return "\n".join(lines)
 
 
