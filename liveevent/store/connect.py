@@ -13,16 +13,19 @@ from __future__ import annotations
 import enum
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff, NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError, ResponseError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from liveevent.errors import StoreUnavailable
 from liveevent.store.keys import Keys
+
+if TYPE_CHECKING:
+    from liveevent.store.cluster import NodeBatches
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +48,16 @@ class StoreConnection:
     server: str
     timeout_s: float
     waitaof_timeout_ms: int
+    # On a Redis Cluster: runs application batches master by master (store/cluster.py).
+    batches: NodeBatches | None = None
+
+    @property
+    def is_cluster(self) -> bool:
+        return self.batches is not None
 
     async def close(self) -> None:
+        if self.batches is not None:
+            await self.batches.close()
         for client in (self.reader, self.writer, self.tail):
             await client.aclose()
 
@@ -66,8 +77,14 @@ async def open_store(
     }
     reader = aioredis.Redis.from_url(
         url,
-        retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=2),
-        retry_on_error=[RedisConnectionError, RedisTimeoutError],
+        # A dropped connection is retried; a timeout is not: a hung store would otherwise
+        # make every read wait three times ``timeout_s`` before the caller hears anything.
+        retry=Retry(
+            ExponentialBackoff(cap=0.5, base=0.05),
+            retries=2,
+            supported_errors=(RedisConnectionError,),
+        ),
+        retry_on_error=[RedisConnectionError],
         **common,
     )
     writer = aioredis.Redis.from_url(url, retry=Retry(NoBackoff(), 0), **common)

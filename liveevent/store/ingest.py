@@ -20,9 +20,18 @@ log = logging.getLogger(__name__)
 
 
 class ApplicationIngest:
-    def __init__(self, applications: ApplicationLog, *, max_batch: int) -> None:
+    def __init__(
+        self,
+        applications: ApplicationLog,
+        *,
+        max_batch: int,
+        answer_within_s: float | None = None,
+    ) -> None:
         self._applications = applications
         self._max_batch = max_batch
+        # A caller hears back within this, even if the store hangs: a batch stuck on a stopped
+        # store (or queued behind one) must not hold every apply for several timeouts.
+        self._answer_within_s = answer_within_s
         self._pending: list[tuple[PendingApply, asyncio.Future[Applied]]] = []
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -48,7 +57,15 @@ class ApplicationIngest:
         future: asyncio.Future[Applied] = asyncio.get_running_loop().create_future()
         self._pending.append((item, future))
         self._wake.set()
-        return await asyncio.shield(future)
+        if self._answer_within_s is None:
+            return await asyncio.shield(future)
+        try:
+            return await asyncio.wait_for(asyncio.shield(future), self._answer_within_s)
+        except TimeoutError:
+            # The batch may still land: the caller retries with the same idempotency key (or
+            # the same phone), which returns the first answer and never stores twice.
+            future.add_done_callback(_retrieve)
+            raise StoreUnavailable("the store did not confirm in time; try again") from None
 
     async def _flush_forever(self) -> None:
         while True:
@@ -78,3 +95,9 @@ class ApplicationIngest:
                 future.set_result(result)
             else:
                 future.set_exception(result)
+
+
+def _retrieve(future: asyncio.Future[Applied]) -> None:
+    """Mark a late answer nobody waits for any more as seen (no "never retrieved" noise)."""
+    if not future.cancelled():
+        future.exception()

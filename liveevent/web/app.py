@@ -13,11 +13,12 @@ from aiohttp import WSCloseCode, web
 
 from liveevent.config import Settings
 from liveevent.store.applications import ApplicationLog
+from liveevent.store.cluster import cluster_url, is_cluster_url, open_cluster_store
 from liveevent.store.connect import open_store
 from liveevent.store.embedded import EmbeddedStore
 from liveevent.store.events import EventStore
 from liveevent.store.ingest import ApplicationIngest
-from liveevent.web import api, exports, openapi, pages
+from liveevent.web import api, exports, openapi, outcomes, pages, pages_api, privacy
 from liveevent.web.appkeys import (
     APPLICATIONS,
     EVENTS,
@@ -35,7 +36,7 @@ from liveevent.web.middleware import errors_middleware
 from liveevent.web.viewers import viewer_socket
 
 log = logging.getLogger(__name__)
-_ = exports  # its routes register on api.routes
+_ = (exports, outcomes, privacy)  # their routes register on api.routes
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -50,10 +51,12 @@ def create_app(settings: Settings) -> web.Application:
     app[WEBSOCKETS] = weakref.WeakSet()
     app.router.add_routes(api.routes)
     app.router.add_routes(openapi.routes)
+    app.router.add_routes(pages_api.routes)
     app.router.add_get("/ws/events/{event_id}", viewer_socket, name="viewer_socket")
     app.router.add_get("/ws/host/{event_id}", host_socket, name="host_socket")
     pages.add_routes(app)
     app.cleanup_ctx.append(_store_ctx)
+    app.cleanup_ctx.append(privacy.retention_ctx)  # after the store: it needs it
     app.on_shutdown.append(_close_websockets)
     return app
 
@@ -61,12 +64,16 @@ def create_app(settings: Settings) -> web.Application:
 async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     embedded: EmbeddedStore | None = None
-    if settings.redis_url is not None:
+    if settings.redis_cluster_nodes:
+        url = cluster_url(settings.redis_cluster_nodes)
+    elif settings.redis_url is not None:
         url = settings.redis_url.reveal()
     else:
         embedded = EmbeddedStore(settings.data_dir)
         url = await embedded.start()
-    conn = await open_store(
+    # A cluster URL (or redis_cluster_nodes) selects the cluster store; see store/cluster.py.
+    opener = open_cluster_store if is_cluster_url(url) else open_store
+    conn = await opener(
         url,
         key_prefix=settings.key_prefix,
         timeout_s=settings.store_timeout_s,
@@ -74,8 +81,16 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
     )
     app[STORE] = conn
     app[EVENTS] = EventStore(conn)
-    app[APPLICATIONS] = ApplicationLog(conn)
-    app[INGEST] = ApplicationIngest(app[APPLICATIONS], max_batch=settings.max_apply_batch)
+    app[APPLICATIONS] = ApplicationLog(
+        conn,
+        apply_rate_per_ip=settings.apply_rate_per_ip,
+        rate_window_s=settings.rate_window_s,
+    )
+    app[INGEST] = ApplicationIngest(
+        app[APPLICATIONS],
+        max_batch=settings.max_apply_batch,
+        answer_within_s=settings.store_timeout_s,
+    )
     app[HUB] = Hub(
         app[EVENTS],
         write_buffer_limit=settings.write_buffer_limit_bytes,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import os
 import signal
 import subprocess
@@ -16,6 +17,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import redis.asyncio as aioredis
@@ -200,3 +202,41 @@ class ApplyStream:
     def first_ack_after(self, moment: float) -> float | None:
         later = [t for t in self.acks if t >= moment]
         return min(later) if later else None
+
+
+class Watcher:
+    """Keeps reading a viewer socket in the background (so pings are answered, as a browser
+    does), collecting every message; ``closed`` tells whether the socket went away."""
+
+    def __init__(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        self.ws = ws
+        self.messages: list[dict[str, Any]] = []
+        self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.close_code: int | None = None
+        self.task = asyncio.create_task(self._read())
+
+    @property
+    def closed(self) -> bool:
+        return self.task.done()
+
+    async def _read(self) -> None:
+        async for msg in self.ws:
+            if msg.type in (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY):
+                message = json.loads(msg.data) if msg.type == aiohttp.WSMsgType.TEXT else {}
+                self.messages.append(message)
+                self.queue.put_nowait(message)
+        self.close_code = self.ws.close_code
+
+    async def next_of(self, kind: str, timeout_s: float = 5.0) -> dict[str, Any]:
+        async with asyncio.timeout(timeout_s):
+            while True:
+                message = await self.queue.get()
+                if message.get("type") == kind:
+                    return message
+
+    async def send(self, message: dict[str, Any]) -> None:
+        await self.ws.send_str(json.dumps(message))
+
+    async def close(self) -> None:
+        await self.ws.close()
+        await self.task
