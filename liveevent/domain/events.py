@@ -31,11 +31,10 @@ TRANSITIONS: dict[EventState, frozenset[EventState]] = {
 def parse_state(data: object) -> EventState:
     body = values.only_fields(data, frozenset({"state"}), what="body")
     raw = body.get("state")
-    try:
-        return EventState(str(raw))
-    except ValueError:
+    if raw not in (EventState.LIVE, EventState.ENDED):
         why = "must be 'live' or 'ended'"
-        raise InvalidInput(f"state {why}", fields={"state": why}) from None
+        raise InvalidInput(f"state {why}", fields={"state": why})
+    return EventState(raw)
 
 
 def check_transition(current: EventState, target: EventState) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -27,15 +28,25 @@ class Job:
     def parse(cls, data: object, *, new_id: str) -> Job:
         """Validate one job object from a client; ``new_id`` is used when it has no ``id``."""
         body = values.only_fields(data, JOB_FIELDS, what="job")
-        return cls(
-            id=values.identifier(body, "id") if body.get("id") is not None else new_id,
-            employer=values.text(body, "employer", max_len=100),
-            title=values.text(body, "title", max_len=100),
-            openings=values.count(body, "openings", maximum=MAX_OPENINGS),
-            salary=values.optional_text(body, "salary", max_len=100),
-            location=values.optional_text(body, "location", max_len=100),
-            description=values.optional_text(body, "description", max_len=4000),
-        )
+        checks: dict[str, Callable[[], Any]] = {
+            "id": lambda: values.identifier(body, "id") if body.get("id") is not None else new_id,
+            "employer": lambda: values.text(body, "employer", max_len=100),
+            "title": lambda: values.text(body, "title", max_len=100),
+            "openings": lambda: values.count(body, "openings", maximum=MAX_OPENINGS),
+            "salary": lambda: values.optional_text(body, "salary", max_len=100),
+            "location": lambda: values.optional_text(body, "location", max_len=100),
+            "description": lambda: values.optional_text(body, "description", max_len=4000),
+        }
+        parsed: dict[str, Any] = {}
+        problems: dict[str, str] = {}
+        for field, check in checks.items():
+            try:
+                parsed[field] = check()
+            except InvalidInput as exc:
+                problems.update(exc.fields)
+        if problems:
+            raise InvalidInput("the job has invalid fields", fields=problems)
+        return cls(**parsed)
 
     def to_record(self) -> dict[str, Any]:
         return {

@@ -1,0 +1,88 @@
+"""The application log against a real store: atomic dedupe, safe retries, durability mode."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+
+from liveevent.domain.applications import ApplyRequest
+from liveevent.domain.events import LiveEvent
+from liveevent.domain.jobs import Job
+from liveevent.errors import CorruptEntry, NotFound
+from liveevent.store import codec
+from liveevent.store.applications import ApplicationLog, Applied, PendingApply
+from liveevent.store.connect import Durability, StoreConnection, open_store
+from liveevent.store.events import EventStore
+
+
+@pytest.fixture
+async def conn(store_url: str) -> AsyncIterator[StoreConnection]:
+    connection = await open_store(store_url, key_prefix=f"test-{uuid.uuid4().hex[:10]}",
+                                  timeout_s=3.0, waitaof_timeout_ms=1000)
+    yield connection
+    await connection.close()
+
+
+async def _event(conn: StoreConnection) -> str:
+    events = EventStore(conn)
+    await events.create_event(LiveEvent("e1", "t", None, None, 0), {"host": "h"})
+    await events.upsert_jobs("e1", [Job("j1", "A", "B"), Job("j2", "C", "D")])
+    return "e1"
+
+
+def _request(phone: str, job: str = "j1", key: str | None = None) -> ApplyRequest:
+    return ApplyRequest(job_id=job, name="n", phone=phone, idempotency_key=key, consent=True)
+
+
+async def test_a_lost_reply_retried_gets_the_first_answer(conn: StoreConnection) -> None:
+    log = ApplicationLog(conn)
+    event = await _event(conn)
+    item = PendingApply(event, _request("13800000001"), "http", 1)
+    first = await log.apply_batch([item])
+    # The same attempt sent again (its reply was lost): same id, not a duplicate.
+    again = await log.apply_batch([item])
+    assert first == again == [Applied("1", duplicate=False)]
+    # Another attempt for the same job and phone: the same application, flagged duplicate.
+    other = PendingApply(event, _request("13800000001"), "ws", 2)
+    assert await log.apply_batch([other]) == [Applied("1", duplicate=True)]
+    assert (await log.counters(event))["applications"] == 1
+
+
+async def test_a_batch_answers_each_item(conn: StoreConnection) -> None:
+    log = ApplicationLog(conn)
+    event = await _event(conn)
+    batch = [PendingApply(event, _request(f"1380000{n:04d}"), "ws", n) for n in range(50)]
+    batch.append(PendingApply(event, _request("13900000000", job="nope"), "ws", 0))
+    batch.append(PendingApply(event, _request("13800000000"), "ws", 0))  # dup inside batch
+    results = await log.apply_batch(batch)
+    assert [r.application_id for r in results[:50]] == [str(n) for n in range(1, 51)]
+    assert isinstance(results[50], NotFound)
+    assert results[51] == Applied("1", duplicate=True)
+    pages = [page async for page in log.iterate(event, page=7)]
+    assert sum(len(p) for p in pages) == 50
+
+
+async def test_idempotency_key_returns_the_first_answer(conn: StoreConnection) -> None:
+    log = ApplicationLog(conn)
+    event = await _event(conn)
+    a = await log.apply_batch([PendingApply(event, _request("13800000001", key="k"), "h", 1)])
+    b = await log.apply_batch([PendingApply(event, _request("13800000001", key="k"), "h", 2)])
+    assert a == b == [Applied("1", duplicate=False)]
+
+
+async def test_durability_is_detected(conn: StoreConnection) -> None:
+    # The embedded store has WAITAOF; the machine's Redis 7.0 without persistence has not.
+    assert conn.durability in (Durability.WAITAOF, Durability.FSYNC_ALWAYS, Durability.NONE)
+    info = await conn.reader.info("persistence")
+    if int(info.get("aof_enabled", 0)) == 0:
+        assert conn.durability is Durability.NONE
+
+
+def test_codec_round_trip_and_corruption() -> None:
+    record = {"name": "张三", "n": 1, "nested": {"a": [1, 2]}}
+    assert codec.unpack(codec.pack(record)) == record
+    for junk in (b"", b"\xc1", b"\x93\x01\x02\x03", b"\xa3abc"):
+        with pytest.raises(CorruptEntry):
+            codec.unpack(junk)
