@@ -105,6 +105,7 @@ def cmd_push(args: argparse.Namespace) -> int:
         warmup=args.warmup,
         workers=args.workers,
         gap_s=args.gap,
+        connect_concurrency=args.connect_concurrency,
     )
     names = _targets(args.targets, skip_missing=args.skip_missing)
 
@@ -127,7 +128,12 @@ def cmd_push(args: argparse.Namespace) -> int:
 
 def cmd_idle(args: argparse.Namespace) -> int:
     layout = _layout(args)
-    plan = idle.IdlePlan(viewers=args.viewers, workers=args.workers, hold_s=args.hold)
+    plan = idle.IdlePlan(
+        viewers=args.viewers,
+        workers=args.workers,
+        hold_s=args.hold,
+        connect_concurrency=args.connect_concurrency,
+    )
     names = _targets(args.targets, skip_missing=args.skip_missing)
 
     async def run(
@@ -239,12 +245,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pushes", type=int, default=20)
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--gap", type=float, default=0.3, help="seconds between pushes")
+    p.add_argument(
+        "--connect-concurrency",
+        type=int,
+        default=200,
+        help="handshakes in flight per load generator process",
+    )
     p.set_defaults(func=cmd_push)
 
     p = sub.add_parser("idle", help="hold N idle viewers; server RSS per viewer")
     common(p, ",".join(ALL_TARGETS))
     p.add_argument("--viewers", type=int, default=10_000)
     p.add_argument("--hold", type=float, default=10.0, help="seconds to hold them")
+    p.add_argument(
+        "--connect-concurrency",
+        type=int,
+        default=200,
+        help="handshakes in flight per load generator process",
+    )
     p.set_defaults(func=cmd_idle)
 
     p = sub.add_parser("apply", help="N applications/s; apply-to-ack latency and throughput")

@@ -25,6 +25,7 @@ class IdlePlan:
     workers: int = 0
     hold_s: float = 10.0
     settle_s: float = 3.0
+    connect_concurrency: int = 200
 
     def worker_count(self) -> int:
         return self.workers or max(1, math.ceil(self.viewers / push.VIEWERS_PER_WORKER))
@@ -41,7 +42,7 @@ async def run_target(
         await asyncio.sleep(1.0)  # let start-up allocations land before the baseline
         rss_before = osinfo.rss_kib(target.pid)
         workers, readies = await push.spawn_viewers(
-            target, plan.viewers, plan.worker_count(), layout.loadgen_cpus, 200
+            target, plan.viewers, plan.worker_count(), layout.loadgen_cpus, plan.connect_concurrency
         )
         connected = sum(int(r["connected"]) for r in readies)
         errors = sum(sum(r["errors"].values()) for r in readies)

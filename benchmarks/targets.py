@@ -19,6 +19,7 @@ import socket
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -66,7 +67,8 @@ class Target:
     name = "target"
     viewer_path = "/ws/viewer"
 
-    def __init__(self) -> None:
+    def __init__(self, extra_env: Mapping[str, str] | None = None) -> None:
+        self.extra_env = dict(extra_env or {})
         self.port = free_port()
         self.proc: asyncio.subprocess.Process | None = None
         self._workdir = Path(tempfile.mkdtemp(prefix=f"bench-{self.name}-"))
@@ -86,7 +88,7 @@ class Target:
         raise NotImplementedError
 
     def environment(self) -> dict[str, str]:
-        return {**os.environ, "PYTHONPATH": str(osinfo.REPO_ROOT)}
+        return {**os.environ, "PYTHONPATH": str(osinfo.REPO_ROOT), **self.extra_env}
 
     async def start(self, cpus: list[int] | None, session: aiohttp.ClientSession) -> None:
         """Start the server and wait until ``GET /healthz`` answers 200 (30 s at most)."""
@@ -211,8 +213,8 @@ class LiveEvent(Target):
     name = "liveevent"
     _JOBS = 5
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, extra_env: Mapping[str, str] | None = None) -> None:
+        super().__init__(extra_env)
         self._admin = secrets.token_urlsafe(24)
         self._host_token = ""
         self._event_id = ""
@@ -238,7 +240,8 @@ class LiveEvent(Target):
     def environment(self) -> dict[str, str]:
         env = super().environment()
         env["LIVEEVENT_ADMIN_TOKEN"] = self._admin
-        env.pop("LIVEEVENT_REDIS_URL", None)  # always the embedded store, its default durability
+        if "LIVEEVENT_REDIS_URL" not in self.extra_env:
+            env.pop("LIVEEVENT_REDIS_URL", None)  # the embedded store, its default durability
         return env
 
     @property
@@ -315,12 +318,15 @@ def _object(body: object) -> dict[str, Any]:
     return body
 
 
-def make(name: str) -> Target:
-    """Return a fresh adapter for ``floor``, ``node`` or ``liveevent``."""
+def make(name: str, extra_env: Mapping[str, str] | None = None) -> Target:
+    """Return a fresh adapter for ``floor``, ``node`` or ``liveevent``.
+
+    ``extra_env`` is added to the server's environment (liveevent reads ``LIVEEVENT_*``).
+    """
     kinds: dict[str, type[Target]] = {"floor": FloorPeer, "node": NodePeer, "liveevent": LiveEvent}
     if name not in kinds:
         raise TargetError(f"unknown target {name!r}; choose from {', '.join(kinds)}")
-    return kinds[name]()
+    return kinds[name](extra_env)
 
 
 def available(name: str) -> bool:

@@ -1,7 +1,7 @@
 """Viewer worker process: hold many viewer sockets and timestamp every card frame they receive.
 
 Run by the controller as ``python -m benchmarks.viewers CONFIG_JSON`` (see ``channel``).
-Config: ``host, port, path, count, source_ip, concurrency``.
+Config: ``host, port, path, count, source_ips, concurrency``.
 
 Events written: ``ready`` (connected, errors, cpu_s), ``done`` (every open viewer has the
 card with this key), ``report`` (all receipt times by card key, cpu_s, open, lost).
@@ -46,6 +46,7 @@ class Recorder:
     def __init__(self) -> None:
         self.open = 0
         self.dropped = 0
+        self.close_codes: Counter[int] = Counter()
         self.receipts: dict[str, list[int]] = {}
         self._keys: dict[bytes, str] = {}
 
@@ -68,6 +69,7 @@ class Recorder:
         if conn.upgraded.done() and not conn.upgraded.exception():
             self.open -= 1
             self.dropped += 1
+            self.close_codes[conn.close_code] += 1
 
 
 async def connect_all(
@@ -82,7 +84,9 @@ async def connect_all(
     conns: list[ViewerConnection] = []
     gate = asyncio.Semaphore(cfg.get("concurrency", 100))
 
-    async def one() -> None:
+    sources = cfg.get("source_ips") or [None]
+
+    async def one(i: int) -> None:
         async with gate:
             for attempt in range(2):
                 try:
@@ -91,7 +95,7 @@ async def connect_all(
                         cfg["host"],
                         cfg["port"],
                         cfg["path"],
-                        source_ip=cfg.get("source_ip"),
+                        source_ip=sources[i % len(sources)],
                     )
                 except Exception as exc:  # any failure is counted, not fatal to the run
                     if attempt == 1:
@@ -103,7 +107,7 @@ async def connect_all(
                 conns.append(conn)
                 return
 
-    await asyncio.gather(*(one() for _ in range(cfg["count"])))
+    await asyncio.gather(*(one(i) for i in range(cfg["count"])))
     return conns, errors
 
 
@@ -126,6 +130,7 @@ async def main_async(cfg: dict[str, Any]) -> None:
                     "receipts": recorder.receipts,
                     "open": recorder.open,
                     "lost": recorder.dropped,
+                    "close_codes": recorder.close_codes,
                     "cpu_s": channel.cpu_seconds(),
                 }
             )

@@ -24,6 +24,7 @@ from typing import Protocol, cast
 _GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 OP_CONT, OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG = 0x0, 0x1, 0x2, 0x8, 0x9, 0xA
+CLOSE_PROTOCOL_ERROR = 1002
 
 
 class HandshakeError(Exception):
@@ -80,6 +81,7 @@ class ViewerConnection(asyncio.Protocol):
         "_fragments",
         "_key",
         "_request",
+        "close_code",
         "closed",
         "sink",
         "transport",
@@ -97,6 +99,8 @@ class ViewerConnection(asyncio.Protocol):
         self.upgraded = upgraded
         self.transport: asyncio.Transport | None = None
         self.closed = False
+        # The server's close code (1006 when the socket died without one): why a viewer left.
+        self.close_code = 1006
 
     # asyncio.Protocol -------------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -185,6 +189,14 @@ class ViewerConnection(asyncio.Protocol):
                 break
             payload = buf[at : at + n]
             pos = at + n
+            if b0 & 0x70 or b1 & 0x80:
+                # RSV bits without a negotiated extension, or a masked server frame: the stream
+                # is not websocket frames (a server writing HTTP after the 101, say). Stop here.
+                self.close_code = CLOSE_PROTOCOL_ERROR
+                self._buf = b""
+                if self.transport is not None:
+                    self.transport.abort()
+                return
             self._frame(b0 & 0x80, b0 & 0x0F, payload, t_ns)
         self._buf = buf[pos:]
 
@@ -203,6 +215,8 @@ class ViewerConnection(asyncio.Protocol):
             if self.transport is not None:
                 self.transport.write(masked_frame(OP_PONG, payload))
         elif opcode == OP_CLOSE:
+            if len(payload) >= 2:
+                (self.close_code,) = struct.unpack_from("!H", payload)
             self.close()
 
 
