@@ -1,0 +1,87 @@
+// Applications per minute as an inline SVG bar chart, with a numbered marker at every card push.
+import { formatClock, t } from "./i18n.js";
+
+const NS = "http://www.w3.org/2000/svg";
+const W = 960;
+const H = 240;
+const PAD = { left: 40, right: 12, top: 28, bottom: 28 };
+
+function svg(tag, attrs = {}, text = null) {
+  const el = document.createElementNS(NS, tag);
+  for (const [name, value] of Object.entries(attrs)) el.setAttribute(name, String(value));
+  if (text !== null) el.textContent = text;
+  return el;
+}
+
+function niceMax(n) {
+  if (n <= 4) return Math.max(1, n);
+  const step = 10 ** Math.floor(Math.log10(n));
+  for (const m of [1, 2, 2.5, 5, 10]) if (m * step >= n) return m * step;
+  return 10 * step;
+}
+
+/** Draw `activity` (GET /activity) into `box`; list the pushes in `legend`. */
+export function drawChart(box, legend, activity) {
+  const buckets = activity.buckets || [];
+  if (!buckets.length) {
+    box.replaceChildren(Object.assign(document.createElement("p"), {
+      className: "muted", textContent: t("staff.chart_empty") }));
+    legend.replaceChildren();
+    return;
+  }
+  const start = Date.parse(buckets[0].at);
+  const span = buckets.length * activity.bucket_s * 1000;
+  const max = niceMax(Math.max(...buckets.map((b) => b.applications)));
+  const plotW = W - PAD.left - PAD.right;
+  const plotH = H - PAD.top - PAD.bottom;
+  const x = (ms) => PAD.left + ((ms - start) / span) * plotW;
+  const y = (n) => PAD.top + plotH - (n / max) * plotH;
+  const total = buckets.reduce((sum, b) => sum + b.applications, 0);
+  const peak = buckets.reduce((best, b) => (b.applications > best.applications ? b : best), buckets[0]);
+  const chart = svg("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", class: "chart-svg",
+    "aria-label": t("staff.chart_summary", { total, minutes: buckets.length,
+      peak: peak.applications, at: formatClock(peak.at), pushes: activity.pushes.length }) });
+
+  for (const n of [0, max / 2, max]) {
+    chart.append(svg("line", { x1: PAD.left, x2: W - PAD.right, y1: y(n), y2: y(n), class: "grid" }));
+    chart.append(svg("text", { x: PAD.left - 6, y: y(n) + 4, class: "axis", "text-anchor": "end" },
+      String(Math.round(n))));
+  }
+  const barW = plotW / buckets.length;
+  const labelEvery = Math.max(1, Math.ceil(buckets.length / 8));
+  buckets.forEach((bucket, i) => {
+    const left = PAD.left + i * barW;
+    if (bucket.applications) {
+      const bar = svg("rect", { x: left + barW * 0.12, width: Math.max(1, barW * 0.76),
+        y: y(bucket.applications), height: y(0) - y(bucket.applications), class: "bar", rx: 2 });
+      bar.append(svg("title", {}, `${formatClock(bucket.at)}  ${bucket.applications}`));
+      chart.append(bar);
+    }
+    if (i % labelEvery === 0) {
+      chart.append(svg("text", { x: left + barW / 2, y: H - 8, class: "axis", "text-anchor": "middle" },
+        formatClock(bucket.at)));
+    }
+  });
+  let lastX = -Infinity;
+  let nudge = 0;
+  activity.pushes.forEach((push, i) => {
+    const px = x(Date.parse(push.at));
+    // Pushes seconds apart would hide each other's number: step them sideways.
+    nudge = px - lastX < 22 ? nudge + 22 : 0;
+    lastX = px;
+    const cx = Math.min(W - 12, px + nudge);
+    const marker = svg("g", { class: "push" });
+    marker.append(svg("line", { x1: px, x2: px, y1: PAD.top - 8, y2: y(0) }));
+    marker.append(svg("circle", { cx, cy: PAD.top - 14, r: 10 }));
+    marker.append(svg("text", { x: cx, y: PAD.top - 10, "text-anchor": "middle" }, String(i + 1)));
+    marker.append(svg("title", {}, `${formatClock(push.at)} ${push.employer} · ${push.title}`));
+    chart.append(marker);
+  });
+  box.replaceChildren(chart);
+  legend.replaceChildren(...activity.pushes.map((push, i) => {
+    const li = document.createElement("li");
+    li.value = i + 1;
+    li.textContent = `${formatClock(push.at)}  ${push.employer} · ${push.title}`;
+    return li;
+  }));
+}

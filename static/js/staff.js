@@ -1,0 +1,301 @@
+// The staff dashboard: totals, per employer and job, the applications list, the chart, exports.
+import { download, eventIdFromPath, request, socketUrl, tokenFromHash } from "./api.js";
+import { drawChart } from "./chart.js";
+import { $, h } from "./dom.js";
+import { formatNumber, formatTime, initI18n, onLangChange, t } from "./i18n.js";
+import { LiveSocket } from "./socket.js";
+
+const STATUSES = ["applied", "contacted", "interviewed", "offered", "hired", "rejected"];
+const PAGE = 50;
+const eventId = eventIdFromPath();
+const token = tokenFromHash();
+const base = `/api/events/${encodeURIComponent(eventId)}`;
+const staff = {
+  event: null,
+  jobs: [],
+  stats: null,
+  rows: [],
+  total: 0,
+  offset: 0,
+  selected: new Set(),
+  seenApplications: null, // the total when the list was last loaded
+  activity: null,
+};
+let socket = null;
+
+function call(path, options = {}) {
+  return request(base + path, { token, ...options });
+}
+
+function toast(text, kind = "bad") {
+  const el = $("#toast");
+  el.textContent = text;
+  el.className = `notice ${kind} toast`;
+  el.hidden = false;
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => { el.hidden = true; }, 5000);
+}
+
+function explain(error) {
+  if (error.status === 401 || error.status === 403) return t("console.bad_token");
+  if (error.status === 0) return t("err.network");
+  return t("err.generic", { message: error.message });
+}
+
+function jobLabel(jobId) {
+  const job = staff.jobs.find((j) => j.id === jobId);
+  return job ? `${job.employer} · ${job.title}` : jobId;
+}
+
+function statusSelect(value, label, onchange) {
+  const select = h("select", { "aria-label": label },
+    STATUSES.map((s) => h("option", { value: s, selected: s === value }, t(`status.${s}`))));
+  if (onchange) select.addEventListener("change", () => onchange(select));
+  select.dataset.status = value;
+  return select;
+}
+
+// --- totals and tables --------------------------------------------------------------------------
+function renderTotals() {
+  const s = staff.stats;
+  if (!s) return;
+  const openings = s.jobs.reduce((sum, j) => sum + (j.openings || 0), 0);
+  const set = (id, n) => {
+    const el = $(id);
+    const text = formatNumber(n);
+    if (el.textContent !== text && el.textContent !== "–") {
+      el.parentElement.classList.remove("bump");
+      void el.parentElement.offsetWidth;
+      el.parentElement.classList.add("bump");
+    }
+    el.textContent = text;
+  };
+  set("#n-applications", s.applications);
+  set("#n-applicants", s.applicants);
+  set("#n-hires", s.hires);
+  set("#n-openings", openings);
+  set("#n-viewers", s.viewers_online);
+  if (staff.event) {
+    staff.event.state = s.state;
+    $("#state-badge").textContent = t(`state.${s.state}`);
+    $("#state-badge").className = `badge ${s.state}`;
+  }
+}
+
+function renderTables() {
+  const s = staff.stats;
+  if (!s) return;
+  const employers = new Map();
+  for (const job of s.jobs) {
+    const row = employers.get(job.employer) || { openings: 0, applications: 0, hires: 0 };
+    row.openings += job.openings || 0;
+    row.applications += job.applications;
+    row.hires += job.hires;
+    employers.set(job.employer, row);
+  }
+  const sorted = Array.from(employers.entries()).sort((a, b) => b[1].applications - a[1].applications);
+  $("#employers").replaceChildren(...sorted.map(([name, row]) => h("tr", {},
+    h("th", { scope: "row" }, name),
+    h("td", { class: "num" }, formatNumber(row.openings)),
+    h("td", { class: "num" }, formatNumber(row.applications)),
+    h("td", { class: "num hires" }, formatNumber(row.hires)))));
+  const jobs = [...s.jobs].sort((a, b) => b.applications - a.applications);
+  $("#jobs").replaceChildren(...jobs.map((job) => h("tr", { dataset: { jobId: job.job_id } },
+    h("th", { scope: "row" }, h("span", { class: "sub" }, job.employer), " ", job.title),
+    h("td", { class: "num" }, job.openings ? formatNumber(job.openings) : "–"),
+    h("td", { class: "num" }, formatNumber(job.applications)),
+    h("td", { class: "num hires" }, formatNumber(job.hires)))));
+}
+
+// --- the applications list ----------------------------------------------------------------------
+async function loadApplications() {
+  const query = new URLSearchParams({ offset: String(staff.offset), limit: String(PAGE) });
+  if ($("#filter-job").value) query.set("job_id", $("#filter-job").value);
+  if ($("#filter-status").value) query.set("status", $("#filter-status").value);
+  try {
+    const data = await call(`/applications?${query}`);
+    staff.rows = data.applications;
+    staff.total = data.total;
+    staff.seenApplications = staff.stats ? staff.stats.applications : null;
+    $("#new-apps").hidden = true;
+    renderApplications();
+  } catch (error) {
+    toast(explain(error));
+  }
+}
+
+function renderApplications() {
+  $("#apps").replaceChildren(...staff.rows.map((row) => {
+    const box = h("input", { type: "checkbox", checked: staff.selected.has(row.application_id),
+      "aria-label": t("staff.select_row", { id: row.application_id, name: row.name }) });
+    box.addEventListener("change", () => {
+      if (box.checked) staff.selected.add(row.application_id);
+      else staff.selected.delete(row.application_id);
+      renderBulk();
+    });
+    return h("tr", { dataset: { applicationId: row.application_id, status: row.status } },
+      h("td", {}, box),
+      h("td", { class: "mono" }, row.application_id),
+      h("td", { class: "nowrap" }, formatTime(row.applied_at)),
+      h("td", {}, row.name),
+      h("td", { class: "mono nowrap" }, row.phone),
+      h("td", {}, jobLabel(row.job_id)),
+      h("td", {}, statusSelect(row.status, t("staff.status_of", { name: row.name }),
+        (select) => changeStatus([row.application_id], select.value, select))));
+  }));
+  $("#apps-empty").hidden = staff.rows.length > 0;
+  const from = staff.total ? staff.offset + 1 : 0;
+  const to = staff.offset + staff.rows.length;
+  $("#page-info").textContent = t("staff.page_info", { from, to, total: staff.total });
+  $("#prev").disabled = staff.offset === 0;
+  $("#next").disabled = to >= staff.total;
+  renderBulk();
+}
+
+function renderBulk() {
+  const ids = staff.rows.map((r) => r.application_id);
+  const onPage = ids.filter((id) => staff.selected.has(id)).length;
+  $("#select-all").checked = ids.length > 0 && onPage === ids.length;
+  $("#select-all").indeterminate = onPage > 0 && onPage < ids.length;
+  $("#selected-count").textContent = t("staff.selected", { n: staff.selected.size });
+  $("#bulk-apply").disabled = staff.selected.size === 0;
+}
+
+async function changeStatus(ids, status, select = null) {
+  try {
+    if (ids.length === 1) {
+      await call(`/applications/${encodeURIComponent(ids[0])}`, { method: "PATCH", body: { status } });
+    } else {
+      await call("/applications", { method: "PATCH", body: { application_ids: ids, status } });
+    }
+    toast(t("staff.updated", { n: ids.length, status: t(`status.${status}`) }), "ok");
+    if (ids.length > 1) staff.selected.clear();
+    await Promise.all([loadApplications(), refreshStats()]);
+  } catch (error) {
+    if (select) select.value = select.dataset.status;
+    toast(explain(error));
+  }
+}
+
+// --- data ------------------------------------------------------------------------------------------
+async function refreshStats() {
+  onStats(await call("/stats"));
+}
+
+function onStats(stats) {
+  const before = staff.stats ? staff.stats.applications : null;
+  staff.stats = stats;
+  renderTotals();
+  renderTables();
+  if (staff.seenApplications !== null && stats.applications > staff.seenApplications) {
+    const button = $("#new-apps");
+    button.textContent = t("staff.new_apps", { n: stats.applications - staff.seenApplications });
+    button.hidden = false;
+  }
+  if (before !== null && (stats.applications !== before || stats.cards_pushed !== staff.activity?.pushes.length)) {
+    scheduleChart();
+  }
+}
+
+async function loadChart() {
+  try {
+    staff.activity = await call("/activity");
+    drawChart($("#chart"), $("#chart-legend"), staff.activity);
+  } catch {
+    // The chart is a nicety; the numbers above are live anyway.
+  }
+}
+
+function scheduleChart() {
+  if (scheduleChart.timer) return;
+  scheduleChart.timer = setTimeout(() => {
+    scheduleChart.timer = null;
+    loadChart();
+  }, 3000);
+}
+
+function fillFilters() {
+  const jobSelect = $("#filter-job");
+  const chosen = jobSelect.value;
+  jobSelect.replaceChildren(h("option", { value: "" }, t("staff.all_jobs")),
+    ...staff.jobs.map((job) => h("option", { value: job.id, selected: job.id === chosen }, `${job.employer} · ${job.title}`)));
+  const statusFilter = $("#filter-status");
+  const status = statusFilter.value;
+  statusFilter.replaceChildren(h("option", { value: "" }, t("staff.all_statuses")),
+    ...STATUSES.map((s) => h("option", { value: s, selected: s === status }, t(`status.${s}`))));
+  const bulk = $("#bulk-status");
+  const bulkValue = bulk.value || "contacted";
+  bulk.replaceChildren(...STATUSES.map((s) => h("option", { value: s, selected: s === bulkValue },
+    t("staff.bulk_to", { status: t(`status.${s}`) }))));
+}
+
+async function exportCsv(kind) {
+  try {
+    await download(`${base}/export/${kind}.csv`, token, `${kind}-${eventId}.csv`);
+  } catch (error) {
+    toast(explain(error));
+  }
+}
+
+async function main() {
+  await initI18n();
+  if (!token) {
+    $("#auth-error").hidden = false;
+    return;
+  }
+  onLangChange(() => {
+    fillFilters();
+    renderTotals();
+    renderTables();
+    renderApplications();
+    if (staff.activity) drawChart($("#chart"), $("#chart-legend"), staff.activity);
+    if (socket) $("#conn-text").textContent = t(`conn.${socket.state}`);
+  });
+  $("#export-apps").addEventListener("click", () => exportCsv("applications"));
+  $("#export-hires").addEventListener("click", () => exportCsv("hires"));
+  for (const id of ["#filter-job", "#filter-status"]) {
+    $(id).addEventListener("change", () => {
+      staff.offset = 0;
+      loadApplications();
+    });
+  }
+  $("#prev").addEventListener("click", () => { staff.offset = Math.max(0, staff.offset - PAGE); loadApplications(); });
+  $("#next").addEventListener("click", () => { staff.offset += PAGE; loadApplications(); });
+  $("#new-apps").addEventListener("click", loadApplications);
+  $("#select-all").addEventListener("change", (e) => {
+    for (const row of staff.rows) {
+      if (e.target.checked) staff.selected.add(row.application_id);
+      else staff.selected.delete(row.application_id);
+    }
+    renderApplications();
+  });
+  $("#bulk-apply").addEventListener("click", () => changeStatus(Array.from(staff.selected), $("#bulk-status").value));
+  try {
+    staff.event = await request(base);
+    $("#title").textContent = staff.event.title;
+    document.title = `${t("staff.title")} · ${staff.event.title}`;
+    staff.jobs = (await request(`${base}/jobs`)).jobs;
+    fillFilters();
+    await refreshStats();
+    await loadApplications();
+    loadChart();
+  } catch (error) {
+    toast(explain(error));
+    if (error.status === 401 || error.status === 403) return;
+  }
+  socket = new LiveSocket({
+    url: () => socketUrl(`/ws/host/${encodeURIComponent(eventId)}`),
+    onOpen: (s) => s.send({ type: "auth", token }),
+    onMessage: (message) => {
+      if (message.type === "welcome") socket.markLive();
+      else if (message.type === "stats") onStats(message);
+    },
+    onStatus: (state) => {
+      $("#conn").dataset.state = state;
+      $("#conn-text").textContent = t(`conn.${state}`);
+    },
+    stop: (event) => event.code === 4401,
+  });
+}
+
+main();
