@@ -248,7 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--connect-concurrency",
         type=int,
-        default=200,
+        default=50,
         help="handshakes in flight per load generator process",
     )
     p.set_defaults(func=cmd_push)
@@ -260,7 +260,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--connect-concurrency",
         type=int,
-        default=200,
+        default=50,
         help="handshakes in flight per load generator process",
     )
     p.set_defaults(func=cmd_idle)

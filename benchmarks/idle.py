@@ -25,7 +25,7 @@ class IdlePlan:
     workers: int = 0
     hold_s: float = 10.0
     settle_s: float = 3.0
-    connect_concurrency: int = 200
+    connect_concurrency: int = 50
 
     def worker_count(self) -> int:
         return self.workers or max(1, math.ceil(self.viewers / push.VIEWERS_PER_WORKER))
@@ -46,6 +46,7 @@ async def run_target(
         )
         connected = sum(int(r["connected"]) for r in readies)
         errors = sum(sum(r["errors"].values()) for r in readies)
+        rejoined = sum(int(r.get("rejoined", 0)) for r in readies)
         await asyncio.sleep(plan.settle_s)
         rss_after = osinfo.rss_kib(target.pid)
         await asyncio.sleep(plan.hold_s)
@@ -59,6 +60,7 @@ async def run_target(
     return {
         "viewers connected": connected,
         "connect errors": errors,
+        "rejoined after drop": rejoined,
         "open after hold": sum(int(rep["open"]) for rep in reports),
         "RSS before MiB": rss_before / 1024,
         "RSS after MiB": rss_after / 1024,

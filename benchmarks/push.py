@@ -48,7 +48,7 @@ class PushPlan:
     warmup: int = 2
     workers: int = 0  # 0: one per VIEWERS_PER_WORKER viewers
     gap_s: float = 0.3
-    connect_concurrency: int = 200
+    connect_concurrency: int = 50
 
     def worker_count(self) -> int:
         return self.workers or max(1, math.ceil(self.viewers / VIEWERS_PER_WORKER))
@@ -101,11 +101,11 @@ async def _all_done(workers: list[channel.WorkerProcess], key: str, timeout_s: f
     return True
 
 
-def _warn_lost(name: str, reports: list[dict[str, Any]]) -> None:
+def _warn_lost(name: str, reports: list[dict[str, Any]], field: str = "close_codes") -> None:
     """Say on stderr why viewers left: their latencies are missing from the figures."""
     codes: Counter[str] = Counter()
     for rep in reports:
-        codes.update(rep.get("close_codes", {}))
+        codes.update(rep.get(field, {}))
     if codes:
         print(f"    {name}: viewers lost, by close code: {dict(codes)}", file=sys.stderr)
 
@@ -128,6 +128,8 @@ async def run_target(
         )
         connected = sum(int(r["connected"]) for r in readies)
         connect_errors = sum(sum(r["errors"].values()) for r in readies)
+        rejoined = sum(int(r.get("rejoined", 0)) for r in readies)
+        _warn_lost(f"{name} (while joining)", readies, "join_close_codes")
         live = [w for w, r in zip(workers, readies, strict=True) if r["connected"]]
         await asyncio.sleep(0.5)  # let the server finish its per-viewer hello work
 
@@ -172,6 +174,7 @@ async def run_target(
     return {
         "viewers connected": connected,
         "connect errors": connect_errors,
+        "rejoined after drop": rejoined,
         "push p50 ms": median(s.p50 for s in per_push),
         "push p90 ms": median(s.p90 for s in per_push),
         "push p99 ms": median(s.p99 for s in per_push),

@@ -218,6 +218,8 @@ def _result(reply: Any) -> Applied | LiveEventError:
     kind, value = _s(reply[0]), _s(reply[1])
     if kind == "nojob":
         return NotFound("no such job in this event", fields={"job_id": "unknown job"})
+    if kind == "purged":
+        return Conflict("this event's applicant data was purged; it takes no more applications")
     if kind == "idem":
         app_id, _, flag = value.partition("|")
         return Applied(app_id, duplicate=flag == "1")

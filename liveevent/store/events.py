@@ -50,6 +50,7 @@ class EventStore:
         self.conn = conn
         self.keys = conn.keys
         self._timeline = conn.reader.register_script(scripts.TIMELINE)
+        self._peak = conn.reader.register_script(scripts.VIEWERS_PEAK)
 
     # events -------------------------------------------------------------------------------
     async def create_event(self, event: LiveEvent, tokens: dict[str, str]) -> None:
@@ -231,6 +232,9 @@ class EventStore:
         k = self.keys.event(event_id)
         expires = int((time.time() + ttl_s) * 1000)
         await self._call(self.conn.reader.hset(k.viewers, node_id, f"{count}|{expires}"))
+        # The peak across all nodes, for the organisers' summary (counters hash, viewers_peak).
+        total = await self.viewers_online(event_id)
+        await self._call(self._peak(keys=[k.counters], args=[total]))
 
     async def forget_node(self, event_id: str, node_id: str) -> None:
         k = self.keys.event(event_id)

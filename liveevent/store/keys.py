@@ -4,19 +4,23 @@ All keys of one event carry the hash tag ``{event_id}`` so that, on a Redis Clus
 scripts and multi-key steps stay on one slot. Only the event index is global.
 
     <p>:events          set     ids of every event (cross-event summary)
-    <p>:{E}:meta        hash    event record, state, current card, cursor, token hashes
+    <p>:{E}:meta        hash    event record, state, current card, cursor, token hashes,
+                        purged_at (set once applicants' data is purged)
     <p>:{E}:jobs        hash    job id -> job record
     <p>:{E}:timeline    stream  cards pushed / withdrawn, state changes (viewer cursor)
     <p>:{E}:apps        stream  applications (the record of truth)
+    <p>:{E}:apps:purge  stream  the applications being rewritten without names/phones (purge)
     <p>:{E}:status      stream  every status change of every application
     <p>:{E}:audit       stream  exports, status changes, purges: who, what, when
     <p>:{E}:dedupe      hash    "job|phone" -> "application_id|attempt"        (derived)
     <p>:{E}:idem        hash    client idempotency key -> "application_id|dup"  (derived)
     <p>:{E}:appidx      hash    application id -> "stream id|job id"            (derived)
     <p>:{E}:current     hash    application id -> status, if not applied        (derived)
-    <p>:{E}:counters    hash    applications, cards_pushed, hires, seq,
+    <p>:{E}:counters    hash    applications, cards_pushed, hires, seq, viewers_peak,
                         app:<job>, hire:<job>                           (derived)
-    <p>:{E}:applicants  hash    phone -> applications with it                   (derived)
+    <p>:{E}:applicants  hash    phone -> applications with it (after a purge:
+                        a salted digest of the phone, the salt discarded)  (derived)
+    <p>:{E}:applicants:purge hash  the applicants hash being rewritten (purge)
     <p>:{E}:viewers     hash    node id -> "count|expires_ms" (viewers per node)
 """
 
@@ -31,6 +35,7 @@ class EventKeys:
     jobs: str
     timeline: str
     apps: str
+    apps_purge: str
     status: str
     audit: str
     dedupe: str
@@ -39,6 +44,7 @@ class EventKeys:
     current: str
     counters: str
     applicants: str
+    applicants_purge: str
     viewers: str
 
 
@@ -56,6 +62,7 @@ class Keys:
             jobs=f"{base}:jobs",
             timeline=f"{base}:timeline",
             apps=f"{base}:apps",
+            apps_purge=f"{base}:apps:purge",
             status=f"{base}:status",
             audit=f"{base}:audit",
             dedupe=f"{base}:dedupe",
@@ -64,5 +71,6 @@ class Keys:
             current=f"{base}:current",
             counters=f"{base}:counters",
             applicants=f"{base}:applicants",
+            applicants_purge=f"{base}:applicants:purge",
             viewers=f"{base}:viewers",
         )

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 # KEYS: dedupe idem apps counters applicants meta appidx jobs
 # ARGV: dedupe_key idem_key('' = none) attempt job_id phone blob
-# -> {'new'|'dup'|'idem'|'nojob', application_id or 'id|dupflag'}
+# -> {'new'|'dup'|'idem'|'nojob'|'purged', application_id or 'id|dupflag'}
 APPLY = """
+-- An event whose applicants' data was purged takes no more (it would bring names back).
+if redis.call('HEXISTS', KEYS[6], 'purged_at') == 1 then return {'purged', ''} end
 local idem = ARGV[2]
 if idem ~= '' then
   local prev = redis.call('HGET', KEYS[2], idem)
@@ -102,4 +104,30 @@ if current == 'hired' then
   redis.call('HINCRBY', KEYS[3], 'hire:' .. job, -1)
 end
 return {'ok', job}
+"""
+
+# KEYS: counters
+# ARGV: viewers now (all nodes)
+# Raises the event's peak viewer count; never lowers it.
+VIEWERS_PEAK = """
+local peak = tonumber(redis.call('HGET', KEYS[1], 'viewers_peak') or '0')
+if tonumber(ARGV[1]) > peak then
+  redis.call('HSET', KEYS[1], 'viewers_peak', ARGV[1])
+  return tonumber(ARGV[1])
+end
+return peak
+"""
+
+# KEYS: apps apps_purge
+# ARGV: the last stream id copied into apps_purge
+# Puts the rewritten stream in place of the original, unless entries arrived after the copy
+# (then the caller copies those and tries again). -> {'ok'|'moved', last id of apps}
+PURGE_SWAP = """
+local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+local last_id = ''
+if last[1] then last_id = last[1][1] end
+if last_id ~= ARGV[1] then return {'moved', last_id} end
+if last_id == '' then return {'ok', ''} end
+redis.call('RENAME', KEYS[2], KEYS[1])
+return {'ok', last_id}
 """

@@ -15,6 +15,7 @@ from liveevent.domain.events import EventState, LiveEvent, parse_state
 from liveevent.domain.jobs import parse_jobs
 from liveevent.errors import InvalidInput
 from liveevent.store.applications import PendingApply
+from liveevent.web import imports
 from liveevent.web.appkeys import APPLICATIONS, EVENTS, HUB, INGEST, LIMITS, SETTINGS
 from liveevent.web.auth import require_admin, require_role
 from liveevent.web.middleware import read_json
@@ -72,6 +73,8 @@ async def get_event(request: web.Request) -> web.Response:
 async def upsert_jobs(request: web.Request) -> web.Response:
     event_id = request.match_info["event_id"]
     await require_role(request, event_id, ("staff",))
+    if imports.is_sheet(request):  # CSV or XLSX: web/imports.py
+        return await imports.upsert_jobs_from_sheet(request, event_id)
     body = await read_json(request, request.app[SETTINGS].max_upload_bytes)
     size = len(body) if isinstance(body, list) else 0
     jobs = parse_jobs(body, [new_id(8) for _ in range(size)])

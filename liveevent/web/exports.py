@@ -1,124 +1,127 @@
-"""CSV exports, streamed from the store a page at a time (constant memory).
+"""Exports: applications, hires per job, the per-push breakdown, as CSV or XLSX (staff, admin).
 
-UTF-8 with a BOM so that Excel shows Chinese; text cells starting with ``= + - @`` are escaped
-against formula injection. Every export is recorded in the event's audit stream.
+    /api/events/{id}/export/applications.csv|.xlsx   one row per application
+    /api/events/{id}/export/hires.csv|.xlsx          one row per job (the /stats numbers)
+    /api/events/{id}/export/pushes.csv|.xlsx         one row per card push (?window_min=10)
+    /api/events/{id}/export/workbook.xlsx            all three, one sheet each
+
+``?format=xlsx`` on a ``.csv`` path gives the XLSX. CSV is UTF-8 with a BOM (Excel then shows
+Chinese) and streamed a page at a time; XLSX is built in a temporary file (openpyxl in a worker
+thread) and then streamed, so both run in constant memory and during the live broadcast.
+Text cells starting with ``= + - @`` are escaped against formula injection in both formats.
+Every export is recorded in the event's audit stream: who, what, when, how many rows.
 """
 
 from __future__ import annotations
 
+import asyncio
+import os
+import tempfile
+from collections.abc import Awaitable, Callable
+
 from aiohttp import web
 
-from liveevent.domain import values
+from liveevent.errors import InvalidInput
+from liveevent.office.tables import DEFAULT_WINDOW_MIN, TABLE_NAMES, Sources, Table, table
+from liveevent.office.writers import write_csv, write_xlsx
+from liveevent.tables.xlsx_out import XLSX_CONTENT_TYPE
 from liveevent.web import api
 from liveevent.web.appkeys import APPLICATIONS, EVENTS
 from liveevent.web.auth import require_role
 
-BOM = "\ufeff"
-APPLICATION_COLUMNS = (
-    "application_id",
-    "job_id",
-    "employer",
-    "title",
-    "name",
-    "phone",
-    "status",
-    "applied_at",
-    "card_id",
-    "consent",
-    "via",
-)
-HIRES_COLUMNS = ("employer", "job_id", "title", "openings", "applications", "hires")
+EXPORT_ROLES = ("staff",)
+_CHUNK = 256 * 1024
+_FORMATS = ("csv", "xlsx")
 
 
-def cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return str(value)
-    text = str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        text = "'" + text
-    if any(c in text for c in ',"\r\n'):
-        text = '"' + text.replace('"', '""') + '"'
-    return text
+def _window_min(request: web.Request) -> int:
+    raw = request.query.get("window_min", str(DEFAULT_WINDOW_MIN))
+    if not raw.isdigit() or not 1 <= int(raw) <= 24 * 60:
+        why = "must be a whole number of minutes from 1 to 1440"
+        raise InvalidInput(f"window_min {why}", fields={"window_min": why})
+    return int(raw)
 
 
-def line(values_: tuple[object, ...] | list[object]) -> str:
-    return ",".join(cell(v) for v in values_) + "\r\n"
+def _headers(filename: str, content_type: str) -> dict[str, str]:
+    return {
+        "Content-Type": content_type,
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "Cache-Control": "no-store",
+    }
 
 
-def _csv_response(filename: str) -> web.StreamResponse:
-    return web.StreamResponse(
-        headers={
-            "Content-Type": "text/csv; charset=utf-8",
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-        }
-    )
+Audit = Callable[[int], Awaitable[None]]
 
 
-@api.routes.get("/api/events/{event_id}/export/applications.csv", name="export_applications")
-async def export_applications(request: web.Request) -> web.StreamResponse:
-    event_id = request.match_info["event_id"]
-    role = await require_role(request, event_id, ("staff",))
-    jobs = {job.id: job for job in await request.app[EVENTS].jobs(event_id)}
-    response = _csv_response(f"applications-{event_id}.csv")
+async def export(request: web.Request) -> web.StreamResponse:
+    event_id, name = request.match_info["event_id"], request.match_info["table"]
+    ext = request.match_info["ext"]
+    fmt = request.query.get("format", ext)
+    if fmt not in _FORMATS or (name == "workbook" and fmt != "xlsx"):
+        why = "must be xlsx" if name == "workbook" else "must be csv or xlsx"
+        raise InvalidInput(f"format {why}", fields={"format": why})
+    role = await require_role(request, event_id, EXPORT_ROLES)
+    src = Sources(request.app[EVENTS], request.app[APPLICATIONS])
+    window = _window_min(request)
+    names = TABLE_NAMES if name == "workbook" else (name,)
+    # Staff and admin see phones in full; a host never reaches here (EXPORT_ROLES).
+    tables = [
+        await table(src, event_id, n, mask_phones=role == "host", window_min=window) for n in names
+    ]
+    filename = f"{name}-{event_id}.{fmt}"
+
+    async def audit(rows: int) -> None:
+        # Called before the last byte goes out: a client holding the file has its audit entry.
+        entry = {"what": "export", "table": name, "format": fmt, "by": role, "rows": rows}
+        entry["at"] = api.now_ms()
+        await request.app[APPLICATIONS].audit(event_id, entry)
+
+    if fmt == "csv":
+        return await _send_csv(request, tables[0], filename, audit)
+    return await _send_xlsx(request, tables, filename, audit)
+
+
+async def _send_csv(
+    request: web.Request, source: Table, filename: str, audit: Audit
+) -> web.StreamResponse:
+    response = web.StreamResponse(headers=_headers(filename, "text/csv; charset=utf-8"))
     await response.prepare(request)
-    await response.write((BOM + line(APPLICATION_COLUMNS)).encode())
-    rows = 0
-    async for page in request.app[APPLICATIONS].iterate(event_id):
-        chunk = []
-        for application, status in page:
-            job = jobs.get(application.job_id)
-            chunk.append(
-                line(
-                    (
-                        application.application_id,
-                        application.job_id,
-                        job.employer if job else "",
-                        job.title if job else "",
-                        application.name,
-                        application.phone,
-                        str(status),
-                        values.iso(application.applied_at),
-                        application.card_id or "",
-                        application.consent,
-                        application.via,
-                    )
-                )
-            )
-        rows += len(chunk)
-        await response.write("".join(chunk).encode())
-    await request.app[APPLICATIONS].audit(
-        event_id,
-        {"what": "export", "table": "applications", "by": role, "rows": rows, "at": api.now_ms()},
-    )
+    await audit(await write_csv(source, response.write))
     await response.write_eof()
     return response
 
 
-@api.routes.get("/api/events/{event_id}/export/hires.csv", name="export_hires")
-async def export_hires(request: web.Request) -> web.StreamResponse:
-    event_id = request.match_info["event_id"]
-    role = await require_role(request, event_id, ("staff",))
-    stats = await api.event_stats(request.app, event_id)
-    response = _csv_response(f"hires-{event_id}.csv")
-    await response.prepare(request)
-    out = [BOM + line(HIRES_COLUMNS)]
-    for job in stats["jobs"]:
-        out.append(line(tuple(job[c] if c != "job_id" else job["job_id"] for c in HIRES_COLUMNS)))
-    await response.write("".join(out).encode())
-    await request.app[APPLICATIONS].audit(
-        event_id,
-        {
-            "what": "export",
-            "table": "hires",
-            "by": role,
-            "rows": len(stats["jobs"]),
-            "at": api.now_ms(),
-        },
-    )
-    await response.write_eof()
+async def _send_xlsx(
+    request: web.Request, tables: list[Table], filename: str, audit: Audit
+) -> web.StreamResponse:
+    fd, name = tempfile.mkstemp(prefix="liveevent-export-", suffix=".xlsx")
+    os.close(fd)
+    try:
+        counts = await write_xlsx(tables, name)
+        await audit(sum(counts.values()))
+        response = web.StreamResponse(headers=_headers(filename, XLSX_CONTENT_TYPE))
+        response.content_length = await asyncio.to_thread(os.path.getsize, name)
+        await response.prepare(request)
+        fh = await asyncio.to_thread(open, name, "rb")
+        try:
+            while chunk := await asyncio.to_thread(fh.read, _CHUNK):
+                await response.write(chunk)
+        finally:
+            fh.close()
+        await response.write_eof()
+    finally:
+        await asyncio.to_thread(os.unlink, name)
     return response
+
+
+def add_routes(routes: web.RouteTableDef) -> None:
+    """The export paths (the two contract paths among them, under their old names)."""
+    base = "/api/events/{event_id}/export/"
+    routes.get(base + "{table:applications}.{ext:csv}", name="export_applications")(export)
+    routes.get(base + "{table:hires}.{ext:csv}", name="export_hires")(export)
+    routes.get(
+        base + "{table:applications|hires|pushes|workbook}.{ext:csv|xlsx}", name="export_table"
+    )(export)
+
+
+add_routes(api.routes)

@@ -1,0 +1,92 @@
+"""The cross-event summary for the organisers and their sponsors.
+
+Per event: peak viewers, cards pushed, applications, applicants (distinct phones), hires, and
+per employer totals; then the same per employer across all events. Read from the counters that
+``/stats`` uses, so the numbers agree. No personal data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from liveevent.domain import values
+from liveevent.store.applications import ApplicationLog
+from liveevent.store.events import EventStore
+from liveevent.store.purge import purged_at
+
+_TOTALS = ("jobs", "openings", "applications", "hires")
+
+
+@dataclass(frozen=True, slots=True)
+class EmployerTotals:
+    employer: str
+    jobs: int
+    openings: int
+    applications: int
+    hires: int
+
+    def to_wire(self) -> dict[str, Any]:
+        return {
+            "employer": self.employer,
+            "jobs": self.jobs,
+            "openings": self.openings,
+            "applications": self.applications,
+            "hires": self.hires,
+        }
+
+
+def _add(into: dict[str, dict[str, int]], employer: str, numbers: dict[str, int]) -> None:
+    totals = into.setdefault(employer, dict.fromkeys(_TOTALS, 0))
+    for key in _TOTALS:
+        totals[key] += numbers[key]
+
+
+def _rows(totals: dict[str, dict[str, int]]) -> list[EmployerTotals]:
+    rows = [EmployerTotals(employer, **numbers) for employer, numbers in totals.items()]
+    rows.sort(key=lambda r: (-r.hires, -r.applications, r.employer))
+    return rows
+
+
+async def summary(events: EventStore, applications: ApplicationLog) -> dict[str, Any]:
+    """``{"events": [...], "employers": [...], "totals": {...}}`` over every event."""
+    out_events: list[dict[str, Any]] = []
+    everywhere: dict[str, dict[str, int]] = {}
+    totals = dict.fromkeys(
+        ("events", "viewers_peak", "cards_pushed", "applications", "applicants", "hires"), 0
+    )
+    for event_id in await events.event_ids():
+        view = await events.event_view(event_id)
+        counters = await applications.counters(event_id)
+        per_employer: dict[str, dict[str, int]] = {}
+        for job in await events.jobs(event_id):
+            numbers = {
+                "jobs": 1,
+                "openings": job.openings or 0,
+                "applications": counters.get(f"app:{job.id}", 0),
+                "hires": counters.get(f"hire:{job.id}", 0),
+            }
+            _add(per_employer, job.employer, numbers)
+            _add(everywhere, job.employer, numbers)
+        purged = await purged_at(events.conn, event_id)
+        row: dict[str, Any] = {
+            "event_id": event_id,
+            "title": view.event.title,
+            "state": str(view.state),
+            "purged_at": values.iso(purged) if purged else None,
+            "viewers_peak": counters.get("viewers_peak", 0),
+            "cards_pushed": counters.get("cards_pushed", 0),
+            "applications": counters.get("applications", 0),
+            "applicants": counters.get("applicants", 0),
+            "hires": counters.get("hires", 0),
+            "employers": [e.to_wire() for e in _rows(per_employer)],
+        }
+        out_events.append(row)
+        totals["events"] += 1
+        for key in ("viewers_peak", "cards_pushed", "applications", "applicants", "hires"):
+            totals[key] += int(row[key])
+    return {
+        "events": out_events,
+        "employers": [e.to_wire() for e in _rows(everywhere)],
+        "totals": totals,
+    }

@@ -1,0 +1,181 @@
+"""The tables the organisers export: applications, hires per job, the per-push breakdown.
+
+Each table is its columns and an async source of row pages read from the store, so a writer
+(CSV or XLSX, web or CLI) streams any number of rows in constant memory. The numbers are read
+from the same counters as ``GET /stats``, so the three always agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from liveevent.domain import values
+from liveevent.domain.applications import mask_phone
+from liveevent.domain.pushes import PushBreakdown, pushes_from_timeline
+from liveevent.store.applications import ApplicationLog
+from liveevent.store.events import EventStore
+from liveevent.store.lookup import application_count
+
+Row = list[object]
+Pages = Callable[[], AsyncIterator[list[Row]]]
+
+APPLICATION_COLUMNS = (
+    "application_id",
+    "job_id",
+    "employer",
+    "title",
+    "name",
+    "phone",
+    "status",
+    "applied_at",
+    "card_id",
+    "consent",
+    "via",
+)
+HIRES_COLUMNS = ("employer", "job_id", "title", "openings", "applications", "hires")
+TABLE_NAMES = ("applications", "hires", "pushes")
+DEFAULT_WINDOW_MIN = 10
+
+
+def push_columns(window_min: int) -> tuple[str, ...]:
+    return (
+        "card_id",
+        "pushed_at",
+        "job_id",
+        "employer",
+        "title",
+        "on_screen_s",
+        "applications",
+        "applications_for_job",
+        f"applications_within_{window_min}_min",
+        "hires",
+        "hires_for_job",
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """``name`` is also the sheet name in a workbook; ``expected_rows`` is for progress bars."""
+
+    name: str
+    columns: tuple[str, ...]
+    pages: Pages
+    expected_rows: int
+
+
+@dataclass(frozen=True, slots=True)
+class Sources:
+    events: EventStore
+    applications: ApplicationLog
+
+
+async def applications_table(src: Sources, event_id: str, *, mask_phones: bool) -> Table:
+    """One row per application; phones masked (``138****5678``) when ``mask_phones``."""
+    jobs = {job.id: job for job in await src.events.jobs(event_id)}
+    expected = await application_count(src.events.conn, event_id)
+
+    async def pages() -> AsyncIterator[list[Row]]:
+        async for page in src.applications.iterate(event_id):
+            rows: list[Row] = []
+            for application, status in page:
+                job = jobs.get(application.job_id)
+                phone = mask_phone(application.phone) if mask_phones else application.phone
+                rows.append(
+                    [
+                        application.application_id,
+                        application.job_id,
+                        job.employer if job else "",
+                        job.title if job else "",
+                        application.name,
+                        phone if application.phone else "",
+                        str(status),
+                        values.iso(application.applied_at),
+                        application.card_id or "",
+                        application.consent,
+                        application.via,
+                    ]
+                )
+            yield rows
+
+    return Table("applications", APPLICATION_COLUMNS, pages, expected)
+
+
+async def hire_rows(src: Sources, event_id: str) -> list[Row]:
+    """Per job: employer, job id, title, openings, applications, hires (the /stats counters)."""
+    counters = await src.applications.counters(event_id)
+    return [
+        [
+            job.employer,
+            job.id,
+            job.title,
+            job.openings,
+            counters.get(f"app:{job.id}", 0),
+            counters.get(f"hire:{job.id}", 0),
+        ]
+        for job in await src.events.jobs(event_id)
+    ]
+
+
+async def hires_table(src: Sources, event_id: str) -> Table:
+    rows = await hire_rows(src, event_id)
+
+    async def pages() -> AsyncIterator[list[Row]]:
+        yield rows
+
+    return Table("hires", HIRES_COLUMNS, pages, len(rows))
+
+
+async def pushes_table(
+    src: Sources, event_id: str, *, window_min: int = DEFAULT_WINDOW_MIN
+) -> Table:
+    """One row per card push; reads every application once to count (constant memory)."""
+    records: list[dict[str, Any]] = []
+    after = "0-0"
+    while True:
+        page = await src.events.timeline_range(event_id, after)
+        records.extend(record for _sid, record in page)
+        if len(page) < 1000:
+            break
+        after = page[-1][0]
+    pushes = pushes_from_timeline(records)
+
+    async def pages() -> AsyncIterator[list[Row]]:
+        breakdown = PushBreakdown(pushes, window_ms=window_min * 60_000)
+        async for page in src.applications.iterate(event_id):
+            for application, status in page:
+                breakdown.add(application, status)
+        rows: list[Row] = []
+        for row in breakdown.rows():
+            card = row.push.card
+            on_screen = row.on_screen_ms
+            rows.append(
+                [
+                    card.card_id,
+                    values.iso(card.pushed_at),
+                    card.job.id,
+                    card.job.employer,
+                    card.job.title,
+                    None if on_screen is None else round(on_screen / 1000),
+                    row.applications,
+                    row.applications_for_job,
+                    row.applications_within,
+                    row.hires,
+                    row.hires_for_job,
+                ]
+            )
+        yield rows
+
+    return Table("pushes", push_columns(window_min), pages, len(pushes))
+
+
+async def table(
+    src: Sources, event_id: str, name: str, *, mask_phones: bool, window_min: int
+) -> Table:
+    """The table called ``name`` (one of ``TABLE_NAMES``)."""
+    if name == "applications":
+        return await applications_table(src, event_id, mask_phones=mask_phones)
+    if name == "hires":
+        return await hires_table(src, event_id)
+    return await pushes_table(src, event_id, window_min=window_min)

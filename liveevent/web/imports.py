@@ -1,0 +1,113 @@
+"""Spreadsheet uploads: job sheets on ``POST /api/events/{id}/jobs`` and outcome sheets.
+
+A sheet arrives as the raw body (``text/csv``, the XLSX content type, or
+``application/octet-stream``: the format is decided from the bytes), or as
+``multipart/form-data`` with a ``file`` part and optionally a ``mapping`` part. The column
+mapping (header text -> field) may also come as ``?mapping=<JSON object>``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from aiohttp import BodyPartReader, web
+
+from liveevent.errors import BodyTooLarge, InvalidInput
+from liveevent.office.jobs import import_jobs
+from liveevent.tables.xlsx_out import XLSX_CONTENT_TYPE
+from liveevent.web.appkeys import EVENTS, SETTINGS
+from liveevent.web.middleware import read_body
+
+SHEET_TYPES = frozenset(
+    {
+        "text/csv",
+        "application/csv",
+        "text/plain",
+        "application/vnd.ms-excel",
+        "application/octet-stream",
+        XLSX_CONTENT_TYPE,
+    }
+)
+MULTIPART = "multipart/form-data"
+_TRUE = frozenset({"1", "true", "yes", "on"})
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    data: bytes
+    content_type: str
+    mapping: dict[str, str] | None
+
+
+def is_sheet(request: web.Request) -> bool:
+    """True when the body is a spreadsheet rather than JSON."""
+    return request.content_type in SHEET_TYPES or request.content_type == MULTIPART
+
+
+def flag(request: web.Request, name: str) -> bool:
+    return request.query.get(name, "").strip().lower() in _TRUE
+
+
+def parse_mapping(text: str | None) -> dict[str, str] | None:
+    """A JSON object of header text -> field name; raises ``InvalidInput`` otherwise."""
+    if text is None or not text.strip():
+        return None
+    why = "must be a JSON object of column header -> field name"
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        raise InvalidInput(f"mapping {why}", fields={"mapping": why}) from None
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise InvalidInput(f"mapping {why}", fields={"mapping": why})
+    return value
+
+
+async def read_upload(request: web.Request) -> Upload:
+    """The uploaded sheet; 413 over ``max_upload_bytes``, 422 without a file."""
+    limit = request.app[SETTINGS].max_upload_bytes
+    mapping = parse_mapping(request.query.get("mapping"))
+    if request.content_type != MULTIPART:
+        return Upload(await read_body(request, limit), request.content_type, mapping)
+    data: bytes | None = None
+    content_type = ""
+    reader = await request.multipart()
+    async for part in reader:
+        if not isinstance(part, BodyPartReader):
+            continue
+        if part.name == "file":
+            content_type = part.headers.get("Content-Type", "") or (part.filename or "")
+            data = await _read_part(part, limit)
+        elif part.name == "mapping":
+            mapping = parse_mapping((await _read_part(part, 64 * 1024)).decode("utf-8", "replace"))
+    if data is None:
+        raise InvalidInput("the form has no 'file' part", fields={"file": "required"})
+    return Upload(data, content_type, mapping)
+
+
+async def _read_part(part: BodyPartReader, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := await part.read_chunk(256 * 1024):
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge(f"the uploaded file is over {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def upsert_jobs_from_sheet(request: web.Request, event_id: str) -> web.Response:
+    """Import a job sheet: 201/200 with the report; 422 listing every bad row (nothing stored)
+    unless ``?skip_invalid=1``, when the good rows are stored and the bad ones reported."""
+    upload = await read_upload(request)
+    result = await import_jobs(
+        request.app[EVENTS],
+        event_id,
+        upload.data,
+        content_type=upload.content_type,
+        mapping=upload.mapping,
+        skip_invalid=flag(request, "skip_invalid"),
+    )
+    return web.json_response(result.to_wire(), status=201 if result.created else 200)

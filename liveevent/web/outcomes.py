@@ -1,0 +1,34 @@
+"""``POST /api/events/{id}/outcomes``: an employer's outcome sheet (CSV or XLSX), staff only.
+
+``?dry_run=1`` reports what would change and changes nothing. Rows that match no application
+are reported, not guessed (see ``liveevent.office.outcomes``).
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from liveevent.office.outcomes import import_outcomes
+from liveevent.web import api
+from liveevent.web.appkeys import APPLICATIONS, EVENTS
+from liveevent.web.auth import require_role
+from liveevent.web.imports import flag, read_upload
+
+
+@api.routes.post("/api/events/{event_id}/outcomes", name="import_outcomes")
+async def outcomes(request: web.Request) -> web.Response:
+    event_id = request.match_info["event_id"]
+    role = await require_role(request, event_id, ("staff",))
+    upload = await read_upload(request)
+    report = await import_outcomes(
+        request.app[EVENTS],
+        request.app[APPLICATIONS],
+        event_id,
+        upload.data,
+        by=role,
+        now=api.now_ms(),
+        dry_run=flag(request, "dry_run"),
+        content_type=upload.content_type,
+        mapping=upload.mapping,
+    )
+    return web.json_response(report.to_wire())

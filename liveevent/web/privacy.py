@@ -1,0 +1,81 @@
+"""Organiser-wide endpoints and applicants' data over time.
+
+    GET  /api/summary                 admin: every event's numbers (no personal data)
+    POST /api/events/{id}/purge       admin: remove applicants' names and phones (ended events)
+
+With ``retention_days`` set, a background task purges events that ended longer ago than that:
+once at start, then every ``RETENTION_INTERVAL_S``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from liveevent.domain.events import EventState
+from liveevent.errors import Conflict, LiveEventError
+from liveevent.office.summary import summary
+from liveevent.store.purge import purge_event, purge_expired
+from liveevent.web import api
+from liveevent.web.appkeys import APPLICATIONS, EVENTS, SETTINGS, STORE
+from liveevent.web.auth import require_admin
+
+log = logging.getLogger(__name__)
+
+RETENTION_INTERVAL_S = 3600.0
+
+
+@api.routes.get("/api/summary", name="summary")
+async def get_summary(request: web.Request) -> web.Response:
+    require_admin(request)
+    return web.json_response(await summary(request.app[EVENTS], request.app[APPLICATIONS]))
+
+
+@api.routes.post("/api/events/{event_id}/purge", name="purge")
+async def purge(request: web.Request) -> web.Response:
+    """Purge an ended event now; 409 while it is scheduled or live."""
+    require_admin(request)
+    event_id = request.match_info["event_id"]
+    view = await request.app[EVENTS].event_view(event_id)
+    if view.state is not EventState.ENDED:
+        raise Conflict(f"only an ended event can be purged (it is {view.state})")
+    now = api.now_ms()
+    report = await purge_event(request.app[STORE], event_id, now=now)
+    await request.app[APPLICATIONS].audit(
+        event_id, {"what": "purge", "by": "admin", "at": now, "rows": report.applications}
+    )
+    return web.json_response(
+        {"event_id": event_id, "applications": report.applications,
+         "applicants": report.applicants}
+    )  # fmt: skip
+
+
+async def retention_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Runs the retention purge while the app runs (nothing when retention is not set)."""
+    days = app[SETTINGS].retention_days
+    task = asyncio.create_task(_retention(app, days), name="liveevent-retention") if days else None
+    yield
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def _retention(app: web.Application, days: int) -> None:
+    while True:
+        try:
+            ids = await app[EVENTS].event_ids()
+            done = await purge_expired(app[STORE], ids, retention_days=days, now=api.now_ms())
+            for report in done:
+                await app[APPLICATIONS].audit(
+                    report.event_id,
+                    {"what": "purge", "by": "retention", "at": api.now_ms(),
+                     "rows": report.applications},
+                )  # fmt: skip
+        except LiveEventError as exc:
+            log.warning("retention purge failed: %s", exc.code)
+        await asyncio.sleep(RETENTION_INTERVAL_S)
