@@ -40,7 +40,7 @@ def _targets(text: str, *, skip_missing: bool) -> list[str]:
     names = [n.strip() for n in text.split(",") if n.strip()]
     chosen = []
     for name in names:
-        targets.make(name)  # raises on an unknown name before anything starts
+        targets.check_name(name)  # fail on a typo before anything starts
         if targets.available(name):
             chosen.append(name)
         elif skip_missing:

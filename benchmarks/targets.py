@@ -318,18 +318,26 @@ def _object(body: object) -> dict[str, Any]:
     return body
 
 
+KINDS: dict[str, type[Target]] = {"floor": FloorPeer, "node": NodePeer, "liveevent": LiveEvent}
+
+
+def check_name(name: str) -> None:
+    """Raise ``TargetError`` unless ``name`` is a known target."""
+    if name not in KINDS:
+        raise TargetError(f"unknown target {name!r}; choose from {', '.join(KINDS)}")
+
+
 def make(name: str, extra_env: Mapping[str, str] | None = None) -> Target:
     """Return a fresh adapter for ``floor``, ``node`` or ``liveevent``.
 
     ``extra_env`` is added to the server's environment (liveevent reads ``LIVEEVENT_*``).
     """
-    kinds: dict[str, type[Target]] = {"floor": FloorPeer, "node": NodePeer, "liveevent": LiveEvent}
-    if name not in kinds:
-        raise TargetError(f"unknown target {name!r}; choose from {', '.join(kinds)}")
-    return kinds[name](extra_env)
+    check_name(name)
+    return KINDS[name](extra_env)
 
 
 def available(name: str) -> bool:
+    """Whether this machine can run ``name`` (node needs its node_modules; liveevent its CLI)."""
     if name == "node":
         return NodePeer.available()
     if name == "liveevent":
