@@ -1,4 +1,4 @@
-"""The ``liveevent`` command: serve, demo, watch."""
+"""The ``liveevent`` command: serve, demo, watch; jobs, outcomes, export, summary, purge."""
 
 from __future__ import annotations
 
@@ -40,6 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
     watch = sub.add_parser("watch", help="print an event's cards as they arrive")
     watch.add_argument("url", help="the viewer page or websocket URL of an event")
     watch.add_argument("--once", action="store_true", help="exit after the hello")
+    from liveevent import admin  # jobs, outcomes, export, summary, purge
+
+    admin.add_parsers(sub)
     return parser
 
 
@@ -86,6 +89,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from liveevent.watch import watch
 
             return asyncio.run(watch(args.url, once=args.once))
+        if args.command in ("jobs", "outcomes", "export", "summary", "purge"):
+            from liveevent.admin import run
+
+            return asyncio.run(run(args, settings_from_args(args, dict(os.environ))))
         settings = ensure_admin_token(settings_from_args(args, dict(os.environ)))
         from liveevent.serve import run_server
 
