@@ -323,10 +323,11 @@ function fieldError(field, text) {
 function showErrors(error) {
   clearErrors();
   const fields = error.fields || {};
-  let first = null;
-  if (fields.name) first = first || fieldError("name", t("err.name"));
-  if (fields.phone) first = first || fieldError("phone", t("err.phone"));
-  if (fields.consent) first = first || fieldError("consent", t("err.consent"));
+  const bad = [];
+  if (fields.name) bad.push(fieldError("name", t("err.name")));
+  if (fields.phone) bad.push(fieldError("phone", t("err.phone")));
+  if (fields.consent) bad.push(fieldError("consent", t("err.consent")));
+  const first = bad[0] || null;
   let general = null;
   if (error.code === "not_found" || fields.job_id) general = t("err.job_gone");
   else if (error.code === "rate_limited") general = t("err.rate");
@@ -346,10 +347,11 @@ async function onSubmit(event) {
   clearErrors();
   const name = form.elements.name.value.trim();
   const phone = normalizePhone(form.elements.phone.value);
-  let first = null;
-  if (!name || name.length > 50) first = first || fieldError("name", t("err.name"));
-  if (!phone) first = first || fieldError("phone", t("err.phone"));
-  if (!$("#f-consent").checked) first = first || fieldError("consent", t("err.consent"));
+  const bad = [];
+  if (!name || name.length > 50) bad.push(fieldError("name", t("err.name")));
+  if (!phone) bad.push(fieldError("phone", t("err.phone")));
+  if (!$("#f-consent").checked) bad.push(fieldError("consent", t("err.consent")));
+  const first = bad[0];
   if (first) {
     first.focus();
     return;
