@@ -279,14 +279,25 @@ function openSheet(job, opener) {
   $("#f-consent").checked = false;
   sheet.hidden = false;
   document.body.classList.add("sheet-open");
+  setBackgroundInert(true);
   const first = !form.elements.name.value ? form.elements.name : !form.elements.phone.value
     ? form.elements.phone : $("#f-consent");
   first.focus();
 }
 
+/** While the sheet is open, the page behind it is out of reach of Tab and screen readers. */
+function setBackgroundInert(on) {
+  for (const el of document.querySelectorAll("body > header, body > main, body > .skip-link")) {
+    el.inert = on;
+    if (on) el.setAttribute("aria-hidden", "true");
+    else el.removeAttribute("aria-hidden");
+  }
+}
+
 function closeSheet() {
   $("#sheet").hidden = true;
   document.body.classList.remove("sheet-open");
+  setBackgroundInert(false);
   sheetJob = null;
   const back = sheetOpener && sheetOpener.isConnected ? sheetOpener : $("#current");
   if (back) back.focus();

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import CHROMIUM, DESKTOP, HAVE_CHROMIUM, PHONE, README_SHOTS, Pages
-from tests.support import Event, LiveServer
+from tests.support import JOBS, Event, LiveServer
 
 pytest.importorskip("playwright.async_api", reason="playwright is not installed")
 
@@ -355,18 +355,27 @@ async def test_viewer_before_the_start_counts_down(server: LiveServer, pages: Pa
     )
     assert status == 201, body
     event = Event(body["id"], body["host_token"], body["staff_token"], body["overlay_token"])
+    status, _ = await server.call(
+        "POST", f"/api/events/{event.id}/jobs", token=event.staff_token, json_body=JOBS
+    )
+    assert status == 201
     viewer = await open_viewer(pages, server, event, "viewer")
     await viewer.wait_for_selector("#before:not([hidden])")
     assert "即将开始" in await viewer.inner_text("#state-badge")
     assert "天" in await viewer.inner_text("#countdown")
     assert await viewer.get_attribute("#ics", "href") == f"/api/events/{event.id}/calendar.ics"
+    status, ics = await server.call("GET", f"/api/events/{event.id}/calendar.ics")
+    assert status == 200 and "DTSTART:20990301T020000Z" in ics
     link = viewer.locator("#stream a")
     assert await link.get_attribute("href") == "https://live.example.com/room/123"
     await pages.shot(viewer, "before-start")
-    # The host goes live: the page follows without a reload.
-    await server.call(
-        "POST", f"/api/events/{event.id}/state", token=event.host_token, json_body={"state": "live"}
-    )
+    # The host goes live from the console: the page follows without a reload.
+    host = await pages.open(host_url(server, event), name="host", viewport=DESKTOP)
+    await host.wait_for_selector(LIVE)
+    assert await host.locator("#end").is_hidden()
+    await host.click("#go-live")
+    await host.wait_for_selector("#end", state="visible")
+    await host.wait_for_selector(".job-row[data-job-id] .push-btn:not([disabled]) >> nth=0")
     await viewer.wait_for_selector("#before", state="hidden", timeout=3000)
     assert "直播中" in await viewer.inner_text("#state-badge")
     assert pages.errors() == []
@@ -377,8 +386,6 @@ async def test_readme_screenshots(server: LiveServer, pages: Pages) -> None:
 
     Saved under test-output/; set LIVEEVENT_UPDATE_SCREENSHOTS=1 to refresh docs/screenshots.
     """
-    from tests.support import JOBS
-
     jobs = [
         *JOBS,
         {
