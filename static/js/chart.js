@@ -4,6 +4,7 @@ import { formatClock, t } from "./i18n.js";
 const NS = "http://www.w3.org/2000/svg";
 const W = 960;
 const H = 240;
+const MIN_SLOTS = 15;
 const PAD = { left: 40, right: 12, top: 28, bottom: 28 };
 
 function svg(tag, attrs = {}, text = null) {
@@ -30,7 +31,10 @@ export function drawChart(box, legend, activity) {
     return;
   }
   const start = Date.parse(buckets[0].at);
-  const span = buckets.length * activity.bucket_s * 1000;
+  const bucketMs = activity.bucket_s * 1000;
+  // At least MIN_SLOTS minutes wide, so the first minutes of a broadcast are not one huge bar.
+  const slots = Math.max(buckets.length, MIN_SLOTS);
+  const span = slots * bucketMs;
   const max = niceMax(Math.max(...buckets.map((b) => b.applications)));
   const plotW = W - PAD.left - PAD.right;
   const plotH = H - PAD.top - PAD.bottom;
@@ -47,21 +51,23 @@ export function drawChart(box, legend, activity) {
     chart.append(svg("text", { x: PAD.left - 6, y: y(n) + 4, class: "axis", "text-anchor": "end" },
       String(Math.round(n))));
   }
-  const barW = plotW / buckets.length;
-  const labelEvery = Math.max(1, Math.ceil(buckets.length / 8));
-  buckets.forEach((bucket, i) => {
+  const barW = plotW / slots;
+  const labelEvery = Math.max(1, Math.ceil(slots / 8));
+  for (let i = 0; i < slots; i += 1) {
+    const bucket = buckets[i];
+    const at = new Date(start + i * bucketMs).toISOString();
     const left = PAD.left + i * barW;
-    if (bucket.applications) {
+    if (bucket && bucket.applications) {
       const bar = svg("rect", { x: left + barW * 0.12, width: Math.max(1, barW * 0.76),
         y: y(bucket.applications), height: y(0) - y(bucket.applications), class: "bar", rx: 2 });
-      bar.append(svg("title", {}, `${formatClock(bucket.at)}  ${bucket.applications}`));
+      bar.append(svg("title", {}, `${formatClock(at)}  ${bucket.applications}`));
       chart.append(bar);
     }
     if (i % labelEvery === 0) {
       chart.append(svg("text", { x: left + barW / 2, y: H - 8, class: "axis", "text-anchor": "middle" },
-        formatClock(bucket.at)));
+        formatClock(at)));
     }
-  });
+  }
   let lastX = -Infinity;
   let nudge = 0;
   activity.pushes.forEach((push, i) => {

@@ -448,7 +448,8 @@ function onMessage(message) {
 }
 
 function renderViewers() {
-  $("#viewers").textContent = view.viewers ? t("viewer.online", { n: formatNumber(view.viewers) }) : "";
+  const live = socket !== null && socket.state === "live";
+  $("#viewers").textContent = live && view.viewers ? t("viewer.online", { n: formatNumber(view.viewers) }) : "";
 }
 
 function onStatus(state) {
@@ -456,6 +457,7 @@ function onStatus(state) {
   conn.dataset.state = state;
   $("#conn-text").textContent = t(`conn.${state}`);
   if (state !== "live") failPendingApplies();
+  renderViewers(); // a count from before the drop would be stale
 }
 
 async function loadShown() {
