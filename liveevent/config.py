@@ -49,6 +49,8 @@ class Settings:
     node_id: str = ""
     # store
     redis_url: Secret | None = None
+    # Seed nodes of a Redis Cluster ("host:port", ...): selects the cluster store.
+    redis_cluster_nodes: tuple[str, ...] = ()
     key_prefix: str = "le"
     store_timeout_s: float = 3.0
     waitaof_timeout_ms: int = 2000
@@ -85,6 +87,11 @@ def _origins(v: Any) -> tuple[str, ...]:
     return tuple(str(i).strip().rstrip("/") for i in items if str(i).strip())
 
 
+def _strings(v: Any) -> tuple[str, ...]:
+    items = v.split(",") if isinstance(v, str) else list(v)
+    return tuple(str(i).strip() for i in items if str(i).strip())
+
+
 def _optional_int(v: Any) -> int | None:
     return None if v in (None, "", "none") else _int(v)
 
@@ -107,6 +114,7 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "workers": _int,
     "node_id": _str,
     "redis_url": _secret,
+    "redis_cluster_nodes": _strings,
     "key_prefix": _str,
     "store_timeout_s": float,
     "waitaof_timeout_ms": _int,

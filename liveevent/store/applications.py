@@ -12,7 +12,13 @@ from redis.exceptions import RedisError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from liveevent.domain.applications import Application, ApplyRequest, Status, check_transition
-from liveevent.errors import Conflict, LiveEventError, NotFound, StoreUnavailable
+from liveevent.errors import (
+    Conflict,
+    LiveEventError,
+    NotFound,
+    RateLimited,
+    StoreUnavailable,
+)
 from liveevent.store import codec, scripts
 from liveevent.store.connect import Durability, StoreConnection
 from liveevent.store.events import _s
@@ -30,6 +36,7 @@ class PendingApply:
     request: ApplyRequest
     via: str
     now: int
+    ip: str = ""  # the caller's address, for the per-address rate limit ("" = not limited)
     # A random token for this attempt: if a reply is lost and the batch is sent again, the
     # script recognises its own earlier write and answers as it did the first time.
     attempt: str = ""
@@ -40,9 +47,14 @@ class PendingApply:
 
 
 class ApplicationLog:
-    def __init__(self, conn: StoreConnection) -> None:
+    def __init__(
+        self, conn: StoreConnection, *, apply_rate_per_ip: int = 0, rate_window_s: int = 60
+    ) -> None:
         self.conn = conn
         self.keys = conn.keys
+        # Global across nodes: counted in the store (scripts.APPLY), 0 = no limit.
+        self.apply_rate_per_ip = apply_rate_per_ip
+        self.rate_window_s = rate_window_s
         self._apply = conn.writer.register_script(scripts.APPLY)
         self._status = conn.reader.register_script(scripts.STATUS)
 
@@ -65,40 +77,47 @@ class ApplicationLog:
                 return [error for _ in batch]
         raise AssertionError("unreachable")
 
+    def _call(self, item: PendingApply) -> tuple[list[str], list[Any]]:
+        """The APPLY script's keys and arguments for one application."""
+        k = self.keys.event(item.event_id)
+        req = item.request
+        record = {
+            "job_id": req.job_id,
+            "name": req.name,
+            "phone": req.phone,
+            "applied_at": item.now,
+            "consent": req.consent,
+            "via": item.via,
+        }
+        # The per-address limit is counted inside the script: one key more, no round trip more.
+        limit = self.apply_rate_per_ip if item.ip else 0
+        keys = [k.dedupe, k.idem, k.apps, k.counters, k.applicants, k.meta, k.appidx, k.jobs]
+        keys.append(self.keys.apply_rate(item.event_id, item.ip))
+        args = [
+            req.dedupe_key(),
+            req.idempotency_key or "",
+            item.attempt,
+            req.job_id,
+            req.phone,
+            codec.pack(record),
+            limit,
+            self.rate_window_s,
+        ]
+        return keys, args
+
     async def _apply_once(self, batch: list[PendingApply]) -> list[Applied | LiveEventError]:
+        calls = [self._call(item) for item in batch]
+        if self.conn.batches is not None:
+            waitaof = self.conn.durability is Durability.WAITAOF
+            replies = await self.conn.batches.run(
+                scripts.APPLY,
+                calls,
+                waitaof_timeout_ms=self.conn.waitaof_timeout_ms if waitaof else None,
+            )
+            return [_result(reply) for reply in replies]
         async with self.conn.writer.pipeline(transaction=False) as pipe:
-            for item in batch:
-                k = self.keys.event(item.event_id)
-                req = item.request
-                record = {
-                    "job_id": req.job_id,
-                    "name": req.name,
-                    "phone": req.phone,
-                    "applied_at": item.now,
-                    "consent": req.consent,
-                    "via": item.via,
-                }
-                await self._apply(
-                    keys=[
-                        k.dedupe,
-                        k.idem,
-                        k.apps,
-                        k.counters,
-                        k.applicants,
-                        k.meta,
-                        k.appidx,
-                        k.jobs,
-                    ],
-                    args=[
-                        req.dedupe_key(),
-                        req.idempotency_key or "",
-                        item.attempt,
-                        req.job_id,
-                        req.phone,
-                        codec.pack(record),
-                    ],
-                    client=pipe,
-                )
+            for keys, args in calls:
+                await self._apply(keys=keys, args=args, client=pipe)
             if self.conn.durability is Durability.WAITAOF:
                 pipe.execute_command("WAITAOF", 1, 0, self.conn.waitaof_timeout_ms)
             replies = await pipe.execute(raise_on_error=False)
@@ -213,9 +232,13 @@ def _result(reply: Any) -> Applied | LiveEventError:
         if str(reply).startswith("OOM"):
             return StoreUnavailable("the store is out of memory; nothing was stored")
         return StoreUnavailable("the store refused the write")
+    if isinstance(reply, LiveEventError):
+        return reply
     if isinstance(reply, Exception):
         return StoreUnavailable("the store did not answer")
     kind, value = _s(reply[0]), _s(reply[1])
+    if kind == "rate":
+        return RateLimited("too many applications from this address; wait a minute")
     if kind == "nojob":
         return NotFound("no such job in this event", fields={"job_id": "unknown job"})
     if kind == "purged":

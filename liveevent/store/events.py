@@ -64,6 +64,14 @@ class EventStore:
         }
         for role, token in tokens.items():
             fields[f"tok:{role}"] = token_digest(token)
+        if self.conn.is_cluster:
+            # The event and the global index live in different slots, where MULTI cannot
+            # span both: the event first, then its index entry (the index never names an
+            # event that does not exist; a failure between leaves an unlisted event, which
+            # the caller was told about and does not use).
+            await self._call(self.conn.reader.hset(k.meta, mapping=fields))
+            await self._call(self.conn.reader.sadd(self.keys.events, event.id))
+            return
         async with self.conn.reader.pipeline(transaction=True) as pipe:
             pipe.hset(k.meta, mapping=fields)
             pipe.sadd(self.keys.events, event.id)
@@ -87,6 +95,31 @@ class EventStore:
     async def event_ids(self) -> list[str]:
         ids = await self._call(self.conn.reader.smembers(self.keys.events))
         return sorted(_s(i) for i in ids)
+
+    async def event_views(self, event_ids: list[str]) -> list[EventView]:
+        """Many events in one round trip per store node (for cross-event summaries).
+
+        The events live in different slots, so this is a plain pipeline (no MULTI); on a
+        cluster, redis-py sends each node its part. Unknown ids are left out.
+        """
+        fields = ["record", "state", "card", "cursor"]
+        async with self.conn.reader.pipeline(transaction=False) as pipe:
+            for event_id in event_ids:
+                pipe.hmget(self.keys.event(event_id).meta, fields)
+            replies = await self._run(pipe)
+        views = []
+        for record, state, card, cursor in replies:
+            if record is None:
+                continue
+            views.append(
+                EventView(
+                    event=LiveEvent.from_record(codec.unpack(record)),
+                    state=EventState(_s(state)),
+                    card=JobCard.from_record(codec.unpack(card)) if card else None,
+                    cursor=_s(cursor) or "0-0",
+                )
+            )
+        return views
 
     async def check_token(self, event_id: str, roles: tuple[str, ...], token: str) -> str | None:
         """The role ``token`` holds on this event among ``roles``, or None. Constant time."""

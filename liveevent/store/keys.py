@@ -22,6 +22,7 @@ scripts and multi-key steps stay on one slot. Only the event index is global.
                         a salted digest of the phone, the salt discarded)  (derived)
     <p>:{E}:applicants:purge hash  the applicants hash being rewritten (purge)
     <p>:{E}:viewers     hash    node id -> "count|expires_ms" (viewers per node)
+    <p>:{E}:rate:<ip>   string  applications from one address this window (expires)
 """
 
 from __future__ import annotations
@@ -54,6 +55,10 @@ class Keys:
     def __init__(self, prefix: str) -> None:
         self.prefix = prefix
         self.events = f"{prefix}:events"
+
+    def apply_rate(self, event_id: str, ip: str) -> str:
+        """The per-address apply counter: in the event's slot, so APPLY can count it."""
+        return f"{self.prefix}:{{{event_id}}}:rate:{ip}"
 
     def event(self, event_id: str) -> EventKeys:
         base = f"{self.prefix}:{{{event_id}}}"

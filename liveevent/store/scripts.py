@@ -6,10 +6,18 @@ on the first write) leaves nothing behind.
 
 from __future__ import annotations
 
-# KEYS: dedupe idem apps counters applicants meta appidx jobs
-# ARGV: dedupe_key idem_key('' = none) attempt job_id phone blob
-# -> {'new'|'dup'|'idem'|'nojob'|'purged', application_id or 'id|dupflag'}
+# KEYS: dedupe idem apps counters applicants meta appidx jobs apply_rate
+# ARGV: dedupe_key idem_key('' = none) attempt job_id phone blob rate_limit(0 = none) window_s
+# -> {'new'|'dup'|'idem'|'nojob'|'purged'|'rate', application_id or 'id|dupflag'}
 APPLY = """
+-- The per-address limit first (a fixed window: INCR, EXPIRE on the first of the window). It is
+-- global across nodes, and costs no round trip: it rides on the apply the caller makes anyway.
+local limit = tonumber(ARGV[7])
+if limit > 0 then
+  local seen = redis.call('INCR', KEYS[9])
+  if seen == 1 then redis.call('EXPIRE', KEYS[9], ARGV[8]) end
+  if seen > limit then return {'rate', ''} end
+end
 -- An event whose applicants' data was purged takes no more (it would bring names back).
 if redis.call('HEXISTS', KEYS[6], 'purged_at') == 1 then return {'purged', ''} end
 local idem = ARGV[2]

@@ -16,7 +16,7 @@ from liveevent.domain.jobs import parse_jobs
 from liveevent.errors import InvalidInput
 from liveevent.store.applications import PendingApply
 from liveevent.web import imports
-from liveevent.web.appkeys import APPLICATIONS, EVENTS, HUB, INGEST, LIMITS, SETTINGS
+from liveevent.web.appkeys import APPLICATIONS, EVENTS, HUB, INGEST, SETTINGS
 from liveevent.web.auth import require_admin, require_role
 from liveevent.web.middleware import read_json
 
@@ -148,8 +148,8 @@ async def apply(
 ) -> tuple[str, bool]:
     """Validate and store one application; returns (application_id, duplicate)."""
     req = ApplyRequest.parse(body)
-    request.app[LIMITS].check_apply_ip(ip)
-    item = PendingApply(event_id=event_id, request=req, via=via, now=now_ms())
+    # The per-address limit is global across nodes: the store counts it (scripts.APPLY).
+    item = PendingApply(event_id=event_id, request=req, via=via, now=now_ms(), ip=ip)
     applied = await request.app[INGEST].submit(item)
     return applied.application_id, applied.duplicate
 

@@ -1,7 +1,9 @@
 """Rate limits and connection caps kept by this process.
 
-Fixed windows of ``rate_window_s``: cheap, and good enough to stop a script hammering the apply
-path. Per-viewer limits live on the viewer; per-IP limits and socket caps here.
+The per-address apply limit is not here: it must hold across every node, so the store counts
+it inside the apply itself (``scripts.APPLY``). What stays local is what is local by nature:
+the per-viewer limit (one connection lives on one node) and the socket caps (a node's capacity;
+a per-address cap of ``max_sockets_per_ip`` per node allows N times that behind N nodes).
 """
 
 from __future__ import annotations
@@ -17,21 +19,6 @@ class Limits:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.sockets_per_ip: dict[str, int] = defaultdict(int)
-        self._window = 0
-        self._applies_per_ip: dict[str, int] = defaultdict(int)
-
-    def check_apply_ip(self, ip: str) -> None:
-        """Count one apply from ``ip``; raise ``RateLimited`` past the limit (0 = no limit)."""
-        limit = self.settings.apply_rate_per_ip
-        if limit <= 0:
-            return
-        window = int(time.monotonic() // self.settings.rate_window_s)
-        if window != self._window:
-            self._window = window
-            self._applies_per_ip.clear()
-        self._applies_per_ip[ip] += 1
-        if self._applies_per_ip[ip] > limit:
-            raise RateLimited("too many applications from this address; wait a minute")
 
     def check_apply_viewer(self, history: list[float]) -> None:
         """Per-viewer limit over a sliding window; ``history`` is the viewer's own list."""
