@@ -169,7 +169,8 @@ async def _handle(
 def _decode(data: str | bytes, *, binary: bool) -> dict[str, Any]:
     try:
         if binary:
-            message = msgpack.unpackb(data, raw=False, max_buffer_size=len(data) + 1)
+            # The frame is already bounded by max_msg_size; unpackb takes no buffer limit.
+            message = msgpack.unpackb(data, raw=False)
         else:
             message = json.loads(data)
     except (ValueError, TypeError, RecursionError, msgpack.UnpackException):
