@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import math
+import sys
+from collections import Counter
 from dataclasses import dataclass
 
 import aiohttp
@@ -77,6 +79,11 @@ async def run_target(
         await asyncio.gather(*(w.stop() for w in workers))
         await target.stop()
 
+    failures: Counter[str] = Counter()
+    for rep in reports:
+        failures.update(rep["errors"])
+    for kind, count in failures.most_common(5):
+        print(f"    {name} apply failures: {count} x {kind}", file=sys.stderr)
     latencies = Spread.of(us / 1000 for rep in reports for us in rep["latencies_us"])
     acked = latencies.count
     first = min(rep["first_send_ns"] for rep in reports)

@@ -12,6 +12,7 @@ import asyncio
 import datetime
 import json
 import math
+import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
@@ -91,6 +92,8 @@ def _meta(args: argparse.Namespace, layout: osinfo.Layout, **extra: object) -> d
         "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": osinfo.machine(),
         "layout": layout.describe(),
+        # Other work on the box skews every figure; the ratios (same run, interleaved) less so.
+        "load average at start": " ".join(f"{x:.2f}" for x in os.getloadavg()),
         "command": "python -m benchmarks " + " ".join(sys.argv[1:]),
         **extra,
         "rounds": f"{args.rounds} (figures are medians over rounds)",

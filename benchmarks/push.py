@@ -88,6 +88,11 @@ async def spawn_viewers(
         for i, n in enumerate(share)
     ]
     readies = await asyncio.gather(*(p.expect("ready", 300) for p in procs))
+    failures: Counter[str] = Counter()
+    for ready in readies:
+        failures.update(ready["errors"])
+    for kind, count in failures.most_common(5):
+        print(f"    connect failures: {count} x {kind}", file=sys.stderr)
     return procs, readies
 
 
