@@ -14,6 +14,7 @@ from liveevent.errors import InvalidInput
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def text(data: dict[str, Any], field: str, *, max_len: int, min_len: int = 1) -> str:
@@ -33,6 +34,8 @@ def optional_text(
         return None
     if not isinstance(value, str):
         raise InvalidInput(f"{field} must be a string", fields={field: "must be a string"})
+    if _SURROGATE.search(value):  # JSON "\ud800" decodes to text no store can encode
+        raise InvalidInput(f"{field} is not valid text", fields={field: "not valid text"})
     value = unicodedata.normalize("NFC", value).strip()
     if _CONTROL.search(value):
         raise InvalidInput(
