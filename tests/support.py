@@ -63,7 +63,8 @@ class LiveServer:
         self.runner = web.AppRunner(create_app(self.settings), access_log=None)
         await self.runner.setup()
         await web.TCPSite(self.runner, "127.0.0.1", self.port).start()
-        self.session = aiohttp.ClientSession()
+        # No connection limit: every open viewer socket holds one connection.
+        self.session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
 
     async def stop(self) -> None:
         if self.session is not None:

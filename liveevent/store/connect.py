@@ -13,6 +13,7 @@ from __future__ import annotations
 import enum
 import logging
 from dataclasses import dataclass
+from typing import Any
 from typing import TYPE_CHECKING
 
 import redis.asyncio as aioredis
@@ -55,11 +56,31 @@ class StoreConnection:
     def is_cluster(self) -> bool:
         return self.batches is not None
 
+    async def interrupt_tails(self) -> None:
+        """End every blocking XREAD now (shutdown) rather than when its block times out."""
+        if self.batches is not None:  # a cluster client has a pool per node
+            for node in self.tail.get_nodes():
+                await node.disconnect()
+        else:
+            await self.tail.connection_pool.disconnect()
+
     async def close(self) -> None:
         if self.batches is not None:
             await self.batches.close()
         for client in (self.reader, self.writer, self.tail):
             await client.aclose()
+
+
+READER_CONNECTIONS = 64
+TAIL_CONNECTIONS = 1000
+
+
+def _client(url: str, *, max_connections: int, **options: Any) -> aioredis.Redis:
+    pool = aioredis.BlockingConnectionPool.from_url(
+        url, max_connections=max_connections,
+        timeout=options.get("socket_connect_timeout"), **options,
+    )
+    return aioredis.Redis.from_pool(pool)  # closing the client closes its pool
 
 
 async def open_store(
@@ -75,8 +96,11 @@ async def open_store(
         "socket_connect_timeout": timeout_s,
         "health_check_interval": 30,
     }
-    reader = aioredis.Redis.from_url(
+    # Bounded pools that make a caller wait for a free connection (up to ``timeout_s``) rather
+    # than fail at once: a burst of viewers connecting must queue, not get 503s.
+    reader = _client(
         url,
+        max_connections=READER_CONNECTIONS,
         # A dropped connection is retried; a timeout is not: a hung store would otherwise
         # make every read wait three times ``timeout_s`` before the caller hears anything.
         retry=Retry(
@@ -87,9 +111,11 @@ async def open_store(
         retry_on_error=[RedisConnectionError],
         **common,
     )
-    writer = aioredis.Redis.from_url(url, retry=Retry(NoBackoff(), 0), **common)
-    tail = aioredis.Redis.from_url(
+    writer = _client(url, max_connections=8, retry=Retry(NoBackoff(), 0), **common)
+    tail = _client(
         url,
+        # One blocking XREAD per event with viewers on this node.
+        max_connections=TAIL_CONNECTIONS,
         socket_timeout=timeout_s + TAIL_BLOCK_MS / 1000,
         socket_connect_timeout=timeout_s,
         retry=Retry(NoBackoff(), 0),

@@ -70,6 +70,7 @@ class Channel:
         self.viewers: set[Viewer] = set()
         self.cursor = "0-0"
         self.ready = asyncio.Event()
+        self.stopped = False
         self.task = asyncio.create_task(self._tail(), name=f"liveevent-tail-{event_id}")
         self.dropped = 0
 
@@ -92,7 +93,9 @@ class Channel:
             except LiveEventError:
                 await asyncio.sleep(0.5)
         self.ready.set()
-        while True:
+        # ``stopped`` and not only cancellation: redis-py may swallow a cancel that lands
+        # inside a blocking XREAD, and the loop must end all the same.
+        while not self.stopped:
             try:
                 entries = await store.tail(self.event_id, self.cursor)
             except LiveEventError:
@@ -128,6 +131,8 @@ class Hub:
         self.viewers_interval_s = viewers_interval_s
         self.node_ttl_s = node_ttl_s
         self.channels: dict[str, Channel] = {}
+        # Set on shutdown: the node takes no more viewers (they go to another node).
+        self.draining = False
         self.on_fanout: Callable[[int, float], None] = lambda n, seconds: None
         self._counts_task: asyncio.Task[None] | None = None
 
@@ -139,11 +144,15 @@ class Hub:
         self._counts_task = asyncio.create_task(self._publish_counts(), name="liveevent-counts")
 
     async def stop(self) -> None:
+        for channel in self.channels.values():
+            channel.stopped = True
         tasks = [c.task for c in self.channels.values()]
         if self._counts_task is not None:
             tasks.append(self._counts_task)
         for task in tasks:
             task.cancel()
+        # Blocking XREADs end now rather than when their block times out.
+        await self.events.conn.interrupt_tails()
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
@@ -193,6 +202,7 @@ class Hub:
                     channel.broadcast(Outgoing({"type": "viewers", "count": total}))
                 elif self.channels.get(event_id) is channel:
                     # Nobody here any more: stop tailing this event.
+                    channel.stopped = True
                     channel.task.cancel()
                     del self.channels[event_id]
                     with contextlib.suppress(LiveEventError):

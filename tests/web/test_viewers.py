@@ -11,6 +11,7 @@ import msgpack
 import pytest
 
 from liveevent.store import codec
+from liveevent.web.appkeys import STORE
 from tests.support import LiveServer
 
 
@@ -175,7 +176,7 @@ async def test_two_hundred_viewers_and_a_hundred_applications(server: LiveServer
                                *(over_http(n) for n in range(50)))
     assert len(set(ids)) == 100
 
-    conn = server.app[next(k for k in server.app if k.name == "store")]  # type: ignore[index]
+    conn = server.app[STORE]
     entries = await conn.reader.xrange(conn.keys.event(event.id).apps)
     assert len(entries) == 100
     phones = {codec.unpack(fields[b"d"])["phone"] for _sid, fields in entries}
