@@ -14,6 +14,7 @@ from pathlib import Path
 
 from liveevent.config import Secret, Settings, default_config_path, load_settings
 from liveevent.errors import LiveEventError
+from liveevent.logs import configure_logging
 
 log = logging.getLogger("liveevent")
 
@@ -27,6 +28,12 @@ def _server_args(parser: argparse.ArgumentParser) -> None:
         "--redis-url", help="use this Redis instead of the embedded store (LIVEEVENT_REDIS_URL)"
     )
     parser.add_argument("--public-url", help="address viewers reach (LIVEEVENT_PUBLIC_URL)")
+    parser.add_argument(
+        "--log-format", choices=("text", "json"), help="log lines (LIVEEVENT_LOG_FORMAT)"
+    )
+    parser.add_argument(
+        "--workers", type=int, help="processes sharing the port (LIVEEVENT_WORKERS)"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -57,6 +64,8 @@ def settings_from_args(args: argparse.Namespace, environ: dict[str, str]) -> Set
             "data_dir": args.data_dir,
             "redis_url": args.redis_url,
             "public_url": args.public_url,
+            "log_format": getattr(args, "log_format", None),
+            "workers": getattr(args, "workers", None),
         },
     )
 
@@ -80,10 +89,7 @@ def ensure_admin_token(settings: Settings) -> Settings:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(log_format="text", verbose=args.verbose)
     try:
         if args.command == "watch":
             from liveevent.watch import watch
@@ -94,6 +100,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return asyncio.run(run(args, settings_from_args(args, dict(os.environ))))
         settings = ensure_admin_token(settings_from_args(args, dict(os.environ)))
+        # The chosen format from here on (the settings name it; text until they are read).
+        configure_logging(
+            log_format=settings.log_format, verbose=args.verbose, node=settings.node_id
+        )
         from liveevent.serve import run_server
 
         return run_server(settings, demo=args.command == "demo")

@@ -47,6 +47,7 @@ class Settings:
     data_dir: Path = Path("data")
     workers: int = 1
     node_id: str = ""
+    log_format: str = "text"  # or "json": one object a line (liveevent/logs.py)
     # store
     redis_url: Secret | None = None
     # Seed nodes of a Redis Cluster ("host:port", ...): selects the cluster store.
@@ -87,6 +88,12 @@ def _origins(v: Any) -> tuple[str, ...]:
     return tuple(str(i).strip().rstrip("/") for i in items if str(i).strip())
 
 
+def _log_format(v: Any) -> str:
+    if str(v) not in ("text", "json"):
+        raise ValueError("log_format is text or json")
+    return str(v)
+
+
 def _strings(v: Any) -> tuple[str, ...]:
     items = v.split(",") if isinstance(v, str) else list(v)
     return tuple(str(i).strip() for i in items if str(i).strip())
@@ -113,6 +120,7 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "data_dir": lambda v: Path(v),
     "workers": _int,
     "node_id": _str,
+    "log_format": _log_format,
     "redis_url": _secret,
     "redis_cluster_nodes": _strings,
     "key_prefix": _str,

@@ -18,6 +18,16 @@ log = logging.getLogger(__name__)
 
 
 def run_server(settings: Settings, *, demo: bool = False) -> int:
+    """Serve until SIGTERM/SIGINT: in this process, or as ``settings.workers`` processes."""
+    if settings.workers > 1 and not demo:  # the demo seeds its event in-process: one worker
+        from liveevent.workers import run_workers
+
+        return run_workers(settings)
+    return run_one(settings, demo=demo)
+
+
+def run_one(settings: Settings, *, demo: bool = False) -> int:
+    """Serve in this process (a worker binds with SO_REUSEPORT when there are several)."""
     try:
         import uvloop
     except ImportError:  # pragma: no cover - uvloop is optional on other platforms

@@ -55,6 +55,7 @@ class ApplicationLog:
         # Global across nodes: counted in the store (scripts.APPLY), 0 = no limit.
         self.apply_rate_per_ip = apply_rate_per_ip
         self.rate_window_s = rate_window_s
+        self.retries = 0  # batches sent again after a dropped connection (for the metrics)
         self._apply = conn.writer.register_script(scripts.APPLY)
         self._status = conn.reader.register_script(scripts.STATUS)
 
@@ -72,6 +73,7 @@ class ApplicationLog:
                 if attempt == 1:
                     error = StoreUnavailable(f"the store did not confirm: {type(exc).__name__}")
                     return [error for _ in batch]
+                self.retries += 1
             except RedisError as exc:
                 error = StoreUnavailable(f"the store refused the batch: {type(exc).__name__}")
                 return [error for _ in batch]

@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
+from collections.abc import Callable
 
 from liveevent.errors import LiveEventError, StoreUnavailable
 from liveevent.store.applications import ApplicationLog, Applied, PendingApply
@@ -32,12 +34,15 @@ class ApplicationIngest:
         # A caller hears back within this, even if the store hangs: a batch stuck on a stopped
         # store (or queued behind one) must not hold every apply for several timeouts.
         self._answer_within_s = answer_within_s
-        self._pending: list[tuple[PendingApply, asyncio.Future[Applied]]] = []
+        self._pending: list[tuple[PendingApply, asyncio.Future[Applied], float]] = []
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._closing = False
         self.batches = 0
         self.applied = 0
+        # Metrics hook, once per batch: (queued-to-acknowledged seconds of each application
+        # stored, how many got a store error). Plain numbers here; web/metrics.py observes them.
+        self.on_batch: Callable[[list[float], int], None] = lambda latencies, errors: None
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._flush_forever(), name="liveevent-ingest")
@@ -55,7 +60,7 @@ class ApplicationIngest:
         if self._closing:
             raise StoreUnavailable("this server is shutting down; try again")
         future: asyncio.Future[Applied] = asyncio.get_running_loop().create_future()
-        self._pending.append((item, future))
+        self._pending.append((item, future, time.perf_counter()))
         self._wake.set()
         if self._answer_within_s is None:
             return await asyncio.shield(future)
@@ -78,16 +83,25 @@ class ApplicationIngest:
             if self._closing:
                 return
 
-    async def _flush(self, batch: list[tuple[PendingApply, asyncio.Future[Applied]]]) -> None:
+    async def _flush(
+        self, batch: list[tuple[PendingApply, asyncio.Future[Applied], float]]
+    ) -> None:
         try:
             results: list[Applied | LiveEventError] = await self._applications.apply_batch(
-                [item for item, _ in batch]
+                [item for item, _, _ in batch]
             )
         except Exception as exc:
             log.exception("apply batch failed")
             results = [StoreUnavailable(f"the store failed: {type(exc).__name__}")] * len(batch)
         self.batches += 1
-        for (_, future), result in zip(batch, results, strict=True):
+        done = time.perf_counter()
+        latencies: list[float] = []
+        errors = 0
+        for (_, future, queued), result in zip(batch, results, strict=True):
+            if isinstance(result, Applied):
+                latencies.append(done - queued)
+            elif isinstance(result, StoreUnavailable):
+                errors += 1
             if future.done():
                 continue
             if isinstance(result, Applied):
@@ -95,6 +109,7 @@ class ApplicationIngest:
                 future.set_result(result)
             else:
                 future.set_exception(result)
+        self.on_batch(latencies, errors)
 
 
 def _retrieve(future: asyncio.Future[Applied]) -> None:

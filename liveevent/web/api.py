@@ -37,6 +37,8 @@ def client_ip(request: web.Request) -> str:
 
 @routes.get("/healthz", name="healthz")
 async def healthz(request: web.Request) -> web.Response:
+    if request.app[HUB].draining:  # shutting down: a balancer should send viewers elsewhere
+        return web.json_response({"ok": False, "node": "draining"}, status=503)
     conn = request.app[EVENTS].conn
     try:
         await conn.reader.ping()

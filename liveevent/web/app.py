@@ -25,6 +25,7 @@ from liveevent.web.appkeys import (
     HUB,
     INGEST,
     LIMITS,
+    METRICS,
     SETTINGS,
     STORE,
     WEBSOCKETS,
@@ -32,6 +33,7 @@ from liveevent.web.appkeys import (
 from liveevent.web.host import host_socket
 from liveevent.web.hub import Hub
 from liveevent.web.limits import Limits
+from liveevent.web.metrics import METRICS_CONTENT_TYPE, Metrics
 from liveevent.web.middleware import errors_middleware
 from liveevent.web.viewers import viewer_socket
 
@@ -55,6 +57,7 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get("/ws/events/{event_id}", viewer_socket, name="viewer_socket")
     app.router.add_get("/ws/host/{event_id}", host_socket, name="host_socket")
     pages.add_routes(app)
+    app.router.add_get("/metrics", _metrics, name="metrics")
     app.cleanup_ctx.append(_store_ctx)
     app.cleanup_ctx.append(privacy.retention_ctx)  # after the store: it needs it
     app.on_shutdown.append(_close_websockets)
@@ -98,6 +101,9 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
         viewers_interval_s=settings.viewers_interval_s,
         node_ttl_s=settings.node_ttl_s,
     )
+    app[METRICS] = Metrics(
+        hub=app[HUB], ingest=app[INGEST], applications=app[APPLICATIONS], conn=conn
+    )
     app[INGEST].start()
     app[HUB].start()
     try:
@@ -110,8 +116,22 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
             await embedded.stop()
 
 
+async def _metrics(request: web.Request) -> web.Response:
+    """Prometheus text format; keep it off the public address (deploy/nginx.conf does)."""
+    return web.Response(
+        body=request.app[METRICS].render(), headers={"Content-Type": METRICS_CONTENT_TYPE}
+    )
+
+
 async def _close_websockets(app: web.Application) -> None:
-    """Going away (1001): viewers reconnect, to another node if there is one."""
+    """Going away (1001): viewers reconnect, to another node if there is one.
+
+    By now the listening socket is closed (aiohttp stops the sites first), so new viewers
+    are refused at connect and go elsewhere; ``draining`` turns away any upgrade that was
+    already under way, and makes /healthz answer 503 for a balancer that checks it.
+    """
+    if HUB in app:
+        app[HUB].draining = True
     registry = app[WEBSOCKETS]
     sockets = [ws for ws in registry]
     if not sockets:

@@ -13,6 +13,7 @@ from liveevent.store.events import EventStore
 from liveevent.store.ingest import ApplicationIngest
 from liveevent.web.hub import Hub
 from liveevent.web.limits import Limits
+from liveevent.web.metrics import Metrics
 
 SETTINGS = web.AppKey("settings", Settings)
 STORE = web.AppKey("store", StoreConnection)
@@ -21,4 +22,5 @@ APPLICATIONS = web.AppKey("applications", ApplicationLog)
 INGEST = web.AppKey("ingest", ApplicationIngest)
 HUB = web.AppKey("hub", Hub)
 LIMITS = web.AppKey("limits", Limits)
+METRICS = web.AppKey("metrics", Metrics)
 WEBSOCKETS = web.AppKey("websockets", weakref.WeakSet[web.WebSocketResponse])

@@ -10,7 +10,15 @@ from typing import Any
 
 from aiohttp import web
 
-from liveevent.errors import BodyTooLarge, LiveEventError, MalformedBody, NotFound
+from liveevent.errors import (
+    BodyTooLarge,
+    LiveEventError,
+    MalformedBody,
+    NotFound,
+    StoreUnavailable,
+)
+from liveevent.logs import REQUEST_ID as LOG_REQUEST_ID
+from liveevent.web.appkeys import METRICS
 
 log = logging.getLogger(__name__)
 
@@ -27,11 +35,14 @@ def error_response(exc: LiveEventError) -> web.Response:
 async def errors_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     request_id = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex[:16]
     request[REQUEST_ID] = request_id
+    LOG_REQUEST_ID.set(request_id)  # each request runs in its own task: its own context
     try:
         response = await handler(request)
     except LiveEventError as exc:
         if exc.status >= 500:
             log.warning("request %s failed: %s", request_id, exc.code)
+            if isinstance(exc, StoreUnavailable) and METRICS in request.app:
+                request.app[METRICS].request_errors += 1
         response = error_response(exc)
     except web.HTTPRequestEntityTooLarge:
         response = error_response(BodyTooLarge("the request body is too large"))

@@ -44,6 +44,9 @@ async def viewer_socket(request: web.Request) -> web.StreamResponse:
         compress=False,
     )
     await ws.prepare(request)
+    if hub.draining:  # an upgrade that began just before shutdown: go to another node
+        await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server restarting")
+        return ws
     request.app[WEBSOCKETS].add(ws)
     if hub.viewer_count >= settings.max_viewers:
         await ws.close(code=CLOSE_TRY_AGAIN_LATER, message=b"server full; try again")
