@@ -20,6 +20,9 @@ def bearer(request: web.Request) -> str | None:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
+    if not token.isascii():
+        # Tokens are URL-safe ASCII; other bytes arrive as surrogates that cannot be hashed.
+        raise Forbidden("this token is not valid")
     return token.strip()
 
 
