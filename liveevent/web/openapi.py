@@ -305,6 +305,7 @@ def document() -> dict[str, Any]:
         "/api/events/{event_id}/export/hires.csv": {
             "get": _op("One row per job (staff)", {"200": _CSV}, secured=True)
         },
+        **_office_paths(),
         "/api/openapi.json": {
             "get": {"summary": "This document", "responses": {"200": _json({"type": "object"})}}
         },
@@ -347,3 +348,58 @@ def document() -> dict[str, Any]:
 @routes.get("/api/openapi.json", name="openapi")
 async def openapi(request: web.Request) -> web.Response:
     return web.json_response(document())
+
+
+def _office_paths() -> dict[str, Any]:
+    """Sheets in and out, the summary and the purge (``web/imports``, ``exports``, ``privacy``)."""
+    sheet = {"type": "string", "format": "binary"}
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    flag = {"in": "query", "schema": {"type": "string", "enum": ["1", "true", "0"]}}
+    upload: dict[str, Any] = {
+        "required": True,
+        "content": {
+            "text/csv": {"schema": sheet},
+            xlsx: {"schema": sheet},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"file": sheet, "mapping": {"type": "string"}},
+                }
+            },
+        },
+    }
+    outcomes = _op(
+        "Apply an employer's outcome sheet (staff); ?dry_run=1 changes nothing",
+        {"200": _json({"type": "object"}), "413": _ERR, "422": _ERR},
+        secured=True,
+        params=[{"name": "dry_run", **flag}],
+    )
+    outcomes["requestBody"] = upload
+    xlsx_response = {"description": "XLSX", "content": {xlsx: {"schema": sheet}}}
+    paths: dict[str, Any] = {"/api/events/{event_id}/outcomes": {"post": outcomes}}
+    for name, what in (
+        ("applications", "One row per application"),
+        ("hires", "One row per job"),
+        ("pushes", "One row per card push"),
+        ("workbook", "Every table, one sheet each"),
+    ):
+        for ext, response in (("csv", _CSV), ("xlsx", xlsx_response)):
+            if name == "workbook" and ext == "csv":
+                continue
+            path = f"/api/events/{{event_id}}/export/{name}.{ext}"
+            paths.setdefault(path, {"get": _op(f"{what} (staff)", {"200": response}, secured=True)})
+    paths["/api/events/{event_id}/purge"] = {
+        "post": _op(
+            "Remove applicants' names and phones from an ended event (admin)",
+            {"200": _json({"type": "object"}), "409": _ERR},
+            secured=True,
+        )
+    }
+    paths["/api/summary"] = {
+        "get": {
+            "summary": "Every event's numbers and per employer totals (admin)",
+            "security": _SECURED,
+            "responses": {"200": _json({"type": "object"}), "401": _ERR, "403": _ERR},
+        }
+    }
+    return paths
