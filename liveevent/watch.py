@@ -29,6 +29,8 @@ def socket_url(url: str) -> str:
 def describe(message: dict[str, Any]) -> str | None:
     kind = message.get("type")
     if kind == "hello":
+        if message.get("resumed"):
+            return None  # what was missed follows as ordinary messages
         event = message["event"]
         line = f"== {event['title']} ({event['state']})"
         card = message.get("card")
