@@ -5,9 +5,9 @@ Config: ``host, port, transport ("ws"|"http"), ws_path, http_path, job_id, rate 
 this worker's share), seconds, connections, index, source_ip``.
 
 Events: ``ready`` once the sockets are open; on ``{"cmd": "start"}`` it offers load for
-``seconds``, waits up to 10 s for the stragglers, then writes ``report`` (latencies in
-microseconds, counts, the send window). Every application has a unique phone, so none is a
-duplicate unless the server loses track.
+``seconds`` (or until ``{"cmd": "stop"}``), waits up to 10 s for the stragglers, then writes
+``report`` (latencies in microseconds, counts, the send window). Every application has a
+unique phone, so none is a duplicate unless the server loses track.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ class ApplyLoad:
         self.first_send_ns = 0
         self.last_ack_ns = 0
         self.lost_sockets = 0
+        self.stopped = False
 
     def application(self, n: int) -> dict[str, str]:
         # 13 + worker digit + 8 digits: a valid mainland mobile number, unique per run.
@@ -101,7 +102,7 @@ async def offer(load: ApplyLoad, send: Any) -> None:
     start = time.monotonic()
     load.first_send_ns = time.time_ns()
     total = int(rate * seconds)
-    while load.sent < total:
+    while load.sent < total and not load.stopped:
         due = min(total, int((time.monotonic() - start) * rate) + 1)
         while load.sent < due:
             load.sent += 1
@@ -162,14 +163,24 @@ async def run_http(load: ApplyLoad, cfg: dict[str, Any]) -> None:
 
 
 async def _serve(load: ApplyLoad, send: Any) -> None:
+    """Offer load on ``start``; ``stop`` ends the offer early (the report still follows)."""
+    runs: list[asyncio.Task[None]] = []
     async for cmd in channel.commands():
         if cmd["cmd"] == "start":
-            await offer(load, send)
-            deadline = time.monotonic() + _DRAIN_S
-            # Polled every 10 ms: cheaper than setting an Event on every ack for this one wait.
-            while load.pending and time.monotonic() < deadline:  # noqa: ASYNC110
-                await asyncio.sleep(0.01)
-            channel.emit(load.report())
+            runs.append(asyncio.create_task(_offer_and_report(load, send)))
+        elif cmd["cmd"] == "stop":
+            load.stopped = True
+    for run in runs:
+        run.cancel()
+
+
+async def _offer_and_report(load: ApplyLoad, send: Any) -> None:
+    await offer(load, send)
+    deadline = time.monotonic() + _DRAIN_S
+    # Polled every 10 ms: cheaper than setting an Event on every ack for this one wait.
+    while load.pending and time.monotonic() < deadline:  # noqa: ASYNC110
+        await asyncio.sleep(0.01)
+    channel.emit(load.report())
 
 
 def main() -> int:

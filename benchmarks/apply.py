@@ -13,6 +13,7 @@ import math
 import sys
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
 import aiohttp
 
@@ -40,6 +41,34 @@ class ApplyPlan:
         return self.workers or max(1, math.ceil(self.rate / 5000))
 
 
+async def spawn_appliers(
+    target: targets.Target, plan: ApplyPlan, cpus: list[int] | None
+) -> tuple[list[channel.WorkerProcess], list[dict[str, Any]]]:
+    """Start the apply workers (sources 127.0.1.x, apart from the viewers'); wait until ready."""
+    route = target.apply_route()
+    n = plan.worker_count()
+    workers = []
+    for i in range(n):
+        config = {
+            "host": targets.HOST,
+            "port": target.port,
+            "transport": plan.transport,
+            "ws_path": route.ws_path,
+            "http_path": route.http_path,
+            "job_id": route.job_id,
+            "rate": plan.rate / n,
+            "seconds": plan.seconds,
+            "connections": max(1, plan.connections // n),
+            "index": i,
+            "source_ip": f"127.0.1.{1 + i}",
+        }
+        workers.append(
+            await channel.WorkerProcess.spawn(f"applier-{i}", "benchmarks.applier", config, cpus)
+        )
+    readies = await asyncio.gather(*(w.expect("ready", 60) for w in workers))
+    return workers, readies
+
+
 async def run_target(
     name: str, plan: ApplyPlan, layout: osinfo.Layout, session: aiohttp.ClientSession
 ) -> dict[str, float]:
@@ -48,28 +77,7 @@ async def run_target(
     workers: list[channel.WorkerProcess] = []
     try:
         await target.prepare(session, 1)
-        route = target.apply_route()
-        n = plan.worker_count()
-        for i in range(n):
-            config = {
-                "host": targets.HOST,
-                "port": target.port,
-                "transport": plan.transport,
-                "ws_path": route.ws_path,
-                "http_path": route.http_path,
-                "job_id": route.job_id,
-                "rate": plan.rate / n,
-                "seconds": plan.seconds,
-                "connections": max(1, plan.connections // n),
-                "index": i,
-                "source_ip": f"127.0.0.{2 + i}",
-            }
-            workers.append(
-                await channel.WorkerProcess.spawn(
-                    f"applier-{i}", "benchmarks.applier", config, layout.loadgen_cpus
-                )
-            )
-        readies = await asyncio.gather(*(w.expect("ready", 60) for w in workers))
+        workers, readies = await spawn_appliers(target, plan, layout.loadgen_cpus)
         cpu0 = osinfo.cpu_seconds_of(target.pid)
         for w in workers:
             w.send({"cmd": "start"})
@@ -79,7 +87,20 @@ async def run_target(
     finally:
         await asyncio.gather(*(w.stop() for w in workers))
         await target.stop()
+    figures = summarize(name, plan, readies, reports, stored)
+    window_s = figures.pop("window s")
+    figures["server CPU %"] = 100 * server_cpu / window_s if window_s else math.nan
+    return figures
 
+
+def summarize(
+    name: str,
+    plan: ApplyPlan,
+    readies: list[dict[str, Any]],
+    reports: list[dict[str, Any]],
+    stored: int | None,
+) -> dict[str, float]:
+    """Figures from the apply workers' reports (and the server's count, when it gives one)."""
     failures: Counter[str] = Counter()
     for rep in reports:
         failures.update(rep["errors"])
@@ -90,11 +111,10 @@ async def run_target(
     first = min(rep["first_send_ns"] for rep in reports)
     last = max(rep["last_ack_ns"] for rep in reports)
     window_s = (last - first) / 1e9 if last > first else math.nan
-    sent = sum(int(rep["sent"]) for rep in reports)
     return {
         "connections": sum(int(r["connected"]) for r in readies),
         "offered per s": float(plan.rate),
-        "sent": sent,
+        "sent": sum(int(rep["sent"]) for rep in reports),
         "acked": acked,
         "acked per s": acked / window_s if window_s else math.nan,
         "ack p50 ms": latencies.p50,
@@ -102,9 +122,9 @@ async def run_target(
         "ack p99 ms": latencies.p99,
         "ack max ms": latencies.max,
         "unacked": sum(int(rep["unacked"]) for rep in reports),
-        "errors": sum(sum(rep["errors"].values()) for rep in reports),
+        "errors": sum(failures.values()),
         "duplicates": sum(int(rep["duplicates"]) for rep in reports),
         "stored": math.nan if stored is None else stored,
         "acked but not stored": math.nan if stored is None else max(0, acked - stored),
-        "server CPU %": 100 * server_cpu / window_s if window_s else math.nan,
+        "window s": window_s,
     }

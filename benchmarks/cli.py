@@ -109,6 +109,7 @@ def cmd_push(args: argparse.Namespace) -> int:
         workers=args.workers,
         gap_s=args.gap,
         connect_concurrency=args.connect_concurrency,
+        apply_rate=args.apply_rate,
     )
     names = _targets(args.targets, skip_missing=args.skip_missing)
 
@@ -123,6 +124,7 @@ def cmd_push(args: argparse.Namespace) -> int:
         layout,
         viewers=args.viewers,
         pushes=f"{args.pushes} measured (+{args.warmup} warm-up) per round",
+        background_applies=f"{args.apply_rate}/s over websockets" if args.apply_rate else "none",
         loadgen_workers=plan.worker_count(),
     )
     _emit("push", meta, results, push.RATIO_FIGURES, args)
@@ -248,6 +250,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pushes", type=int, default=20)
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--gap", type=float, default=0.3, help="seconds between pushes")
+    p.add_argument(
+        "--apply-rate",
+        type=int,
+        default=0,
+        help="applications/s offered over websockets while pushing (floor, liveevent only)",
+    )
     p.add_argument(
         "--connect-concurrency",
         type=int,

@@ -18,7 +18,7 @@ from typing import Any
 
 import aiohttp
 
-from benchmarks import channel, osinfo, targets
+from benchmarks import apply, channel, osinfo, targets
 from benchmarks.stats import Spread, median
 
 _NS_PER_MS = 1_000_000
@@ -49,6 +49,7 @@ class PushPlan:
     workers: int = 0  # 0: one per VIEWERS_PER_WORKER viewers
     gap_s: float = 0.3
     connect_concurrency: int = 50
+    apply_rate: int = 0  # applications/s offered over websockets while pushing (0: none)
 
     def worker_count(self) -> int:
         return self.workers or max(1, math.ceil(self.viewers / VIEWERS_PER_WORKER))
@@ -119,9 +120,11 @@ async def run_target(
     name: str, plan: PushPlan, layout: osinfo.Layout, session: aiohttp.ClientSession
 ) -> dict[str, float]:
     """Run one push round against target ``name``; return its figures."""
-    target = targets.make(name)
+    target = targets.make(name, apply.LIVEEVENT_ENV if plan.apply_rate else None)
     await target.start(layout.server_cpus, session)
     workers: list[channel.WorkerProcess] = []
+    appliers: list[channel.WorkerProcess] = []
+    apply_figures: dict[str, float] = {}
     try:
         await target.prepare(session, plan.warmup + plan.pushes)
         workers, readies = await spawn_viewers(
@@ -136,6 +139,14 @@ async def run_target(
         rejoined = sum(int(r.get("rejoined", 0)) for r in readies)
         _warn_lost(f"{name} (while joining)", readies, "join_close_codes")
         live = [w for w, r in zip(workers, readies, strict=True) if r["connected"]]
+        if plan.apply_rate:
+            background = apply.ApplyPlan(transport="ws", rate=plan.apply_rate, seconds=3600)
+            appliers, apply_readies = await apply.spawn_appliers(
+                target, background, layout.loadgen_cpus
+            )
+            for w in appliers:
+                w.send({"cmd": "start"})
+            await asyncio.sleep(2)  # reach the steady rate before the first push
         await asyncio.sleep(0.5)  # let the server finish its per-viewer hello work
 
         push_at: dict[str, int] = {}
@@ -158,8 +169,18 @@ async def run_target(
         for w in workers:
             w.send({"cmd": "report"})
         reports = await asyncio.gather(*(w.expect("report", 120) for w in workers))
+        if appliers:
+            for w in appliers:
+                w.send({"cmd": "stop"})
+            apply_reports = await asyncio.gather(*(w.expect("report", 60) for w in appliers))
+            summary = apply.summarize(name, background, apply_readies, apply_reports, None)
+            apply_figures = {
+                "background applies acked per s": summary["acked per s"],
+                "background apply p99 ms": summary["ack p99 ms"],
+                "background apply errors": summary["errors"] + summary["unacked"],
+            }
     finally:
-        await asyncio.gather(*(w.stop() for w in workers))
+        await asyncio.gather(*(w.stop() for w in [*workers, *appliers]))
         await target.stop()
 
     _warn_lost(name, reports)
@@ -192,4 +213,5 @@ async def run_target(
         "viewers lost": sum(int(rep["lost"]) for rep in reports),
         "server CPU ms/push": server_cpu * 1000 / n,
         "loadgen CPU ms/push": (worker_cpu + own_cpu) * 1000 / n,
+        **apply_figures,
     }
