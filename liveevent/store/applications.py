@@ -90,6 +90,8 @@ class ApplicationLog:
             "applied_at": item.now,
             "consent": req.consent,
             "via": item.via,
+            # Kept so that the idempotency index can be rebuilt from the stream.
+            "idempotency_key": req.idempotency_key,
         }
         # The per-address limit is counted inside the script: one key more, no round trip more.
         limit = self.apply_rate_per_ip if item.ip else 0
