@@ -106,9 +106,16 @@ def open_cluster_clients(
     auth = {"username": address.username, "password": address.password}
     reader = RedisCluster(
         startup_nodes=nodes,
-        retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=2),
+        retry=Retry(
+            ExponentialBackoff(cap=0.5, base=0.05),
+            retries=2,
+            supported_errors=(RedisConnectionError,),  # a timeout is not retried (connect.py)
+        ),
         socket_timeout=timeout_s,
         socket_connect_timeout=timeout_s,
+        # Per master. redis-py's cluster pool raises past this instead of waiting, and a
+        # burst of joining viewers reads concurrently: generous, as for the single store.
+        max_connections=1_000,
         **auth,
     )
     writer = RedisCluster(

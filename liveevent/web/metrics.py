@@ -125,4 +125,3 @@ class _Collector(Collector):
         retries.add_metric([*node, "reconnect"], self._applications.retries)
         retries.add_metric([*node, "cluster_redirect"], redirects)
         yield retries
-
