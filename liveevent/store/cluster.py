@@ -12,7 +12,7 @@ confirmed it on disk, and WAITAOF answers for the writes of *its own connection*
 split by the master that owns each item's slot, and each part is sent as one pipeline
 ``EVALSHA ... EVALSHA WAITAOF`` on a plain connection to that master (``NodeBatches``); the
 parts go out concurrently. An item answered with a redirection is sent again in the next round:
-MOVED (the slot has a new owner: refresh the slot map), ASK (the slot is migrating and this
+MOVED (the slot has a new owner: note it in the slot map), ASK (the slot is migrating and this
 event's keys are already on the target: send ``ASKING`` first) or TRYAGAIN (the event's keys are
 split between the two masters for a moment: wait a little). Re-sending is safe, as it is for
 the single store: the APPLY script recognises its own earlier attempt (``scripts.APPLY``).
@@ -147,9 +147,6 @@ class NodeBatches:
         self._clients: dict[tuple[str, int], aioredis.Redis] = {}
         self.redirects = 0  # MOVED/ASK/TRYAGAIN replies followed (for the metrics)
 
-    async def initialize(self) -> None:
-        await self.cluster.initialize()
-
     def client(self, host: str, port: int) -> aioredis.Redis:
         """A plain client for one master: WAITAOF must share the writes' connection."""
         key = (host, port)
@@ -217,7 +214,9 @@ class NodeBatches:
                 for index, reply in zip(indexes, replies, strict=True):
                     asking.pop(index, None)
                     if isinstance(reply, MovedError):
-                        refresh = True
+                        # The slot has a new owner: note it in the client's slot map (what
+                        # redis-py itself does on MOVED; ``initialize()`` would not re-read).
+                        await self.cluster.nodes_manager.move_slot(reply)
                     elif isinstance(reply, AskError):
                         asking[index] = (str(reply.host), int(reply.port))
                     elif isinstance(reply, TryAgainError):
@@ -229,9 +228,9 @@ class NodeBatches:
                     todo.append(index)
             if not todo:
                 return results
-            if refresh:
+            if refresh:  # a master did not answer: re-read the whole topology (failover?)
                 with contextlib.suppress(RedisError, OSError):
-                    await self.cluster.initialize()
+                    await self.cluster.nodes_manager.initialize()
             if pause or refresh:
                 await asyncio.sleep(TRYAGAIN_PAUSE_S)
         for index in todo:

@@ -74,7 +74,12 @@ async def migrate_under_load(cluster: ValkeyCluster, nodes: list[LiveServer]) ->
     appliers = [asyncio.create_task(keep_applying(node)) for node in nodes]
     await asyncio.sleep(0.3)
     moved = await asyncio.to_thread(cluster.move_slot, slot, target, pause_s=0.5)
-    await asyncio.sleep(0.5)
+    during = len(acknowledged)
+    # Applications go on being acknowledged on the new master (however busy this machine is).
+    for _ in range(150):
+        if len(acknowledged) >= during + 24:
+            break
+        await asyncio.sleep(0.1)
     stop.set()
     await asyncio.gather(*appliers)
     assert moved >= 8 and cluster.owner(slot) == target
@@ -85,7 +90,7 @@ async def migrate_under_load(cluster: ValkeyCluster, nodes: list[LiveServer]) ->
     stored = [e[1][b"id"].decode() for e in entries]
     assert len(stored) == len(set(stored))
     assert set(acknowledged.values()) <= set(stored)
-    assert len(acknowledged) > 50
+    assert during > 0 and len(acknowledged) >= during + 24
     stats = await nodes[1].stats(event)
     assert stats["applications"] == len(stored)
     # The redirections were really met and followed, not avoided.
