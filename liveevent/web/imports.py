@@ -12,8 +12,9 @@ import json
 from dataclasses import dataclass
 
 from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
 
-from liveevent.errors import BodyTooLarge, InvalidInput
+from liveevent.errors import BodyTooLarge, InvalidInput, MalformedBody
 from liveevent.office.jobs import import_jobs
 from liveevent.tables.xlsx_out import XLSX_CONTENT_TYPE
 from liveevent.web.appkeys import EVENTS, SETTINGS
@@ -73,15 +74,21 @@ async def read_upload(request: web.Request) -> Upload:
         return Upload(await read_body(request, limit), request.content_type, mapping)
     data: bytes | None = None
     content_type = ""
-    reader = await request.multipart()
-    async for part in reader:
-        if not isinstance(part, BodyPartReader):
-            continue
-        if part.name == "file":
-            content_type = part.headers.get("Content-Type", "") or (part.filename or "")
-            data = await _read_part(part, limit)
-        elif part.name == "mapping":
-            mapping = parse_mapping((await _read_part(part, 64 * 1024)).decode("utf-8", "replace"))
+    try:
+        reader = await request.multipart()
+        async for part in reader:
+            if not isinstance(part, BodyPartReader):
+                continue
+            if part.name == "file":
+                content_type = part.headers.get("Content-Type", "") or (part.filename or "")
+                data = await _read_part(part, limit)
+            elif part.name == "mapping":
+                text = (await _read_part(part, 64 * 1024)).decode("utf-8", "replace")
+                mapping = parse_mapping(text)
+    except (HttpProcessingError, ValueError) as exc:
+        # aiohttp's multipart parser raises these on a broken form (say, a control
+        # character in a part's header): the client's fault, not a 500.
+        raise MalformedBody("the upload is not a valid multipart form") from exc
     if data is None:
         raise InvalidInput("the form has no 'file' part", fields={"file": "required"})
     return Upload(data, content_type, mapping)

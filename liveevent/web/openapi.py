@@ -370,7 +370,7 @@ def _office_paths() -> dict[str, Any]:
     }
     outcomes = _op(
         "Apply an employer's outcome sheet (staff); ?dry_run=1 changes nothing",
-        {"200": _json({"type": "object"}), "413": _ERR, "422": _ERR},
+        {"200": _json({"type": "object"}), "400": _ERR, "413": _ERR, "422": _ERR},
         secured=True,
         params=[{"name": "dry_run", **flag}],
     )
