@@ -20,6 +20,7 @@ from liveevent.errors import (
     StoreUnavailable,
 )
 from liveevent.store import codec, scripts
+from liveevent.store.pipeline import Command, send_script_batch
 from liveevent.store.connect import Durability, StoreConnection
 from liveevent.store.events import _s
 
@@ -119,12 +120,10 @@ class ApplicationLog:
                 waitaof_timeout_ms=self.conn.waitaof_timeout_ms if waitaof else None,
             )
             return [_result(reply) for reply in replies]
-        async with self.conn.writer.pipeline(transaction=False) as pipe:
-            for keys, args in calls:
-                await self._apply(keys=keys, args=args, client=pipe)
-            if self.conn.durability is Durability.WAITAOF:
-                pipe.execute_command("WAITAOF", 1, 0, self.conn.waitaof_timeout_ms)
-            replies = await pipe.execute(raise_on_error=False)
+        tail: list[Command] = []
+        if self.conn.durability is Durability.WAITAOF:
+            tail.append(("WAITAOF", 1, 0, self.conn.waitaof_timeout_ms))
+        replies = await send_script_batch(self.conn.writer, self._apply, calls, tail=tail)
         if self.conn.durability is Durability.WAITAOF:
             fsynced = replies.pop()
             if isinstance(fsynced, Exception) or int(fsynced[0]) < 1:

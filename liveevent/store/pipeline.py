@@ -1,0 +1,65 @@
+"""A batch of commands in one write, one reply read back per command.
+
+redis-py's pipeline packs every command in pure Python: for an APPLY call (nine keys, eight
+arguments) that is ~100 us, most of what a batch costs at thousands of applications per second.
+hiredis packs the same command in ~3 us. This module does only that: pack with hiredis, write
+once on one connection, read the replies in order. One connection matters: WAITAOF at the end
+of a batch waits for the writes made on the connection it runs on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import hiredis
+import redis.asyncio as aioredis
+from redis.exceptions import NoScriptError, ResponseError
+
+Command = Sequence[str | bytes | int | float]
+
+
+async def send_batch(client: aioredis.Redis, commands: Sequence[Command]) -> list[Any]:
+    """Each command's reply, in order; an error reply is returned as its ``ResponseError``.
+
+    A connection or timeout error is raised (the connection is dropped, never reused half-read).
+    """
+    pool = client.connection_pool
+    connection = await pool.get_connection()
+    try:
+        await connection.send_packed_command(
+            b"".join(hiredis.pack_command(tuple(command)) for command in commands),
+            check_health=False,
+        )
+        replies: list[Any] = []
+        for _ in commands:
+            try:
+                replies.append(await connection.read_response(disable_decoding=True))
+            except ResponseError as exc:  # the reply was read whole: the stream stays in step
+                replies.append(exc)
+    except BaseException:
+        await connection.disconnect()
+        raise
+    finally:
+        await pool.release(connection)
+    return replies
+
+
+async def send_script_batch(
+    client: aioredis.Redis, script: Any, calls: Sequence[tuple[Sequence[str], Sequence[Any]]],
+    *, tail: Sequence[Command] = (),
+) -> list[Any]:
+    """EVALSHA ``script`` (a redis-py ``Script``) once per (keys, args), then ``tail``.
+
+    If the server does not know the script (it restarted), it is loaded and the whole batch is
+    sent again: callers must make their calls safe to repeat (APPLY is, see its attempt nonce).
+    """
+    commands: list[Command] = [
+        ("EVALSHA", script.sha, len(keys), *keys, *args) for keys, args in calls
+    ]
+    commands.extend(tail)
+    replies = await send_batch(client, commands)
+    if calls and isinstance(replies[0], NoScriptError):
+        await client.script_load(script.script)
+        replies = await send_batch(client, commands)
+    return replies
