@@ -95,6 +95,7 @@ def _meta(args: argparse.Namespace, layout: osinfo.Layout, **extra: object) -> d
         # Other work on the box skews every figure; the ratios (same run, interleaved) less so.
         "load average at start": " ".join(f"{x:.2f}" for x in os.getloadavg()),
         "command": "python -m benchmarks " + " ".join(sys.argv[1:]),
+        "liveevent revision": osinfo.revision("liveevent"),
         **extra,
         "rounds": f"{args.rounds} (figures are medians over rounds)",
     }

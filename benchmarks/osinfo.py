@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import platform
 import shutil
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -99,3 +100,30 @@ def machine() -> str:
         f"{model}, {os.cpu_count()} CPUs, Linux {platform.release()}, "
         f"Python {platform.python_version()}"
     )
+
+
+def revision(path: str = "liveevent") -> str:
+    """The last commit touching ``path`` in this checkout, and whether it has local edits.
+
+    The figures describe the code that ran, which is the working tree, not only a commit.
+    """
+
+    def git(*args: str) -> str:
+        try:
+            done = subprocess.run(
+                ["git", *args],
+                cwd=REPO_ROOT,
+                capture_output=True,
+                text=True,
+                timeout=10,
+                check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            return ""
+        return done.stdout.strip()
+
+    commit = git("log", "-1", "--format=%h %cd", "--date=format:%H:%M", "--", path)
+    if not commit:
+        return "unknown (not a git checkout)"
+    dirty = git("status", "--porcelain", "--", path)
+    return f"{commit}{' + uncommitted edits' if dirty else ''}"
