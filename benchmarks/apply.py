@@ -12,7 +12,8 @@ import asyncio
 import math
 import sys
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
@@ -36,6 +37,7 @@ class ApplyPlan:
     seconds: float
     connections: int = 200
     workers: int = 0  # 0: one per 5,000/s offered (a Python client tops out near 10k frames/s)
+    server_env: Mapping[str, str] = field(default_factory=dict)
 
     def worker_count(self) -> int:
         return self.workers or max(1, math.ceil(self.rate / 5000))
@@ -72,7 +74,7 @@ async def spawn_appliers(
 async def run_target(
     name: str, plan: ApplyPlan, layout: osinfo.Layout, session: aiohttp.ClientSession
 ) -> dict[str, float]:
-    target = targets.make(name, LIVEEVENT_ENV)
+    target = targets.make(name, {**LIVEEVENT_ENV, **plan.server_env})
     await target.start(layout.server_cpus, session)
     workers: list[channel.WorkerProcess] = []
     try:

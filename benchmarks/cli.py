@@ -37,6 +37,12 @@ def _layout(args: argparse.Namespace) -> osinfo.Layout:
     return osinfo.Layout(server, loadgen)
 
 
+def _server_env(args: argparse.Namespace) -> dict[str, str]:
+    """``--server-env KEY=VALUE`` pairs (e.g. ``LIVEEVENT_WORKERS=2``); peers ignore them."""
+    pairs = [item.partition("=") for item in args.server_env or []]
+    return {key: value for key, _, value in pairs if key}
+
+
 def _targets(text: str, *, skip_missing: bool) -> list[str]:
     names = [n.strip() for n in text.split(",") if n.strip()]
     chosen = []
@@ -111,6 +117,7 @@ def cmd_push(args: argparse.Namespace) -> int:
         gap_s=args.gap,
         connect_concurrency=args.connect_concurrency,
         apply_rate=args.apply_rate,
+        server_env=_server_env(args),
     )
     names = _targets(args.targets, skip_missing=args.skip_missing)
 
@@ -139,6 +146,7 @@ def cmd_idle(args: argparse.Namespace) -> int:
         workers=args.workers,
         hold_s=args.hold,
         connect_concurrency=args.connect_concurrency,
+        server_env=_server_env(args),
     )
     names = _targets(args.targets, skip_missing=args.skip_missing)
 
@@ -161,6 +169,7 @@ def cmd_apply(args: argparse.Namespace) -> int:
         seconds=args.seconds,
         connections=args.connections,
         workers=args.workers,
+        server_env=_server_env(args),
     )
     names = _targets(args.targets, skip_missing=args.skip_missing)
 
@@ -244,6 +253,13 @@ def build_parser() -> argparse.ArgumentParser:
         )
         p.add_argument("--json", help="also write the figures to this JSON file")
         p.add_argument("--markdown", action="store_true", help="also print a Markdown table")
+        p.add_argument(
+            "--server-env",
+            action="append",
+            metavar="KEY=VALUE",
+            help="extra environment for the server, e.g. LIVEEVENT_WORKERS=2 (repeatable; "
+            "server CPU and RSS then cover its main process only)",
+        )
 
     p = sub.add_parser("push", help="card push-to-receipt latency with N viewers")
     common(p, ",".join(ALL_TARGETS))

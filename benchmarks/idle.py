@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import aiohttp
 
@@ -26,6 +27,7 @@ class IdlePlan:
     hold_s: float = 10.0
     settle_s: float = 3.0
     connect_concurrency: int = 50
+    server_env: Mapping[str, str] = field(default_factory=dict)
 
     def worker_count(self) -> int:
         return self.workers or max(1, math.ceil(self.viewers / push.VIEWERS_PER_WORKER))
@@ -34,7 +36,7 @@ class IdlePlan:
 async def run_target(
     name: str, plan: IdlePlan, layout: osinfo.Layout, session: aiohttp.ClientSession
 ) -> dict[str, float]:
-    target = targets.make(name)
+    target = targets.make(name, plan.server_env)
     await target.start(layout.server_cpus, session)
     workers: list[channel.WorkerProcess] = []
     try:

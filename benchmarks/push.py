@@ -13,7 +13,8 @@ import math
 import sys
 import time
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
@@ -50,6 +51,7 @@ class PushPlan:
     gap_s: float = 0.3
     connect_concurrency: int = 50
     apply_rate: int = 0  # applications/s offered over websockets while pushing (0: none)
+    server_env: Mapping[str, str] = field(default_factory=dict)
 
     def worker_count(self) -> int:
         return self.workers or max(1, math.ceil(self.viewers / VIEWERS_PER_WORKER))
@@ -120,7 +122,8 @@ async def run_target(
     name: str, plan: PushPlan, layout: osinfo.Layout, session: aiohttp.ClientSession
 ) -> dict[str, float]:
     """Run one push round against target ``name``; return its figures."""
-    target = targets.make(name, apply.LIVEEVENT_ENV if plan.apply_rate else None)
+    env = {**(apply.LIVEEVENT_ENV if plan.apply_rate else {}), **plan.server_env}
+    target = targets.make(name, env)
     await target.start(layout.server_cpus, session)
     workers: list[channel.WorkerProcess] = []
     appliers: list[channel.WorkerProcess] = []

@@ -3,8 +3,9 @@
 Run by the controller as ``python -m benchmarks.viewers CONFIG_JSON`` (see ``channel``).
 Config: ``host, port, path, count, source_ips, concurrency``.
 
-Events written: ``ready`` (connected, errors, cpu_s), ``done`` (every open viewer has the
-card with this key), ``report`` (all receipt times by card key, cpu_s, open, lost).
+Events written: ``ready`` (connected, errors, rejoined, cpu_s), ``done`` (every open viewer
+has the card with this key), ``report`` (all receipt times by card key, cpu_s, open, lost,
+close codes).
 
 Every viewer of a push receives the same bytes when the server encodes once, so a frame's
 key is looked up by its payload bytes and the JSON is parsed once per distinct payload, not
