@@ -38,7 +38,8 @@ def run_one(settings: Settings, *, demo: bool = False) -> int:
 
 async def _serve(settings: Settings, *, demo: bool) -> int:
     app = create_app(settings)
-    runner = web.AppRunner(app, handle_signals=False, access_log=None)
+    # In-flight requests get this long to finish on shutdown (applies finish well within it).
+    runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=10.0)
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port, reuse_port=settings.workers > 1)
     await site.start()

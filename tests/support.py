@@ -17,8 +17,14 @@ from liveevent.web.app import create_app
 ADMIN_TOKEN = "admin-test-token-0123456789"
 
 JOBS = [
-    {"id": "j1", "employer": "顺丰速运有限公司", "title": "片区运营主管", "openings": 20,
-     "salary": "9-15千/月", "location": "深圳-南山区"},
+    {
+        "id": "j1",
+        "employer": "顺丰速运有限公司",
+        "title": "片区运营主管",
+        "openings": 20,
+        "salary": "9-15千/月",
+        "location": "深圳-南山区",
+    },
     {"id": "j2", "employer": "国家电网北京电力公司", "title": "输电线路运维员", "openings": 15},
     {"id": "j3", "employer": "京东物流", "title": "仓储管理员", "openings": 40},
 ]
@@ -60,7 +66,9 @@ class LiveServer:
         return self.runner.app
 
     async def start(self) -> None:
-        self.runner = web.AppRunner(create_app(self.settings), access_log=None)
+        self.runner = web.AppRunner(
+            create_app(self.settings), access_log=None, shutdown_timeout=5.0
+        )
         await self.runner.setup()
         await web.TCPSite(self.runner, "127.0.0.1", self.port).start()
         # No connection limit: every open viewer socket holds one connection.
@@ -75,9 +83,16 @@ class LiveServer:
             self.runner = None
 
     # HTTP ---------------------------------------------------------------------------------
-    async def call(self, method: str, path: str, *, token: str | None = None,
-                   json_body: Any = None, data: bytes | str | None = None,
-                   headers: dict[str, str] | None = None) -> tuple[int, Any]:
+    async def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        token: str | None = None,
+        json_body: Any = None,
+        data: bytes | str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, Any]:
         """(status, decoded JSON body or text) of one request."""
         assert self.session is not None
         all_headers = dict(headers or {})
@@ -91,44 +106,69 @@ class LiveServer:
                 return resp.status, json.loads(text)
             return resp.status, text
 
-    async def create_event(self, title: str = "退役军人专场招聘会", *, live: bool = True,
-                           jobs: list[dict[str, Any]] | None = None) -> Event:
-        status, body = await self.call("POST", "/api/events", token=ADMIN_TOKEN,
-                                       json_body={"title": title})
+    async def create_event(
+        self,
+        title: str = "退役军人专场招聘会",
+        *,
+        live: bool = True,
+        jobs: list[dict[str, Any]] | None = None,
+    ) -> Event:
+        status, body = await self.call(
+            "POST", "/api/events", token=ADMIN_TOKEN, json_body={"title": title}
+        )
         assert status == 201, body
-        event = Event(body["id"], body["host_token"], body["staff_token"],
-                      body["overlay_token"], body)
-        status, body = await self.call("POST", f"/api/events/{event.id}/jobs",
-                                       token=event.staff_token, json_body=jobs or JOBS)
+        event = Event(
+            body["id"], body["host_token"], body["staff_token"], body["overlay_token"], body
+        )
+        status, body = await self.call(
+            "POST", f"/api/events/{event.id}/jobs", token=event.staff_token, json_body=jobs or JOBS
+        )
         assert status in (200, 201), body
         if live:
-            status, body = await self.call("POST", f"/api/events/{event.id}/state",
-                                           token=event.host_token, json_body={"state": "live"})
+            status, body = await self.call(
+                "POST",
+                f"/api/events/{event.id}/state",
+                token=event.host_token,
+                json_body={"state": "live"},
+            )
             assert status == 200, body
         return event
 
     async def push(self, event: Event, job_id: str) -> dict[str, Any]:
-        status, body = await self.call("POST", f"/api/events/{event.id}/cards",
-                                       token=event.host_token, json_body={"job_id": job_id})
+        status, body = await self.call(
+            "POST",
+            f"/api/events/{event.id}/cards",
+            token=event.host_token,
+            json_body={"job_id": job_id},
+        )
         assert status == 201, body
         return body  # type: ignore[no-any-return]
 
-    async def apply(self, event: Event, job_id: str, phone: str, name: str = "张三",
-                    **extra: Any) -> tuple[int, Any]:
-        return await self.call("POST", f"/api/events/{event.id}/applications",
-                               json_body={"job_id": job_id, "name": name, "phone": phone,
-                                          **extra})
+    async def apply(
+        self, event: Event, job_id: str, phone: str, name: str = "张三", **extra: Any
+    ) -> tuple[int, Any]:
+        return await self.call(
+            "POST",
+            f"/api/events/{event.id}/applications",
+            json_body={"job_id": job_id, "name": name, "phone": phone, **extra},
+        )
 
     async def stats(self, event: Event) -> dict[str, Any]:
-        status, body = await self.call("GET", f"/api/events/{event.id}/stats",
-                                       token=event.staff_token)
+        status, body = await self.call(
+            "GET", f"/api/events/{event.id}/stats", token=event.staff_token
+        )
         assert status == 200, body
         return body  # type: ignore[no-any-return]
 
     # websockets ---------------------------------------------------------------------------
-    async def viewer(self, event: Event, *, since: str | None = None,
-                     session: aiohttp.ClientSession | None = None,
-                     **kwargs: Any) -> ViewerClient:
+    async def viewer(
+        self,
+        event: Event,
+        *,
+        since: str | None = None,
+        session: aiohttp.ClientSession | None = None,
+        **kwargs: Any,
+    ) -> ViewerClient:
         session = session or self.session
         assert session is not None
         path = f"/ws/events/{event.id}" + (f"?since={since}" if since else "")
@@ -142,9 +182,9 @@ class ViewerClient:
     def __init__(self, ws: aiohttp.ClientWebSocketResponse) -> None:
         self.ws = ws
 
-    async def next(self, *, timeout: float = 5.0, skip_viewers: bool = True) -> dict[str, Any]:
+    async def next(self, *, within_s: float = 5.0, skip_viewers: bool = True) -> dict[str, Any]:
         while True:
-            msg = await asyncio.wait_for(self.ws.receive(), timeout)
+            msg = await asyncio.wait_for(self.ws.receive(), within_s)
             if msg.type == aiohttp.WSMsgType.TEXT:
                 message: dict[str, Any] = json.loads(msg.data)
             elif msg.type == aiohttp.WSMsgType.BINARY:
@@ -157,9 +197,9 @@ class ViewerClient:
                 continue
             return message
 
-    async def next_of(self, kind: str, *, timeout: float = 5.0) -> dict[str, Any]:
+    async def next_of(self, kind: str, *, within_s: float = 5.0) -> dict[str, Any]:
         while True:
-            message = await self.next(timeout=timeout)
+            message = await self.next(within_s=within_s)
             if message.get("type") == kind:
                 return message
 

@@ -47,7 +47,8 @@ def _seed(store_args: list[str], phones: list[tuple[str, str]], *, end: bool = F
             for job_id, phone in phones:
                 request = ApplyRequest.parse({"job_id": job_id, "name": "王芳", "phone": phone})
                 (applied,) = await office.applications.apply_batch(
-                    [PendingApply(event_id=EVENT, request=request, via="http", now=2)])
+                    [PendingApply(event_id=EVENT, request=request, via="http", now=2)]
+                )
                 assert isinstance(applied, Applied), applied
                 ids.append(applied.application_id)
             if end:
@@ -68,13 +69,16 @@ def _audit(store_args: list[str]) -> list[dict]:  # type: ignore[type-arg]
 
 def _jobs_file(tmp_path: Path) -> Path:
     path = tmp_path / "jobs.csv"
-    path.write_bytes("编号,公司名称,职位名称,招聘人数\r\nj1,京东物流,仓储管理员,招8人\r\n"
-                     "j2,顺丰速运,快递员,20\r\n".encode("gbk"))
+    path.write_bytes(
+        "编号,公司名称,职位名称,招聘人数\r\nj1,京东物流,仓储管理员,招8人\r\n"
+        "j2,顺丰速运,快递员,20\r\n".encode("gbk")
+    )
     return path
 
 
-def test_jobs_import_all_or_nothing(store_args: list[str], tmp_path: Path,
-                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_jobs_import_all_or_nothing(
+    store_args: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     _seed(store_args, [])
     assert main(["jobs", "import", "--event", EVENT, str(_jobs_file(tmp_path)), *store_args]) == 0
     report = json.loads(capsys.readouterr().out)
@@ -83,43 +87,51 @@ def test_jobs_import_all_or_nothing(store_args: list[str], tmp_path: Path,
     bad.write_text("employer,title,openings\nA,B,1\nC,,2\n", encoding="utf-8")
     assert main(["jobs", "import", "--event", EVENT, str(bad), *store_args]) == 1
     assert "row 3: title" in capsys.readouterr().err
-    assert main(["jobs", "import", "--event", EVENT, str(bad), "--skip-invalid",
-                 *store_args]) == 0
+    assert main(["jobs", "import", "--event", EVENT, str(bad), "--skip-invalid", *store_args]) == 0
     assert json.loads(capsys.readouterr().out)["created"] == 1
 
 
-def test_outcomes_export_summary_and_purge(store_args: list[str], tmp_path: Path,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_outcomes_export_summary_and_purge(
+    store_args: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     _seed(store_args, [])
     main(["jobs", "import", "--event", EVENT, str(_jobs_file(tmp_path)), *store_args])
     ids = _seed_more(store_args)
     capsys.readouterr()
     sheet = tmp_path / "outcomes.csv"
-    sheet.write_text("手机,职位编号,结果\n13712345678,j1,录用\n13000000000,j1,录用\n",
-                     encoding="utf-8")
-    assert main(["outcomes", "import", "--event", EVENT, str(sheet), "--dry-run",
-                 *store_args]) == 0
+    sheet.write_text(
+        "手机,职位编号,结果\n13712345678,j1,录用\n13000000000,j1,录用\n", encoding="utf-8"
+    )
+    assert main(["outcomes", "import", "--event", EVENT, str(sheet), "--dry-run", *store_args]) == 0
     dry = json.loads(capsys.readouterr().out)
     assert dry["changed"] == 1 and [u["row"] for u in dry["unmatched"]] == [3]
     assert main(["outcomes", "import", "--event", EVENT, str(sheet), *store_args]) == 0
     capsys.readouterr()
 
     out = tmp_path / "applications.csv"
-    assert main(["export", "--event", EVENT, "--format", "csv", "--out", str(out),
-                 *store_args]) == 0
+    assert (
+        main(["export", "--event", EVENT, "--format", "csv", "--out", str(out), *store_args]) == 0
+    )
     assert "applications" in capsys.readouterr().err  # the progress bar
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
     assert [(r["application_id"], r["status"], r["phone"]) for r in rows] == [
-        (ids[0], "hired", "13712345678"), (ids[1], "applied", "13812345678")]
+        (ids[0], "hired", "13712345678"),
+        (ids[1], "applied", "13812345678"),
+    ]
     book_path = tmp_path / "all.xlsx"
-    assert main(["export", "--event", EVENT, "--format", "xlsx", "--out", str(book_path),
-                 *store_args]) == 0
+    assert (
+        main(["export", "--event", EVENT, "--format", "xlsx", "--out", str(book_path), *store_args])
+        == 0
+    )
     book = openpyxl.load_workbook(book_path)
     assert book.sheetnames == ["applications", "hires", "pushes"]
     hires = {r[1]: r[5] for r in book["hires"].iter_rows(min_row=2, values_only=True)}
     assert hires == {"j1": 1, "j2": 0}
     assert [(a["what"], a["by"].startswith("cli:")) for a in _audit(store_args)] == [
-        ("outcomes import", True), ("export", True), ("export", True)]
+        ("outcomes import", True),
+        ("export", True),
+        ("export", True),
+    ]
 
     assert main(["summary", "--json", *store_args]) == 0
     summary = json.loads(capsys.readouterr().out)
@@ -141,7 +153,8 @@ def _seed_more(store_args: list[str]) -> list[str]:
             for job_id, phone in (("j1", "13712345678"), ("j2", "13812345678")):
                 request = ApplyRequest.parse({"job_id": job_id, "name": "王芳", "phone": phone})
                 (applied,) = await office.applications.apply_batch(
-                    [PendingApply(event_id=EVENT, request=request, via="http", now=2)])
+                    [PendingApply(event_id=EVENT, request=request, via="http", now=2)]
+                )
                 assert isinstance(applied, Applied), applied
                 ids.append(applied.application_id)
             return ids
@@ -157,8 +170,9 @@ def _end(store_args: list[str]) -> None:
     asyncio.run(end())
 
 
-def test_embedded_store_is_started_and_stopped(tmp_path: Path,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_embedded_store_is_started_and_stopped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["summary", "--data-dir", str(tmp_path)]) == 0
     assert "per employer" in capsys.readouterr().out
     assert not (tmp_path / "store" / "server.json").exists()  # stopped again

@@ -20,9 +20,9 @@ from liveevent.errors import (
     StoreUnavailable,
 )
 from liveevent.store import codec, scripts
-from liveevent.store.pipeline import Command, send_script_batch
 from liveevent.store.connect import Durability, StoreConnection
 from liveevent.store.events import _s
+from liveevent.store.pipeline import Command, send_script_batch
 
 
 @dataclass(frozen=True, slots=True)

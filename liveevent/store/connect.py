@@ -76,8 +76,10 @@ TAIL_CONNECTIONS = 1000
 
 def _client(url: str, *, max_connections: int, **options: Any) -> aioredis.Redis:
     pool = aioredis.BlockingConnectionPool.from_url(
-        url, max_connections=max_connections,
-        timeout=options.get("socket_connect_timeout"), **options,
+        url,
+        max_connections=max_connections,
+        timeout=options.get("socket_connect_timeout"),
+        **options,
     )
     return aioredis.Redis.from_pool(pool)  # closing the client closes its pool
 

@@ -46,8 +46,11 @@ async def send_batch(client: aioredis.Redis, commands: Sequence[Command]) -> lis
 
 
 async def send_script_batch(
-    client: aioredis.Redis, script: Any, calls: Sequence[tuple[Sequence[str], Sequence[Any]]],
-    *, tail: Sequence[Command] = (),
+    client: aioredis.Redis,
+    script: Any,
+    calls: Sequence[tuple[Sequence[str], Sequence[Any]]],
+    *,
+    tail: Sequence[Command] = (),
 ) -> list[Any]:
     """EVALSHA ``script`` (a redis-py ``Script``) once per (keys, args), then ``tail``.
 

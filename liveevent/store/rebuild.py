@@ -119,9 +119,14 @@ async def rebuild(conn: StoreConnection, event_id: str) -> Derived:
             pipe.delete(*replaced)
             counters = {key: value for key, value in derived.counters.items() if value}
             counters.update({n: int(v) for n, v in zip(sorted(kept), old, strict=True) if v})
-            for key, mapping in ((k.counters, counters), (k.appidx, derived.appidx),
-                                 (k.current, derived.current), (k.dedupe, derived.dedupe),
-                                 (k.idem, derived.idem), (k.applicants, derived.applicants)):
+            for key, mapping in (
+                (k.counters, counters),
+                (k.appidx, derived.appidx),
+                (k.current, derived.current),
+                (k.dedupe, derived.dedupe),
+                (k.idem, derived.idem),
+                (k.applicants, derived.applicants),
+            ):
                 if mapping:
                     pipe.hset(key, mapping=dict(mapping))
             pipe.hset(k.meta, mapping=derived.meta)

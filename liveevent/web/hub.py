@@ -27,6 +27,9 @@ from liveevent.web.frames import Outgoing, parse_cursor
 log = logging.getLogger(__name__)
 
 
+STOP_TIMEOUT_S = 5.0
+
+
 class Viewer:
     """One viewer connection as the fan-out sees it."""
 
@@ -62,26 +65,47 @@ class Viewer:
 
 
 class Channel:
-    """The viewers of one event in this process, and the task that feeds them."""
+    """The viewers of one event in this process, and the task that feeds them.
+
+    ``joining`` viewers are still being sent their hello (and what they missed) and collect
+    live messages meanwhile; ``live`` ones are in step and get each frame as it comes, in
+    timeline order, so the hot loop needs no per-viewer bookkeeping.
+    """
 
     def __init__(self, event_id: str, hub: Hub) -> None:
         self.event_id = event_id
         self.hub = hub
-        self.viewers: set[Viewer] = set()
+        self.live: set[Viewer] = set()
+        self.joining: set[Viewer] = set()
         self.cursor = "0-0"
         self.ready = asyncio.Event()
         self.stopped = False
         self.task = asyncio.create_task(self._tail(), name=f"liveevent-tail-{event_id}")
         self.dropped = 0
 
+    @property
+    def count(self) -> int:
+        return len(self.live) + len(self.joining)
+
     def broadcast(self, out: Outgoing) -> None:
-        limit = self.hub.write_buffer_limit
-        for viewer in list(self.viewers):
+        """Write one message to every viewer; never waits, never encodes it twice."""
+        for viewer in self.joining:
             if viewer.pending is not None:
                 viewer.pending.append(out)
-            elif not viewer.send(out, limit):
-                self.viewers.discard(viewer)
-                self.dropped += 1
+        limit = self.hub.write_buffer_limit
+        text = out.text_frame()
+        lagging: list[Viewer] = []
+        # The hot loop: one write per viewer of bytes built once, and a look at how much is
+        # still unsent. Nothing here awaits.
+        for viewer in self.live:
+            transport = viewer.transport
+            transport.write(out.binary_frame() if viewer.binary else text)
+            if transport.get_write_buffer_size() > limit:
+                lagging.append(viewer)
+        for viewer in lagging:
+            viewer.drop()
+            self.live.discard(viewer)
+            self.dropped += 1
 
     async def _tail(self) -> None:
         store = self.hub.events
@@ -110,7 +134,7 @@ class Channel:
                 out = Outgoing(timeline_message(record, sid), parse_cursor(sid))
                 self.broadcast(out)
                 self.cursor = sid
-                self.hub.on_fanout(len(self.viewers), time.perf_counter() - started)
+                self.hub.on_fanout(len(self.live), time.perf_counter() - started)
 
 
 class Hub:
@@ -135,15 +159,17 @@ class Hub:
         self.draining = False
         self.on_fanout: Callable[[int, float], None] = lambda n, seconds: None
         self._counts_task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     @property
     def viewer_count(self) -> int:
-        return sum(len(c.viewers) for c in self.channels.values())
+        return sum(c.count for c in self.channels.values())
 
     def start(self) -> None:
         self._counts_task = asyncio.create_task(self._publish_counts(), name="liveevent-counts")
 
     async def stop(self) -> None:
+        self._stopping = True
         for channel in self.channels.values():
             channel.stopped = True
         tasks = [c.task for c in self.channels.values()]
@@ -153,9 +179,12 @@ class Hub:
             task.cancel()
         # Blocking XREADs end now rather than when their block times out.
         await self.events.conn.interrupt_tails()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        if tasks:
+            # Bounded: a task stuck in a store call must not hold the shutdown.
+            done, _ = await asyncio.wait(tasks, timeout=STOP_TIMEOUT_S)
+            for task in done:
+                if not task.cancelled():
+                    task.exception()  # retrieved: a failure while stopping is not news
         for event_id in list(self.channels):
             with contextlib.suppress(LiveEventError):
                 await self.events.forget_node(event_id, self.node_id)
@@ -166,39 +195,45 @@ class Hub:
         channel = self.channels.get(event_id)
         if channel is None:
             channel = self.channels[event_id] = Channel(event_id, self)
-        channel.viewers.add(viewer)
+        channel.joining.add(viewer)
         await channel.ready.wait()
         return channel
 
-    def catch_up(self, viewer: Viewer) -> None:
-        """The viewer has been sent everything up to its cursor: flush and go live."""
+    def catch_up(self, event_id: str, viewer: Viewer) -> None:
+        """The viewer has been sent everything up to its cursor: flush what came meanwhile
+        (skipping what its hello or replay already covered) and make it live."""
+        channel = self.channels.get(event_id)
         pending, viewer.pending = viewer.pending or [], None
         for out in pending:
             if not viewer.send(out, self.write_buffer_limit):
                 break
+        if channel is not None and viewer in channel.joining and not viewer.closed:
+            channel.joining.discard(viewer)
+            channel.live.add(viewer)
 
     def leave(self, event_id: str, viewer: Viewer) -> None:
         channel = self.channels.get(event_id)
         if channel is not None:
-            channel.viewers.discard(viewer)
+            channel.live.discard(viewer)
+            channel.joining.discard(viewer)
 
     def local_viewers(self, event_id: str) -> int:
         channel = self.channels.get(event_id)
-        return len(channel.viewers) if channel else 0
+        return channel.count if channel else 0
 
     async def _publish_counts(self) -> None:
         """Report this node's viewers per event; tell viewers the total across nodes."""
-        while True:
+        while not self._stopping:  # not only cancellation: see Channel._tail
             await asyncio.sleep(self.viewers_interval_s)
             for event_id, channel in list(self.channels.items()):
                 try:
                     await self.events.publish_viewers(
-                        event_id, self.node_id, len(channel.viewers), self.node_ttl_s
+                        event_id, self.node_id, channel.count, self.node_ttl_s
                     )
                     total = await self.events.viewers_online(event_id)
                 except LiveEventError:
                     continue
-                if channel.viewers:
+                if channel.count:
                     channel.broadcast(Outgoing({"type": "viewers", "count": total}))
                 elif self.channels.get(event_id) is channel:
                     # Nobody here any more: stop tailing this event.

@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 MSGPACK = "liveevent.msgpack"
 CLOSE_TRY_AGAIN_LATER = 1013
 MAX_DEPTH = 16
+CLOSE_TIMEOUT_S = 2.0
 
 
 async def viewer_socket(request: web.Request) -> web.StreamResponse:
@@ -42,6 +43,8 @@ async def viewer_socket(request: web.Request) -> web.StreamResponse:
         heartbeat=settings.ping_interval_s,
         max_msg_size=settings.max_message_bytes,
         compress=False,
+        # How long a close waits for the phone's reply: on shutdown, not 10 s per straggler.
+        timeout=CLOSE_TIMEOUT_S,
     )
     await ws.prepare(request)
     if hub.draining:  # an upgrade that began just before shutdown: go to another node
@@ -58,7 +61,7 @@ async def viewer_socket(request: web.Request) -> web.StreamResponse:
     try:
         await hub.join(event_id, viewer)
         await _greet(request, event_id, viewer, request.query.get("since"))
-        hub.catch_up(viewer)
+        hub.catch_up(event_id, viewer)
         await _receive(request, ws, event_id, viewer)
     finally:
         hub.leave(event_id, viewer)

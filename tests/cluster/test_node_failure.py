@@ -37,7 +37,7 @@ async def test_kill_9_of_a_node_loses_no_viewer_message(
         b.kill()
         for viewer in on_b:  # every socket of B is cut, without a close frame
             with pytest.raises(ConnectionError):
-                await viewer.next(timeout=5)
+                await viewer.next(within_s=5)
         missed = [(await a.push(event, job))["card_id"] for job in ("j2", "j3", "j1")]
         # B's viewers vanish from the count once its report expires (node_ttl_s = 3 s).
         started = time.monotonic()

@@ -100,6 +100,6 @@ async def migrate_under_load(cluster: ValkeyCluster, nodes: list[LiveServer]) ->
     # Viewers stayed connected through the move and still get pushes.
     pushed = await nodes[1].push(event, "j3")
     for viewer in viewers:
-        card = await viewer.next_of("card", timeout=10)
+        card = await viewer.next_of("card", within_s=10)
         assert card["card"]["card_id"] == pushed["card_id"]
         await viewer.close()

@@ -8,7 +8,11 @@ from pathlib import Path
 import pytest
 
 from liveevent.domain.applications import (
-    ApplyRequest, Status, check_transition, mask_phone, normalize_phone,
+    ApplyRequest,
+    Status,
+    check_transition,
+    mask_phone,
+    normalize_phone,
 )
 from liveevent.domain.events import EventState, LiveEvent, parse_state
 from liveevent.domain.events import check_transition as check_event_transition
@@ -47,8 +51,9 @@ def test_phones_are_normalized(raw: str, phone: str) -> None:
     assert normalize_phone(raw) == phone
 
 
-@pytest.mark.parametrize("raw", ["12812345678", "1381234567", "138123456789", "", "abc",
-                                 "+0123", None, 13812345678])
+@pytest.mark.parametrize(
+    "raw", ["12812345678", "1381234567", "138123456789", "", "abc", "+0123", None, 13812345678]
+)
 def test_bad_phones_are_refused(raw: object) -> None:
     with pytest.raises(InvalidInput) as info:
         normalize_phone(raw)
@@ -71,9 +76,11 @@ def test_apply_request_reports_every_bad_field() -> None:
 def test_event_lifecycle() -> None:
     check_event_transition(EventState.SCHEDULED, EventState.LIVE)
     check_event_transition(EventState.LIVE, EventState.ENDED)
-    for current, target in [(EventState.LIVE, EventState.LIVE),
-                            (EventState.ENDED, EventState.LIVE),
-                            (EventState.LIVE, EventState.SCHEDULED)]:
+    for current, target in [
+        (EventState.LIVE, EventState.LIVE),
+        (EventState.ENDED, EventState.LIVE),
+        (EventState.LIVE, EventState.SCHEDULED),
+    ]:
         with pytest.raises(Conflict):
             check_event_transition(current, target)
     with pytest.raises(InvalidInput):
@@ -89,23 +96,35 @@ def test_status_moves() -> None:
 
 
 def test_event_parse() -> None:
-    event = LiveEvent.parse({"title": " 招聘会 ", "starts_at": "2026-12-01T10:00:00Z"},
-                            event_id="e1", now=0)
+    event = LiveEvent.parse(
+        {"title": " 招聘会 ", "starts_at": "2026-12-01T10:00:00Z"}, event_id="e1", now=0
+    )
     assert event.title == "招聘会" and event.starts_at == 1796119200000
-    for bad in ({"title": ""}, {"title": "x", "starts_at": "tomorrow"},
-                {"title": "x", "starts_at": "2026-12-01T10:00:00"},
-                {"title": "x", "stream_url": "javascript:alert(1)"}, {"title": "x", "y": 1}):
+    for bad in (
+        {"title": ""},
+        {"title": "x", "starts_at": "tomorrow"},
+        {"title": "x", "starts_at": "2026-12-01T10:00:00"},
+        {"title": "x", "stream_url": "javascript:alert(1)"},
+        {"title": "x", "y": 1},
+    ):
         with pytest.raises(InvalidInput):
             LiveEvent.parse(bad, event_id="e1", now=0)
 
 
 def test_jobs_report_problems_by_index() -> None:
     with pytest.raises(InvalidInput) as info:
-        parse_jobs([{"employer": "A", "title": "B"}, {"employer": "", "title": "C",
-                                                       "openings": -1}], ["n1", "n2"])
+        parse_jobs(
+            [{"employer": "A", "title": "B"}, {"employer": "", "title": "C", "openings": -1}],
+            ["n1", "n2"],
+        )
     assert set(info.value.fields) == {"[1].employer", "[1].openings"}
     with pytest.raises(InvalidInput):
-        parse_jobs([{"id": "x", "employer": "A", "title": "B"},
-                    {"id": "x", "employer": "A", "title": "C"}], ["n1", "n2"])
+        parse_jobs(
+            [
+                {"id": "x", "employer": "A", "title": "B"},
+                {"id": "x", "employer": "A", "title": "C"},
+            ],
+            ["n1", "n2"],
+        )
     jobs = parse_jobs([{"employer": "A", "title": "B"}], ["n1"])
     assert jobs[0].id == "n1"

@@ -19,8 +19,12 @@ from liveevent.store.events import EventStore
 
 @pytest.fixture
 async def conn(store_url: str) -> AsyncIterator[StoreConnection]:
-    connection = await open_store(store_url, key_prefix=f"test-{uuid.uuid4().hex[:10]}",
-                                  timeout_s=3.0, waitaof_timeout_ms=1000)
+    connection = await open_store(
+        store_url,
+        key_prefix=f"test-{uuid.uuid4().hex[:10]}",
+        timeout_s=3.0,
+        waitaof_timeout_ms=1000,
+    )
     yield connection
     await connection.close()
 

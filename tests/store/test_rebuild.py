@@ -10,13 +10,22 @@ from tests.support import LiveServer
 async def test_wiped_derived_keys_come_back_from_the_streams(server: LiveServer) -> None:
     event = await server.create_event()
     await server.push(event, "j1")
-    ids = [(await server.apply(event, "j1", f"1380000000{n}"))[1]["application_id"]
-           for n in range(5)]
+    ids = [
+        (await server.apply(event, "j1", f"1380000000{n}"))[1]["application_id"] for n in range(5)
+    ]
     await server.apply(event, "j2", "13800000000", idempotency_key="key-1")
-    for app_id, status in ((ids[0], "hired"), (ids[1], "hired"), (ids[1], "rejected"),
-                           (ids[2], "interviewed")):
-        await server.call("PATCH", f"/api/events/{event.id}/applications/{app_id}",
-                          token=event.staff_token, json_body={"status": status})
+    for app_id, status in (
+        (ids[0], "hired"),
+        (ids[1], "hired"),
+        (ids[1], "rejected"),
+        (ids[2], "interviewed"),
+    ):
+        await server.call(
+            "PATCH",
+            f"/api/events/{event.id}/applications/{app_id}",
+            token=event.staff_token,
+            json_body={"status": status},
+        )
     await server.push(event, "j3")
     await server.call("DELETE", f"/api/events/{event.id}/cards/current", token=event.host_token)
     await server.push(event, "j2")
@@ -32,7 +41,8 @@ async def test_wiped_derived_keys_come_back_from_the_streams(server: LiveServer)
     await rebuild(conn, event.id)
     after = await server.stats(event)
     assert {k: v for k, v in after.items() if k != "viewers_online"} == {
-        k: v for k, v in before.items() if k != "viewers_online"}
+        k: v for k, v in before.items() if k != "viewers_online"
+    }
     _, view_after = await server.call("GET", f"/api/events/{event.id}")
     assert view_after == view_before
     # The indexes work again: a repeat is a duplicate, a retried key its first answer, and

@@ -17,9 +17,14 @@ async def test_healthz(server: LiveServer) -> None:
 
 async def test_create_event_returns_tokens_and_get_hides_them(server: LiveServer) -> None:
     status, body = await server.call(
-        "POST", "/api/events", token=ADMIN_TOKEN,
-        json_body={"title": "春季招聘会", "starts_at": "2026-12-01T10:00:00+08:00",
-                   "stream_url": "https://live.example.cn/s.m3u8"},
+        "POST",
+        "/api/events",
+        token=ADMIN_TOKEN,
+        json_body={
+            "title": "春季招聘会",
+            "starts_at": "2026-12-01T10:00:00+08:00",
+            "stream_url": "https://live.example.cn/s.m3u8",
+        },
     )
     assert status == 201
     assert set(body) >= {"id", "title", "state", "host_token", "staff_token"}
@@ -36,39 +41,50 @@ async def test_jobs_upsert_and_list(server: LiveServer) -> None:
     status, body = await server.call("GET", f"/api/events/{event.id}/jobs")
     assert status == 200 and [j["id"] for j in body["jobs"]] == ["j1", "j2", "j3"]
     status, body = await server.call(
-        "POST", f"/api/events/{event.id}/jobs", token=event.staff_token,
-        json_body=[{"id": "j1", "employer": "顺丰", "title": "主管", "openings": 3},
-                   {"employer": "比亚迪", "title": "班组长"}],
+        "POST",
+        f"/api/events/{event.id}/jobs",
+        token=event.staff_token,
+        json_body=[
+            {"id": "j1", "employer": "顺丰", "title": "主管", "openings": 3},
+            {"employer": "比亚迪", "title": "班组长"},
+        ],
     )
     assert status == 201 and body["created"] == 1 and body["updated"] == 1
     status, body = await server.call("GET", f"/api/events/{event.id}/jobs")
     jobs = {j["id"]: j for j in body["jobs"]}
     assert jobs["j1"]["employer"] == "顺丰" and len(jobs) == 4
-    status, body = await server.call("POST", f"/api/events/{event.id}/jobs",
-                                     token=event.staff_token, json_body=[JOBS[1]])
+    status, body = await server.call(
+        "POST", f"/api/events/{event.id}/jobs", token=event.staff_token, json_body=[JOBS[1]]
+    )
     assert status == 200 and body == {**body, "created": 0, "updated": 1}
 
 
 async def test_state_machine(server: LiveServer) -> None:
     event = await server.create_event(live=False)
     path = f"/api/events/{event.id}/state"
-    status, _ = await server.call("POST", f"/api/events/{event.id}/cards",
-                                  token=event.host_token, json_body={"job_id": "j1"})
+    status, _ = await server.call(
+        "POST", f"/api/events/{event.id}/cards", token=event.host_token, json_body={"job_id": "j1"}
+    )
     assert status == 409  # not live yet
-    status, body = await server.call("POST", path, token=event.host_token,
-                                     json_body={"state": "live"})
+    status, body = await server.call(
+        "POST", path, token=event.host_token, json_body={"state": "live"}
+    )
     assert status == 200 and body["state"] == "live"
-    status, body = await server.call("POST", path, token=event.host_token,
-                                     json_body={"state": "live"})
+    status, body = await server.call(
+        "POST", path, token=event.host_token, json_body={"state": "live"}
+    )
     assert status == 409 and body["error"]["code"] == "conflict"
-    status, _ = await server.call("POST", path, token=event.host_token,
-                                  json_body={"state": "ended"})
+    status, _ = await server.call(
+        "POST", path, token=event.host_token, json_body={"state": "ended"}
+    )
     assert status == 200
-    status, _ = await server.call("POST", f"/api/events/{event.id}/cards",
-                                  token=event.host_token, json_body={"job_id": "j1"})
+    status, _ = await server.call(
+        "POST", f"/api/events/{event.id}/cards", token=event.host_token, json_body={"job_id": "j1"}
+    )
     assert status == 409
-    status, body = await server.call("POST", path, token=event.host_token,
-                                     json_body={"state": "scheduled"})
+    status, body = await server.call(
+        "POST", path, token=event.host_token, json_body={"state": "scheduled"}
+    )
     assert status == 422 and "state" in body["error"]["fields"]
 
 
@@ -79,16 +95,22 @@ async def test_push_withdraw_and_current_card(server: LiveServer) -> None:
     _, body = await server.call("GET", f"/api/events/{event.id}")
     assert body["current_card"]["card_id"] == pushed["card_id"]
     assert body["current_card"]["job"]["title"] == "输电线路运维员"
-    status, _ = await server.call("DELETE", f"/api/events/{event.id}/cards/current",
-                                  token=event.host_token)
+    status, _ = await server.call(
+        "DELETE", f"/api/events/{event.id}/cards/current", token=event.host_token
+    )
     assert status == 204
     _, body = await server.call("GET", f"/api/events/{event.id}")
     assert body["current_card"] is None
-    status, body = await server.call("DELETE", f"/api/events/{event.id}/cards/current",
-                                     token=event.host_token)
+    status, body = await server.call(
+        "DELETE", f"/api/events/{event.id}/cards/current", token=event.host_token
+    )
     assert status == 409
-    status, body = await server.call("POST", f"/api/events/{event.id}/cards",
-                                     token=event.host_token, json_body={"job_id": "nope"})
+    status, body = await server.call(
+        "POST",
+        f"/api/events/{event.id}/cards",
+        token=event.host_token,
+        json_body={"job_id": "nope"},
+    )
     assert status == 404 and body["error"]["fields"] == {"job_id": "unknown job"}
 
 
@@ -97,15 +119,14 @@ async def test_applications_dedupe_and_idempotency(server: LiveServer) -> None:
     status, first = await server.apply(event, "j1", "138 1234 5678")
     assert status == 201
     status, again = await server.apply(event, "j1", "+8613812345678", name="张三丰")
-    assert status == 200 and again == {"application_id": first["application_id"],
-                                       "duplicate": True}
+    assert status == 200 and again == {"application_id": first["application_id"], "duplicate": True}
     status, other = await server.apply(event, "j2", "13812345678")
     assert status == 201 and other["application_id"] != first["application_id"]
     status, keyed = await server.apply(event, "j3", "13900001111", idempotency_key="k-1")
     assert status == 201
     status, retried = await server.apply(event, "j3", "13900001111", idempotency_key="k-1")
     assert status == 201 and retried == keyed  # the first answer, again
-    status, body = await server.apply(event, "missing", "13900002222")
+    status, _ = await server.apply(event, "missing", "13900002222")
     assert status == 404
     stats = await server.stats(event)
     assert stats["applications"] == 3 and stats["applicants"] == 2
@@ -125,8 +146,10 @@ async def test_applications_dedupe_and_idempotency(server: LiveServer) -> None:
         ({"job_id": "j1", "name": "李四"}, "phone"),
         ({"name": "李四", "phone": "13812345678"}, "job_id"),
         ({"job_id": "../x", "name": "李四", "phone": "13812345678"}, "job_id"),
-        ({"job_id": "j1", "name": "李四", "phone": "13812345678", "idempotency_key": ""},
-         "idempotency_key"),
+        (
+            {"job_id": "j1", "name": "李四", "phone": "13812345678", "idempotency_key": ""},
+            "idempotency_key",
+        ),
         ({"job_id": "j1", "name": "李四", "phone": "13812345678", "extra": 1}, "extra"),
     ],
 )
@@ -134,8 +157,9 @@ async def test_bad_applications_name_the_field_and_store_nothing(
     server: LiveServer, body: dict[str, object], field: str
 ) -> None:
     event = await server.create_event()
-    status, answer = await server.call("POST", f"/api/events/{event.id}/applications",
-                                       json_body=body)
+    status, answer = await server.call(
+        "POST", f"/api/events/{event.id}/applications", json_body=body
+    )
     assert status == 422
     assert field in answer["error"]["fields"]
     assert (await server.stats(event))["applications"] == 0
@@ -162,8 +186,12 @@ async def test_malformed_oversized_and_unknown(
     server: LiveServer, method: str, path: str, data: bytes | None, status: int
 ) -> None:
     event = await server.create_event()
-    got, body = await server.call(method, path.replace("{id}", event.id), data=data,
-                                  headers={"Content-Type": "application/json"})
+    got, body = await server.call(
+        method,
+        path.replace("{id}", event.id),
+        data=data,
+        headers={"Content-Type": "application/json"},
+    )
     assert got == status
     assert set(body["error"]) >= {"code", "message"}
 
@@ -173,14 +201,17 @@ async def test_auth_roles(server: LiveServer) -> None:
     other = await server.create_event()
     push = f"/api/events/{event.id}/cards"
     assert (await server.call("POST", "/api/events", json_body={"title": "x"}))[0] == 401
-    assert (await server.call("POST", "/api/events", token="wrong",
-                              json_body={"title": "x"}))[0] == 403
+    assert (await server.call("POST", "/api/events", token="wrong", json_body={"title": "x"}))[
+        0
+    ] == 403
     assert (await server.call("POST", push, json_body={"job_id": "j1"}))[0] == 401
     assert (await server.call("POST", push, token="wrong", json_body={"job_id": "j1"}))[0] == 403
-    assert (await server.call("POST", push, token=other.host_token,
-                              json_body={"job_id": "j1"}))[0] == 403
-    assert (await server.call("POST", push, token=event.staff_token,
-                              json_body={"job_id": "j1"}))[0] == 403
+    assert (await server.call("POST", push, token=other.host_token, json_body={"job_id": "j1"}))[
+        0
+    ] == 403
+    assert (await server.call("POST", push, token=event.staff_token, json_body={"job_id": "j1"}))[
+        0
+    ] == 403
     stats = f"/api/events/{event.id}/stats"
     assert (await server.call("GET", stats))[0] == 401
     assert (await server.call("GET", stats, token=event.host_token))[0] == 200
@@ -189,10 +220,14 @@ async def test_auth_roles(server: LiveServer) -> None:
     assert (await server.call("GET", export, token=event.host_token))[0] == 403
     _, app = await server.apply(event, "j1", "13812345678")
     patch = f"/api/events/{event.id}/applications/{app['application_id']}"
-    assert (await server.call("PATCH", patch, token=event.host_token,
-                              json_body={"status": "hired"}))[0] == 403
-    assert (await server.call("POST", f"/api/events/{event.id}/jobs", token=event.host_token,
-                              json_body=JOBS))[0] == 403
+    assert (
+        await server.call("PATCH", patch, token=event.host_token, json_body={"status": "hired"})
+    )[0] == 403
+    assert (
+        await server.call(
+            "POST", f"/api/events/{event.id}/jobs", token=event.host_token, json_body=JOBS
+        )
+    )[0] == 403
 
 
 async def test_status_changes_hires_and_exports(server: LiveServer) -> None:
@@ -200,37 +235,62 @@ async def test_status_changes_hires_and_exports(server: LiveServer) -> None:
     await server.push(event, "j1")
     ids = []
     for n in range(3):
-        _, body = await server.apply(event, "j1", f"1381234567{n}", name=f"=HYPERLINK(\"x\"){n}")
+        _, body = await server.apply(event, "j1", f"1381234567{n}", name=f'=HYPERLINK("x"){n}')
         ids.append(body["application_id"])
     base = f"/api/events/{event.id}/applications"
-    status, body = await server.call("PATCH", f"{base}/{ids[0]}", token=event.staff_token,
-                                     json_body={"status": "hired"})
+    status, body = await server.call(
+        "PATCH", f"{base}/{ids[0]}", token=event.staff_token, json_body={"status": "hired"}
+    )
     assert status == 200 and body["status"] == "hired"
-    assert (await server.call("PATCH", f"{base}/{ids[0]}", token=event.staff_token,
-                              json_body={"status": "hired"}))[0] == 409
-    assert (await server.call("PATCH", f"{base}/{ids[1]}", token=event.staff_token,
-                              json_body={"status": "famous"}))[0] == 422
-    assert (await server.call("PATCH", f"{base}/999999", token=event.staff_token,
-                              json_body={"status": "hired"}))[0] == 404
-    await server.call("PATCH", f"{base}/{ids[1]}", token=event.staff_token,
-                      json_body={"status": "hired"})
-    await server.call("PATCH", f"{base}/{ids[1]}", token=event.staff_token,
-                      json_body={"status": "rejected"})  # a correction: no longer a hire
+    assert (
+        await server.call(
+            "PATCH", f"{base}/{ids[0]}", token=event.staff_token, json_body={"status": "hired"}
+        )
+    )[0] == 409
+    assert (
+        await server.call(
+            "PATCH", f"{base}/{ids[1]}", token=event.staff_token, json_body={"status": "famous"}
+        )
+    )[0] == 422
+    assert (
+        await server.call(
+            "PATCH", f"{base}/999999", token=event.staff_token, json_body={"status": "hired"}
+        )
+    )[0] == 404
+    await server.call(
+        "PATCH", f"{base}/{ids[1]}", token=event.staff_token, json_body={"status": "hired"}
+    )
+    await server.call(
+        "PATCH", f"{base}/{ids[1]}", token=event.staff_token, json_body={"status": "rejected"}
+    )  # a correction: no longer a hire
     stats = await server.stats(event)
     assert stats["hires"] == 1
     assert {j["job_id"]: j["hires"] for j in stats["jobs"]} == {"j1": 1, "j2": 0, "j3": 0}
 
-    status, text = await server.call("GET", f"/api/events/{event.id}/export/applications.csv",
-                                     token=event.staff_token)
+    status, text = await server.call(
+        "GET", f"/api/events/{event.id}/export/applications.csv", token=event.staff_token
+    )
     assert status == 200 and text.startswith("\ufeff")
     rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
     assert {r["application_id"]: r["status"] for r in rows} == {
-        ids[0]: "hired", ids[1]: "rejected", ids[2]: "applied"}
+        ids[0]: "hired",
+        ids[1]: "rejected",
+        ids[2]: "applied",
+    }
     assert all(r["name"].startswith("'=") for r in rows)  # formula injection escaped
-    assert {"application_id", "job_id", "employer", "title", "name", "phone", "status",
-            "applied_at"} <= set(rows[0])
-    status, text = await server.call("GET", f"/api/events/{event.id}/export/hires.csv",
-                                     token=event.staff_token)
+    assert {
+        "application_id",
+        "job_id",
+        "employer",
+        "title",
+        "name",
+        "phone",
+        "status",
+        "applied_at",
+    } <= set(rows[0])
+    status, text = await server.call(
+        "GET", f"/api/events/{event.id}/export/hires.csv", token=event.staff_token
+    )
     hires = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
     assert list(hires[0]) == ["employer", "job_id", "title", "openings", "applications", "hires"]
     j1 = next(r for r in hires if r["job_id"] == "j1")
@@ -240,7 +300,11 @@ async def test_status_changes_hires_and_exports(server: LiveServer) -> None:
 async def test_openapi_describes_the_contract(server: LiveServer) -> None:
     status, doc = await server.call("GET", "/api/openapi.json")
     assert status == 200 and doc["openapi"].startswith("3.")
-    for path in ("/healthz", "/api/events", "/api/events/{event_id}/cards",
-                 "/api/events/{event_id}/applications/{application_id}",
-                 "/api/events/{event_id}/export/hires.csv"):
+    for path in (
+        "/healthz",
+        "/api/events",
+        "/api/events/{event_id}/cards",
+        "/api/events/{event_id}/applications/{application_id}",
+        "/api/events/{event_id}/export/hires.csv",
+    ):
         assert path in doc["paths"]

@@ -18,7 +18,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 GBK_SHEET = (
     "公司名称,职位名称,招聘人数,薪资,工作地点,岗位描述\r\n"
-    "顺丰速运有限公司,片区运营主管,招８人,6-8千/月,深圳,\"负责片区运营\n带领团队\"\r\n"
+    '顺丰速运有限公司,片区运营主管,招８人,6-8千/月,深圳,"负责片区运营\n带领团队"\r\n'
     "\r\n"
     "公司名称,职位名称,招聘人数,薪资,工作地点,岗位描述\r\n"  # a header repeated in the data
     "京东物流,仓储管理员,招若干人,面议,北京,\r\n"
@@ -32,29 +32,38 @@ BAD_SHEET = (
 )
 
 
-async def post_sheet(server: LiveServer, event_id: str, token: str, data: bytes,
-                     content_type: str, query: str = "") -> tuple[int, dict]:  # type: ignore[type-arg]
-    status, body = await server.call("POST", f"/api/events/{event_id}/jobs{query}", token=token,
-                                      data=data, headers={"Content-Type": content_type})
+async def post_sheet(
+    server: LiveServer, event_id: str, token: str, data: bytes, content_type: str, query: str = ""
+) -> tuple[int, dict]:  # type: ignore[type-arg]
+    status, body = await server.call(
+        "POST",
+        f"/api/events/{event_id}/jobs{query}",
+        token=token,
+        data=data,
+        headers={"Content-Type": content_type},
+    )
     assert isinstance(body, dict), body
     return status, body
 
 
 async def test_gbk_csv_with_chinese_headers(server: LiveServer) -> None:
     event = await server.create_event(live=False)
-    status, body = await post_sheet(server, event.id, event.staff_token,
-                                    GBK_SHEET.encode("gbk"), "text/csv")
+    status, body = await post_sheet(
+        server, event.id, event.staff_token, GBK_SHEET.encode("gbk"), "text/csv"
+    )
     assert status == 201, body
     assert body["created"] == 2 and body["merged"] == 1 and body["rejected"] == []
-    jobs = {j["title"]: j for j in (await server.call("GET", f"/api/events/{event.id}/jobs"))[1]
-            ["jobs"]}
+    jobs = {
+        j["title"]: j for j in (await server.call("GET", f"/api/events/{event.id}/jobs"))[1]["jobs"]
+    }
     assert jobs["片区运营主管"]["employer"] == "顺丰速运有限公司"
     assert jobs["片区运营主管"]["openings"] == 8  # full-width digits
     assert jobs["片区运营主管"]["description"] == "负责片区运营\n带领团队"
     assert jobs["仓储管理员"]["openings"] == 5  # 招若干人 + 5
     # Importing the same sheet again updates the same jobs (stable ids), creates none.
-    status, again = await post_sheet(server, event.id, event.staff_token,
-                                     GBK_SHEET.encode("gbk"), "text/csv")
+    status, again = await post_sheet(
+        server, event.id, event.staff_token, GBK_SHEET.encode("gbk"), "text/csv"
+    )
     assert status == 200 and again["created"] == 0 and again["updated"] == 2
     assert sorted(again["job_ids"]) == sorted(body["job_ids"])
 
@@ -62,8 +71,9 @@ async def test_gbk_csv_with_chinese_headers(server: LiveServer) -> None:
 async def test_a_bad_row_rejects_the_whole_file(server: LiveServer) -> None:
     event = await server.create_event(live=False)
     before = (await server.call("GET", f"/api/events/{event.id}/jobs"))[1]["jobs"]
-    status, body = await post_sheet(server, event.id, event.staff_token,
-                                    BAD_SHEET.encode(), "text/csv")
+    status, body = await post_sheet(
+        server, event.id, event.staff_token, BAD_SHEET.encode(), "text/csv"
+    )
     assert status == 422 and body["error"]["code"] == "invalid"
     fields = body["error"]["fields"]
     assert set(fields) == {"row 3: employer", "row 4: openings"}, fields
@@ -73,11 +83,11 @@ async def test_a_bad_row_rejects_the_whole_file(server: LiveServer) -> None:
 
 async def test_skip_invalid_imports_the_good_rows(server: LiveServer) -> None:
     event = await server.create_event(live=False)
-    status, body = await post_sheet(server, event.id, event.staff_token, BAD_SHEET.encode(),
-                                    "text/csv", "?skip_invalid=1")
+    status, body = await post_sheet(
+        server, event.id, event.staff_token, BAD_SHEET.encode(), "text/csv", "?skip_invalid=1"
+    )
     assert status == 201 and body["created"] == 1
-    assert [(p["row"], p["column"]) for p in body["rejected"]] == [(3, "employer"),
-                                                                    (4, "openings")]
+    assert [(p["row"], p["column"]) for p in body["rejected"]] == [(3, "employer"), (4, "openings")]
 
 
 async def test_xlsx_upload_and_explicit_mapping(server: LiveServer) -> None:
@@ -89,10 +99,12 @@ async def test_xlsx_upload_and_explicit_mapping(server: LiveServer) -> None:
     sheet.append(["中国铁建", "安全员", 12])
     out = io.BytesIO()
     book.save(out)
-    mapping = urllib.parse.quote(json.dumps({"单位": "employer", "岗位名": "title",
-                                             "名额": "openings"}))
-    status, body = await post_sheet(server, event.id, event.staff_token, out.getvalue(), XLSX,
-                                    f"?mapping={mapping}")
+    mapping = urllib.parse.quote(
+        json.dumps({"单位": "employer", "岗位名": "title", "名额": "openings"})
+    )
+    status, body = await post_sheet(
+        server, event.id, event.staff_token, out.getvalue(), XLSX, f"?mapping={mapping}"
+    )
     assert status == 201, body
     jobs = (await server.call("GET", f"/api/events/{event.id}/jobs"))[1]["jobs"]
     assert any(j["employer"] == "中国铁建" and j["openings"] == 12 for j in jobs)
@@ -101,33 +113,47 @@ async def test_xlsx_upload_and_explicit_mapping(server: LiveServer) -> None:
 async def test_multipart_form_and_errors(server: LiveServer) -> None:
     event = await server.create_event(live=False)
     form = aiohttp.FormData()
-    form.add_field("file", b"company,job\r\nACME,=cmd|' /C calc'!A0\r\n", filename="jobs.csv",
-                   content_type="text/csv")
+    form.add_field(
+        "file",
+        b"company,job\r\nACME,=cmd|' /C calc'!A0\r\n",
+        filename="jobs.csv",
+        content_type="text/csv",
+    )
     form.add_field("mapping", json.dumps({"company": "employer", "job": "title"}))
     assert server.session is not None
-    async with server.session.post(f"{server.url}/api/events/{event.id}/jobs", data=form,
-                                   headers={"Authorization": f"Bearer {event.staff_token}"}) as r:
+    async with server.session.post(
+        f"{server.url}/api/events/{event.id}/jobs",
+        data=form,
+        headers={"Authorization": f"Bearer {event.staff_token}"},
+    ) as r:
         assert r.status == 201, await r.text()
-    status, body = await post_sheet(server, event.id, event.staff_token, b"just,words\r\n1,2\r\n",
-                                    "text/csv")
+    status, body = await post_sheet(
+        server, event.id, event.staff_token, b"just,words\r\n1,2\r\n", "text/csv"
+    )
     assert status == 422 and "file" in body["error"]["fields"]
-    status, body = await post_sheet(server, event.id, event.host_token, BAD_SHEET.encode(),
-                                    "text/csv")
+    status, body = await post_sheet(
+        server, event.id, event.host_token, BAD_SHEET.encode(), "text/csv"
+    )
     assert status == 403
-    status, body = await post_sheet(server, event.id, ADMIN_TOKEN, b"employer,title\r\nA,B\r\n",
-                                    "text/csv", "?mapping=notjson")
+    status, body = await post_sheet(
+        server, event.id, ADMIN_TOKEN, b"employer,title\r\nA,B\r\n", "text/csv", "?mapping=notjson"
+    )
     assert status == 422 and "mapping" in body["error"]["fields"]
 
 
 @pytest.mark.skipif(not DATASETS.is_dir(), reason="../shared/datasets is not here")
-@pytest.mark.parametrize("name", sorted(p.name for p in DATASETS.glob("*.*")
-                                        if p.suffix in (".csv", ".xlsx")) if DATASETS.is_dir()
-                         else ["none"])
+@pytest.mark.parametrize(
+    "name",
+    sorted(p.name for p in DATASETS.glob("*.*") if p.suffix in (".csv", ".xlsx"))
+    if DATASETS.is_dir()
+    else ["none"],
+)
 async def test_shared_datasets_import(server: LiveServer, name: str) -> None:
     event = await server.create_event(live=False)
     data = (DATASETS / name).read_bytes()
     content_type = XLSX if name.endswith(".xlsx") else "text/csv"
-    status, body = await post_sheet(server, event.id, event.staff_token, data, content_type,
-                                    "?skip_invalid=1")
+    status, body = await post_sheet(
+        server, event.id, event.staff_token, data, content_type, "?skip_invalid=1"
+    )
     assert status in (200, 201), body
     assert body["created"] > 0

@@ -20,11 +20,16 @@ async def _event_with_applications(server: LiveServer) -> tuple[Event, dict[str,
     return event, ids
 
 
-async def post(server: LiveServer, event: Event, sheet: str, query: str = "",
-               token: str | None = None) -> tuple[int, Any]:
-    return await server.call("POST", f"/api/events/{event.id}/outcomes{query}",
-                             token=token or event.staff_token, data=sheet.encode("gbk"),
-                             headers={"Content-Type": "text/csv"})
+async def post(
+    server: LiveServer, event: Event, sheet: str, query: str = "", token: str | None = None
+) -> tuple[int, Any]:
+    return await server.call(
+        "POST",
+        f"/api/events/{event.id}/outcomes{query}",
+        token=token or event.staff_token,
+        data=sheet.encode("gbk"),
+        headers={"Content-Type": "text/csv"},
+    )
 
 
 SHEET = (
@@ -41,7 +46,9 @@ async def test_dry_run_then_apply_by_phone_and_job(server: LiveServer) -> None:
     assert status == 200, report
     assert report["dry_run"] is True and report["changed"] == 2
     assert [(c["application_id"], c["from"], c["to"]) for c in report["changes"]] == [
-        (ids["13800000001"], "applied", "hired"), (ids["13800000002"], "applied", "rejected")]
+        (ids["13800000001"], "applied", "hired"),
+        (ids["13800000002"], "applied", "rejected"),
+    ]
     assert [u["row"] for u in report["unmatched"]] == [4]
     assert "13900000009" not in str(report)  # the report carries no phone numbers
     assert (await server.stats(event))["hires"] == 0  # a dry run changes nothing
@@ -56,7 +63,8 @@ async def test_dry_run_then_apply_by_phone_and_job(server: LiveServer) -> None:
     moves = [codec.unpack(fields[b"d"]) for _sid, fields in entries]
     assert {(m["application_id"], m["from"], m["to"], m["by"]) for m in moves} == {
         (ids["13800000001"], "applied", "hired", "staff"),
-        (ids["13800000002"], "applied", "rejected", "staff")}
+        (ids["13800000002"], "applied", "rejected", "staff"),
+    }
     assert all(isinstance(m["at"], int) for m in moves)
     # The same sheet again changes nothing.
     status, report = await post(server, event, SHEET)
@@ -65,14 +73,17 @@ async def test_dry_run_then_apply_by_phone_and_job(server: LiveServer) -> None:
 
 async def test_by_application_id_problems_and_roles(server: LiveServer) -> None:
     event, ids = await _event_with_applications(server)
-    sheet = ("申请编号,状态\r\n"
-             f"{ids['13800000003']},已面试\r\n"
-             "999999,录用\r\n"
-             f"{ids['13800000001']},不知道\r\n")
+    sheet = (
+        "申请编号,状态\r\n"
+        f"{ids['13800000003']},已面试\r\n"
+        "999999,录用\r\n"
+        f"{ids['13800000001']},不知道\r\n"
+    )
     status, report = await post(server, event, sheet)
     assert status == 200, report
     assert [(c["application_id"], c["to"]) for c in report["changes"]] == [
-        (ids["13800000003"], "interviewed")]
+        (ids["13800000003"], "interviewed")
+    ]
     assert [u["row"] for u in report["unmatched"]] == [3]
     assert [p["row"] for p in report["problems"]] == [4]
     assert (await post(server, event, sheet, token=event.host_token))[0] == 403

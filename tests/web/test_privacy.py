@@ -23,8 +23,12 @@ async def _fair(server: LiveServer) -> tuple[Event, list[str]]:
         status, body = await server.apply(event, "j1", phone, name=name, consent=True)
         assert status == 201, body
         ids.append(body["application_id"])
-    await server.call("PATCH", f"/api/events/{event.id}/applications/{ids[0]}",
-                      token=event.staff_token, json_body={"status": "hired"})
+    await server.call(
+        "PATCH",
+        f"/api/events/{event.id}/applications/{ids[0]}",
+        token=event.staff_token,
+        json_body={"status": "hired"},
+    )
     return event, ids
 
 
@@ -52,8 +56,9 @@ async def test_hosts_see_masked_phones_staff_full(server: LiveServer) -> None:
     assert [a["phone"] for a in staff["applications"]] == list(PHONES)
     assert all(a["consent"] is True for a in staff["applications"])  # stored with the record
     for export in ("applications.csv", "applications.xlsx", "workbook.xlsx"):
-        status, _ = await server.call("GET", f"/api/events/{event.id}/export/{export}",
-                                      token=event.host_token)
+        status, _ = await server.call(
+            "GET", f"/api/events/{event.id}/export/{export}", token=event.host_token
+        )
         assert status == 403
     _, stats = await server.call("GET", f"/api/events/{event.id}/stats", token=event.host_token)
     assert not any(p in str(stats) for p in PHONES)
@@ -70,8 +75,12 @@ async def test_purge_removes_names_and_phones_keeps_counts(
     before = await server.stats(event)
     blob = await _everything_stored(server, event)
     assert all(p.encode() in blob for p in PHONES) and NAMES[0].encode() in blob
-    await server.call("POST", f"/api/events/{event.id}/state", token=event.host_token,
-                      json_body={"state": "ended"})
+    await server.call(
+        "POST",
+        f"/api/events/{event.id}/state",
+        token=event.host_token,
+        json_body={"state": "ended"},
+    )
     status, body = await server.call("POST", purge, token=ADMIN_TOKEN)
     assert status == 200 and body["applications"] == 2 and body["applicants"] == 2
 
@@ -81,12 +90,14 @@ async def test_purge_removes_names_and_phones_keeps_counts(
     after = await server.stats(event)
     for key in ("applications", "applicants", "hires", "cards_pushed"):
         assert after[key] == before[key], key
-    _, listed = await server.call("GET", f"/api/events/{event.id}/applications",
-                                  token=event.staff_token)
+    _, listed = await server.call(
+        "GET", f"/api/events/{event.id}/applications", token=event.staff_token
+    )
     assert [a["application_id"] for a in listed["applications"]] == ids
     assert [a["status"] for a in listed["applications"]] == ["hired", "applied"]
-    _, csv_text = await server.call("GET", f"/api/events/{event.id}/export/applications.csv",
-                                    token=event.staff_token)
+    _, csv_text = await server.call(
+        "GET", f"/api/events/{event.id}/export/applications.csv", token=event.staff_token
+    )
     assert not any(s in csv_text for s in (*PHONES, *NAMES))
     assert (await server.apply(event, "j1", "13755556666"))[0] == 409  # takes no more
     assert (await server.call("POST", purge, token=ADMIN_TOKEN))[0] == 200  # harmless again
@@ -98,8 +109,12 @@ async def test_purge_removes_names_and_phones_keeps_counts(
 async def test_retention_purges_events_ended_long_ago(server: LiveServer) -> None:
     event, _ = await _fair(server)
     conn = server.app[STORE]
-    await server.call("POST", f"/api/events/{event.id}/state", token=event.host_token,
-                      json_body={"state": "ended"})
+    await server.call(
+        "POST",
+        f"/api/events/{event.id}/state",
+        token=event.host_token,
+        json_body={"state": "ended"},
+    )
     ended = await ended_at(conn, event.id)
     assert ended is not None
     assert await purge_expired(conn, [event.id], retention_days=30, now=ended + 86_400_000) == []

@@ -33,8 +33,12 @@ async def test_withdraw_and_state_reach_viewers_in_order(server: LiveServer) -> 
     await viewer.next()
     await server.push(event, "j1")
     await server.call("DELETE", f"/api/events/{event.id}/cards/current", token=event.host_token)
-    await server.call("POST", f"/api/events/{event.id}/state", token=event.host_token,
-                      json_body={"state": "ended"})
+    await server.call(
+        "POST",
+        f"/api/events/{event.id}/state",
+        token=event.host_token,
+        json_body={"state": "ended"},
+    )
     kinds = [(await viewer.next())["type"] for _ in range(3)]
     assert kinds == ["card", "withdraw", "state"]
     await viewer.close()
@@ -75,17 +79,29 @@ async def test_apply_over_the_socket(server: LiveServer) -> None:
     event = await server.create_event()
     viewer = await server.viewer(event)
     await viewer.next()
-    await viewer.send({"type": "apply", "ref": "a1", "job_id": "j1", "name": "王五",
-                       "phone": "13700001111", "consent": True})
+    await viewer.send(
+        {
+            "type": "apply",
+            "ref": "a1",
+            "job_id": "j1",
+            "name": "王五",
+            "phone": "13700001111",
+            "consent": True,
+        }
+    )
     applied = await viewer.next_of("applied")
     assert applied["ref"] == "a1" and applied["duplicate"] is False
-    await viewer.send({"type": "apply", "ref": 2, "job_id": "j1", "name": "王五",
-                       "phone": "137 0000 1111"})
+    await viewer.send(
+        {"type": "apply", "ref": 2, "job_id": "j1", "name": "王五", "phone": "137 0000 1111"}
+    )
     again = await viewer.next_of("applied")
-    assert again == {"type": "applied", "ref": 2, "duplicate": True,
-                     "application_id": applied["application_id"]}
-    await viewer.send({"type": "apply", "ref": "bad", "job_id": "j1", "name": "",
-                       "phone": "123"})
+    assert again == {
+        "type": "applied",
+        "ref": 2,
+        "duplicate": True,
+        "application_id": applied["application_id"],
+    }
+    await viewer.send({"type": "apply", "ref": "bad", "job_id": "j1", "name": "", "phone": "123"})
     error = await viewer.next_of("error")
     assert error["ref"] == "bad" and set(error["fields"]) == {"name", "phone"}
     await viewer.ws.send_str("this is not json")
@@ -102,15 +118,19 @@ async def test_msgpack_subprotocol(server: LiveServer) -> None:
     event = await server.create_event()
     await server.push(event, "j1")
     assert server.session is not None
-    ws = await server.session.ws_connect(f"{server.url}/ws/events/{event.id}",
-                                         protocols=("liveevent.msgpack",))
+    ws = await server.session.ws_connect(
+        f"{server.url}/ws/events/{event.id}", protocols=("liveevent.msgpack",)
+    )
     assert ws.protocol == "liveevent.msgpack"
     msg = await ws.receive(timeout=5)
     assert msg.type == aiohttp.WSMsgType.BINARY
     hello = msgpack.unpackb(msg.data, raw=False)
     assert hello["type"] == "hello" and hello["card"]["job"]["id"] == "j1"
-    await ws.send_bytes(msgpack.packb({"type": "apply", "ref": 1, "job_id": "j1",
-                                       "name": "赵六", "phone": "13600001111"}))
+    await ws.send_bytes(
+        msgpack.packb(
+            {"type": "apply", "ref": 1, "job_id": "j1", "name": "赵六", "phone": "13600001111"}
+        )
+    )
     while True:
         reply = msgpack.unpackb((await ws.receive(timeout=5)).data, raw=False)
         if reply["type"] != "viewers":
@@ -135,11 +155,13 @@ async def test_foreign_origin_is_refused_before_the_upgrade(server: LiveServer) 
     assert server.session is not None
     for origin in ("https://evil.example", "null", f"{server.url}.evil.example"):
         with pytest.raises(aiohttp.WSServerHandshakeError) as info:
-            await server.session.ws_connect(f"{server.url}/ws/events/{event.id}",
-                                            headers={"Origin": origin})
+            await server.session.ws_connect(
+                f"{server.url}/ws/events/{event.id}", headers={"Origin": origin}
+            )
         assert info.value.status == 403
-    ws = await server.session.ws_connect(f"{server.url}/ws/events/{event.id}",
-                                         headers={"Origin": server.url})
+    ws = await server.session.ws_connect(
+        f"{server.url}/ws/events/{event.id}", headers={"Origin": server.url}
+    )
     await ws.close()
 
 
@@ -163,8 +185,15 @@ async def test_two_hundred_viewers_and_a_hundred_applications(server: LiveServer
 
     async def over_socket(n: int) -> str:
         v = viewers[n]
-        await v.send({"type": "apply", "ref": n, "job_id": "j1", "name": f"应聘者{n}",
-                      "phone": f"1390000{n:04d}"})
+        await v.send(
+            {
+                "type": "apply",
+                "ref": n,
+                "job_id": "j1",
+                "name": f"应聘者{n}",
+                "phone": f"1390000{n:04d}",
+            }
+        )
         return str((await v.next_of("applied"))["application_id"])
 
     async def over_http(n: int) -> str:
@@ -172,8 +201,9 @@ async def test_two_hundred_viewers_and_a_hundred_applications(server: LiveServer
         assert status == 201
         return str(body["application_id"])
 
-    ids = await asyncio.gather(*(over_socket(n) for n in range(50)),
-                               *(over_http(n) for n in range(50)))
+    ids = await asyncio.gather(
+        *(over_socket(n) for n in range(50)), *(over_http(n) for n in range(50))
+    )
     assert len(set(ids)) == 100
 
     conn = server.app[STORE]
@@ -184,19 +214,24 @@ async def test_two_hundred_viewers_and_a_hundred_applications(server: LiveServer
 
     for application_id in ids[:7]:
         status, _ = await server.call(
-            "PATCH", f"/api/events/{event.id}/applications/{application_id}",
-            token=event.staff_token, json_body={"status": "hired"})
+            "PATCH",
+            f"/api/events/{event.id}/applications/{application_id}",
+            token=event.staff_token,
+            json_body={"status": "hired"},
+        )
         assert status == 200
     stats = await server.stats(event)
     assert stats["viewers_online"] == 200
     assert (stats["applications"], stats["applicants"], stats["hires"]) == (100, 100, 7)
 
-    _, text = await server.call("GET", f"/api/events/{event.id}/export/applications.csv",
-                                token=event.staff_token)
+    _, text = await server.call(
+        "GET", f"/api/events/{event.id}/export/applications.csv", token=event.staff_token
+    )
     rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
     assert len(rows) == 100 and sum(r["status"] == "hired" for r in rows) == 7
-    _, text = await server.call("GET", f"/api/events/{event.id}/export/hires.csv",
-                                token=event.staff_token)
+    _, text = await server.call(
+        "GET", f"/api/events/{event.id}/export/hires.csv", token=event.staff_token
+    )
     hires = {r["job_id"]: r for r in csv.DictReader(io.StringIO(text.lstrip("\ufeff")))}
     assert (hires["j1"]["applications"], hires["j2"]["applications"]) == ("50", "50")
     assert int(hires["j1"]["hires"]) + int(hires["j2"]["hires"]) == 7
