@@ -55,7 +55,7 @@ class Settings:
     key_prefix: str = "le"
     store_timeout_s: float = 3.0
     waitaof_timeout_ms: int = 2000
-    max_apply_batch: int = 512
+    max_apply_batch: int = 2048
     # security
     admin_token: Secret | None = None
     allowed_origins: tuple[str, ...] = ()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -31,6 +32,12 @@ class Applied:
     duplicate: bool
 
 
+# Unique per attempt across processes and restarts: a random prefix per process and a
+# counter (cheaper than fresh randomness for every application).
+_ATTEMPT_PREFIX = secrets.token_hex(4)
+_ATTEMPTS = itertools.count()
+
+
 @dataclass(slots=True)
 class PendingApply:
     event_id: str
@@ -44,7 +51,7 @@ class PendingApply:
 
     def __post_init__(self) -> None:
         if not self.attempt:
-            self.attempt = secrets.token_hex(6)
+            self.attempt = f"{_ATTEMPT_PREFIX}{next(_ATTEMPTS):x}"
 
 
 class ApplicationLog:

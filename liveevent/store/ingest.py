@@ -13,12 +13,15 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import deque
 from collections.abc import Callable
 
 from liveevent.errors import LiveEventError, StoreUnavailable
 from liveevent.store.applications import ApplicationLog, Applied, PendingApply
 
 log = logging.getLogger(__name__)
+
+SWEEP_INTERVAL_S = 0.05
 
 
 class ApplicationIngest:
@@ -35,6 +38,8 @@ class ApplicationIngest:
         # store (or queued behind one) must not hold every apply for several timeouts.
         self._answer_within_s = answer_within_s
         self._pending: list[tuple[PendingApply, asyncio.Future[Applied], float]] = []
+        self._deadlines: deque[tuple[float, asyncio.Future[Applied]]] = deque()
+        self._sweeper: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._closing = False
@@ -46,6 +51,8 @@ class ApplicationIngest:
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._flush_forever(), name="liveevent-ingest")
+        if self._answer_within_s is not None:
+            self._sweeper = asyncio.create_task(self._expire_forever(), name="liveevent-expire")
 
     async def stop(self) -> None:
         """Finish what is pending, then stop; later submits are refused."""
@@ -54,23 +61,41 @@ class ApplicationIngest:
         if self._task is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
 
     async def submit(self, item: PendingApply) -> Applied:
         """Store one application; returns once it is on disk (or raises, acknowledging nothing)."""
         if self._closing:
             raise StoreUnavailable("this server is shutting down; try again")
         future: asyncio.Future[Applied] = asyncio.get_running_loop().create_future()
-        self._pending.append((item, future, time.perf_counter()))
+        queued = time.perf_counter()
+        self._pending.append((item, future, queued))
+        if self._answer_within_s is not None:
+            self._deadlines.append((queued + self._answer_within_s, future))
         self._wake.set()
-        if self._answer_within_s is None:
-            return await asyncio.shield(future)
-        try:
-            return await asyncio.wait_for(asyncio.shield(future), self._answer_within_s)
-        except TimeoutError:
-            # The batch may still land: the caller retries with the same idempotency key (or
-            # the same phone), which returns the first answer and never stores twice.
-            future.add_done_callback(_retrieve)
-            raise StoreUnavailable("the store did not confirm in time; try again") from None
+        # A cancelled caller cancels only its future; the flusher skips futures already done.
+        return await future
+
+    async def _expire_forever(self) -> None:
+        """Answer "try again" to every apply not confirmed within ``answer_within_s``.
+
+        One sweep for all of them (instead of a timer per apply, which costs on the hot path).
+        The batch may still land: the caller retries with the same idempotency key (or the
+        same phone), which returns the first answer and never stores twice.
+        """
+        while not self._closing or self._deadlines:
+            await asyncio.sleep(SWEEP_INTERVAL_S)
+            now = time.perf_counter()
+            while self._deadlines and self._deadlines[0][0] <= now:
+                _, future = self._deadlines.popleft()
+                if not future.done():
+                    future.set_exception(
+                        StoreUnavailable("the store did not confirm in time; try again")
+                    )
+                    future.add_done_callback(_retrieve)
 
     async def _flush_forever(self) -> None:
         while True:

@@ -27,6 +27,7 @@ scripts and multi-key steps stay on one slot. Only the event index is global.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 
@@ -61,21 +62,27 @@ class Keys:
         return f"{self.prefix}:{{{event_id}}}:rate:{ip}"
 
     def event(self, event_id: str) -> EventKeys:
-        base = f"{self.prefix}:{{{event_id}}}"
-        return EventKeys(
-            meta=f"{base}:meta",
-            jobs=f"{base}:jobs",
-            timeline=f"{base}:timeline",
-            apps=f"{base}:apps",
-            apps_purge=f"{base}:apps:purge",
-            status=f"{base}:status",
-            audit=f"{base}:audit",
-            dedupe=f"{base}:dedupe",
-            idem=f"{base}:idem",
-            appidx=f"{base}:appidx",
-            current=f"{base}:current",
-            counters=f"{base}:counters",
-            applicants=f"{base}:applicants",
-            applicants_purge=f"{base}:applicants:purge",
-            viewers=f"{base}:viewers",
-        )
+        """The keys of one event (cached: every apply asks for them)."""
+        return _event_keys(self.prefix, event_id)
+
+
+@functools.lru_cache(maxsize=4096)  # bounded: event ids also come from URLs
+def _event_keys(prefix: str, event_id: str) -> EventKeys:
+    base = f"{prefix}:{{{event_id}}}"
+    return EventKeys(
+        meta=f"{base}:meta",
+        jobs=f"{base}:jobs",
+        timeline=f"{base}:timeline",
+        apps=f"{base}:apps",
+        apps_purge=f"{base}:apps:purge",
+        status=f"{base}:status",
+        audit=f"{base}:audit",
+        dedupe=f"{base}:dedupe",
+        idem=f"{base}:idem",
+        appidx=f"{base}:appidx",
+        current=f"{base}:current",
+        counters=f"{base}:counters",
+        applicants=f"{base}:applicants",
+        applicants_purge=f"{base}:applicants:purge",
+        viewers=f"{base}:viewers",
+    )
