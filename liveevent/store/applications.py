@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import itertools
 import secrets
 from collections.abc import AsyncIterator
@@ -191,25 +193,39 @@ class ApplicationLog:
         Memory stays constant whatever the number of applications.
         """
         k = self.keys.event(event_id)
-        after = "-"
-        while True:
-            try:
-                entries = await self.conn.reader.xrange(k.apps, min=after, max="+", count=page)
-                if not entries:
-                    return
-                ids = [_s(fields[b"id"]) for _sid, fields in entries]
-                statuses = await self.conn.reader.hmget(k.current, ids)
-            except RedisError as exc:
-                raise StoreUnavailable(f"the store did not answer: {type(exc).__name__}") from exc
-            rows = []
-            for (_sid, fields), status in zip(entries, statuses, strict=True):
-                rows.append(
-                    (_application(fields), Status(_s(status)) if status else Status.APPLIED)
-                )
-            yield rows
-            if len(entries) < page:
-                return
-            after = "(" + _s(entries[-1][0])
+        # The next page is read while the caller works on this one.
+        upcoming: asyncio.Task[tuple[list[Any], list[Any]]] | None = asyncio.create_task(
+            self._page(k.apps, k.current, "-", page)
+        )
+        try:
+            while upcoming is not None:
+                entries, statuses = await upcoming
+                upcoming = None
+                if len(entries) == page:
+                    after = "(" + _s(entries[-1][0])
+                    upcoming = asyncio.create_task(self._page(k.apps, k.current, after, page))
+                if entries:
+                    yield [
+                        (_application(fields), _STATUSES.get(status, Status.APPLIED))
+                        for (_sid, fields), status in zip(entries, statuses, strict=True)
+                    ]
+        finally:
+            if upcoming is not None:
+                upcoming.cancel()
+                with contextlib.suppress(asyncio.CancelledError, LiveEventError):
+                    await upcoming
+
+    async def _page(
+        self, apps: str, current: str, after: str, page: int
+    ) -> tuple[list[Any], list[Any]]:
+        try:
+            entries = await self.conn.reader.xrange(apps, min=after, max="+", count=page)
+            if not entries:
+                return [], []
+            ids = [fields[b"id"] for _sid, fields in entries]
+            return entries, await self.conn.reader.hmget(current, ids)
+        except RedisError as exc:
+            raise StoreUnavailable(f"the store did not answer: {type(exc).__name__}") from exc
 
     async def counters(self, event_id: str) -> dict[str, int]:
         k = self.keys.event(event_id)
@@ -230,11 +246,23 @@ class ApplicationLog:
             raise StoreUnavailable(f"the store did not answer: {type(exc).__name__}") from exc
 
 
+_STATUSES = {status.value.encode(): status for status in Status}
+
+
 def _application(fields: dict[bytes, bytes]) -> Application:
+    # Called once per row of an export (a million times): fields are read directly.
     record = codec.unpack(fields[b"d"])
-    record["application_id"] = _s(fields[b"id"])
-    record["card_id"] = _s(fields.get(b"card")) or None
-    return Application.from_record(record)
+    card = fields.get(b"card")
+    return Application(
+        application_id=fields[b"id"].decode(),
+        job_id=record["job_id"],
+        name=record["name"],
+        phone=record["phone"],
+        applied_at=record["applied_at"],
+        card_id=card.decode() if card else None,
+        consent=record.get("consent"),
+        via=record.get("via", "http"),
+    )
 
 
 def _result(reply: Any) -> Applied | LiveEventError:
