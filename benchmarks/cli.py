@@ -21,7 +21,7 @@ import aiohttp
 
 from benchmarks import apply, idle, osinfo, push, report, targets
 
-ALL_TARGETS = ("floor", "node", "liveevent")
+ALL_TARGETS = ("floor", "node", "liveevent")  # and "liveevent3": three nodes, one store
 
 Runner = Callable[[str, osinfo.Layout, aiohttp.ClientSession], Awaitable[dict[str, float]]]
 

@@ -80,7 +80,7 @@ async def spawn_viewers(
             "benchmarks.viewers",
             {
                 "host": targets.HOST,
-                "port": target.port,
+                "port": target.ports[i % len(target.ports)],
                 "path": target.viewer_path,
                 "count": n,
                 "source_ips": sources[i],

@@ -10,6 +10,7 @@ through the timeline stream, as the issue asks.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import secrets
@@ -77,6 +78,11 @@ class Target:
     @property
     def base_url(self) -> str:
         return f"http://{HOST}:{self.port}"
+
+    @property
+    def ports(self) -> list[int]:
+        """Where viewers connect; worker i uses ``ports[i % len(ports)]``."""
+        return [self.port]
 
     @property
     def pid(self) -> int:
@@ -226,8 +232,11 @@ class LiveEvent(Target):
         return cli.is_file() and "serve" in cli.read_text(errors="replace")
 
     def command(self) -> list[str]:
+        return self.command_for(self.port)
+
+    def command_for(self, port: int) -> list[str]:
         data_dir = str(self._workdir / "data")
-        args = ["serve", "--host", HOST, "--port", str(self.port), "--data-dir", data_dir]
+        args = ["serve", "--host", HOST, "--port", str(port), "--data-dir", data_dir]
         if (osinfo.REPO_ROOT / "liveevent" / "__main__.py").is_file():
             return [sys.executable, "-m", "liveevent", *args]
         return [
@@ -318,7 +327,75 @@ def _object(body: object) -> dict[str, Any]:
     return body
 
 
-KINDS: dict[str, type[Target]] = {"floor": FloorPeer, "node": NodePeer, "liveevent": LiveEvent}
+class LiveEventNodes(LiveEvent):
+    """Three liveevent nodes sharing one store (issue 7's cross-node push).
+
+    The first node starts the embedded store; the others are started on the same data dir and
+    re-attach to it. Viewers are spread over the nodes by worker (run with ``--workers 3``);
+    pushes go through the first node, so two thirds of the viewers get the card through
+    another node's tail of the timeline stream.
+    """
+
+    name = "liveevent3"
+    NODES = 3
+
+    def __init__(self, extra_env: Mapping[str, str] | None = None) -> None:
+        super().__init__(extra_env)
+        self._more_ports = [free_port() for _ in range(self.NODES - 1)]
+        self._more: list[asyncio.subprocess.Process] = []
+
+    @property
+    def ports(self) -> list[int]:
+        return [self.port, *self._more_ports]
+
+    async def start(self, cpus: list[int] | None, session: aiohttp.ClientSession) -> None:
+        await super().start(cpus, session)
+        for port in self._more_ports:
+            with (self._workdir / f"server-{port}.log").open("wb") as log:
+                proc = await asyncio.create_subprocess_exec(
+                    *osinfo.pinned(self.command_for(port), cpus),
+                    stdout=log,
+                    stderr=log,
+                    cwd=osinfo.REPO_ROOT,
+                    env=self.environment(),
+                    start_new_session=True,
+                )
+            self._more.append(proc)
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    async with session.get(f"http://{HOST}:{port}/healthz") as resp:
+                        if resp.status == 200:
+                            break
+                except aiohttp.ClientError:
+                    pass
+                if time.monotonic() > deadline:
+                    await self.stop()
+                    raise TargetError(f"node on port {port} did not come up")
+                await asyncio.sleep(0.1)
+
+    async def stop(self) -> None:
+        for proc in self._more:
+            if proc.returncode is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in self._more:
+            try:
+                async with asyncio.timeout(10):
+                    await proc.wait()
+            except TimeoutError:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                await proc.wait()
+        self._more.clear()
+        await super().stop()
+
+
+KINDS: dict[str, type[Target]] = {
+    "floor": FloorPeer,
+    "node": NodePeer,
+    "liveevent": LiveEvent,
+    "liveevent3": LiveEventNodes,
+}
 
 
 def check_name(name: str) -> None:
@@ -340,6 +417,6 @@ def available(name: str) -> bool:
     """Whether this machine can run ``name`` (node needs its node_modules; liveevent its CLI)."""
     if name == "node":
         return NodePeer.available()
-    if name == "liveevent":
+    if name in ("liveevent", "liveevent3"):
         return LiveEvent.available()
     return True
