@@ -98,21 +98,16 @@ class ApplyRequest:
     def parse(cls, data: object, *, extra_fields: frozenset[str] = frozenset()) -> ApplyRequest:
         """Validate an apply body; every bad field is named at once."""
         body = values.only_fields(data, APPLY_FIELDS | extra_fields, what="body")
-        problems: dict[str, str] = {}
-        parsed: dict[str, Any] = {}
-        for field, parse in (
-            ("job_id", lambda: values.identifier(body, "job_id")),
-            ("name", lambda: values.text(body, "name", max_len=50)),
-            ("phone", lambda: normalize_phone(body.get("phone"))),
-            ("idempotency_key", lambda: _idempotency_key(body)),
-            ("consent", lambda: _consent(body)),
-        ):
-            try:
-                parsed[field] = parse()
-            except InvalidInput as exc:
-                problems.update(exc.fields)
-        if problems:
-            raise InvalidInput("the application has invalid fields", fields=problems)
+        parsed = values.check_all(
+            {
+                "job_id": lambda: values.identifier(body, "job_id"),
+                "name": lambda: values.text(body, "name", max_len=50),
+                "phone": lambda: normalize_phone(body.get("phone")),
+                "idempotency_key": lambda: _idempotency_key(body),
+                "consent": lambda: _consent(body),
+            },
+            what="application",
+        )
         return cls(**parsed)
 
     def dedupe_key(self) -> str:

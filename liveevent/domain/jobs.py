@@ -37,16 +37,7 @@ class Job:
             "location": lambda: values.optional_text(body, "location", max_len=100),
             "description": lambda: values.optional_text(body, "description", max_len=4000),
         }
-        parsed: dict[str, Any] = {}
-        problems: dict[str, str] = {}
-        for field, check in checks.items():
-            try:
-                parsed[field] = check()
-            except InvalidInput as exc:
-                problems.update(exc.fields)
-        if problems:
-            raise InvalidInput("the job has invalid fields", fields=problems)
-        return cls(**parsed)
+        return cls(**values.check_all(checks, what="job"))
 
     def to_record(self) -> dict[str, Any]:
         return {

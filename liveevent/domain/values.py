@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -87,6 +88,21 @@ def timestamp(data: dict[str, Any], field: str) -> int | None:
     if parsed.tzinfo is None:
         raise InvalidInput(f"{field} {why}", fields={field: why})
     return int(parsed.timestamp() * 1000)
+
+
+def check_all(checks: dict[str, Callable[[], Any]], *, what: str) -> dict[str, Any]:
+    """Run every field's check; the parsed values, or one ``InvalidInput`` naming every bad
+    field (a form shows all its mistakes at once, not the first one)."""
+    parsed: dict[str, Any] = {}
+    problems: dict[str, str] = {}
+    for field, check in checks.items():
+        try:
+            parsed[field] = check()
+        except InvalidInput as exc:
+            problems.update(exc.fields)
+    if problems:
+        raise InvalidInput(f"the {what} has invalid fields", fields=problems)
+    return parsed
 
 
 def iso(ms: int) -> str:
