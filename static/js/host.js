@@ -1,9 +1,9 @@
 // The host console: push jobs, keep a "next up" queue, go live / end, watch the numbers.
-import { eventIdFromPath, request, socketUrl, tokenFromHash } from "./api.js";
+import { eventIdFromPath, request, tokenFromHash } from "./api.js";
 import { jobFacts } from "./cards.js";
 import { $, h } from "./dom.js";
 import { formatNumber, initI18n, onLangChange, t } from "./i18n.js";
-import { LiveSocket } from "./socket.js";
+import { openStatsSocket } from "./socket.js";
 import { load, save } from "./storage.js";
 
 const eventId = eventIdFromPath();
@@ -313,19 +313,7 @@ async function main() {
     toast(explain(error));
     if (error.status === 401 || error.status === 403) return;
   }
-  socket = new LiveSocket({
-    url: () => socketUrl(`/ws/host/${encodeURIComponent(eventId)}`),
-    onOpen: (s) => s.send({ type: "auth", token }),
-    onMessage: (message) => {
-      if (message.type === "welcome") socket.markLive();
-      else if (message.type === "stats") onStats(message);
-    },
-    onStatus: (state) => {
-      $("#conn").dataset.state = state;
-      $("#conn-text").textContent = t(`conn.${state}`);
-    },
-    stop: (event) => event.code === 4401,
-  });
+  socket = openStatsSocket({ eventId, token, onStats });
 }
 
 main();

@@ -2,6 +2,10 @@
 // notices a silently dead connection (phones switching networks), and reports its state
 // ("connecting", "live", "reconnecting", "offline") so the page can show it.
 
+import { socketUrl } from "./api.js";
+import { $ } from "./dom.js";
+import { t } from "./i18n.js";
+
 const MAX_DELAY_MS = 10000;
 
 export class LiveSocket {
@@ -127,4 +131,26 @@ export class LiveSocket {
       this.send(this.ping);
     }
   }
+}
+
+/**
+ * The live numbers of the host console and the staff page (`/ws/host/{id}`): authenticates
+ * with the page's token first, hands every `stats` message to onStats, and shows its state in
+ * the page's #conn dot. A refused token (close 4401) ends it: reconnecting would not help.
+ */
+export function openStatsSocket({ eventId, token, onStats }) {
+  const socket = new LiveSocket({
+    url: () => socketUrl(`/ws/host/${encodeURIComponent(eventId)}`),
+    onOpen: (s) => s.send({ type: "auth", token }),
+    onMessage: (message) => {
+      if (message.type === "welcome") socket.markLive();
+      else if (message.type === "stats") onStats(message);
+    },
+    onStatus: (state) => {
+      $("#conn").dataset.state = state;
+      $("#conn-text").textContent = t(`conn.${state}`);
+    },
+    stop: (event) => event.code === 4401,
+  });
+  return socket;
 }

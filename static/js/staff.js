@@ -1,9 +1,9 @@
 // The staff dashboard: totals, per employer and job, the applications list, the chart, exports.
-import { download, eventIdFromPath, request, socketUrl, tokenFromHash } from "./api.js";
+import { download, eventIdFromPath, request, tokenFromHash } from "./api.js";
 import { drawChart } from "./chart.js";
 import { $, h } from "./dom.js";
 import { formatNumber, formatTime, initI18n, onLangChange, t } from "./i18n.js";
-import { LiveSocket } from "./socket.js";
+import { openStatsSocket } from "./socket.js";
 
 const STATUSES = ["applied", "contacted", "interviewed", "offered", "hired", "rejected"];
 const PAGE = 50;
@@ -283,19 +283,7 @@ async function main() {
     toast(explain(error));
     if (error.status === 401 || error.status === 403) return;
   }
-  socket = new LiveSocket({
-    url: () => socketUrl(`/ws/host/${encodeURIComponent(eventId)}`),
-    onOpen: (s) => s.send({ type: "auth", token }),
-    onMessage: (message) => {
-      if (message.type === "welcome") socket.markLive();
-      else if (message.type === "stats") onStats(message);
-    },
-    onStatus: (state) => {
-      $("#conn").dataset.state = state;
-      $("#conn-text").textContent = t(`conn.${state}`);
-    },
-    stop: (event) => event.code === 4401,
-  });
+  socket = openStatsSocket({ eventId, token, onStats });
 }
 
 main();
