@@ -76,10 +76,15 @@ async def read_body(request: web.Request, limit: int) -> bytes:
     """The raw body, refusing more than ``limit`` bytes (413) without reading it all."""
     if request.content_length is not None and request.content_length > limit:
         raise BodyTooLarge(f"the request body is over {limit} bytes")
-    body = await request.content.read(limit + 1)
-    if len(body) > limit:
-        raise BodyTooLarge(f"the request body is over {limit} bytes")
-    return body
+    # read(n) returns what has arrived so far (up to n), not the whole body: read to the end.
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := await request.content.read(64 * 1024):
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge(f"the request body is over {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 async def read_json(request: web.Request, limit: int) -> Any:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
+import json
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -308,3 +311,22 @@ async def test_openapi_describes_the_contract(server: LiveServer) -> None:
         "/api/events/{event_id}/export/hires.csv",
     ):
         assert path in doc["paths"]
+
+
+async def test_a_body_that_arrives_in_pieces_is_read_whole(server: LiveServer) -> None:
+    """A slow phone's request body comes in several TCP segments: all of it must be read."""
+    event = await server.create_event()
+    body = json.dumps({"job_id": "j1", "name": "分段", "phone": "13812345678"}).encode()
+
+    async def pieces() -> AsyncIterator[bytes]:
+        for start in range(0, len(body), 10):
+            yield body[start : start + 10]
+            await asyncio.sleep(0.05)
+
+    assert server.session is not None
+    async with server.session.post(
+        f"{server.url}/api/events/{event.id}/applications",
+        data=pieces(),
+        headers={"Content-Type": "application/json"},
+    ) as resp:
+        assert resp.status == 201, await resp.text()
