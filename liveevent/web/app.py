@@ -100,6 +100,7 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
         node_id=settings.node_id or secrets.token_hex(4),
         viewers_interval_s=settings.viewers_interval_s,
         node_ttl_s=settings.node_ttl_s,
+        ping_interval_s=settings.ping_interval_s,
     )
     app[METRICS] = Metrics(
         hub=app[HUB], ingest=app[INGEST], applications=app[APPLICATIONS], conn=conn

@@ -40,7 +40,9 @@ async def viewer_socket(request: web.Request) -> web.StreamResponse:
     ip = api.client_ip(request)
     ws = web.WebSocketResponse(
         protocols=(MSGPACK,),
-        heartbeat=settings.ping_interval_s,
+        # No per-connection heartbeat timer: the hub pings every viewer in one sweep and
+        # cuts the silent ones (Hub._heartbeat); pongs are seen here (autoping off).
+        autoping=False,
         max_msg_size=settings.max_message_bytes,
         compress=False,
         # How long a close waits for the phone's reply: on shutdown, not 10 s per straggler.
@@ -57,7 +59,12 @@ async def viewer_socket(request: web.Request) -> web.StreamResponse:
     if not limits.open_socket(ip):
         await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"too many connections")
         return ws
-    viewer = Viewer(request.transport, binary=ws.ws_protocol == MSGPACK, ip=ip)
+    viewer = Viewer(
+        request.transport,
+        binary=ws.ws_protocol == MSGPACK,
+        ip=ip,
+        now=asyncio.get_running_loop().time(),
+    )
     try:
         await hub.join(event_id, viewer)
         await _greet(request, event_id, viewer, request.query.get("since"))
@@ -119,8 +126,12 @@ async def _known_cursor(request: web.Request, event_id: str, since: str, current
 async def _receive(
     request: web.Request, ws: web.WebSocketResponse, event_id: str, viewer: Viewer
 ) -> None:
+    loop = asyncio.get_running_loop()
     async for msg in ws:
-        if msg.type == WSMsgType.TEXT:
+        viewer.last_seen = loop.time()
+        if msg.type == WSMsgType.PING:
+            await ws.pong(msg.data)
+        elif msg.type == WSMsgType.TEXT:
             await _handle(request, ws, event_id, viewer, msg.data, binary=False)
         elif msg.type == WSMsgType.BINARY:
             await _handle(request, ws, event_id, viewer, msg.data, binary=True)
