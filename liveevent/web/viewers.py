@@ -157,6 +157,8 @@ async def _handle(
             raise MalformedBody("ref must be a string or a number", fields={"ref": "invalid"})
         kind = message.get("type")
         if kind == "apply":
+            if viewer.applies is None:
+                viewer.applies = []
             request.app[LIMITS].check_apply_viewer(viewer.applies)
             body = {k: v for k, v in message.items() if k not in ("type", "ref")}
             application_id, duplicate = await api.apply(
