@@ -27,3 +27,13 @@ export function announce(region, text) {
   region.textContent = "";
   setTimeout(() => { region.textContent = text; }, 50);
 }
+
+/** Show a short message in the page's #toast box; it hides itself after `ms`. */
+export function toast(text, kind = "bad", ms = 6000) {
+  const el = $("#toast");
+  el.textContent = text;
+  el.className = `notice ${kind} toast`;
+  el.hidden = false;
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => { el.hidden = true; }, ms);
+}

@@ -1,7 +1,7 @@
 // The host console: push jobs, keep a "next up" queue, go live / end, watch the numbers.
 import { eventIdFromPath, request, tokenFromHash } from "./api.js";
 import { jobFacts } from "./cards.js";
-import { $, h } from "./dom.js";
+import { $, h, toast } from "./dom.js";
 import { formatNumber, initI18n, onLangChange, t } from "./i18n.js";
 import { openStatsSocket } from "./socket.js";
 import { load, save } from "./storage.js";
@@ -25,15 +25,6 @@ function call(path, options = {}) {
 
 function jobById(id) {
   return host.jobs.find((job) => job.id === id);
-}
-
-function toast(text, kind = "bad") {
-  const el = $("#toast");
-  el.textContent = text;
-  el.className = `notice ${kind} toast`;
-  el.hidden = false;
-  clearTimeout(toast.timer);
-  toast.timer = setTimeout(() => { el.hidden = true; }, 6000);
 }
 
 function explain(error) {

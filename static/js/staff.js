@@ -1,7 +1,7 @@
 // The staff dashboard: totals, per employer and job, the applications list, the chart, exports.
 import { download, eventIdFromPath, request, tokenFromHash } from "./api.js";
 import { drawChart } from "./chart.js";
-import { $, h } from "./dom.js";
+import { $, h, toast } from "./dom.js";
 import { formatNumber, formatTime, initI18n, onLangChange, t } from "./i18n.js";
 import { openStatsSocket } from "./socket.js";
 
@@ -25,15 +25,6 @@ let socket = null;
 
 function call(path, options = {}) {
   return request(base + path, { token, ...options });
-}
-
-function toast(text, kind = "bad") {
-  const el = $("#toast");
-  el.textContent = text;
-  el.className = `notice ${kind} toast`;
-  el.hidden = false;
-  clearTimeout(toast.timer);
-  toast.timer = setTimeout(() => { el.hidden = true; }, 5000);
 }
 
 function explain(error) {
