@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from liveevent.domain import values
 from liveevent.errors import Conflict, InvalidInput
@@ -132,9 +132,12 @@ def _consent(body: dict[str, Any]) -> bool | None:
     return value
 
 
-@dataclass(frozen=True, slots=True)
-class Application:
-    """A stored application, as read back from the applications stream."""
+class Application(NamedTuple):
+    """A stored application, as read back from the applications stream.
+
+    A named tuple rather than a frozen dataclass: exports build a million of these, and a
+    frozen dataclass's ``__init__`` (one ``object.__setattr__`` per field) costs 3.5x as much.
+    """
 
     application_id: str
     job_id: str

@@ -164,6 +164,10 @@ class NodeBatches:
             )
         return client
 
+    def owner(self, key: str) -> aioredis.Redis:
+        """A plain client for the master that owns ``key``'s slot now."""
+        return self.client(*self._owner(key))
+
     def masters(self) -> list[aioredis.Redis]:
         return [self.client(str(n.host), int(n.port)) for n in self.cluster.get_primaries()]
 

@@ -22,3 +22,20 @@ def unpack(blob: bytes) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise CorruptEntry("a stored entry is not a map")
     return value
+
+
+def unpack_many(blobs: list[bytes]) -> list[dict[str, Any]]:
+    """Decode many stored records at once (exports): one call, as if they were one array.
+
+    Raises ``CorruptEntry`` if any of them is not a map.
+    """
+    header = b"\xdd" + len(blobs).to_bytes(4, "big")  # msgpack array 32
+    try:
+        values = msgpack.unpackb(
+            header + b"".join(blobs), raw=False, strict_map_key=True, max_bin_len=1 << 20
+        )
+    except (ValueError, TypeError, msgpack.UnpackException) as exc:
+        raise CorruptEntry("a stored entry could not be decoded") from exc
+    if not all(type(value) is dict for value in values):
+        raise CorruptEntry("a stored entry is not a map")
+    return values  # type: ignore[no-any-return]

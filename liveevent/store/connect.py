@@ -55,6 +55,12 @@ class StoreConnection:
     def is_cluster(self) -> bool:
         return self.batches is not None
 
+    def client_for(self, key: str) -> aioredis.Redis:
+        """A plain client on the server holding ``key``: the store, or its cluster master."""
+        if self.batches is not None:
+            return self.batches.owner(key)
+        return self.reader
+
     async def interrupt_tails(self) -> None:
         """End every blocking XREAD now (shutdown) rather than when its block times out."""
         if self.batches is not None:  # a cluster client has a pool per node

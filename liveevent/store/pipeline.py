@@ -1,15 +1,18 @@
-"""A batch of commands in one write, one reply read back per command.
+"""A batch of commands in one write, one reply read back per command; a chain read ahead.
 
 redis-py's pipeline packs every command in pure Python: for an APPLY call (nine keys, eight
 arguments) that is ~100 us, most of what a batch costs at thousands of applications per second.
 hiredis packs the same command in ~3 us. This module does only that: pack with hiredis, write
 once on one connection, read the replies in order. One connection matters: WAITAOF at the end
 of a batch waits for the writes made on the connection it runs on.
+
+``chain`` reads pages (each request made from the previous reply) one request ahead on one
+connection, so the store works on the next page while the caller works on this one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 import hiredis
@@ -66,3 +69,35 @@ async def send_script_batch(
         await client.script_load(script.script)
         replies = await send_batch(client, commands)
     return replies
+
+
+async def chain(
+    client: aioredis.Redis, first: Command, after: Callable[[Any], Command | None]
+) -> AsyncIterator[Any]:
+    """The reply to ``first``, then to ``after(reply)`` for each reply, until it gives None.
+
+    The next request is sent before a reply is handed over: the store answers it while the
+    caller is busy. (A task reading ahead does not do that: it runs only when the caller next
+    awaits, and a caller decoding a page awaits nothing.) An error reply is raised.
+    """
+    pool = client.connection_pool
+    connection = await pool.get_connection()
+    in_flight = True  # until a reply is read whole, the connection may be out of step
+    try:
+        await connection.send_packed_command(hiredis.pack_command(tuple(first)), check_health=False)
+        while True:
+            reply = await connection.read_response(disable_decoding=True)
+            in_flight = False
+            command = after(reply)
+            if command is not None:
+                in_flight = True
+                await connection.send_packed_command(
+                    hiredis.pack_command(tuple(command)), check_health=False
+                )
+            yield reply
+            if command is None:
+                return
+    finally:
+        if in_flight:  # a reply is still owed (the caller stopped early, or an error)
+            await connection.disconnect()
+        await pool.release(connection)

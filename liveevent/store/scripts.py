@@ -126,6 +126,35 @@ end
 return peak
 """
 
+# KEYS: apps current
+# ARGV: start ('-' or '(' .. last stream id read) count
+# A page of applications for reading back, each with its current status, as one flat array:
+# {stream id, application id, card id, record, status or false, ...}. Read-only. One reply of
+# plain strings instead of an XRANGE (nested field lists) and an HMGET with every id: the
+# export's Python side does a quarter of the work, and the store, on its own core, the rest.
+APPLICATIONS_PAGE = """
+local entries = redis.call('XRANGE', KEYS[1], ARGV[1], '+', 'COUNT', ARGV[2])
+local n = #entries
+if n == 0 then return {} end
+local out, ids = {}, {}
+for i = 1, n do
+  local fields = entries[i][2]
+  local id, card, record = '', '', ''
+  for f = 1, #fields, 2 do
+    local name = fields[f]
+    if name == 'id' then id = fields[f + 1]
+    elseif name == 'card' then card = fields[f + 1]
+    elseif name == 'd' then record = fields[f + 1] end
+  end
+  ids[i] = id
+  local j = (i - 1) * 5
+  out[j + 1] = entries[i][1]; out[j + 2] = id; out[j + 3] = card; out[j + 4] = record
+end
+local statuses = redis.call('HMGET', KEYS[2], unpack(ids))
+for i = 1, n do out[i * 5] = statuses[i] end
+return out
+"""
+
 # KEYS: apps apps_purge
 # ARGV: the last stream id copied into apps_purge
 # Puts the rewritten stream in place of the original, unless entries arrived after the copy

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from liveevent.domain.applications import ApplyRequest
+from liveevent.domain.applications import ApplyRequest, Status
 from liveevent.domain.events import LiveEvent
 from liveevent.domain.jobs import Job
 from liveevent.errors import CorruptEntry, NotFound
@@ -65,7 +65,45 @@ async def test_a_batch_answers_each_item(conn: StoreConnection) -> None:
     assert isinstance(results[50], NotFound)
     assert results[51] == Applied("1", duplicate=True)
     pages = [page async for page in log.iterate(event, page=7)]
-    assert sum(len(p) for p in pages) == 50
+    assert [len(p) for p in pages] == [7] * 7 + [1]
+    ids = [application.application_id for page in pages for application, _status in page]
+    assert ids == [str(n) for n in range(1, 51)]
+
+
+async def test_iterate_reads_statuses_and_whole_pages(conn: StoreConnection) -> None:
+    log = ApplicationLog(conn)
+    event = await _event(conn)
+    batch = [PendingApply(event, _request(f"1380000{n:04d}"), "ws", n) for n in range(14)]
+    await log.apply_batch(batch)
+    await log.change_status(event, "3", Status.HIRED, by="staff", now=100)
+    # Exactly two full pages: the last request finds nothing and the iteration ends.
+    pages = [page async for page in log.iterate(event, page=7)]
+    assert [len(p) for p in pages] == [7, 7]
+    statuses = {a.application_id: s for page in pages for a, s in page}
+    assert statuses["3"] is Status.HIRED and statuses["4"] is Status.APPLIED
+    first = pages[0][0][0]
+    assert (first.job_id, first.phone, first.via, first.applied_at) == (
+        "j1",
+        "13800000000",
+        "ws",
+        0,
+    )
+
+
+async def test_stopping_an_iteration_early_leaves_the_store_usable(conn: StoreConnection) -> None:
+    # The next page was requested before the first was handed over: the connection that owes
+    # its reply must not go back to the pool (the next command would read that reply).
+    log = ApplicationLog(conn)
+    event = await _event(conn)
+    await log.apply_batch(
+        [PendingApply(event, _request(f"1380000{n:04d}"), "ws", n) for n in range(20)]
+    )
+    for _ in range(70):  # more than the pool's connections
+        pages = log.iterate(event, page=5)
+        async for _page in pages:
+            break
+        await pages.aclose()
+    assert (await log.counters(event))["applications"] == 20
 
 
 async def test_idempotency_key_returns_the_first_answer(conn: StoreConnection) -> None:
@@ -90,3 +128,7 @@ def test_codec_round_trip_and_corruption() -> None:
     for junk in (b"", b"\xc1", b"\x93\x01\x02\x03", b"\xa3abc"):
         with pytest.raises(CorruptEntry):
             codec.unpack(junk)
+        with pytest.raises(CorruptEntry):
+            codec.unpack_many([codec.pack(record), junk])
+    assert codec.unpack_many([codec.pack(record), codec.pack({"b": 2})]) == [record, {"b": 2}]
+    assert codec.unpack_many([]) == []
