@@ -31,6 +31,12 @@ async def write_csv(
     """Write ``table`` through ``write`` (BOM and header first); returns the data rows."""
     await write((CSV_BOM + format_row(table.columns)).encode())
     rows = 0
+    if table.csv_pages is not None:
+        async for text, count in table.csv_pages():
+            await write(text.encode())
+            rows += count
+            progress(table.name, rows)
+        return rows
     async for page in table.pages():
         await write("".join([format_row(row) for row in page]).encode())
         rows += len(page)

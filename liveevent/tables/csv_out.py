@@ -21,7 +21,7 @@ import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
 
-__all__ = ["CSV_BOM", "escape_formula", "format_row"]
+__all__ = ["CSV_BOM", "escape_formula", "format_row", "text_cell"]
 
 CSV_BOM = "\ufeff"
 
@@ -34,6 +34,20 @@ def escape_formula(text: str) -> str:
     """Prefix ``'`` to text that a spreadsheet would run as a formula; other text is unchanged."""
     if text and text[0] in _FORMULA_START:
         return "'" + text
+    return text
+
+
+def text_cell(text: str) -> str:
+    """One text cell as `format_row` writes it (formula-escaped, quoted where needed).
+
+    For writers that build a line themselves from cells they know the types of.
+    """
+    if text and text[0] in _FORMULA_START:
+        text = "'" + text
+    if '"' in text:
+        return '"' + text.replace('"', '""') + '"'
+    if "," in text or "\n" in text or "\r" in text:
+        return '"' + text + '"'
     return text
 
 
