@@ -31,7 +31,7 @@ from aiohttp import WSMsgType, web
 # bound; the same rule the issue asks of liveevent.
 MAX_VIEWER_BUFFER_BYTES = 1 << 20
 
-VIEWERS = web.AppKey("viewers", set)
+VIEWERS: web.AppKey[set[asyncio.Transport]] = web.AppKey("viewers")
 
 
 def text_frame(payload: bytes) -> bytes:
