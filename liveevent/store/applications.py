@@ -87,38 +87,48 @@ class ApplicationLog:
                 return [error for _ in batch]
         raise AssertionError("unreachable")
 
-    def _call(self, item: PendingApply) -> tuple[list[str], list[Any]]:
-        """The APPLY script's keys and arguments for one application."""
-        k = self.keys.event(item.event_id)
-        req = item.request
-        record = {
-            "job_id": req.job_id,
-            "name": req.name,
-            "phone": req.phone,
-            "applied_at": item.now,
-            "consent": req.consent,
-            "via": item.via,
-            # Kept so that the idempotency index can be rebuilt from the stream.
-            "idempotency_key": req.idempotency_key,
-        }
-        # The per-address limit is counted inside the script: one key more, no round trip more.
-        limit = self.apply_rate_per_ip if item.ip else 0
+    def _call(self, event_id: str, items: list[PendingApply]) -> tuple[list[str], list[Any]]:
+        """The APPLY script's keys and arguments for one event's applications."""
+        k = self.keys.event(event_id)
         keys = [k.dedupe, k.idem, k.apps, k.counters, k.applicants, k.meta, k.appidx, k.jobs]
-        keys.append(self.keys.apply_rate(item.event_id, item.ip))
-        args = [
-            req.dedupe_key(),
-            req.idempotency_key or "",
-            item.attempt,
-            req.job_id,
-            req.phone,
-            codec.pack(record),
-            limit,
-            self.rate_window_s,
-        ]
+        args: list[Any] = [self.apply_rate_per_ip, self.rate_window_s]
+        rate_keys: dict[str, int] = {}  # address -> its key's index after the first 8 keys
+        for item in items:
+            req = item.request
+            record = {
+                "job_id": req.job_id,
+                "name": req.name,
+                "phone": req.phone,
+                "applied_at": item.now,
+                "consent": req.consent,
+                "via": item.via,
+                # Kept so that the idempotency index can be rebuilt from the stream.
+                "idempotency_key": req.idempotency_key,
+            }
+            rate_key = 0  # not limited: no address (the CLI, the fill of a benchmark)
+            if item.ip and self.apply_rate_per_ip:
+                rate_key = rate_keys.get(item.ip, 0)
+                if not rate_key:
+                    keys.append(self.keys.apply_rate(event_id, item.ip))
+                    rate_key = rate_keys[item.ip] = len(rate_keys) + 1
+            args += (
+                req.dedupe_key(),
+                req.idempotency_key or "",
+                item.attempt,
+                req.job_id,
+                req.phone,
+                codec.pack(record),
+                rate_key,
+            )
         return keys, args
 
     async def _apply_once(self, batch: list[PendingApply]) -> list[Applied | LiveEventError]:
-        calls = [self._call(item) for item in batch]
+        # One script call per event in the batch (usually one event: the one on air).
+        by_event: dict[str, list[int]] = {}
+        for index, item in enumerate(batch):
+            by_event.setdefault(item.event_id, []).append(index)
+        groups = list(by_event.items())
+        calls = [self._call(event_id, [batch[i] for i in indexes]) for event_id, indexes in groups]
         if self.conn.batches is not None:
             waitaof = self.conn.durability is Durability.WAITAOF
             replies = await self.conn.batches.run(
@@ -126,17 +136,21 @@ class ApplicationLog:
                 calls,
                 waitaof_timeout_ms=self.conn.waitaof_timeout_ms if waitaof else None,
             )
-            return [_result(reply) for reply in replies]
-        tail: list[Command] = []
-        if self.conn.durability is Durability.WAITAOF:
-            tail.append(("WAITAOF", 1, 0, self.conn.waitaof_timeout_ms))
-        replies = await send_script_batch(self.conn.writer, self._apply, calls, tail=tail)
-        if self.conn.durability is Durability.WAITAOF:
-            fsynced = replies.pop()
-            if isinstance(fsynced, Exception) or int(fsynced[0]) < 1:
-                error = StoreUnavailable("the store did not confirm the write reached disk")
-                return [error for _ in batch]
-        return [_result(reply) for reply in replies]
+        else:
+            tail: list[Command] = []
+            if self.conn.durability is Durability.WAITAOF:
+                tail.append(("WAITAOF", 1, 0, self.conn.waitaof_timeout_ms))
+            replies = await send_script_batch(self.conn.writer, self._apply, calls, tail=tail)
+            if self.conn.durability is Durability.WAITAOF:
+                fsynced = replies.pop()
+                if isinstance(fsynced, Exception) or int(fsynced[0]) < 1:
+                    error = StoreUnavailable("the store did not confirm the write reached disk")
+                    return [error for _ in batch]
+        results: list[Applied | LiveEventError] = [None] * len(batch)  # type: ignore[list-item]
+        for (_event_id, indexes), reply in zip(groups, replies, strict=True):
+            for n, index in enumerate(indexes):
+                results[index] = _result(reply, n)
+        return results
 
     async def change_status(
         self, event_id: str, application_id: str, target: Status, *, by: str, now: int
@@ -259,7 +273,8 @@ def _applications(flat: list[Any]) -> list[tuple[Application, Status]]:
     ]
 
 
-def _result(reply: Any) -> Applied | LiveEventError:
+def _result(reply: Any, n: int) -> Applied | LiveEventError:
+    """The answer for the ``n``-th application of one script call's ``reply``."""
     if isinstance(reply, ResponseError):
         if str(reply).startswith("OOM"):
             return StoreUnavailable("the store is out of memory; nothing was stored")
@@ -268,7 +283,7 @@ def _result(reply: Any) -> Applied | LiveEventError:
         return reply
     if isinstance(reply, Exception):
         return StoreUnavailable("the store did not answer")
-    kind, value = _s(reply[0]), _s(reply[1])
+    kind, value = _s(reply[2 * n]), _s(reply[2 * n + 1])
     if kind == "rate":
         return RateLimited("too many applications from this address; wait a minute")
     if kind == "nojob":

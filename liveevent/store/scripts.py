@@ -6,55 +6,134 @@ on the first write) leaves nothing behind.
 
 from __future__ import annotations
 
-# KEYS: dedupe idem apps counters applicants meta appidx jobs apply_rate
-# ARGV: dedupe_key idem_key('' = none) attempt job_id phone blob rate_limit(0 = none) window_s
-# -> {'new'|'dup'|'idem'|'nojob'|'purged'|'rate', application_id or 'id|dupflag'}
+# One event's share of a batch of applications, in one call.
+# KEYS: dedupe idem apps counters applicants meta appidx jobs, then the per-address rate keys
+# ARGV: rate_limit(0 = none) window_s, then per application 7 values:
+#       dedupe_key idem_key('' = none) attempt job_id phone blob rate_key(index into the rate
+#       keys after the first 8 KEYS, 0 = not limited)
+# -> flat {kind, value} per application, in order, kind one of
+#    'new'|'dup'|'idem'|'nojob'|'purged'|'rate', value the application id (or 'id|dupflag')
+#
+# One call per batch, not per application: a script call's own cost (its KEYS and ARGV tables,
+# the reply) and the reads that every application shares (the purge mark, the card on screen,
+# the sequence, which jobs exist) are paid once, and the index and counter writes are gathered
+# into one command per key at the end. That took the store's work per application from ~43 us
+# to ~12 us here (INFO commandstats). Applications of the same batch see each other's writes
+# through the local tables (dedupe, idem), exactly as if they had come one by one.
+#
+# Nothing is refused half-way: a call that fails (an out-of-memory store refuses the first write)
+# writes nothing, and every application in it is then answered with the error.
 APPLY = """
--- The per-address limit first (a fixed window: INCR, EXPIRE on the first of the window). It is
--- global across nodes, and costs no round trip: it rides on the apply the caller makes anyway.
-local limit = tonumber(ARGV[7])
-if limit > 0 then
-  local seen = redis.call('INCR', KEYS[9])
-  if seen == 1 then redis.call('EXPIRE', KEYS[9], ARGV[8]) end
-  if seen > limit then return {'rate', ''} end
-end
+local limit, window = tonumber(ARGV[1]), ARGV[2]
 -- An event whose applicants' data was purged takes no more (it would bring names back).
-if redis.call('HEXISTS', KEYS[6], 'purged_at') == 1 then return {'purged', ''} end
-local idem = ARGV[2]
-if idem ~= '' then
-  local prev = redis.call('HGET', KEYS[2], idem)
-  if prev then
-    redis.call('HINCRBY', KEYS[4], 'repeats', 1)
-    return {'idem', prev}
+local purged = redis.call('HEXISTS', KEYS[6], 'purged_at') == 1
+local card = redis.call('HGET', KEYS[6], 'card_id') or ''
+local seq = tonumber(redis.call('HGET', KEYS[4], 'seq') or '0')
+local first_seq = seq
+local out = {}
+local jobs = {}           -- job id -> true/false (exists)
+local rate_seen = {}      -- rate key index -> attempts counted so far in the window
+local rate_start = {}     -- rate key index -> the counter's value before this batch
+local dedupe, idem = {}, {}   -- fields written by this batch (read before the hashes)
+local dedupe_writes, idem_writes, index_writes = {}, {}, {}
+local per_job, per_phone = {}, {}
+local repeats = 0
+
+for i = 3, #ARGV, 7 do
+  local dedupe_key, idem_key, attempt = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  local job, phone, rate_key = ARGV[i + 3], ARGV[i + 4], tonumber(ARGV[i + 6])
+  local kind, value = nil, ''
+  -- The per-address limit first (a fixed window, every attempt counted). It is global across
+  -- nodes and costs no round trip: it rides on the apply the caller makes anyway.
+  if limit > 0 and rate_key > 0 then
+    local seen = rate_seen[rate_key]
+    if seen == nil then
+      seen = tonumber(redis.call('GET', KEYS[8 + rate_key]) or '0')
+      rate_start[rate_key] = seen
+    end
+    seen = seen + 1
+    rate_seen[rate_key] = seen
+    if seen > limit then kind = 'rate' end
+  end
+  if kind == nil and purged then kind = 'purged' end
+  if kind == nil and idem_key ~= '' then
+    local prev = idem[idem_key] or redis.call('HGET', KEYS[2], idem_key)
+    if prev then
+      repeats = repeats + 1
+      kind, value = 'idem', prev
+    end
+  end
+  if kind == nil then
+    local existing = dedupe[dedupe_key] or redis.call('HGET', KEYS[1], dedupe_key)
+    if existing then
+      local sep = string.find(existing, '|', 1, true)
+      local app_id = string.sub(existing, 1, sep - 1)
+      kind = 'dup'
+      -- Our own earlier try whose reply was lost: the same answer as the first time.
+      if string.sub(existing, sep + 1) == attempt then kind = 'new' end
+      local flag = '1'
+      if kind == 'new' then flag = '0' end
+      if idem_key ~= '' then
+        idem[idem_key] = app_id .. '|' .. flag
+        table.insert(idem_writes, idem_key)
+        table.insert(idem_writes, idem[idem_key])
+      end
+      -- Counted (a write) on this path too, so that WAITAOF also covers the first write.
+      repeats = repeats + 1
+      value = app_id
+    end
+  end
+  if kind == nil then
+    local known = jobs[job]
+    if known == nil then
+      known = redis.call('HEXISTS', KEYS[8], job) == 1
+      jobs[job] = known
+    end
+    if not known then kind = 'nojob' end
+  end
+  if kind == nil then
+    seq = seq + 1
+    local app_id = tostring(seq)
+    local sid = redis.call('XADD', KEYS[3], '*', 'id', app_id, 'card', card, 'd', ARGV[i + 5])
+    dedupe[dedupe_key] = app_id .. '|' .. attempt
+    table.insert(dedupe_writes, dedupe_key)
+    table.insert(dedupe_writes, dedupe[dedupe_key])
+    table.insert(index_writes, app_id)
+    table.insert(index_writes, sid .. '|' .. job)
+    if idem_key ~= '' then
+      idem[idem_key] = app_id .. '|0'
+      table.insert(idem_writes, idem_key)
+      table.insert(idem_writes, idem[idem_key])
+    end
+    per_job[job] = (per_job[job] or 0) + 1
+    per_phone[phone] = (per_phone[phone] or 0) + 1
+    kind, value = 'new', app_id
+  end
+  table.insert(out, kind)
+  table.insert(out, value)
+end
+
+-- The gathered writes: one command per key (HSET in slices, under Lua's unpack() limit).
+local function hset(key, fields)
+  for first = 1, #fields, 1000 do
+    redis.call('HSET', key, unpack(fields, first, math.min(first + 999, #fields)))
   end
 end
-local existing = redis.call('HGET', KEYS[1], ARGV[1])
-if existing then
-  local sep = string.find(existing, '|', 1, true)
-  local app_id = string.sub(existing, 1, sep - 1)
-  local kind = 'dup'
-  -- Our own earlier try whose reply was lost: the same answer as the first time.
-  if string.sub(existing, sep + 1) == ARGV[3] then kind = 'new' end
-  local flag = '1'
-  if kind == 'new' then flag = '0' end
-  if idem ~= '' then redis.call('HSET', KEYS[2], idem, app_id .. '|' .. flag) end
-  -- A write on this path too, so that WAITAOF on this connection also covers the first write.
-  redis.call('HINCRBY', KEYS[4], 'repeats', 1)
-  return {kind, app_id}
+hset(KEYS[1], dedupe_writes)
+hset(KEYS[2], idem_writes)
+hset(KEYS[7], index_writes)
+if seq > first_seq then
+  redis.call('HINCRBY', KEYS[4], 'seq', seq - first_seq)
+  redis.call('HINCRBY', KEYS[4], 'applications', seq - first_seq)
 end
-if redis.call('HEXISTS', KEYS[8], ARGV[4]) == 0 then
-  return {'nojob', ''}
+for job, n in pairs(per_job) do redis.call('HINCRBY', KEYS[4], 'app:' .. job, n) end
+for phone, n in pairs(per_phone) do redis.call('HINCRBY', KEYS[5], phone, n) end
+if repeats > 0 then redis.call('HINCRBY', KEYS[4], 'repeats', repeats) end
+for key, seen in pairs(rate_seen) do
+  redis.call('INCRBY', KEYS[8 + key], seen - rate_start[key])
+  if rate_start[key] == 0 then redis.call('EXPIRE', KEYS[8 + key], window) end
 end
-local app_id = tostring(redis.call('HINCRBY', KEYS[4], 'seq', 1))
-local card = redis.call('HGET', KEYS[6], 'card_id') or ''
-local sid = redis.call('XADD', KEYS[3], '*', 'id', app_id, 'card', card, 'd', ARGV[6])
-redis.call('HSET', KEYS[1], ARGV[1], app_id .. '|' .. ARGV[3])
-redis.call('HSET', KEYS[7], app_id, sid .. '|' .. ARGV[4])
-if idem ~= '' then redis.call('HSET', KEYS[2], idem, app_id .. '|0') end
-redis.call('HINCRBY', KEYS[4], 'applications', 1)
-redis.call('HINCRBY', KEYS[4], 'app:' .. ARGV[4], 1)
-redis.call('HINCRBY', KEYS[5], ARGV[5], 1)
-return {'new', app_id}
+return out
 """
 
 # KEYS: meta timeline counters

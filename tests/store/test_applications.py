@@ -10,7 +10,7 @@ import pytest
 from liveevent.domain.applications import ApplyRequest, Status
 from liveevent.domain.events import LiveEvent
 from liveevent.domain.jobs import Job
-from liveevent.errors import CorruptEntry, NotFound
+from liveevent.errors import CorruptEntry, NotFound, RateLimited
 from liveevent.store import codec
 from liveevent.store.applications import ApplicationLog, Applied, PendingApply
 from liveevent.store.connect import Durability, StoreConnection, open_store
@@ -132,3 +132,45 @@ def test_codec_round_trip_and_corruption() -> None:
             codec.unpack_many([codec.pack(record), junk])
     assert codec.unpack_many([codec.pack(record), codec.pack({"b": 2})]) == [record, {"b": 2}]
     assert codec.unpack_many([]) == []
+
+
+async def test_one_batch_behaves_as_if_its_applications_came_one_by_one(
+    conn: StoreConnection,
+) -> None:
+    # The script takes a whole batch per event: the rate limit, the idempotency keys and the
+    # dedupe must see the writes of the applications before them in the same batch.
+    log = ApplicationLog(conn, apply_rate_per_ip=3, rate_window_s=60)
+    event = await _event(conn)
+    events = EventStore(conn)
+    await events.create_event(LiveEvent("e2", "t", None, None, 0), {"host": "h"})
+    await events.upsert_jobs("e2", [Job("j1", "A", "B")])
+    batch = [
+        PendingApply(event, _request("13800000001"), "ws", 1, ip="10.0.0.1"),
+        PendingApply(event, _request("13800000002", key="k"), "ws", 2, ip="10.0.0.1"),
+        PendingApply("e2", _request("13800000001"), "ws", 3, ip="10.0.0.1"),  # other event
+        PendingApply(event, _request("13800000003", key="k"), "ws", 4, ip="10.0.0.2"),
+        PendingApply(event, _request("13800000001"), "ws", 5, ip="10.0.0.1"),  # 3rd: dup
+        PendingApply(event, _request("13800000004"), "ws", 6, ip="10.0.0.1"),  # 4th: limited
+        PendingApply(event, _request("13800000005", job="j2"), "ws", 7),  # no address
+    ]
+    results = await log.apply_batch(batch)
+    assert results[:5] == [
+        Applied("1", duplicate=False),
+        Applied("2", duplicate=False),
+        Applied("1", duplicate=False),  # e2 has its own sequence
+        Applied("2", duplicate=False),  # the idempotency key's first answer
+        Applied("1", duplicate=True),
+    ]
+    assert isinstance(results[5], RateLimited)
+    assert results[6] == Applied("3", duplicate=False)
+    counters = await log.counters(event)
+    assert (counters["applications"], counters["app:j1"], counters["app:j2"]) == (3, 2, 1)
+    assert (counters["repeats"], counters["applicants"]) == (2, 3)
+    rate_key = conn.keys.apply_rate(event, "10.0.0.1")
+    assert int(await conn.reader.get(rate_key)) == 4  # every attempt counts, the refused one too
+    assert 0 < await conn.reader.ttl(rate_key) <= 60
+    # The next batch goes on from the stored state.
+    again = await log.apply_batch([PendingApply(event, _request("13800000006"), "ws", 8)])
+    assert again == [Applied("4", duplicate=False)]
+    statuses = [a.application_id async for page in log.iterate(event) for a, _s in page]
+    assert statuses == ["1", "2", "3", "4"]
