@@ -130,6 +130,8 @@ def only_fields(data: object, allowed: frozenset[str], *, what: str) -> dict[str
     """``data`` as a dict, refusing non-objects and unknown fields."""
     if not isinstance(data, dict):
         raise InvalidInput(f"{what} must be a JSON object", fields={what: "must be an object"})
+    if data.keys() <= allowed:
+        return data
     unknown = sorted(str(k) for k in data if k not in allowed)
     if unknown:
         raise InvalidInput(

@@ -68,6 +68,11 @@ class ApplicationIngest:
 
     async def submit(self, item: PendingApply) -> Applied:
         """Store one application; returns once it is on disk (or raises, acknowledging nothing)."""
+        # A cancelled caller cancels only its future; the flusher skips futures already done.
+        return await self.enqueue(item)
+
+    def enqueue(self, item: PendingApply) -> asyncio.Future[Applied]:
+        """Queue one application; the future is done once it is on disk (or with the error)."""
         if self._closing:
             raise StoreUnavailable("this server is shutting down; try again")
         future: asyncio.Future[Applied] = asyncio.get_running_loop().create_future()
@@ -76,8 +81,7 @@ class ApplicationIngest:
         if self._answer_within_s is not None:
             self._deadlines.append((queued + self._answer_within_s, future))
         self._wake.set()
-        # A cancelled caller cancels only its future; the flusher skips futures already done.
-        return await future
+        return future
 
     async def _expire_forever(self) -> None:
         """Answer "try again" to every apply not confirmed within ``answer_within_s``.

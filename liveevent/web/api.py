@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import time
 from typing import Any
@@ -14,7 +15,7 @@ from liveevent.domain.cards import JobCard
 from liveevent.domain.events import EventState, LiveEvent, parse_state
 from liveevent.domain.jobs import parse_jobs
 from liveevent.errors import InvalidInput
-from liveevent.store.applications import PendingApply
+from liveevent.store.applications import Applied, PendingApply
 from liveevent.web import imports
 from liveevent.web.appkeys import APPLICATIONS, EVENTS, HUB, INGEST, SETTINGS
 from liveevent.web.auth import require_admin, require_role
@@ -149,11 +150,21 @@ async def apply(
     request: web.Request, event_id: str, body: Any, *, via: str, ip: str
 ) -> tuple[str, bool]:
     """Validate and store one application; returns (application_id, duplicate)."""
+    applied = await enqueue_apply(request, event_id, body, via=via, ip=ip)
+    return applied.application_id, applied.duplicate
+
+
+def enqueue_apply(
+    request: web.Request, event_id: str, body: Any, *, via: str, ip: str
+) -> asyncio.Future[Applied]:
+    """Validate one application (raising at once if it is bad) and queue it for storing.
+
+    The future is done once the application is on disk, or with the error that stopped it.
+    """
     req = ApplyRequest.parse(body)
     # The per-address limit is global across nodes: the store counts it (scripts.APPLY).
     item = PendingApply(event_id=event_id, request=req, via=via, now=now_ms(), ip=ip)
-    applied = await request.app[INGEST].submit(item)
-    return applied.application_id, applied.duplicate
+    return request.app[INGEST].enqueue(item)
 
 
 @routes.post("/api/events/{event_id}/applications", name="create_application")

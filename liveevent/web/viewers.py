@@ -8,6 +8,8 @@ timeline messages (when resuming), then live ones. See docs/api.md for the proto
 from __future__ import annotations
 
 import asyncio
+import collections
+import functools
 import json
 import logging
 from typing import Any
@@ -16,7 +18,14 @@ import msgpack
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from liveevent.domain.cards import timeline_message
-from liveevent.errors import ClientError, LiveEventError, MalformedBody, NotFound
+from liveevent.errors import (
+    ClientError,
+    LiveEventError,
+    MalformedBody,
+    NotFound,
+    StoreUnavailable,
+)
+from liveevent.store.applications import Applied
 from liveevent.web import api
 from liveevent.web.appkeys import EVENTS, HUB, LIMITS, SETTINGS, WEBSOCKETS
 from liveevent.web.frames import Outgoing, parse_cursor
@@ -28,6 +37,7 @@ log = logging.getLogger(__name__)
 MSGPACK = "liveevent.msgpack"
 CLOSE_TRY_AGAIN_LATER = 1013
 MAX_DEPTH = 16
+MAX_APPLIES_IN_FLIGHT = 16
 CLOSE_TIMEOUT_S = 2.0
 
 
@@ -127,30 +137,42 @@ async def _receive(
     request: web.Request, ws: web.WebSocketResponse, event_id: str, viewer: Viewer
 ) -> None:
     loop = asyncio.get_running_loop()
+    # Applies of this socket not yet answered (made on its first apply: most viewers never
+    # apply). A client may send the next apply before the answer to the last one (answers
+    # carry its ``ref``); past MAX_APPLIES_IN_FLIGHT, reading waits for the oldest.
+    in_flight: collections.deque[asyncio.Future[Applied]] | None = None
     async for msg in ws:
         viewer.last_seen = loop.time()
         if msg.type == WSMsgType.PING:
             await ws.pong(msg.data)
-        elif msg.type == WSMsgType.TEXT:
-            await _handle(request, ws, event_id, viewer, msg.data, binary=False)
-        elif msg.type == WSMsgType.BINARY:
-            await _handle(request, ws, event_id, viewer, msg.data, binary=True)
+        elif msg.type == WSMsgType.TEXT or msg.type == WSMsgType.BINARY:
+            future = _handle(request, ws, event_id, viewer, msg.data, msg.type)
+            if future is None:
+                continue
+            if in_flight is None:
+                in_flight = collections.deque()
+            in_flight.append(future)
+            while in_flight and in_flight[0].done():
+                in_flight.popleft()
+            if len(in_flight) >= MAX_APPLIES_IN_FLIGHT:
+                await asyncio.wait([in_flight[0]])
         elif msg.type == WSMsgType.ERROR:
             break
 
 
-async def _handle(
+def _handle(
     request: web.Request,
     ws: web.WebSocketResponse,
     event_id: str,
     viewer: Viewer,
     data: str | bytes,
-    *,
-    binary: bool,
-) -> None:
+    msg_type: WSMsgType,
+) -> asyncio.Future[Applied] | None:
+    """Answer one message, or, for an apply, queue it and return its future (answered when
+    it is on disk, by ``_answer_apply``)."""
     ref: Any = None
     try:
-        message = _decode(data, binary=binary)
+        message = _decode(data, binary=msg_type == WSMsgType.BINARY)
         ref = message.get("ref")
         if not (ref is None or isinstance(ref, (str, int))) or isinstance(ref, bool):
             ref = None
@@ -160,29 +182,50 @@ async def _handle(
             if viewer.applies is None:
                 viewer.applies = []
             request.app[LIMITS].check_apply_viewer(viewer.applies)
-            body = {k: v for k, v in message.items() if k not in ("type", "ref")}
-            application_id, duplicate = await api.apply(
-                request, event_id, body, via="ws", ip=viewer.ip
-            )
-            reply: dict[str, Any] = {
-                "type": "applied",
-                "ref": ref,
-                "application_id": application_id,
-                "duplicate": duplicate,
-            }
-        elif kind == "ping":
-            reply = {"type": "pong", "ref": ref}
-        else:
-            raise NotFound("unknown message type", fields={"type": "unknown message type"})
+            body = dict(message)
+            del body["type"]
+            body.pop("ref", None)
+            future = api.enqueue_apply(request, event_id, body, via="ws", ip=viewer.ip)
+            future.add_done_callback(functools.partial(_answer_apply, ws, viewer, ref))
+            return future
+        if kind == "ping":
+            _reply(ws, viewer, {"type": "pong", "ref": ref})
+            return None
+        raise NotFound("unknown message type", fields={"type": "unknown message type"})
     except LiveEventError as exc:
-        reply = {"type": "error", "ref": ref, "code": exc.code, "message": exc.message}
-        if exc.fields:
-            reply["fields"] = exc.fields
-        if not isinstance(exc, ClientError):
-            reply["retry"] = True
-    except asyncio.CancelledError:
-        raise
-    await _reply(ws, viewer, reply)
+        _reply(ws, viewer, _error(ref, exc))
+    return None
+
+
+def _answer_apply(
+    ws: web.WebSocketResponse, viewer: Viewer, ref: Any, future: asyncio.Future[Applied]
+) -> None:
+    if future.cancelled():
+        return
+    exc = future.exception()
+    if exc is None:
+        applied = future.result()
+        reply: dict[str, Any] = {
+            "type": "applied",
+            "ref": ref,
+            "application_id": applied.application_id,
+            "duplicate": applied.duplicate,
+        }
+    elif isinstance(exc, LiveEventError):
+        reply = _error(ref, exc)
+    else:
+        log.error("an apply failed unexpectedly: %s", type(exc).__name__)
+        reply = _error(ref, StoreUnavailable("the application could not be stored; try again"))
+    _reply(ws, viewer, reply)
+
+
+def _error(ref: Any, exc: LiveEventError) -> dict[str, Any]:
+    reply = {"type": "error", "ref": ref, "code": exc.code, "message": exc.message}
+    if exc.fields:
+        reply["fields"] = exc.fields
+    if not isinstance(exc, ClientError):
+        reply["retry"] = True
+    return reply
 
 
 def _decode(data: str | bytes, *, binary: bool) -> dict[str, Any]:
@@ -197,9 +240,11 @@ def _decode(data: str | bytes, *, binary: bool) -> dict[str, Any]:
     if not isinstance(message, dict):
         raise MalformedBody("a message must be an object with a type")
     # A flat message (every apply) cannot be too deep: the walk stays off the hot path.
-    nested = any(isinstance(v, (dict, list)) for v in message.values())
-    if nested and _depth(message) > MAX_DEPTH:
-        raise MalformedBody("the message is nested too deeply")
+    for value in message.values():
+        if isinstance(value, (dict, list)):
+            if _depth(message) > MAX_DEPTH:
+                raise MalformedBody("the message is nested too deeply")
+            break
     return message
 
 
@@ -213,7 +258,7 @@ def _depth(value: Any, level: int = 0) -> int:
     return level
 
 
-async def _reply(ws: web.WebSocketResponse, viewer: Viewer, reply: dict[str, Any]) -> None:
+def _reply(ws: web.WebSocketResponse, viewer: Viewer, reply: dict[str, Any]) -> None:
     if ws.closed:
         return
     out = Outgoing(reply)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+from collections.abc import Awaitable, Callable
 
 import aiohttp
 import msgpack
@@ -111,6 +112,38 @@ async def test_apply_over_the_socket(server: LiveServer) -> None:
     assert (await viewer.next_of("error"))["ref"] == "x"
     await server.push(event, "j2")  # the connection is still open and live
     assert (await viewer.next_of("card"))["card"]["job"]["id"] == "j2"
+    await viewer.close()
+
+
+async def test_applies_sent_without_waiting_are_each_answered(
+    make_server: Callable[..., Awaitable[LiveServer]],
+) -> None:
+    # A client may send its next apply before the last one is answered (a kiosk, a poor
+    # connection flushing its queue): every apply gets its own answer, matched by ``ref``,
+    # and a bad one in between is answered at once without holding up the others.
+    server = await make_server(apply_rate_per_viewer=0, apply_rate_per_ip=0)
+    event = await server.create_event()
+    viewer = await server.viewer(event)
+    await viewer.next()
+    count = 40  # more than MAX_APPLIES_IN_FLIGHT: reading waits, and nothing is lost
+    for n in range(count):
+        phone = f"1370000{n:04d}"
+        await viewer.send(
+            {"type": "apply", "ref": n, "job_id": "j1", "name": "王五", "phone": phone}
+        )
+        if n == 5:
+            await viewer.send({"type": "apply", "ref": "bad", "job_id": "j1", "phone": "1"})
+    answers = {}
+    for _ in range(count + 1):
+        message = await viewer.next()
+        answers[message["ref"]] = message
+    assert answers["bad"]["type"] == "error" and set(answers["bad"]["fields"]) == {"name", "phone"}
+    ids = {answers[n]["application_id"] for n in range(count)}
+    assert {answers[n]["type"] for n in range(count)} == {"applied"} and len(ids) == count
+    status, stats = await server.call(
+        "GET", f"/api/events/{event.id}/stats", token=event.host_token
+    )
+    assert status == 200 and stats["applications"] == count
     await viewer.close()
 
 
