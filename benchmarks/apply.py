@@ -76,6 +76,7 @@ async def run_target(
 ) -> dict[str, float]:
     target = targets.make(name, {**LIVEEVENT_ENV, **plan.server_env})
     await target.start(layout.server_cpus, session)
+    target.pin_store(layout.store_cpus)
     workers: list[channel.WorkerProcess] = []
     try:
         await target.prepare(session, 1)

@@ -34,7 +34,8 @@ def _layout(args: argparse.Namespace) -> osinfo.Layout:
     loadgen = (
         default.loadgen_cpus if args.loadgen_cpus is None else osinfo.parse_cpus(args.loadgen_cpus)
     )
-    return osinfo.Layout(server, loadgen)
+    store = None if args.store_cpus is None else osinfo.parse_cpus(args.store_cpus)
+    return osinfo.Layout(server, loadgen, store)
 
 
 def _server_env(args: argparse.Namespace) -> dict[str, str]:
@@ -245,6 +246,11 @@ def build_parser() -> argparse.ArgumentParser:
             "--workers", type=int, default=0, help="load generator processes (0: automatic)"
         )
         p.add_argument("--server-cpus", help="e.g. 0 or 0-1 or any (default: first CPU)")
+        p.add_argument(
+            "--store-cpus",
+            help="move liveevent's embedded store here after start, e.g. 1 (default: it stays "
+            "on the server's CPUs)",
+        )
         p.add_argument("--loadgen-cpus", help="e.g. 1 or any (default: second CPU)")
         p.add_argument(
             "--skip-missing",

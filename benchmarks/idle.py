@@ -38,6 +38,7 @@ async def run_target(
 ) -> dict[str, float]:
     target = targets.make(name, plan.server_env)
     await target.start(layout.server_cpus, session)
+    target.pin_store(layout.store_cpus)
     workers: list[channel.WorkerProcess] = []
     try:
         await target.prepare(session, 1)

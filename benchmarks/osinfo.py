@@ -22,14 +22,19 @@ class Layout:
 
     server_cpus: list[int] | None
     loadgen_cpus: list[int] | None
+    # liveevent's embedded store moved here after start (None: it stays with the server).
+    store_cpus: list[int] | None = None
 
     def describe(self) -> str:
         if self.server_cpus is None and self.loadgen_cpus is None:
             return "unpinned (fewer than 2 CPUs or taskset missing)"
-        return (
+        text = (
             f"server (and its children) on CPU {_cpu_list(self.server_cpus)}, "
             f"load generator (controller + workers) on CPU {_cpu_list(self.loadgen_cpus)}"
         )
+        if self.store_cpus is not None:
+            text += f"; liveevent's embedded store moved to CPU {_cpu_list(self.store_cpus)}"
+        return text
 
 
 def _cpu_list(cpus: list[int] | None) -> str:
@@ -64,6 +69,32 @@ def pinned(argv: list[str], cpus: list[int] | None) -> list[str]:
     if cpus is None:
         return argv
     return ["taskset", "-c", ",".join(map(str, cpus)), *argv]
+
+
+def pin_process(pid: int, cpus: list[int]) -> None:
+    """Move every thread of a running process ``pid`` to ``cpus``."""
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        os.sched_setaffinity(int(task.name), cpus)
+
+
+def descendants(pid: int) -> list[int]:
+    """The processes below ``pid`` (children, their children, ...), from ``/proc``."""
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rpartition(")")[2].split()[1])
+        parents.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in parents.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
 
 
 def pin_self(cpus: list[int] | None) -> None:

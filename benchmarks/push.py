@@ -125,6 +125,7 @@ async def run_target(
     env = {**(apply.LIVEEVENT_ENV if plan.apply_rate else {}), **plan.server_env}
     target = targets.make(name, env)
     await target.start(layout.server_cpus, session)
+    target.pin_store(layout.store_cpus)
     workers: list[channel.WorkerProcess] = []
     appliers: list[channel.WorkerProcess] = []
     apply_figures: dict[str, float] = {}

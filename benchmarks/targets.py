@@ -122,6 +122,9 @@ class Target:
         await self.stop()
         raise TargetError(f"{self.name} did not come up; its output:\n{self.log_tail()}")
 
+    def pin_store(self, cpus: list[int] | None) -> None:
+        """Move the server's own store process to ``cpus`` (peers have none)."""
+
     async def prepare(self, session: aiohttp.ClientSession, pushes: int) -> None:
         """Set up whatever ``push`` and viewers need."""
 
@@ -233,6 +236,16 @@ class LiveEvent(Target):
 
     def command(self) -> list[str]:
         return self.command_for(self.port)
+
+    def pin_store(self, cpus: list[int] | None) -> None:
+        if cpus is None:
+            return
+        for pid in osinfo.descendants(self.pid):
+            with contextlib.suppress(OSError):
+                if b"valkey-server" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    osinfo.pin_process(pid, cpus)
+                    return
+        raise TargetError("liveevent's embedded store process was not found to pin")
 
     def command_for(self, port: int) -> list[str]:
         data_dir = str(self._workdir / "data")
