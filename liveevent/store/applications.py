@@ -32,6 +32,8 @@ class Applied:
     duplicate: bool
 
 
+CALL_MAX = 64  # applications per APPLY call (see ``ApplicationLog._apply_once``)
+
 # Unique per attempt across processes and restarts: a random prefix per process and a
 # counter (cheaper than fresh randomness for every application).
 _ATTEMPT_PREFIX = secrets.token_hex(4)
@@ -123,11 +125,18 @@ class ApplicationLog:
         return keys, args
 
     async def _apply_once(self, batch: list[PendingApply]) -> list[Applied | LiveEventError]:
-        # One script call per event in the batch (usually one event: the one on air).
+        # One script call per event in the batch (usually one event: the one on air), and per
+        # CALL_MAX applications of it: the store runs a call without serving anyone else, so a
+        # call is kept to about a millisecond, and a host's push or a viewer's catch-up never
+        # waits behind a whole batch (the store reads the next call while serving others).
         by_event: dict[str, list[int]] = {}
         for index, item in enumerate(batch):
             by_event.setdefault(item.event_id, []).append(index)
-        groups = list(by_event.items())
+        groups = [
+            (event_id, indexes[first : first + CALL_MAX])
+            for event_id, indexes in by_event.items()
+            for first in range(0, len(indexes), CALL_MAX)
+        ]
         calls = [self._call(event_id, [batch[i] for i in indexes]) for event_id, indexes in groups]
         if self.conn.batches is not None:
             waitaof = self.conn.durability is Durability.WAITAOF
@@ -283,6 +292,8 @@ def _result(reply: Any, n: int) -> Applied | LiveEventError:
         return reply
     if isinstance(reply, Exception):
         return StoreUnavailable("the store did not answer")
+    if len(reply) == 1:  # {'noevent'}: the whole call
+        return NotFound("no such event")
     kind, value = _s(reply[2 * n]), _s(reply[2 * n + 1])
     if kind == "rate":
         return RateLimited("too many applications from this address; wait a minute")

@@ -12,7 +12,8 @@ from __future__ import annotations
 #       dedupe_key idem_key('' = none) attempt job_id phone blob rate_key(index into the rate
 #       keys after the first 8 KEYS, 0 = not limited)
 # -> flat {kind, value} per application, in order, kind one of
-#    'new'|'dup'|'idem'|'nojob'|'purged'|'rate', value the application id (or 'id|dupflag')
+#    'new'|'dup'|'idem'|'nojob'|'purged'|'rate', value the application id (or 'id|dupflag'),
+#    or {'noevent'} when there is no such event (nothing is counted)
 #
 # One call per batch, not per application: a script call's own cost (its KEYS and ARGV tables,
 # the reply) and the reads that every application shares (the purge mark, the card on screen,
@@ -25,6 +26,8 @@ from __future__ import annotations
 # writes nothing, and every application in it is then answered with the error.
 APPLY = """
 local limit, window = tonumber(ARGV[1]), ARGV[2]
+-- The event itself is checked here, not by a read before the call: no round trip per apply.
+if redis.call('EXISTS', KEYS[6]) == 0 then return {'noevent'} end
 -- An event whose applicants' data was purged takes no more (it would bring names back).
 local purged = redis.call('HEXISTS', KEYS[6], 'purged_at') == 1
 local card = redis.call('HGET', KEYS[6], 'card_id') or ''

@@ -12,7 +12,7 @@ from liveevent.domain.events import LiveEvent
 from liveevent.domain.jobs import Job
 from liveevent.errors import CorruptEntry, NotFound, RateLimited
 from liveevent.store import codec
-from liveevent.store.applications import ApplicationLog, Applied, PendingApply
+from liveevent.store.applications import CALL_MAX, ApplicationLog, Applied, PendingApply
 from liveevent.store.connect import Durability, StoreConnection, open_store
 from liveevent.store.events import EventStore
 
@@ -174,3 +174,27 @@ async def test_one_batch_behaves_as_if_its_applications_came_one_by_one(
     assert again == [Applied("4", duplicate=False)]
     statuses = [a.application_id async for page in log.iterate(event) for a, _s in page]
     assert statuses == ["1", "2", "3", "4"]
+
+
+async def test_a_batch_larger_than_one_call_is_answered_in_order(conn: StoreConnection) -> None:
+    # A batch is sent as several APPLY calls (CALL_MAX applications each); a duplicate of an
+    # application in an earlier call is still found.
+    log = ApplicationLog(conn)
+    event = await _event(conn)
+    count = CALL_MAX * 2 + 5
+    batch = [PendingApply(event, _request(f"1380000{n:04d}"), "ws", n) for n in range(count)]
+    batch.append(PendingApply(event, _request("13800000001"), "ws", count))  # dup of the 2nd
+    results = await log.apply_batch(batch)
+    assert results[:count] == [Applied(str(n + 1), duplicate=False) for n in range(count)]
+    assert results[count] == Applied("2", duplicate=True)
+    assert (await log.counters(event))["applications"] == count
+
+
+async def test_an_unknown_event_takes_nothing(conn: StoreConnection) -> None:
+    log = ApplicationLog(conn, apply_rate_per_ip=5)
+    results = await log.apply_batch(
+        [PendingApply("nope", _request("13800000001"), "http", 1, ip="10.0.0.9")]
+    )
+    assert isinstance(results[0], NotFound)
+    assert await conn.reader.exists(conn.keys.apply_rate("nope", "10.0.0.9")) == 0
+    assert await conn.reader.keys(f"{conn.keys.prefix}:{{nope}}:*") == []
