@@ -7,6 +7,7 @@ import secrets
 import time
 from typing import Any
 
+import orjson
 from aiohttp import web
 
 from liveevent.domain import values
@@ -167,17 +168,24 @@ def enqueue_apply(
     return request.app[INGEST].enqueue(item)
 
 
-@routes.post("/api/events/{event_id}/applications", name="create_application")
 async def create_application(request: web.Request) -> web.Response:
     event_id = request.match_info["event_id"]
     body = await read_json(request, request.app[SETTINGS].max_body_bytes)
-    await request.app[EVENTS].event_view(event_id)
-    application_id, duplicate = await apply(
-        request, event_id, body, via="http", ip=client_ip(request)
+    # An unknown event is answered 404 by the store's APPLY script: no read before every
+    # apply. Only a bad body, refused before it reaches the store, looks the event up, so
+    # that an unknown event is 404 whatever the body.
+    try:
+        application_id, duplicate = await apply(
+            request, event_id, body, via="http", ip=client_ip(request)
+        )
+    except InvalidInput:
+        await request.app[EVENTS].event_view(event_id)
+        raise
+    return web.Response(
+        body=orjson.dumps({"application_id": application_id, "duplicate": duplicate}),
+        status=200 if duplicate else 201,
+        content_type="application/json",
     )
-    if duplicate:
-        return web.json_response({"application_id": application_id, "duplicate": True})
-    return web.json_response({"application_id": application_id, "duplicate": False}, status=201)
 
 
 @routes.patch("/api/events/{event_id}/applications/{application_id}", name="set_status")

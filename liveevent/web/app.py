@@ -51,6 +51,11 @@ def create_app(settings: Settings) -> web.Application:
     app[SETTINGS] = settings
     app[LIMITS] = Limits(settings)
     app[WEBSOCKETS] = weakref.WeakSet()
+    # The route of every HTTP apply is added first: aiohttp tries the routes under one prefix
+    # in the order they were added, a regular expression each, and /api/events has 21.
+    app.router.add_post(
+        "/api/events/{event_id}/applications", api.create_application, name="create_application"
+    )
     app.router.add_routes(api.routes)
     app.router.add_routes(openapi.routes)
     app.router.add_routes(pages_api.routes)

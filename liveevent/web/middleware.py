@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import json
 import logging
-import uuid
+import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import orjson
 from aiohttp import web
 
 from liveevent.errors import (
@@ -27,13 +30,22 @@ REQUEST_ID = web.RequestKey("request_id", str)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
+# Request ids: unique per process start and request, without a system call per request.
+_REQUEST_IDS = itertools.count()
+_REQUEST_ID_PREFIX = secrets.token_hex(4)
+
+
+def _new_request_id() -> str:
+    return f"{_REQUEST_ID_PREFIX}{next(_REQUEST_IDS):08x}"
+
+
 def error_response(exc: LiveEventError) -> web.Response:
     return web.json_response({"error": exc.to_wire()}, status=exc.status)
 
 
 @web.middleware
 async def errors_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    request_id = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex[:16]
+    request_id = request.headers.get("X-Request-Id", "")[:64] or _new_request_id()
     request[REQUEST_ID] = request_id
     LOG_REQUEST_ID.set(request_id)  # each request runs in its own task: its own context
     try:
@@ -74,8 +86,14 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
 
 async def read_body(request: web.Request, limit: int) -> bytes:
     """The raw body, refusing more than ``limit`` bytes (413) without reading it all."""
-    if request.content_length is not None and request.content_length > limit:
+    length = request.content_length
+    if length is not None and length > limit:
         raise BodyTooLarge(f"the request body is over {limit} bytes")
+    if length is not None:
+        try:
+            return await request.content.readexactly(length)
+        except asyncio.IncompleteReadError:
+            raise MalformedBody("the body ended before its Content-Length") from None
     # read(n) returns what has arrived so far (up to n), not the whole body: read to the end.
     chunks: list[bytes] = []
     size = 0
@@ -91,6 +109,11 @@ async def read_json(request: web.Request, limit: int) -> Any:
     """The body as JSON; 413 over ``limit``, 400 if it is not JSON."""
     body = await read_body(request, limit)
     try:
-        return json.loads(body)
+        try:
+            return orjson.loads(body)
+        except orjson.JSONDecodeError:
+            # orjson is strict (no lone surrogates, no NaN): the standard parser decides, so
+            # that such text reaches the field checks and they name the field.
+            return json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise MalformedBody("the body is not valid JSON") from None
