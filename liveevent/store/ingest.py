@@ -21,7 +21,6 @@ from liveevent.store.applications import ApplicationLog, Applied, PendingApply
 
 log = logging.getLogger(__name__)
 
-ANSWER_SLICE = 64  # answers released per turn of the loop (see ``_flush``)
 SWEEP_INTERVAL_S = 0.05
 
 
@@ -127,12 +126,7 @@ class ApplicationIngest:
         done = time.perf_counter()
         latencies: list[float] = []
         errors = 0
-        for n, ((_, future, queued), result) in enumerate(zip(batch, results, strict=True)):
-            if n and n % ANSWER_SLICE == 0:
-                # Each answer's callback (the reply to its viewer) runs in the loop's next
-                # turn: let that turn come between slices, so that a push or a new message
-                # waits behind at most a slice of replies, not a whole batch's.
-                await asyncio.sleep(0)
+        for (_, future, queued), result in zip(batch, results, strict=True):
             if isinstance(result, Applied):
                 latencies.append(done - queued)
             elif isinstance(result, StoreUnavailable):
