@@ -46,6 +46,10 @@ class Settings:
     public_url: str | None = None
     data_dir: Path = Path("data")
     workers: int = 1
+    # Connections the kernel queues before they are accepted: a broadcast's start brings
+    # thousands of phones within seconds, and the default 128 dropped some of their SYNs
+    # (a 1 s, then 3 s retransmit). The kernel caps it at net.core.somaxconn.
+    listen_backlog: int = 4096
     node_id: str = ""
     log_format: str = "text"  # or "json": one object a line (liveevent/logs.py)
     # store
@@ -119,6 +123,7 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "public_url": lambda v: str(v).rstrip("/") if v else None,
     "data_dir": lambda v: Path(v),
     "workers": _int,
+    "listen_backlog": _int,
     "node_id": _str,
     "log_format": _log_format,
     "redis_url": _secret,

@@ -41,7 +41,13 @@ async def _serve(settings: Settings, *, demo: bool) -> int:
     # In-flight requests get this long to finish on shutdown (applies finish well within it).
     runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=10.0)
     await runner.setup()
-    site = web.TCPSite(runner, settings.host, settings.port, reuse_port=settings.workers > 1)
+    site = web.TCPSite(
+        runner,
+        settings.host,
+        settings.port,
+        reuse_port=settings.workers > 1,
+        backlog=settings.listen_backlog,
+    )
     await site.start()
     base = settings.public_url or f"http://{settings.host}:{settings.port}"
     print(f"liveevent listening on {base}", flush=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -46,6 +47,20 @@ def start_server(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
     )
 
 
+def listen_queue(port: int) -> int | None:
+    """The accept queue length the kernel gives a listening socket (``ss``: Send-Q)."""
+    if shutil.which("ss") is None:
+        pytest.skip("ss (iproute2) is not installed")
+    out = subprocess.run(
+        ["ss", "-ltnH", f"sport = :{port}"], capture_output=True, text=True, check=True
+    ).stdout.split()
+    return int(out[2]) if len(out) > 2 else None
+
+
+def _somaxconn() -> int:
+    return int(Path("/proc/sys/net/core/somaxconn").read_text())
+
+
 async def wait_healthy(session: aiohttp.ClientSession, url: str, timeout_s: float = 20) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -68,6 +83,7 @@ async def test_kill_dash_nine_loses_no_acknowledged_application(tmp_path: Path) 
     try:
         async with aiohttp.ClientSession() as session:
             await wait_healthy(session, url)
+            assert listen_queue(port) in (4096, _somaxconn())  # not aiohttp's default of 128
             async with session.post(
                 f"{url}/api/events", json={"title": "崩溃演练"}, headers=admin
             ) as resp:
