@@ -54,7 +54,9 @@ class EmbeddedStore:
     """Start, re-attach to, and stop the embedded Valkey server of one data dir."""
 
     def __init__(self, data_dir: Path, *, port: int | None = None) -> None:
-        self.dir = data_dir / "store"
+        # Absolute: the server changes into its data directory, so a relative log file or
+        # data path (the default data dir is "data") would point somewhere else from there.
+        self.dir = (data_dir / "store").resolve()
         self._state_file = self.dir / "server.json"
         self._wanted_port = port
         self.process: StoreProcess | None = None
