@@ -156,9 +156,9 @@ class ApplicationLog:
                     error = StoreUnavailable("the store did not confirm the write reached disk")
                     return [error for _ in batch]
         results: list[Applied | LiveEventError] = [None] * len(batch)  # type: ignore[list-item]
-        for (_event_id, indexes), reply in zip(groups, replies, strict=True):
+        for (event_id, indexes), reply in zip(groups, replies, strict=True):
             for n, index in enumerate(indexes):
-                results[index] = _result(reply, n)
+                results[index] = _result(reply, n, event_id)
         return results
 
     async def change_status(
@@ -282,7 +282,7 @@ def _applications(flat: list[Any]) -> list[tuple[Application, Status]]:
     ]
 
 
-def _result(reply: Any, n: int) -> Applied | LiveEventError:
+def _result(reply: Any, n: int, event_id: str) -> Applied | LiveEventError:
     """The answer for the ``n``-th application of one script call's ``reply``."""
     if isinstance(reply, ResponseError):
         if str(reply).startswith("OOM"):
@@ -293,7 +293,7 @@ def _result(reply: Any, n: int) -> Applied | LiveEventError:
     if isinstance(reply, Exception):
         return StoreUnavailable("the store did not answer")
     if len(reply) == 1:  # {'noevent'}: the whole call
-        return NotFound("no such event")
+        return NotFound(f"no event {event_id!r}")
     kind, value = _s(reply[2 * n]), _s(reply[2 * n + 1])
     if kind == "rate":
         return RateLimited("too many applications from this address; wait a minute")
