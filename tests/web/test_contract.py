@@ -215,6 +215,13 @@ async def test_auth_roles(server: LiveServer) -> None:
     assert (await server.call("POST", push, token=event.staff_token, json_body={"job_id": "j1"}))[
         0
     ] == 403
+    # The token is checked at the same time as the job is read: its answer still comes first,
+    # whatever is wrong with the body or the job.
+    assert (await server.call("POST", push, json_body={"job_id": "!"}))[0] == 401
+    assert (await server.call("POST", push, token="wrong", json_body={"job_id": "nope"}))[0] == 403
+    assert (await server.call("POST", push, token=event.host_token, json_body={"job": 1}))[0] == 422
+    missing = await server.call("POST", push, token=event.host_token, json_body={"job_id": "nope"})
+    assert missing[0] == 404
     stats = f"/api/events/{event.id}/stats"
     assert (await server.call("GET", stats))[0] == 401
     assert (await server.call("GET", stats, token=event.host_token))[0] == 200
