@@ -117,7 +117,7 @@ async def run_ws(load: ApplyLoad, cfg: dict[str, Any]) -> None:
         )
         for _ in range(cfg["connections"])
     ]
-    channel.emit({"event": "ready", "connected": len(conns)})
+    channel.emit({"event": "ready", "connected": len(conns), "cpu_s": channel.cpu_seconds()})
 
     def send(n: int, ref: str) -> None:
         body = {"type": "apply", "ref": ref, **load.application(n)}
@@ -156,7 +156,9 @@ async def run_http(load: ApplyLoad, cfg: dict[str, Any]) -> None:
             tasks.add(task)
             task.add_done_callback(tasks.discard)
 
-        channel.emit({"event": "ready", "connected": cfg["connections"]})
+        channel.emit(
+            {"event": "ready", "connected": cfg["connections"], "cpu_s": channel.cpu_seconds()}
+        )
         await _serve(load, send)
         for task in list(tasks):
             task.cancel()

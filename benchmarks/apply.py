@@ -81,18 +81,30 @@ async def run_target(
     try:
         await target.prepare(session, 1)
         workers, readies = await spawn_appliers(target, plan, layout.loadgen_cpus)
-        cpu0 = osinfo.cpu_seconds_of(target.pid)
+        store = osinfo.store_pid(target.pid)
+        cpu0 = osinfo.tree_cpu_seconds(target.pid)
         for w in workers:
             w.send({"cmd": "start"})
         reports = await asyncio.gather(*(w.expect("report", plan.seconds + 60) for w in workers))
-        server_cpu = osinfo.cpu_seconds_of(target.pid) - cpu0
+        cpu1 = osinfo.tree_cpu_seconds(target.pid)
+        # Per process, so a worker that started or ended in between counts for what it used.
+        spent = {pid: cpu1[pid] - cpu0.get(pid, 0.0) for pid in cpu1}
+        store_cpu = spent.pop(store, 0.0) if store is not None else math.nan
+        server_cpu = sum(spent.values())
+        loadgen_cpu = sum(
+            float(rep["cpu_s"]) - float(r["cpu_s"]) for rep, r in zip(reports, readies, strict=True)
+        )
         stored = await target.count_applications(session)
     finally:
         await asyncio.gather(*(w.stop() for w in workers))
         await target.stop()
     figures = summarize(name, plan, readies, reports, stored)
     window_s = figures.pop("window s")
+    # Cores in use over the window, in % of one core: the server's processes (workers
+    # included), its embedded store, and the load generator's apply processes.
     figures["server CPU %"] = 100 * server_cpu / window_s if window_s else math.nan
+    figures["store CPU %"] = 100 * store_cpu / window_s if window_s else math.nan
+    figures["loadgen CPU %"] = 100 * loadgen_cpu / window_s if window_s else math.nan
     return figures
 
 

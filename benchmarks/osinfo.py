@@ -5,6 +5,7 @@ Linux only (``/proc``, ``taskset``); the benchmarks are about one Linux box's lo
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import shutil
@@ -116,6 +117,24 @@ def cpu_seconds_of(pid: int) -> float:
     # Fields after the parenthesised command name, which may itself contain spaces.
     fields = stat[stat.rindex(")") + 2 :].split()
     return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+
+
+def tree_cpu_seconds(pid: int) -> dict[int, float]:
+    """CPU seconds of ``pid`` and of each process below it, by pid (gone ones are skipped)."""
+    found = {}
+    for each in (pid, *descendants(pid)):
+        with contextlib.suppress(OSError):
+            found[each] = cpu_seconds_of(each)
+    return found
+
+
+def store_pid(pid: int) -> int | None:
+    """The embedded Valkey below ``pid``, if any."""
+    for each in descendants(pid):
+        with contextlib.suppress(OSError):
+            if b"valkey-server" in Path(f"/proc/{each}/cmdline").read_bytes():
+                return each
+    return None
 
 
 def machine() -> str:
