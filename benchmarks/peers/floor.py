@@ -75,14 +75,15 @@ async def viewer(request: web.Request) -> web.StreamResponse:
                     )
                 )
     finally:
-        viewers.discard(transport)  # type: ignore[arg-type]
+        viewers.discard(transport)
     return ws
 
 
 async def push(request: web.Request) -> web.Response:
     frame = text_frame(await request.read())
     sent = 0
-    for transport in list(request.app[VIEWERS]):
+    viewers: set[asyncio.Transport] = request.app[VIEWERS]
+    for transport in list(viewers):
         if transport.is_closing():
             continue
         if transport.get_write_buffer_size() > MAX_VIEWER_BUFFER_BYTES:
