@@ -153,6 +153,12 @@ def _config(directory: Path, port: int, password: str) -> str:
             f'dir "{directory}"',
             "appendonly yes",
             "appendfsync always",
+            # A rewrite forks and dumps the whole dataset: about a core-second per million
+            # applications. Valkey's default (from 64 MB, at each doubling) rewrote every
+            # ~10 s in a 10,000 applies/s burst, and each rewrite stalled acknowledgements
+            # on a busy 2-core machine by 100-270 ms. A fair writes a few MB; 512 MB of AOF
+            # is ~1.2M applications and replays on restart in ~10 s (BENCHMARKS.md).
+            "auto-aof-rewrite-min-size 512mb",
             'save ""',
             "maxmemory-policy noeviction",
             f'logfile "{directory / "valkey.log"}"',
