@@ -121,10 +121,16 @@ def cmd_push(args: argparse.Namespace) -> int:
         server_env=_server_env(args),
     )
     names = _targets(args.targets, skip_missing=args.skip_missing)
+    if args.versus_idle and not args.apply_rate:
+        raise SystemExit("--versus-idle needs --apply-rate")
+    rounds_run: dict[str, int] = {}
 
     async def run(
         name: str, lay: osinfo.Layout, session: aiohttp.ClientSession
     ) -> dict[str, float]:
+        if args.versus_idle:
+            order = rounds_run[name] = rounds_run.get(name, -1) + 1
+            return await push.versus_idle(name, plan, lay, session, order)
         return await push.run_target(name, plan, lay, session)
 
     results = asyncio.run(_rounds(names, args.rounds, layout, run))
@@ -134,9 +140,15 @@ def cmd_push(args: argparse.Namespace) -> int:
         viewers=args.viewers,
         pushes=f"{args.pushes} measured (+{args.warmup} warm-up) per round",
         background_applies=f"{args.apply_rate}/s over websockets" if args.apply_rate else "none",
+        versus_idle="each round also runs idle, back to back" if args.versus_idle else "no",
         loadgen_workers=plan.worker_count(),
     )
-    _emit("push", meta, results, push.RATIO_FIGURES, args)
+    ratio_rows: tuple[str, ...] = push.RATIO_FIGURES
+    if args.versus_idle:
+        ratio_rows = tuple(
+            f"{label} {fig}" for label in ("idle", "loaded") for fig in push.VERSUS_IDLE_FIGURES
+        )
+    _emit("push", meta, results, ratio_rows, args)
     return 0
 
 
@@ -278,6 +290,11 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=0,
         help="applications/s offered over websockets while pushing (floor, liveevent only)",
+    )
+    p.add_argument(
+        "--versus-idle",
+        action="store_true",
+        help="with --apply-rate: run each round idle too, back to back, and report both",
     )
     p.add_argument(
         "--connect-concurrency",

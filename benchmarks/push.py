@@ -9,6 +9,7 @@ viewer has the previous card (or a timeout), plus a short gap, so pushes never o
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import math
 import sys
 import time
@@ -55,6 +56,36 @@ class PushPlan:
 
     def worker_count(self) -> int:
         return self.workers or max(1, math.ceil(self.viewers / VIEWERS_PER_WORKER))
+
+
+# Figures of ``versus_idle``: what a viewer sees idle and under load, measured back to back.
+VERSUS_IDLE_FIGURES = ("push p50 ms", "push p99 ms", "pooled p99 ms", "worst push p99 ms")
+
+
+async def versus_idle(
+    name: str, plan: PushPlan, layout: osinfo.Layout, session: aiohttp.ClientSession, order: int
+) -> dict[str, float]:
+    """One round of ``plan`` idle and one with its background applies, back to back (which
+    goes first alternates with ``order``, so neither always gets the warmer machine); the
+    figures of both and, per round, the loaded p99 over the idle one."""
+    idle_plan = dataclasses.replace(plan, apply_rate=0)
+    runs = [("idle", idle_plan), ("loaded", plan)]
+    if order % 2:
+        runs.reverse()
+    measured = {label: await run_target(name, each, layout, session) for label, each in runs}
+    figures: dict[str, float] = {}
+    for label in ("idle", "loaded"):
+        for fig in VERSUS_IDLE_FIGURES:
+            figures[f"{label} {fig}"] = measured[label][fig]
+    figures["loaded/idle push p99"] = (
+        measured["loaded"]["push p99 ms"] / measured["idle"]["push p99 ms"]
+    )
+    for fig in ("missing receipts", "viewers lost"):
+        figures[fig] = measured["idle"][fig] + measured["loaded"][fig]
+    for fig, value in measured["loaded"].items():
+        if fig.startswith("background "):
+            figures[fig] = value
+    return figures
 
 
 async def spawn_viewers(
