@@ -19,6 +19,13 @@ from liveevent.store.connect import TAIL_BLOCK_MS, StoreConnection
 
 ROLES = ("host", "staff", "overlay")
 
+# A token's role, once confirmed, is remembered this long per process: the host console calls
+# several times a second, and a card push under load should not wait for a store round trip
+# only to learn again what a token is. Tokens never change after an event is created; the
+# time bounds how long one would outlive a change if that ever comes.
+ROLE_MEMORY_S = 5.0
+ROLE_MEMORY_MAX = 4096
+
 
 def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
@@ -46,9 +53,12 @@ def _s(value: bytes | str | None) -> str:
 
 
 class EventStore:
-    def __init__(self, conn: StoreConnection) -> None:
+    def __init__(self, conn: StoreConnection, *, role_memory_s: float = ROLE_MEMORY_S) -> None:
         self.conn = conn
         self.keys = conn.keys
+        self.role_memory_s = role_memory_s
+        # (event, roles asked, token digest) -> (role, monotonic time it is remembered until)
+        self._roles: dict[tuple[str, tuple[str, ...], str], tuple[str, float]] = {}
         self._timeline = conn.reader.register_script(scripts.TIMELINE)
         self._peak = conn.reader.register_script(scripts.VIEWERS_PEAK)
 
@@ -122,14 +132,26 @@ class EventStore:
         return views
 
     async def check_token(self, event_id: str, roles: tuple[str, ...], token: str) -> str | None:
-        """The role ``token`` holds on this event among ``roles``, or None. Constant time."""
+        """The role ``token`` holds on this event among ``roles``, or None. Constant time.
+
+        A confirmed role is remembered for ``role_memory_s``; a refusal is never remembered.
+        """
+        offered = token_digest(token)
+        memo = (event_id, roles, offered)
+        now = time.monotonic()
+        known = self._roles.get(memo)
+        if known is not None and known[1] > now:
+            return known[0]
         k = self.keys.event(event_id)
         digests = await self._call(self.conn.reader.hmget(k.meta, [f"tok:{r}" for r in roles]))
-        offered = token_digest(token)
         found = None
         for role, digest in zip(roles, digests, strict=True):
             if digest is not None and hmac.compare_digest(_s(digest), offered):
                 found = role
+        if found is not None and self.role_memory_s > 0:
+            if len(self._roles) >= ROLE_MEMORY_MAX:
+                self._roles.clear()  # rare (thousands of events or tokens): start over
+            self._roles[memo] = (found, now + self.role_memory_s)
         return found
 
     # jobs ---------------------------------------------------------------------------------
