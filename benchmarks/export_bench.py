@@ -36,7 +36,6 @@ import redis.asyncio as aioredis
 from liveevent.cli import main as cli_main
 from liveevent.domain import values
 from liveevent.domain.applications import ApplyRequest
-from liveevent.domain.cards import JobCard
 from liveevent.domain.events import EventState, LiveEvent
 from liveevent.domain.jobs import Job
 from liveevent.office.tables import APPLICATION_COLUMNS
@@ -84,7 +83,7 @@ async def fill(data_dir: Path, count: int) -> float:
     for first in range(0, count, BATCH):
         if first % (count // 10 or 1) < BATCH:
             job = jobs[(first // BATCH) % JOBS]
-            await events.push_card(EVENT, JobCard(f"c{first}", job, now + first))
+            await events.push_card(EVENT, job.id, card_id=f"c{first}", pushed_at=now + first)
         batch = [
             PendingApply(
                 event_id=EVENT,

@@ -30,7 +30,7 @@ class JobCard:
     pushed_at: int
 
     def to_record(self) -> dict[str, Any]:
-        return {"card_id": self.card_id, "job": self.job.to_record(), "pushed_at": self.pushed_at}
+        return card_fields(self.card_id, self.pushed_at, self.job.to_record())
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> JobCard:
@@ -59,8 +59,19 @@ def timeline_message(record: dict[str, Any], cursor: str) -> dict[str, Any]:
     return {"type": "state", "state": record["state"], "cursor": cursor}
 
 
+def card_fields(card_id: str, pushed_at: int, job: dict[str, Any] | None) -> dict[str, Any]:
+    """A card as stored. The job's record comes last, so that a card packed with ``job=None``
+    can be completed by the store with the job's stored bytes (store/events.py: push_card)."""
+    return {"card_id": card_id, "pushed_at": pushed_at, "job": job}
+
+
 def card_record(card: JobCard) -> dict[str, Any]:
-    return {"kind": str(TimelineKind.CARD), "card": card.to_record()}
+    return card_entry(card.to_record())
+
+
+def card_entry(fields: dict[str, Any]) -> dict[str, Any]:
+    """The timeline record of a card push (``fields`` from ``card_fields``)."""
+    return {"kind": str(TimelineKind.CARD), "card": fields}
 
 
 def withdraw_record(card_id: str, at: int) -> dict[str, Any]:

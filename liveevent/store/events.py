@@ -10,7 +10,13 @@ from typing import Any
 
 from redis.exceptions import RedisError
 
-from liveevent.domain.cards import JobCard, card_record, state_record, withdraw_record
+from liveevent.domain.cards import (
+    JobCard,
+    card_entry,
+    card_fields,
+    state_record,
+    withdraw_record,
+)
 from liveevent.domain.events import EventState, LiveEvent, check_transition
 from liveevent.domain.jobs import Job
 from liveevent.errors import Conflict, NotFound, StoreUnavailable
@@ -186,12 +192,26 @@ class EventStore:
         return Job.from_record(codec.unpack(raw))
 
     # timeline -----------------------------------------------------------------------------
-    async def push_card(self, event_id: str, card: JobCard) -> str:
-        """Put ``card`` on screen; returns its cursor. ``Conflict`` unless the event is live."""
-        blob = codec.pack(card.to_record())
+    async def push_card(self, event_id: str, job_id: str, *, card_id: str, pushed_at: int) -> str:
+        """Put the card of ``job_id`` on screen; returns its cursor.
+
+        ``NotFound`` for an unknown job, then ``Conflict`` unless the event is live. The store
+        reads the job and appends the card in one step (scripts.TIMELINE), so a push under
+        load waits for one round trip, not two; the card carries the job as stored then.
+        """
+        fields = card_fields(card_id, pushed_at, None)
         status, detail = await self._timeline_op(
-            event_id, "card", codec.pack(card_record(card)), "", blob, card.card_id, ""
+            event_id,
+            "card",
+            codec.pack_open(card_entry(fields)),
+            "",
+            codec.pack_open(fields),
+            card_id,
+            "",
+            job_id,
         )
+        if status == "nojob":
+            raise NotFound(f"no job {job_id!r} in this event", fields={"job_id": "unknown job"})
         if status == "notlive":
             raise Conflict(f"cards can only be pushed while the event is live (it is {detail})")
         return detail
@@ -233,12 +253,13 @@ class EventStore:
         card_blob: bytes,
         card_id: str,
         target: str,
+        job_id: str = "",
     ) -> tuple[str, str]:
         k = self.keys.event(event_id)
         reply = await self._call(
             self._timeline(
-                keys=[k.meta, k.timeline, k.counters],
-                args=[op, blob, expected, card_blob, card_id, target],
+                keys=[k.meta, k.timeline, k.counters, k.jobs],
+                args=[op, blob, expected, card_blob, card_id, target, job_id],
             )
         )
         status, detail = _s(reply[0]), _s(reply[1])

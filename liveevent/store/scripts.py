@@ -140,27 +140,33 @@ end
 return out
 """
 
-# KEYS: meta timeline counters
-# ARGV: op('card'|'withdraw'|'state') blob expected card_blob card_id target_state
-#   card:     expected = ''               -> requires state live
+# KEYS: meta timeline counters jobs
+# ARGV: op('card'|'withdraw'|'state') blob expected card_blob card_id target_state job_id
+#   card:     expected = ''               -> requires the job, and state live; blob and
+#             card_blob are open (codec.pack_open): the job's stored record completes them,
+#             so a push reads the job and appends its card in one round trip
 #   withdraw: expected = current card id  -> compare-and-set on the card on screen
 #   state:    expected = current state    -> compare-and-set on the state
-# -> {'ok', stream id} | {'noevent'|'notlive'|'changed', detail}
+# -> {'ok', stream id} | {'noevent'|'nojob'|'notlive'|'changed', detail}
 TIMELINE = """
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return {'noevent', ''} end
 local op = ARGV[1]
+local blob, card_blob = ARGV[2], ARGV[4]
 if op == 'card' then
+  local job = redis.call('HGET', KEYS[4], ARGV[7])
+  if not job then return {'nojob', ''} end
   if state ~= 'live' then return {'notlive', state} end
+  blob, card_blob = blob .. job, card_blob .. job
 elseif op == 'withdraw' then
   local current = redis.call('HGET', KEYS[1], 'card_id') or ''
   if current ~= ARGV[3] or current == '' then return {'changed', current} end
 else
   if state ~= ARGV[3] then return {'changed', state} end
 end
-local sid = redis.call('XADD', KEYS[2], '*', 'd', ARGV[2])
+local sid = redis.call('XADD', KEYS[2], '*', 'd', blob)
 if op == 'card' then
-  redis.call('HSET', KEYS[1], 'card', ARGV[4], 'card_id', ARGV[5], 'cursor', sid)
+  redis.call('HSET', KEYS[1], 'card', card_blob, 'card_id', ARGV[5], 'cursor', sid)
   redis.call('HINCRBY', KEYS[3], 'cards_pushed', 1)
 elseif op == 'withdraw' then
   redis.call('HSET', KEYS[1], 'card', '', 'card_id', '', 'cursor', sid)

@@ -12,7 +12,6 @@ from aiohttp import web
 
 from liveevent.domain import values
 from liveevent.domain.applications import ApplyRequest, mask_phone, parse_status
-from liveevent.domain.cards import JobCard
 from liveevent.domain.events import EventState, LiveEvent, parse_state
 from liveevent.domain.jobs import parse_jobs
 from liveevent.errors import InvalidInput
@@ -115,15 +114,16 @@ async def push_card(request: web.Request) -> web.Response:
         frozenset({"job_id"}),
         what="body",
     )
-    job = await request.app[EVENTS].job(event_id, values.identifier(body, "job_id"))
-    card = JobCard(card_id=new_id(8), job=job, pushed_at=now_ms())
-    cursor = await request.app[EVENTS].push_card(event_id, card)
-    wire = card.to_wire()
+    job_id = values.identifier(body, "job_id")
+    card_id, pushed_at = new_id(8), now_ms()
+    cursor = await request.app[EVENTS].push_card(
+        event_id, job_id, card_id=card_id, pushed_at=pushed_at
+    )
     return web.json_response(
         {
-            "card_id": card.card_id,
-            "job_id": job.id,
-            "pushed_at": wire["pushed_at"],
+            "card_id": card_id,
+            "job_id": job_id,
+            "pushed_at": values.iso(pushed_at),
             "cursor": cursor,
         },
         status=201,

@@ -177,6 +177,23 @@ def test_codec_round_trip(record: dict[str, object]) -> None:
     assert codec.unpack(codec.pack(record)) == _tuples_to_lists(record)
 
 
+@given(records, records, st.text(max_size=6), st.text(max_size=6))
+def test_an_open_record_completed_with_packed_bytes_is_the_whole_record(
+    outer: dict[str, object], tail: dict[str, object], key: str, inner_key: str
+) -> None:
+    # What scripts.TIMELINE does with a card: the open card plus the job's stored bytes.
+    outer = {k: v for k, v in outer.items() if k != key}
+    nested = {inner_key: None}
+    open_record = {**outer, key: nested}
+    whole = codec.pack_open(open_record) + codec.pack(tail)
+    assert codec.unpack(whole) == _tuples_to_lists({**outer, key: {inner_key: tail}})
+
+
+def test_an_open_record_must_end_with_none() -> None:
+    with pytest.raises(ValueError, match="None"):
+        codec.pack_open({"a": None, "b": 1})
+
+
 def _tuples_to_lists(value: object) -> object:
     if isinstance(value, dict):
         return {k: _tuples_to_lists(v) for k, v in value.items()}
