@@ -143,11 +143,7 @@ def cmd_push(args: argparse.Namespace) -> int:
         versus_idle="each round also runs idle, back to back" if args.versus_idle else "no",
         loadgen_workers=plan.worker_count(),
     )
-    ratio_rows: tuple[str, ...] = push.RATIO_FIGURES
-    if args.versus_idle:
-        ratio_rows = tuple(
-            f"{label} {fig}" for label in ("idle", "loaded") for fig in push.VERSUS_IDLE_FIGURES
-        )
+    ratio_rows = push.VERSUS_IDLE_RATIO_FIGURES if args.versus_idle else push.RATIO_FIGURES
     _emit("push", meta, results, ratio_rows, args)
     return 0
 
@@ -235,6 +231,8 @@ def cmd_show(args: argparse.Namespace) -> int:
         "idle": idle.RATIO_FIGURES,
         "apply": apply.RATIO_FIGURES,
     }.get(saved["kind"], push.RATIO_FIGURES)
+    if saved.get("versus_idle", "no") != "no":
+        ratio_rows = push.VERSUS_IDLE_RATIO_FIGURES
     for key, value in saved.items():
         if key not in ("kind", "results"):
             print(f"- {key}: {value}")

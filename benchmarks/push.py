@@ -62,6 +62,11 @@ class PushPlan:
 VERSUS_IDLE_FIGURES = ("push p50 ms", "push p99 ms", "pooled p99 ms", "worst push p99 ms")
 
 
+VERSUS_IDLE_RATIO_FIGURES = tuple(
+    f"{label} {fig}" for label in ("idle", "loaded") for fig in VERSUS_IDLE_FIGURES
+)
+
+
 async def versus_idle(
     name: str, plan: PushPlan, layout: osinfo.Layout, session: aiohttp.ClientSession, order: int
 ) -> dict[str, float]:
