@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator
-
 import pytest
 
 from liveevent.domain.applications import ApplyRequest, Status
@@ -13,20 +10,8 @@ from liveevent.domain.jobs import Job
 from liveevent.errors import CorruptEntry, NotFound, RateLimited
 from liveevent.store import codec
 from liveevent.store.applications import CALL_MAX, ApplicationLog, Applied, PendingApply
-from liveevent.store.connect import Durability, StoreConnection, open_store
+from liveevent.store.connect import Durability, StoreConnection
 from liveevent.store.events import EventStore
-
-
-@pytest.fixture
-async def conn(store_url: str) -> AsyncIterator[StoreConnection]:
-    connection = await open_store(
-        store_url,
-        key_prefix=f"test-{uuid.uuid4().hex[:10]}",
-        timeout_s=3.0,
-        waitaof_timeout_ms=1000,
-    )
-    yield connection
-    await connection.close()
 
 
 async def _event(conn: StoreConnection) -> str:

@@ -3,26 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
-from collections.abc import AsyncIterator
-
-import pytest
 
 from liveevent.domain.events import LiveEvent
-from liveevent.store.connect import StoreConnection, open_store
+from liveevent.store.connect import StoreConnection
 from liveevent.store.events import EventStore, token_digest
-
-
-@pytest.fixture
-async def conn(store_url: str) -> AsyncIterator[StoreConnection]:
-    connection = await open_store(
-        store_url,
-        key_prefix=f"test-{uuid.uuid4().hex[:10]}",
-        timeout_s=3.0,
-        waitaof_timeout_ms=1000,
-    )
-    yield connection
-    await connection.close()
 
 
 async def test_a_confirmed_role_is_remembered_briefly_and_a_refusal_not_at_all(

@@ -3,30 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
-from collections.abc import AsyncIterator
-
-import pytest
 
 from liveevent.domain.applications import ApplyRequest
 from liveevent.domain.events import LiveEvent
 from liveevent.domain.jobs import Job
 from liveevent.store.applications import ApplicationLog, Applied, PendingApply
-from liveevent.store.connect import StoreConnection, open_store
+from liveevent.store.connect import StoreConnection
 from liveevent.store.events import EventStore
 from liveevent.store.ingest import SWEEP_INTERVAL_S, ApplicationIngest
-
-
-@pytest.fixture
-async def conn(store_url: str) -> AsyncIterator[StoreConnection]:
-    connection = await open_store(
-        store_url,
-        key_prefix=f"test-{uuid.uuid4().hex[:10]}",
-        timeout_s=3.0,
-        waitaof_timeout_ms=1000,
-    )
-    yield connection
-    await connection.close()
 
 
 async def test_answered_applies_are_not_kept_until_their_deadline(
