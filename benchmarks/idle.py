@@ -1,8 +1,8 @@
 """Idle scenario: connect N viewers, hold them, read the server's RSS before and after.
 
-Memory per viewer is ``(RSS_after - RSS_before) / N`` of the server process alone (VmRSS from
-``/proc/PID/status``); liveevent's embedded store is a separate process and idle viewers cost
-it nothing. RSS after is read once the connections have settled, then the viewers are held for
+Memory per viewer is ``(RSS_after - RSS_before) / N`` of the server's processes (its workers
+too, with ``--workers N``; VmRSS from ``/proc/PID/status``), its embedded store left out: idle
+viewers cost the store nothing. RSS after is read once the connections have settled, then the viewers are held for
 ``hold_s`` and counted again, so a server that drops idle viewers shows it.
 """
 
@@ -43,7 +43,7 @@ async def run_target(
     try:
         await target.prepare(session, 1)
         await asyncio.sleep(1.0)  # let start-up allocations land before the baseline
-        rss_before = osinfo.rss_kib(target.pid)
+        rss_before = osinfo.server_rss_kib(target.pid)
         workers, readies = await push.spawn_viewers(
             target, plan.viewers, plan.worker_count(), layout.loadgen_cpus, plan.connect_concurrency
         )
@@ -51,12 +51,12 @@ async def run_target(
         errors = sum(sum(r["errors"].values()) for r in readies)
         rejoined = sum(int(r.get("rejoined", 0)) for r in readies)
         await asyncio.sleep(plan.settle_s)
-        rss_after = osinfo.rss_kib(target.pid)
+        rss_after = osinfo.server_rss_kib(target.pid)
         await asyncio.sleep(plan.hold_s)
         for w in workers:
             w.send({"cmd": "report"})
         reports = await asyncio.gather(*(w.expect("report", 60) for w in workers))
-        rss_end = osinfo.rss_kib(target.pid)
+        rss_end = osinfo.server_rss_kib(target.pid)
     finally:
         await asyncio.gather(*(w.stop() for w in workers))
         await target.stop()

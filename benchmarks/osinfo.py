@@ -111,6 +111,19 @@ def rss_kib(pid: int) -> int:
     raise RuntimeError(f"no VmRSS for pid {pid}")
 
 
+def server_rss_kib(pid: int) -> int:
+    """VmRSS of ``pid`` and of the processes below it (``--workers N``), its store left out
+    (the embedded store holds no per-viewer state; what a viewer costs is in the workers)."""
+    store = store_pid(pid)
+    total = 0
+    for each in (pid, *descendants(pid)):
+        if each == store:
+            continue
+        with contextlib.suppress(OSError, RuntimeError):
+            total += rss_kib(each)
+    return total
+
+
 def cpu_seconds_of(pid: int) -> float:
     """User + system CPU seconds of ``pid`` (not its children) from ``/proc/PID/stat``."""
     stat = Path(f"/proc/{pid}/stat").read_text()
