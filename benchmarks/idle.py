@@ -2,8 +2,8 @@
 
 Memory per viewer is ``(RSS_after - RSS_before) / N`` of the server's processes (its workers
 too, with ``--workers N``; VmRSS from ``/proc/PID/status``), its embedded store left out: idle
-viewers cost the store nothing. RSS after is read once the connections have settled, then the viewers are held for
-``hold_s`` and counted again, so a server that drops idle viewers shows it.
+viewers cost the store nothing. RSS after is read once the connections have settled, then the
+viewers are held for ``hold_s`` and counted again, so a server that drops idle viewers shows it.
 """
 
 from __future__ import annotations

@@ -141,6 +141,12 @@ def tree_cpu_seconds(pid: int) -> dict[int, float]:
     return found
 
 
+def server_cpu_seconds(pid: int) -> float:
+    """CPU seconds of the server's processes (its workers too), its embedded store left out."""
+    store = store_pid(pid)
+    return sum(cpu for each, cpu in tree_cpu_seconds(pid).items() if each != store)
+
+
 def store_pid(pid: int) -> int | None:
     """The embedded Valkey below ``pid``, if any."""
     for each in descendants(pid):

@@ -192,7 +192,7 @@ async def run_target(
         push_at: dict[str, int] = {}
         timeouts = 0
         push_call_ms: list[float] = []
-        server_cpu0, own_cpu0 = osinfo.cpu_seconds_of(target.pid), channel.cpu_seconds()
+        server_cpu0, own_cpu0 = osinfo.server_cpu_seconds(target.pid), channel.cpu_seconds()
         per_push_timeout_s = 10 + plan.viewers / 1000
         for seq in range(plan.warmup + plan.pushes):
             t0 = time.time_ns()
@@ -203,7 +203,7 @@ async def run_target(
             if not await _all_done(live, key, per_push_timeout_s):
                 timeouts += 1
             await asyncio.sleep(plan.gap_s)
-        server_cpu = osinfo.cpu_seconds_of(target.pid) - server_cpu0
+        server_cpu = osinfo.server_cpu_seconds(target.pid) - server_cpu0
         own_cpu = channel.cpu_seconds() - own_cpu0
 
         for w in workers:
