@@ -111,14 +111,17 @@ def rss_kib(pid: int) -> int:
     raise RuntimeError(f"no VmRSS for pid {pid}")
 
 
-def server_rss_kib(pid: int) -> int:
-    """VmRSS of ``pid`` and of the processes below it (``--workers N``), its store left out
-    (the embedded store holds no per-viewer state; what a viewer costs is in the workers)."""
+def server_pids(pid: int) -> list[int]:
+    """``pid`` and the processes below it (``--workers N``), its embedded store left out."""
     store = store_pid(pid)
+    return [each for each in (pid, *descendants(pid)) if each != store]
+
+
+def server_rss_kib(pid: int) -> int:
+    """VmRSS of the server's processes (the embedded store holds no per-viewer state; what a
+    viewer costs is in the workers)."""
     total = 0
-    for each in (pid, *descendants(pid)):
-        if each == store:
-            continue
+    for each in server_pids(pid):
         with contextlib.suppress(OSError, RuntimeError):
             total += rss_kib(each)
     return total
@@ -143,8 +146,11 @@ def tree_cpu_seconds(pid: int) -> dict[int, float]:
 
 def server_cpu_seconds(pid: int) -> float:
     """CPU seconds of the server's processes (its workers too), its embedded store left out."""
-    store = store_pid(pid)
-    return sum(cpu for each, cpu in tree_cpu_seconds(pid).items() if each != store)
+    total = 0.0
+    for each in server_pids(pid):
+        with contextlib.suppress(OSError):
+            total += cpu_seconds_of(each)
+    return total
 
 
 def store_pid(pid: int) -> int | None:

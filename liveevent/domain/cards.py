@@ -65,10 +65,6 @@ def card_fields(card_id: str, pushed_at: int, job: dict[str, Any] | None) -> dic
     return {"card_id": card_id, "pushed_at": pushed_at, "job": job}
 
 
-def card_record(card: JobCard) -> dict[str, Any]:
-    return card_entry(card.to_record())
-
-
 def card_entry(fields: dict[str, Any]) -> dict[str, Any]:
     """The timeline record of a card push (``fields`` from ``card_fields``)."""
     return {"kind": str(TimelineKind.CARD), "card": fields}
