@@ -21,7 +21,9 @@ import aiohttp
 
 from benchmarks import apply, idle, osinfo, push, report, targets
 
-ALL_TARGETS = ("floor", "node", "liveevent")  # and "liveevent3": three nodes, one store
+ALL_TARGETS = ("floor", "node", "liveevent")
+# Also "liveevent3" (three nodes, one store) and "liveevent-base" (an earlier commit, from the
+# checkout named by LIVEEVENT_BASE_DIR, for before/after figures from one run).
 
 Runner = Callable[[str, osinfo.Layout, aiohttp.ClientSession], Awaitable[dict[str, float]]]
 

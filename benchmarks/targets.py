@@ -96,6 +96,11 @@ class Target:
     def environment(self) -> dict[str, str]:
         return {**os.environ, "PYTHONPATH": str(osinfo.REPO_ROOT), **self.extra_env}
 
+    @property
+    def workdir(self) -> Path:
+        """The server's working directory (``python -m`` imports from it first)."""
+        return osinfo.REPO_ROOT
+
     async def start(self, cpus: list[int] | None, session: aiohttp.ClientSession) -> None:
         """Start the server and wait until ``GET /healthz`` answers 200 (30 s at most)."""
         with self._log.open("wb") as log:
@@ -104,7 +109,7 @@ class Target:
                 *osinfo.pinned(self.command(), cpus),
                 stdout=log,
                 stderr=log,
-                cwd=osinfo.REPO_ROOT,
+                cwd=self.workdir,
                 env=self.environment(),
                 start_new_session=True,
             )
@@ -403,11 +408,38 @@ class LiveEventNodes(LiveEvent):
         await super().stop()
 
 
+class LiveEventBase(LiveEvent):
+    """liveevent as it was at an earlier commit, beside today's in the same run.
+
+    ``LIVEEVENT_BASE_DIR`` names a checkout of that commit (``git worktree add --detach DIR
+    REV``); its package is put first on ``PYTHONPATH``, so the same interpreter and
+    dependencies run the older code. This is how a fix is shown not to cost anything: the
+    before and after figures come from one run, interleaved, on the same noisy machine.
+    """
+
+    name = "liveevent-base"
+
+    @staticmethod
+    def available() -> bool:
+        base = os.environ.get("LIVEEVENT_BASE_DIR", "")
+        return bool(base) and (Path(base) / "liveevent" / "cli.py").is_file()
+
+    def environment(self) -> dict[str, str]:
+        env = super().environment()
+        env["PYTHONPATH"] = str(self.workdir)
+        return env
+
+    @property
+    def workdir(self) -> Path:
+        return Path(os.environ["LIVEEVENT_BASE_DIR"]).resolve()
+
+
 KINDS: dict[str, type[Target]] = {
     "floor": FloorPeer,
     "node": NodePeer,
     "liveevent": LiveEvent,
     "liveevent3": LiveEventNodes,
+    "liveevent-base": LiveEventBase,
 }
 
 
@@ -432,4 +464,6 @@ def available(name: str) -> bool:
         return NodePeer.available()
     if name in ("liveevent", "liveevent3"):
         return LiveEvent.available()
+    if name == "liveevent-base":
+        return LiveEventBase.available()
     return True
