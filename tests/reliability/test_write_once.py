@@ -279,3 +279,6 @@ async def test_write_takes_effect_once_and_answers_truly_when_a_reply_is_lost(
 ) -> None:
     await WRITES[write](rig)
     assert rig.proxy.dropped_replies == 1, "the fault did not fire: this case proves nothing"
+    # What makes a retry recognisable must not stay in the store for good.
+    async for key in rig.store.scan_iter(match=f"{rig.server.settings.key_prefix}:*:once:*"):
+        assert 0 < await rig.store.ttl(key) <= 600, key  # store_timeout_s 1: 300 s
