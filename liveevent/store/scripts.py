@@ -61,9 +61,12 @@ for i = 3, #ARGV, 7 do
   local dedupe_key, idem_key, attempt = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   local job, phone, rate_key = ARGV[i + 3], ARGV[i + 4], tonumber(ARGV[i + 6])
   local kind, value = nil, ''
-  -- The per-address limit first (a fixed window, every attempt counted). It is global across
-  -- nodes and costs no round trip: it rides on the apply the caller makes anyway.
-  if limit > 0 and rate_key > 0 then
+  local existing = dedupe[dedupe_key] or redis.call('HGET', KEYS[1], dedupe_key)
+  -- This very attempt, stored by an earlier run whose reply was lost: it was counted then.
+  local own = existing and string.sub(existing, string.find(existing, '|', 1, true) + 1) == attempt
+  -- The per-address limit first (a fixed window, every attempt counted once). It is global
+  -- across nodes and costs no round trip: it rides on the apply the caller makes anyway.
+  if limit > 0 and rate_key > 0 and not own then
     local seen = rate_seen[rate_key]
     if seen == nil then
       seen = tonumber(redis.call('GET', KEYS[8 + rate_key]) or '0')
@@ -82,7 +85,6 @@ for i = 3, #ARGV, 7 do
     end
   end
   if kind == nil then
-    local existing = dedupe[dedupe_key] or redis.call('HGET', KEYS[1], dedupe_key)
     if existing then
       local sep = string.find(existing, '|', 1, true)
       local app_id = string.sub(existing, 1, sep - 1)

@@ -282,3 +282,36 @@ async def test_write_takes_effect_once_and_answers_truly_when_a_reply_is_lost(
     # What makes a retry recognisable must not stay in the store for good.
     async for key in rig.store.scan_iter(match=f"{rig.server.settings.key_prefix}:*:once:*"):
         assert 0 < await rig.store.ttl(key) <= 600, key  # store_timeout_s 1: 300 s
+
+
+async def test_apply_sent_again_after_a_lost_reply_is_not_counted_twice_against_the_limit(
+    valkey: Callable[..., Awaitable[ValkeyProcess]],
+    live_on: Callable[..., Awaitable[LiveServer]],
+    tmp_path: Path,
+) -> None:
+    """The ingest sends a batch again after a lost reply; the per-address limit must count
+    the application once, or a stored application is answered 429."""
+    store = await valkey()
+    proxy = FaultProxy("127.0.0.1", store.port)
+    await proxy.start()
+    settings = fault_settings(proxy.url, tmp_path, apply_rate_per_ip=1)
+    server = await live_on(settings)
+    try:
+        event = await server.create_event()
+        apps = Keys(settings.key_prefix).event(event.id).apps
+        direct = aioredis.from_url(store.url)
+        try:
+            await direct.script_load(scripts.APPLY)  # so that the lost reply is of a real run
+            proxy.lose_reply_of(resp_arg("WAITAOF"), resp_arg(apps))
+            status, body = await server.apply(event, "j1", next_phone())
+            assert proxy.dropped_replies == 1, "the fault did not fire"
+            assert status == 201 and body["duplicate"] is False, body
+            assert await direct.xlen(apps) == 1
+        finally:
+            await direct.aclose()
+        # The limit itself still holds: a second application from the address is refused.
+        status, body = await server.apply(event, "j1", next_phone())
+        assert status == 429, body
+    finally:
+        await server.stop()
+        await proxy.stop()
