@@ -10,6 +10,11 @@ Modes (``FaultProxy.mode``), applied to every byte from then on:
 And a targeted fault, ``drop_reply_after(marker, times)``: the next ``times`` connections that
 send a chunk containing ``marker`` (say ``b"WAITAOF"``) have every reply from then on discarded,
 while the command itself reaches the store: the write happens, its acknowledgement is lost.
+
+And ``lose_reply_of(*markers, times)``: the next ``times`` chunks sent to the store that contain
+every marker (``resp_arg(b"HSET")``, a script's SHA-1, a key name) are forwarded; the first reply
+on that connection is then swallowed and the connection reset both ways. The client sees a
+dropped connection after the store ran the command, which is what makes redis-py retry it.
 """
 
 from __future__ import annotations
@@ -19,6 +24,15 @@ import contextlib
 import enum
 import socket
 import struct
+
+
+def resp_arg(word: bytes | str) -> bytes:
+    """``word`` as one whole argument of a RESP command (``$4\\r\\nHSET\\r\\n``).
+
+    A marker made of a whole argument cannot match inside a longer one (HSET in HSETNX).
+    """
+    raw = word.encode() if isinstance(word, str) else word
+    return b"$%d\r\n%s\r\n" % (len(raw), raw)
 
 
 class Mode(enum.Enum):
@@ -35,6 +49,7 @@ class _Link:
         self.client = client
         self.upstream = upstream
         self.drop_replies = False
+        self.lose_next_reply = False
 
     def reset(self) -> None:
         for writer in (self.client, self.upstream):
@@ -56,6 +71,8 @@ class FaultProxy:
         self.dropped_replies = 0  # chunks discarded by drop_reply_after
         self._drop_marker: bytes | None = None
         self._drop_left = 0
+        self._lose_markers: tuple[bytes, ...] = ()
+        self._lose_left = 0
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -92,6 +109,18 @@ class FaultProxy:
         self._drop_marker = marker
         self._drop_left = times
 
+    def lose_reply_of(self, *markers: bytes, times: int = 1) -> None:
+        """Run the next ``times`` commands holding all ``markers``, lose their replies.
+
+        A marker is looked for in one chunk as read from the client (a command's name, script
+        SHA-1 and keys are in its first bytes, so they are never split from each other in
+        practice). ``dropped_replies`` counts the replies lost.
+        """
+        if not markers:
+            raise ValueError("lose_reply_of needs at least one marker")
+        self._lose_markers = markers
+        self._lose_left = times
+
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         if self.mode is Mode.RESET:
             _Link(writer, writer).reset()
@@ -127,6 +156,11 @@ class FaultProxy:
                     if self._drop_marker is not None and self._drop_marker in chunk:
                         self._drop_left -= 1
                         link.drop_replies = True
+                if upward and self._lose_left > 0 and not link.lose_next_reply:
+                    if all(marker in chunk for marker in self._lose_markers):
+                        self._lose_left -= 1
+                        # Set before the command goes out: its reply cannot overtake this.
+                        link.lose_next_reply = True
                 if self.mode is Mode.BLACKHOLE:
                     continue
                 if self.mode is Mode.RESET:
@@ -134,6 +168,10 @@ class FaultProxy:
                     break
                 if self.mode is Mode.DELAY and self.delay_s:
                     await asyncio.sleep(self.delay_s)
+                if not upward and link.lose_next_reply:
+                    self.dropped_replies += 1
+                    link.reset()
+                    break
                 if not upward and link.drop_replies:
                     self.dropped_replies += 1
                     continue

@@ -21,7 +21,7 @@ from liveevent.errors import (
     StoreUnavailable,
 )
 from liveevent.store import codec, scripts
-from liveevent.store.connect import Durability, StoreConnection
+from liveevent.store.connect import Durability, StoreConnection, new_attempt
 from liveevent.store.events import _s
 from liveevent.store.pipeline import Command, chain, send_script_batch
 
@@ -68,6 +68,7 @@ class ApplicationLog:
         self.retries = 0  # batches sent again after a dropped connection (for the metrics)
         self._apply = conn.writer.register_script(scripts.APPLY)
         self._status = conn.reader.register_script(scripts.STATUS)
+        self._audit = conn.reader.register_script(scripts.AUDIT)
 
     async def apply_batch(self, batch: list[PendingApply]) -> list[Applied | LiveEventError]:
         """Append a batch in one pipeline and confirm it is on disk before answering.
@@ -164,8 +165,13 @@ class ApplicationLog:
     async def change_status(
         self, event_id: str, application_id: str, target: Status, *, by: str, now: int
     ) -> tuple[Status, Status]:
-        """Record a status change; returns (from, to). ``NotFound``/``Conflict`` change nothing."""
+        """Record a status change; returns (from, to). ``NotFound``/``Conflict`` change nothing.
+
+        Exactly once under retry: the STATUS script gets this call's once key, so a retry of
+        a run whose reply was lost answers (from, to) as that run did, instead of "already".
+        """
         k = self.keys.event(event_id)
+        once = self.keys.once(event_id, new_attempt())
         current = await self.status_of(event_id, application_id)
         for _ in range(5):
             check_transition(current, target)
@@ -180,8 +186,8 @@ class ApplicationLog:
             )
             try:
                 reply = await self._status(
-                    keys=[k.current, k.status, k.counters, k.appidx],
-                    args=[application_id, str(current), str(target), blob],
+                    keys=[k.current, k.status, k.counters, k.appidx, once],
+                    args=[application_id, str(current), str(target), blob, self.conn.once_ttl_s],
                 )
             except RedisError as exc:
                 raise StoreUnavailable(f"the store did not answer: {type(exc).__name__}") from exc
@@ -245,9 +251,12 @@ class ApplicationLog:
         return counters
 
     async def audit(self, event_id: str, entry: dict[str, Any]) -> None:
+        """Append ``entry`` to the event's audit stream, exactly once even under retry (a once
+        key: ``scripts.AUDIT``). Raises ``StoreUnavailable``."""
         k = self.keys.event(event_id)
+        once = self.keys.once(event_id, new_attempt())
         try:
-            await self.conn.reader.xadd(k.audit, {"d": codec.pack(entry)})
+            await self._audit(keys=[k.audit, once], args=[codec.pack(entry), self.conn.once_ttl_s])
         except RedisError as exc:
             raise StoreUnavailable(f"the store did not answer: {type(exc).__name__}") from exc
 

@@ -6,12 +6,17 @@ Three clients share one server:
   connection that made the writes (liveevent retries whole batches itself, safely: see
   ``scripts.APPLY``).
 - ``tail``: blocking XREADs for the fan-out; a longer socket timeout than the block.
+
+A write through ``reader`` may run twice (the store ran it, the reply was lost, redis-py sent
+it again), so each one is either naturally idempotent or carries an attempt id (``new_attempt``)
+that its script recognises: see ``scripts`` and the table in ``docs/reliability.md``.
 """
 
 from __future__ import annotations
 
 import enum
 import logging
+import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +35,17 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TAIL_BLOCK_MS = 5000
+
+# How long a write attempt's once key lasts (seconds), at least. redis-py's last retry of a
+# command comes within a few timeouts of the first try (3 tries, each at most a connect and a
+# read timeout, 0.5 s of backoff between); this is far beyond that, and short enough that the
+# keys of a busy hour (a few thousand pushes and status changes) are gone soon after.
+ONCE_TTL_S = 300
+
+
+def new_attempt() -> str:
+    """A fresh id for one write attempt (64 random bits, hex), unique across processes."""
+    return secrets.token_hex(8)
 
 
 class Durability(enum.StrEnum):
@@ -50,6 +66,11 @@ class StoreConnection:
     waitaof_timeout_ms: int
     # On a Redis Cluster: runs application batches master by master (store/cluster.py).
     batches: NodeBatches | None = None
+
+    @property
+    def once_ttl_s(self) -> int:
+        """Seconds a write attempt's once key lives: ``ONCE_TTL_S``, or more on slow stores."""
+        return max(ONCE_TTL_S, int(10 * self.timeout_s))
 
     @property
     def is_cluster(self) -> bool:

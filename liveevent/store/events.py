@@ -21,7 +21,7 @@ from liveevent.domain.events import EventState, LiveEvent, check_transition
 from liveevent.domain.jobs import Job
 from liveevent.errors import Conflict, NotFound, StoreUnavailable
 from liveevent.store import codec, scripts
-from liveevent.store.connect import TAIL_BLOCK_MS, StoreConnection
+from liveevent.store.connect import TAIL_BLOCK_MS, StoreConnection, new_attempt
 
 ROLES = ("host", "staff", "overlay")
 
@@ -70,6 +70,12 @@ class EventStore:
 
     # events -------------------------------------------------------------------------------
     async def create_event(self, event: LiveEvent, tokens: dict[str, str]) -> None:
+        """Store a new event and list it. Raises ``StoreUnavailable``.
+
+        Naturally idempotent under retry: the same fields set again and a set member added
+        again change nothing, and no one else can write to the event before the caller,
+        which alone knows its fresh id, is answered.
+        """
         k = self.keys.event(event.id)
         fields: dict[str, Any] = {
             "record": codec.pack(event.to_record()),
@@ -162,7 +168,11 @@ class EventStore:
 
     # jobs ---------------------------------------------------------------------------------
     async def upsert_jobs(self, event_id: str, jobs: list[Job]) -> tuple[int, int]:
-        """Store ``jobs`` in one step; returns (created, updated)."""
+        """Store ``jobs`` in one step; returns (created, updated). Raises ``StoreUnavailable``.
+
+        Naturally idempotent under retry: the records are built once, before the write, so a
+        repeated HSET writes the same values, and the counts come from the read before it.
+        """
         k = self.keys.event(event_id)
         existing = await self._call(self.conn.reader.hmget(k.jobs, [j.id for j in jobs]))
         now = int(time.time() * 1000)
@@ -198,6 +208,7 @@ class EventStore:
         ``NotFound`` for an unknown job, then ``Conflict`` unless the event is live. The store
         reads the job and appends the card in one step (scripts.TIMELINE), so a push under
         load waits for one round trip, not two; the card carries the job as stored then.
+        Exactly once under retry (a once key: ``_timeline_op``).
         """
         fields = card_fields(card_id, pushed_at, None)
         status, detail = await self._timeline_op(
@@ -217,6 +228,11 @@ class EventStore:
         return detail
 
     async def withdraw_card(self, event_id: str, *, now: int) -> str:
+        """Take the card on screen down; returns the cursor of the withdrawal.
+
+        ``Conflict`` if there is none, or if it changed between the read and the write.
+        Exactly once under retry (a once key: ``_timeline_op``).
+        """
         view = await self.event_view(event_id)
         if view.card is None:
             raise Conflict("there is no card on screen to withdraw")
@@ -229,6 +245,12 @@ class EventStore:
         return detail
 
     async def set_state(self, event_id: str, target: EventState, *, now: int) -> str:
+        """Move the event to ``target``; returns the cursor of the change.
+
+        ``Conflict`` for a move the state machine forbids (``domain.events``), or if the state
+        changed between the read and the write. Exactly once under retry: a retry whose first
+        run changed the state answers 'ok' with the same cursor, not "nothing was changed".
+        """
         view = await self.event_view(event_id)
         check_transition(view.state, target)
         status, detail = await self._timeline_op(
@@ -255,11 +277,14 @@ class EventStore:
         target: str,
         job_id: str = "",
     ) -> tuple[str, str]:
+        """One TIMELINE call; a fresh attempt id per call, kept by redis-py's retries of it,
+        so that a retry of a run whose reply was lost answers what that run did."""
         k = self.keys.event(event_id)
+        once = self.keys.once(event_id, new_attempt())
         reply = await self._call(
             self._timeline(
-                keys=[k.meta, k.timeline, k.counters, k.jobs],
-                args=[op, blob, expected, card_blob, card_id, target, job_id],
+                keys=[k.meta, k.timeline, k.counters, k.jobs, once],
+                args=[op, blob, expected, card_blob, card_id, target, job_id, self.conn.once_ttl_s],
             )
         )
         status, detail = _s(reply[0]), _s(reply[1])

@@ -23,6 +23,8 @@ scripts and multi-key steps stay on one slot. Only the event index is global.
     <p>:{E}:applicants:purge hash  the applicants hash being rewritten (purge)
     <p>:{E}:viewers     hash    node id -> "count|expires_ms" (viewers per node)
     <p>:{E}:rate:<ip>   string  applications from one address this window (expires)
+    <p>:{E}:once:<attempt> string  what a write attempt answered, so a retry of it answers
+                        the same and writes nothing (expires; see store/scripts.py)
 """
 
 from __future__ import annotations
@@ -60,6 +62,10 @@ class Keys:
     def apply_rate(self, event_id: str, ip: str) -> str:
         """The per-address apply counter: in the event's slot, so APPLY can count it."""
         return f"{self.prefix}:{{{event_id}}}:rate:{ip}"
+
+    def once(self, event_id: str, attempt: str) -> str:
+        """A write attempt's once key: in the event's slot, so the script can set it."""
+        return f"{self.prefix}:{{{event_id}}}:once:{attempt}"
 
     def event(self, event_id: str) -> EventKeys:
         """The keys of one event (cached: every apply asks for them)."""

@@ -17,6 +17,11 @@ Stream entries cannot be edited in place, and deleting and re-adding would chang
 
 Counters, statuses, the status stream, the timeline and the audit stream hold no personal data
 and are left as they are. Running the purge again is harmless.
+
+Every step is safe when redis-py sends a command again after its reply was lost: marking uses
+HSETNX, the deletes and the HSET of digests write the same thing twice, a copied entry that the
+copy refuses as "not after the last one" is checked to be there already, and both swaps find
+the swap done and do nothing (``scripts.PURGE_SWAP``, ``scripts.RENAME_IF_EXISTS``).
 """
 
 from __future__ import annotations
@@ -26,7 +31,8 @@ import logging
 import secrets
 from dataclasses import dataclass
 
-from redis.exceptions import RedisError
+from redis.asyncio import Redis
+from redis.exceptions import RedisError, ResponseError
 
 from liveevent.errors import StoreUnavailable
 from liveevent.store import codec, scripts
@@ -80,7 +86,8 @@ async def _rewrite_applications(conn: StoreConnection, event_id: str) -> int:
                     blanked = dict(fields)
                     blanked[b"d"] = codec.pack(record)
                     pipe.xadd(k.apps_purge, blanked, id=sid)
-                await pipe.execute()
+                added = await pipe.execute(raise_on_error=False)
+            await _check_copied(redis, k.apps_purge, [e[0] for e in entries], added)
             copied += len(entries)
             last = _s(entries[-1][0])
             after = "(" + last
@@ -109,8 +116,28 @@ async def _rewrite_applicants(conn: StoreConnection, event_id: str) -> int:
         if cursor == 0:
             break
     if total:
-        await redis.rename(k.applicants_purge, k.applicants)
+        rename = redis.register_script(scripts.RENAME_IF_EXISTS)
+        await rename(keys=[k.applicants_purge, k.applicants])
     return total
+
+
+async def _check_copied(redis: Redis, copy: str, ids: list[bytes], added: list[object]) -> None:
+    """Raise the first refusal among ``added`` (XADD replies) unless its entry is in ``copy``.
+
+    A page sent again after its reply was lost is refused entry by entry ("equal or smaller
+    than the target stream top item"): those entries were copied by the first run. Only this
+    purge writes ``copy``, in id order, so an entry found there is the one we meant to add.
+    """
+    refused = [(sid, r) for sid, r in zip(ids, added, strict=True) if isinstance(r, ResponseError)]
+    if not refused:
+        return
+    async with redis.pipeline(transaction=False) as pipe:
+        for sid, _ in refused:
+            pipe.xrange(copy, min=sid, max=sid)
+        found = await pipe.execute()
+    for (_, error), entries in zip(refused, found, strict=True):
+        if not entries:
+            raise error
 
 
 def _digest_input(phone: bytes | str) -> bytes:

@@ -2,6 +2,20 @@
 
 Every script checks everything before its first write, so a refusal (or an out-of-memory error
 on the first write) leaves nothing behind.
+
+Exactly once under retry. redis-py sends a command again when the connection drops, and the
+store may have run it before the drop: the retry must not write a second time, and its answer
+must be the first one's. So every script that writes is told which attempt it serves, and
+recognises its own earlier run:
+- APPLY keeps the attempt next to what it wrote (the dedupe hash), as part of its data;
+- TIMELINE, STATUS and AUDIT get a *once key* (``Keys.once``: one per write attempt, in the
+  event's slot) as their last KEYS entry and its lifetime as their last ARGV entry. A run that
+  writes sets it, in the same atomic step, to what it answered; a run that finds it set writes
+  nothing and answers that again. A refusal writes nothing and is not remembered: the retry
+  checks again and, nothing having changed, refuses again. The key expires after
+  ``StoreConnection.once_ttl_s``, far beyond redis-py's last retry of a command;
+- PURGE_SWAP and RENAME_IF_EXISTS are idempotent by construction (a second run finds the swap
+  done and does nothing).
 """
 
 from __future__ import annotations
@@ -47,9 +61,12 @@ for i = 3, #ARGV, 7 do
   local dedupe_key, idem_key, attempt = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   local job, phone, rate_key = ARGV[i + 3], ARGV[i + 4], tonumber(ARGV[i + 6])
   local kind, value = nil, ''
-  -- The per-address limit first (a fixed window, every attempt counted). It is global across
-  -- nodes and costs no round trip: it rides on the apply the caller makes anyway.
-  if limit > 0 and rate_key > 0 then
+  local existing = dedupe[dedupe_key] or redis.call('HGET', KEYS[1], dedupe_key)
+  -- This very attempt, stored by an earlier run whose reply was lost: it was counted then.
+  local own = existing and string.sub(existing, string.find(existing, '|', 1, true) + 1) == attempt
+  -- The per-address limit first (a fixed window, every attempt counted once). It is global
+  -- across nodes and costs no round trip: it rides on the apply the caller makes anyway.
+  if limit > 0 and rate_key > 0 and not own then
     local seen = rate_seen[rate_key]
     if seen == nil then
       seen = tonumber(redis.call('GET', KEYS[8 + rate_key]) or '0')
@@ -68,7 +85,6 @@ for i = 3, #ARGV, 7 do
     end
   end
   if kind == nil then
-    local existing = dedupe[dedupe_key] or redis.call('HGET', KEYS[1], dedupe_key)
     if existing then
       local sep = string.find(existing, '|', 1, true)
       local app_id = string.sub(existing, 1, sep - 1)
@@ -140,15 +156,18 @@ end
 return out
 """
 
-# KEYS: meta timeline counters jobs
-# ARGV: op('card'|'withdraw'|'state') blob expected card_blob card_id target_state job_id
+# KEYS: meta timeline counters jobs once
+# ARGV: op('card'|'withdraw'|'state') blob expected card_blob card_id target_state job_id once_ttl_s
 #   card:     expected = ''               -> requires the job, and state live; blob and
 #             card_blob are open (codec.pack_open): the job's stored record completes them,
 #             so a push reads the job and appends its card in one round trip
 #   withdraw: expected = current card id  -> compare-and-set on the card on screen
 #   state:    expected = current state    -> compare-and-set on the state
 # -> {'ok', stream id} | {'noevent'|'nojob'|'notlive'|'changed', detail}
+#    (a retry of an attempt that was stored: {'ok', the same stream id}, nothing written)
 TIMELINE = """
+local done = redis.call('GET', KEYS[5])
+if done then return {'ok', done} end
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return {'noevent', ''} end
 local op = ARGV[1]
@@ -165,6 +184,7 @@ else
   if state ~= ARGV[3] then return {'changed', state} end
 end
 local sid = redis.call('XADD', KEYS[2], '*', 'd', blob)
+redis.call('SET', KEYS[5], sid, 'EX', ARGV[8])
 if op == 'card' then
   redis.call('HSET', KEYS[1], 'card', card_blob, 'card_id', ARGV[5], 'cursor', sid)
   redis.call('HINCRBY', KEYS[3], 'cards_pushed', 1)
@@ -177,16 +197,20 @@ end
 return {'ok', sid}
 """
 
-# KEYS: current status counters appidx
-# ARGV: application_id expected_from to blob
+# KEYS: current status counters appidx once
+# ARGV: application_id expected_from to blob once_ttl_s
 # -> {'ok', job_id} | {'noapp', ''} | {'changed', current}
+#    (a retry of an attempt that was stored: {'ok', job_id}, nothing written)
 STATUS = """
+local done = redis.call('GET', KEYS[5])
+if done then return {'ok', done} end
 local idx = redis.call('HGET', KEYS[4], ARGV[1])
 if not idx then return {'noapp', ''} end
 local job = string.sub(idx, string.find(idx, '|', 1, true) + 1)
 local current = redis.call('HGET', KEYS[1], ARGV[1]) or 'applied'
 if current ~= ARGV[2] then return {'changed', current} end
 redis.call('XADD', KEYS[2], '*', 'd', ARGV[4])
+redis.call('SET', KEYS[5], job, 'EX', ARGV[5])
 if ARGV[3] == 'applied' then
   redis.call('HDEL', KEYS[1], ARGV[1])
 else
@@ -201,6 +225,17 @@ if current == 'hired' then
   redis.call('HINCRBY', KEYS[3], 'hire:' .. job, -1)
 end
 return {'ok', job}
+"""
+
+# KEYS: audit once
+# ARGV: blob once_ttl_s
+# -> the entry's stream id (a retry of an attempt that was stored: the same id, nothing written)
+AUDIT = """
+local done = redis.call('GET', KEYS[2])
+if done then return done end
+local sid = redis.call('XADD', KEYS[1], '*', 'd', ARGV[1])
+redis.call('SET', KEYS[2], sid, 'EX', ARGV[2])
+return sid
 """
 
 # KEYS: counters
@@ -248,12 +283,24 @@ return out
 # ARGV: the last stream id copied into apps_purge
 # Puts the rewritten stream in place of the original, unless entries arrived after the copy
 # (then the caller copies those and tries again). -> {'ok'|'moved', last id of apps}
+# Idempotent: a copy that is gone while apps ends where the copy ended was swapped in by this
+# same call, whose reply was lost (the caller only asks once it copied up to ARGV[1]).
 PURGE_SWAP = """
 local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
 local last_id = ''
 if last[1] then last_id = last[1][1] end
 if last_id ~= ARGV[1] then return {'moved', last_id} end
 if last_id == '' then return {'ok', ''} end
+if redis.call('EXISTS', KEYS[2]) == 0 then return {'ok', last_id} end
 redis.call('RENAME', KEYS[2], KEYS[1])
 return {'ok', last_id}
+"""
+
+# KEYS: source destination
+# RENAME that a retry may repeat: once the source is gone (renamed by the first run), nothing to
+# do. -> 1 if renamed now, 0 if there was nothing to rename.
+RENAME_IF_EXISTS = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('RENAME', KEYS[1], KEYS[2])
+return 1
 """
