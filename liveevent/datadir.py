@@ -69,7 +69,7 @@ def _narrow(path: Path, mode: int) -> None:
     current = stat.S_IMODE(path.stat().st_mode)
     if current & ~mode:
         log.warning(
-            "narrowing %s from %o to %o: it held personal data others could read",
+            "narrowing %s from %o to %o: other accounts could read it",
             path,
             current,
             current & mode,
