@@ -74,4 +74,8 @@ def _narrow(path: Path, mode: int) -> None:
             current,
             current & mode,
         )
-        path.chmod(current & mode)
+        try:
+            path.chmod(current & mode)
+        except PermissionError:
+            # Not ours (a folder an administrator made): say so rather than refuse to start.
+            log.warning("could not narrow %s: it belongs to another account", path)
