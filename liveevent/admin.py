@@ -32,7 +32,7 @@ from liveevent.store.applications import ApplicationLog
 from liveevent.store.connect import StoreConnection, open_store
 from liveevent.store.embedded import EmbeddedStore
 from liveevent.store.events import EventStore
-from liveevent.store.purge import purge_event
+from liveevent.store.purge import forget_on_disk, purge_event
 
 COMMANDS = ("jobs", "outcomes", "export", "summary", "purge")
 
@@ -252,6 +252,12 @@ async def _purge(office: Office, args: argparse.Namespace) -> int:
         f"purged event {args.event}: {report.applications} applications, "
         f"{report.applicants} applicants (names and phones removed)"
     )
+    # Last, so that a rewrite that fails or times out (StoreUnavailable) leaves the purge
+    # itself done and audited; running the purge again retries this step.
+    disk = await forget_on_disk(office.conn)
+    print(f"store files rewritten: {disk.aof_rewritten} AOF, {disk.rdb_saved} RDB snapshot(s)")
+    for note in disk.todo:
+        print(f"liveevent: the operator must still: {note}", file=sys.stderr)
     return 0
 
 

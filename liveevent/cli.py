@@ -13,6 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from liveevent.config import Secret, Settings, default_config_path, load_settings
+from liveevent.datadir import private_dir, private_file, write_private_text
 from liveevent.errors import LiveEventError
 from liveevent.logs import configure_logging
 
@@ -74,14 +75,12 @@ def ensure_admin_token(settings: Settings) -> Settings:
     """Settings with an admin token: configured, or kept in the data dir (made once)."""
     if settings.admin_token is not None:
         return settings
-    path = settings.data_dir / "admin_token"
+    path = private_dir(settings.data_dir) / "admin_token"
     if path.exists():
+        private_file(path)  # one written by an older version may be 0644
         return replace(settings, admin_token=Secret(path.read_text().strip()))
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
     token = secrets.token_urlsafe(24)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(token + "\n")
+    write_private_text(path, token + "\n", exclusive=True)
     # Printed once, to the person starting the server; never logged.
     print(f"Generated an admin token (kept in {path}):\n  {token}", flush=True)
     return replace(settings, admin_token=Secret(token))

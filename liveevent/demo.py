@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import time
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from liveevent.config import Settings
+from liveevent.datadir import private_dir, private_file, write_private_text
 from liveevent.domain.events import EventState, LiveEvent
 from liveevent.domain.jobs import Job
 from liveevent.errors import NotFound
@@ -35,6 +35,7 @@ async def seed_demo(app: web.Application, settings: Settings) -> dict[str, Any]:
     path = settings.data_dir / "demo.json"
     events = app[EVENTS]
     if path.exists():
+        private_file(path)  # one written by an older version may be 0644
         info: dict[str, Any] = json.loads(path.read_text())
         try:
             await events.event_view(info["event_id"])
@@ -66,7 +67,6 @@ async def seed_demo(app: web.Application, settings: Settings) -> dict[str, Any]:
     await events.upsert_jobs(event.id, jobs)
     await events.set_state(event.id, EventState.LIVE, now=now)
     info = {"event_id": event.id, **{f"{role}_token": tok for role, tok in tokens.items()}}
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        json.dump(info, fh)
+    private_dir(settings.data_dir)
+    write_private_text(path, json.dumps(info))
     return info

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import secrets
 from collections.abc import AsyncIterator
@@ -38,6 +39,19 @@ CALL_MAX = 64  # applications per APPLY call (see ``ApplicationLog._apply_once``
 # counter (cheaper than fresh randomness for every application).
 _ATTEMPT_PREFIX = secrets.token_hex(4)
 _ATTEMPTS = itertools.count()
+
+
+def idempotency_digest(key: str | None) -> str | None:
+    """What is stored for a client's ``idempotency_key``: ``"k:"`` + 32 hex digits of its
+    SHA-256 (128 bits), or None for no key.
+
+    Clients are free to put anything in the key, and some put the applicant's phone there; the
+    digest still dedupes a retry (same key, same digest) but is not the phone. It is unsalted, so
+    a guessable key (a phone) can be found by trying them all: the purge deletes it too.
+    """
+    if key is None:
+        return None
+    return "k:" + hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
 @dataclass(slots=True)
@@ -98,6 +112,7 @@ class ApplicationLog:
         rate_keys: dict[str, int] = {}  # address -> its key's index after the first 8 keys
         for item in items:
             req = item.request
+            idem = idempotency_digest(req.idempotency_key)
             record = {
                 "job_id": req.job_id,
                 "name": req.name,
@@ -105,8 +120,8 @@ class ApplicationLog:
                 "applied_at": item.now,
                 "consent": req.consent,
                 "via": item.via,
-                # Kept so that the idempotency index can be rebuilt from the stream.
-                "idempotency_key": req.idempotency_key,
+                # Kept (as its digest) so that the idempotency index can be rebuilt.
+                "idempotency_key": idem,
             }
             rate_key = 0  # not limited: no address (the CLI, the fill of a benchmark)
             if item.ip and self.apply_rate_per_ip:
@@ -116,7 +131,7 @@ class ApplicationLog:
                     rate_key = rate_keys[item.ip] = len(rate_keys) + 1
             args += (
                 req.dedupe_key(),
-                req.idempotency_key or "",
+                idem or "",
                 item.attempt,
                 req.job_id,
                 req.phone,

@@ -5,6 +5,11 @@ Valkey then writes and fsyncs the AOF before it sends any reply, so a reply to a
 write is on disk (and liveevent still confirms with WAITAOF). It listens on a free loopback port
 with a password generated at start. If the app died and left its store running, the next start
 re-attaches to it (same data dir, same server) instead of starting a second one.
+
+Only the account running liveevent may read the store: the data dir and ``store/`` are 0700,
+and the server runs with umask 077, so every file it writes (the AOF folder, its manifest and
+parts, the RDB base of a rewrite, its log) is 0600. Files left more open by an older version
+are narrowed at start.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from pathlib import Path
 
 import redis.asyncio as aioredis
 
+from liveevent.datadir import private_dir, private_tree, write_private_text
 from liveevent.errors import StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -70,7 +76,9 @@ class EmbeddedStore:
 
     async def start(self, *, timeout_s: float = 10.0) -> str:
         """Start (or re-attach to) the server; returns its URL once it answers PING."""
-        self.dir.mkdir(parents=True, exist_ok=True)
+        private_dir(self.dir.parent)
+        private_dir(self.dir)
+        private_tree(self.dir)
         previous = self._read_state()
         if previous is not None and await _answers(previous):
             log.info("re-attached to the embedded store already running (pid %d)", previous.pid)
@@ -80,8 +88,7 @@ class EmbeddedStore:
             pid=0, port=self._wanted_port or free_port(), password=secrets.token_urlsafe(24)
         )
         conf = self.dir / "valkey.conf"
-        conf.write_text(_config(self.dir, self.process.port, self.process.password))
-        conf.chmod(0o600)
+        write_private_text(conf, _config(self.dir, self.process.port, self.process.password))
         self._child = subprocess.Popen(  # noqa: ASYNC220 - returns at once; we poll below
             [str(valkey_binary()), str(conf)],
             stdout=subprocess.DEVNULL,
@@ -89,6 +96,8 @@ class EmbeddedStore:
             # Its own session: a Ctrl-C aimed at the app must not kill the store under it
             # before the app has finished its in-flight writes.
             start_new_session=True,
+            # Valkey creates its files 0666 & ~umask: the AOF holds every name and phone.
+            umask=0o077,
         )
         self.process = StoreProcess(self._child.pid, self.process.port, self.process.password)
         self._write_state(self.process)
@@ -137,10 +146,10 @@ class EmbeddedStore:
 
     def _write_state(self, process: StoreProcess) -> None:
         tmp = self._state_file.with_suffix(".tmp")
-        tmp.write_text(
-            json.dumps({"pid": process.pid, "port": process.port, "password": process.password})
+        write_private_text(
+            tmp,
+            json.dumps({"pid": process.pid, "port": process.port, "password": process.password}),
         )
-        tmp.chmod(0o600)
         tmp.replace(self._state_file)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -86,6 +87,8 @@ class EventStore:
         }
         for role, token in tokens.items():
             fields[f"tok:{role}"] = token_digest(token)
+        if "overlay" in tokens:
+            fields["overlay_token"] = tokens["overlay"]  # see overlay_token()
         if self.conn.is_cluster:
             # The event and the global index live in different slots, where MULTI cannot
             # span both: the event first, then its index entry (the index never names an
@@ -165,6 +168,25 @@ class EventStore:
                 self._roles.clear()  # rare (thousands of events or tokens): start over
             self._roles[memo] = (found, now + self.role_memory_s)
         return found
+
+    async def overlay_token(self, event_id: str) -> str:
+        """The event's overlay token, for the host console to build the OBS overlay's link.
+
+        Kept as it is (not only its digest, like the others): it only opens the overlay page,
+        which shows what every viewer sees, and the host must be able to read it back. An
+        event made before it was kept gets a new one here (its first overlay token, which was
+        never shown to a host, stops working). Raises ``NotFound``, ``StoreUnavailable``.
+        """
+        await self.event_view(event_id)
+        k = self.keys.event(event_id)
+        kept = await self._call(self.conn.reader.hget(k.meta, "overlay_token"))
+        if kept:
+            return _s(kept)
+        fresh = secrets.token_urlsafe(24)
+        if await self._call(self.conn.reader.hsetnx(k.meta, "overlay_token", fresh)):
+            await self._call(self.conn.reader.hset(k.meta, "tok:overlay", token_digest(fresh)))
+            return fresh
+        return _s(await self._call(self.conn.reader.hget(k.meta, "overlay_token")))
 
     # jobs ---------------------------------------------------------------------------------
     async def upsert_jobs(self, event_id: str, jobs: list[Job]) -> tuple[int, int]:

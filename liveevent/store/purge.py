@@ -22,14 +22,23 @@ Every step is safe when redis-py sends a command again after its reply was lost:
 HSETNX, the deletes and the HSET of digests write the same thing twice, a copied entry that the
 copy refuses as "not after the last one" is checked to be there already, and both swaps find
 the swap done and do nothing (``scripts.PURGE_SWAP``, ``scripts.RENAME_IF_EXISTS``).
+
+Then the files. The store still has every name and phone in its append-only file (the commands
+that wrote them) until it rewrites that file from what it holds now; the embedded store would
+wait for 512 MB of AOF. So a purge ends with ``forget_on_disk``: it asks each server for a rewrite
+(``BGREWRITEAOF``) and waits until one that started after the purge has finished, then writes an
+RDB snapshot again where the server keeps them. What it cannot do (replicas, backups, a server
+that refuses ``CONFIG``) it returns as sentences for the operator.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
@@ -83,6 +92,7 @@ async def _rewrite_applications(conn: StoreConnection, event_id: str) -> int:
                     record = codec.unpack(fields[b"d"])
                     record["name"] = ""
                     record["phone"] = ""
+                    record.pop("idempotency_key", None)  # a client may have put a phone there
                     blanked = dict(fields)
                     blanked[b"d"] = codec.pack(record)
                     pipe.xadd(k.apps_purge, blanked, id=sid)
@@ -189,3 +199,150 @@ async def purged_at(conn: StoreConnection, event_id: str) -> int | None:
     except RedisError as exc:
         raise StoreUnavailable(f"the store did not answer: {type(exc).__name__}") from exc
     return int(value) if value else None
+
+
+# A rewrite of a fair's store takes well under a second; a store of millions of applications
+# about a core-second per million (BENCHMARKS.md). Past this the purge says it could not wait.
+REWRITE_TIMEOUT_S = 600.0
+POLL_S = 0.1
+
+
+@dataclass(frozen=True, slots=True)
+class DiskReport:
+    """What ``forget_on_disk`` did: servers whose AOF was rewritten and whose RDB snapshot was
+    written again after the purge, and what the operator must still do (one sentence each,
+    empty when nothing)."""
+
+    aof_rewritten: int
+    rdb_saved: int
+    todo: tuple[str, ...]
+
+
+async def forget_on_disk(
+    conn: StoreConnection, *, timeout_s: float = REWRITE_TIMEOUT_S
+) -> DiskReport:
+    """Make each store server drop purged data from its files; returns what was done.
+
+    For each server (each master of a cluster): with ``appendonly yes``, ``BGREWRITEAOF`` and
+    wait for it (a rewrite already running may have forked before the purge, so it is waited
+    out and a new one started); where ``save`` is set, ``BGSAVE`` and wait. Raises
+    ``StoreUnavailable`` if a server does not answer, a rewrite or save fails or takes longer
+    than ``timeout_s`` seconds: the data may still be on that server's disk.
+    """
+    servers = conn.batches.masters() if conn.batches is not None else [conn.reader]
+    aof, rdb, todo = 0, 0, []
+    try:
+        for server in servers:
+            done_aof, done_rdb, notes = await _forget_on(server, timeout_s)
+            aof, rdb = aof + done_aof, rdb + done_rdb
+            todo += [n for n in notes if n not in todo]
+    except RedisError as exc:
+        raise StoreUnavailable(f"the store did not answer: {type(exc).__name__}") from exc
+    for note in todo:
+        log.warning("after the purge, the operator must: %s", note)
+    log.info("purge on disk: %d AOF rewritten, %d RDB written again", aof, rdb)
+    return DiskReport(aof, rdb, tuple(todo))
+
+
+async def _forget_on(server: Any, timeout_s: float) -> tuple[int, int, list[str]]:
+    info = await server.info("persistence")
+    todo: list[str] = []
+    aof = 0
+    if int(info.get("aof_enabled", 0)):
+        await _rewrite_aof(server, timeout_s)
+        aof = 1
+    rdb = 0
+    try:
+        reply = await server.config_get("save")
+        saves = str(reply.get("save", "")).strip() if isinstance(reply, dict) else ""
+    except ResponseError:  # CONFIG disabled or renamed (managed services)
+        saves = None
+    if saves:
+        await _save_rdb(server, timeout_s)
+        rdb = 1
+    elif saves is None:
+        todo.append(
+            "the store refused CONFIG: if it keeps RDB snapshots (save), run BGSAVE on it "
+            "so the last snapshot no longer holds the purged names and phones"
+        )
+    if not aof and not rdb and saves is not None:
+        todo.append(
+            "the store keeps neither an AOF nor RDB snapshots: an RDB file or dump made "
+            "before the purge (BGSAVE, SAVE, a backup) still holds the purged data; delete it"
+        )
+    replication = await server.info("replication")
+    replicas = int(replication.get("connected_slaves", 0))
+    if replicas:
+        todo.append(
+            f"{replicas} replica(s) keep their own AOF/RDB files: run BGREWRITEAOF (and "
+            "BGSAVE where save is set) on each replica"
+        )
+    return aof, rdb, todo
+
+
+async def _rewrite_aof(server: Any, timeout_s: float) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    busy = ("aof_rewrite_in_progress", "aof_rewrite_scheduled")
+    # A rewrite running now may have forked before the purge: its file would still hold the
+    # data. Let it finish, then start one that sees the purged store.
+    info = await _until_done(server, busy, deadline)
+    before = int(info.get("aof_rewrites", -1))
+    while True:
+        try:
+            await server.bgrewriteaof()
+            break
+        except ResponseError as exc:
+            if "in progress" not in str(exc):
+                raise
+            # Someone else's rewrite started between our look and our command.
+            info = await _until_done(server, busy, deadline)
+            before = int(info.get("aof_rewrites", -1))
+    info = await _until_done(server, busy, deadline, counter="aof_rewrites", above=before)
+    if info.get("aof_last_bgrewrite_status") != "ok":
+        raise StoreUnavailable(
+            "the store's AOF rewrite failed (see its log): the purged data is still on its "
+            "disk; run BGREWRITEAOF on it"
+        )
+
+
+async def _save_rdb(server: Any, timeout_s: float) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    busy = ("rdb_bgsave_in_progress",)
+    info = await _until_done(server, busy, deadline)
+    before = int(info.get("rdb_saves", -1))
+    try:
+        # SCHEDULE: if an AOF rewrite is running, save as soon as it ends instead of failing.
+        await server.bgsave(schedule=True)
+    except ResponseError as exc:
+        if "in progress" not in str(exc):
+            raise
+    info = await _until_done(server, busy, deadline, counter="rdb_saves", above=before)
+    if info.get("rdb_last_bgsave_status") != "ok":
+        raise StoreUnavailable(
+            "the store's RDB snapshot failed (see its log): the purged data is still in its "
+            "last snapshot; run BGSAVE on it"
+        )
+
+
+_STATUS = {"aof_rewrites": "aof_last_bgrewrite_status", "rdb_saves": "rdb_last_bgsave_status"}
+
+
+async def _until_done(
+    server: Any, flags: tuple[str, ...], deadline: float, *, counter: str = "", above: int = -1
+) -> dict[str, Any]:
+    """Poll ``INFO persistence`` until every flag is 0 and ``counter`` (if the server has it;
+    older ones lack ``aof_rewrites``) is past ``above``; returns that last INFO."""
+    while True:
+        info: dict[str, Any] = await server.info("persistence")
+        idle = not any(int(info.get(flag, 0)) for flag in flags)
+        counted = not counter or above < 0 or int(info.get(counter, above + 1)) > above
+        # A failed one may leave the counter where it was: the caller reads the status.
+        failed = bool(counter) and info.get(_STATUS[counter]) == "err"
+        if idle and (counted or failed):
+            return info
+        if asyncio.get_running_loop().time() > deadline:
+            raise StoreUnavailable(
+                "the store's rewrite of its files did not finish in time: the purged data "
+                "may still be on its disk; check INFO persistence and run BGREWRITEAOF"
+            )
+        await asyncio.sleep(POLL_S)

@@ -72,6 +72,16 @@ async def get_event(request: web.Request) -> web.Response:
     return web.json_response(view.to_wire())
 
 
+@routes.get("/api/events/{event_id}/overlay-token", name="overlay_token")
+async def overlay_token(request: web.Request) -> web.Response:
+    """``{"overlay_token"}`` for the host (or admin): the OBS overlay's link is
+    ``/overlay/{id}?token=<overlay_token>``, never the host's own token (docs/security.md)."""
+    event_id = request.match_info["event_id"]
+    await require_role(request, event_id, ("host",))
+    token = await request.app[EVENTS].overlay_token(event_id)
+    return web.json_response({"overlay_token": token}, headers={"Cache-Control": "no-store"})
+
+
 @routes.post("/api/events/{event_id}/jobs", name="upsert_jobs")
 async def upsert_jobs(request: web.Request) -> web.Response:
     event_id = request.match_info["event_id"]

@@ -388,6 +388,13 @@ def _office_paths() -> dict[str, Any]:
                 continue
             path = f"/api/events/{{event_id}}/export/{name}.{ext}"
             paths.setdefault(path, {"get": _op(f"{what} (staff)", {"200": response}, secured=True)})
+    paths["/api/events/{event_id}/overlay-token"] = {
+        "get": _op(
+            "The overlay token, for the OBS overlay's link (host)",
+            {"200": _json({"type": "object", "required": ["overlay_token"]})},
+            secured=True,
+        )
+    }
     paths["/api/events/{event_id}/purge"] = {
         "post": _op(
             "Remove applicants' names and phones from an ended event (admin)",

@@ -9,7 +9,7 @@ from pathlib import Path
 import segno
 from aiohttp import web
 
-from liveevent.errors import InvalidInput
+from liveevent.errors import Forbidden, InvalidInput
 from liveevent.web.appkeys import EVENTS, SETTINGS
 from liveevent.web.auth import require_role
 from liveevent.web.origin import own_origin
@@ -40,9 +40,13 @@ def _page(filename: str):  # type: ignore[no-untyped-def]
         event_id = request.match_info["event_id"]
         await request.app[EVENTS].event_view(event_id)
         if filename == "overlay.html":
-            # OBS cannot send headers: the overlay's token comes in the query string.
+            # OBS cannot send headers: the overlay's token comes in the query string. Only
+            # that read-only token: a host or admin token in a URL would end up in OBS scene
+            # files and access logs, so it is refused here even though it is valid.
             token = request.query.get("token", "")
-            await require_role(request, event_id, ("host", "overlay"), token=token or None)
+            role = await require_role(request, event_id, ("overlay",), token=token or None)
+            if role != "overlay":
+                raise Forbidden("the overlay's link takes the overlay token, not this one")
         path = static_dir() / filename
         return web.FileResponse(path, headers={"Cache-Control": "no-cache"})
 

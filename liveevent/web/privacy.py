@@ -19,7 +19,7 @@ from aiohttp import web
 from liveevent.domain.events import EventState
 from liveevent.errors import Conflict, LiveEventError
 from liveevent.office.summary import summary
-from liveevent.store.purge import purge_event, purge_expired
+from liveevent.store.purge import forget_on_disk, purge_event, purge_expired
 from liveevent.web import api
 from liveevent.web.appkeys import APPLICATIONS, EVENTS, SETTINGS, STORE
 from liveevent.web.auth import require_admin
@@ -48,9 +48,10 @@ async def purge(request: web.Request) -> web.Response:
     await request.app[APPLICATIONS].audit(
         event_id, {"what": "purge", "by": "admin", "at": now, "rows": report.applications}
     )
+    disk = await forget_on_disk(request.app[STORE])  # then the store's files (store/purge.py)
     return web.json_response(
         {"event_id": event_id, "applications": report.applications,
-         "applicants": report.applicants}
+         "applicants": report.applicants, "operator_todo": list(disk.todo)}
     )  # fmt: skip
 
 
@@ -76,6 +77,8 @@ async def _retention(app: web.Application, days: int) -> None:
                     {"what": "purge", "by": "retention", "at": api.now_ms(),
                      "rows": report.applications},
                 )  # fmt: skip
+            if done:
+                await forget_on_disk(app[STORE])  # logs what the operator must still do
         except LiveEventError as exc:
             log.warning("retention purge failed: %s", exc.code)
         await asyncio.sleep(RETENTION_INTERVAL_S)

@@ -103,7 +103,7 @@ export default {
   "host.copy_link": "Copy viewer link",
   "host.copied": "Link copied",
   "host.overlay": "OBS overlay",
-  "host.overlay_help": "In OBS add a Browser source with this link (it holds the host key: keep it private), 1920 × 1080.",
+  "host.overlay_help": "In OBS add a Browser source with this link (it holds the overlay's own key, which only shows what viewers see), 1920 × 1080.",
   "host.shortcuts": "Keyboard shortcuts",
   "host.key_next": "Push next",
   "host.key_withdraw": "Withdraw the job on screen",

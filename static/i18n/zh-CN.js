@@ -103,7 +103,7 @@ export default {
   "host.copy_link": "复制观众链接",
   "host.copied": "链接已复制",
   "host.overlay": "OBS 直播叠加层",
-  "host.overlay_help": "在 OBS 添加“浏览器”来源，粘贴这个链接（含主持密钥，请勿外传），宽 1920、高 1080。",
+  "host.overlay_help": "在 OBS 添加“浏览器”来源，粘贴这个链接（只含叠加层专用密钥，只能显示观众看到的内容），宽 1920、高 1080。",
   "host.shortcuts": "快捷键",
   "host.key_next": "推送下一个",
   "host.key_withdraw": "收起当前岗位",

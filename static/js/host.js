@@ -245,7 +245,7 @@ function setupLinks() {
   $("#qr").src = `${base}/qr.svg`;
   $("#viewer-link").href = viewerUrl;
   $("#viewer-link").textContent = viewerUrl;
-  $("#overlay-link").value = `${window.location.origin}/overlay/${encodeURIComponent(eventId)}?token=${encodeURIComponent(token)}`;
+  showOverlayLink();
   $("#copy-viewer").addEventListener("click", async () => {
     try {
       await navigator.clipboard.writeText(viewerUrl);
@@ -254,6 +254,19 @@ function setupLinks() {
       toast(viewerUrl, "ok");
     }
   });
+}
+
+/**
+ * The OBS overlay's link carries the overlay's own read-only token, fetched from the API: never
+ * the host's token, which would then sit in OBS scene files, screen shares and access logs.
+ */
+async function showOverlayLink() {
+  try {
+    const { overlay_token: overlayToken } = await call("/overlay-token");
+    $("#overlay-link").value = `${window.location.origin}/overlay/${encodeURIComponent(eventId)}?token=${encodeURIComponent(overlayToken)}`;
+  } catch (error) {
+    toast(explain(error));
+  }
 }
 
 function onKey(event) {
