@@ -342,20 +342,22 @@ class Hub:
             )
         return None
 
-    def catch_up(self, event_id: str, viewer: Viewer) -> None:
+    async def catch_up(self, event_id: str, viewer: Viewer) -> None:
         """The viewer has been sent everything up to its cursor (hello, replay): flush what
         came meanwhile (skipping what its own read already covered) and hand it to the
-        channel, which makes it live once its own read has reached the viewer's cursor."""
+        channel, which makes it live once its own read has reached the viewer's cursor.
+
+        Raises ``StoreUnavailable`` if a read it needs (see below) finds no store.
+        """
+        if viewer.cursor < viewer.joined_at and not viewer.closed:
+            # Its own read ended before entries the channel had sent before it joined, which
+            # are in no pending. Never the case while only the store's script appends (it
+            # moves the event's cursor with each entry); it is after a partial restore or a
+            # hand-made XADD. Read on from the store rather than leave a gap.
+            ms, seq = viewer.cursor
+            await self.replay(event_id, viewer, f"{ms}-{seq}", self.write_buffer_limit * 16)
         channel = self.channels.get(event_id)
         pending, viewer.pending = viewer.pending or [], None
-        if viewer.cursor < viewer.joined_at:
-            # Its own read ended before entries the channel had sent before it joined (and
-            # so are in no pending): never the case while the store moves the event's cursor
-            # in the script that appends the entry. A gap is worse than a reconnect: cut it
-            # off, and it resumes from its cursor, exactly.
-            log.error("a viewer's catch-up read ended before the fan-out's; cut off to resume")
-            viewer.drop()
-            return
         for out in pending:
             if not viewer.send(out, self.write_buffer_limit):
                 break

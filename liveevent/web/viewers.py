@@ -78,7 +78,7 @@ async def viewer_socket(request: web.Request) -> web.StreamResponse:
     try:
         await hub.join(event_id, viewer)
         await _greet(request, event_id, viewer, request.query.get("since"))
-        hub.catch_up(event_id, viewer)
+        await hub.catch_up(event_id, viewer)
         await _receive(request, ws, event_id, viewer)
     finally:
         hub.leave(event_id, viewer)

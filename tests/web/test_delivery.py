@@ -111,3 +111,32 @@ async def test_a_corrupt_timeline_entry_is_skipped_logged_and_counted(
     assert hello["type"] == "hello"
     await watching.close()
     await resuming.close()
+
+
+async def test_a_viewer_whose_hello_is_behind_the_fan_out_is_sent_the_difference(
+    server: LiveServer,
+) -> None:
+    """An entry appended without the store's script (a partial restore, a hand-made XADD)
+    leaves the event's cursor behind the timeline: a viewer joining after the fan-out sent
+    that entry reads a hello from before it, and must still get it, once, before what
+    follows."""
+    event = await server.create_event()
+    watching = await server.viewer(event)
+    await watching.next()
+    pushed = await server.push(event, "j1")
+    assert (await watching.next())["cursor"] == pushed["cursor"]
+    conn = server.app[STORE]
+    timeline = conn.keys.event(event.id).timeline
+    [(_, fields)] = await conn.reader.xrange(timeline, min=pushed["cursor"], max=pushed["cursor"])
+    restored = (await conn.reader.xadd(timeline, {"d": fields[b"d"]})).decode()
+    assert (await watching.next())["cursor"] == restored  # the fan-out has sent it
+
+    joining = await server.viewer(event)
+    hello = await joining.next()
+    assert hello["cursor"] == pushed["cursor"]  # the event's cursor, behind the timeline
+    later = await server.push(event, "j2")
+    got = [await joining.next(), await joining.next()]
+    assert [m["cursor"] for m in got] == [restored, later["cursor"]]
+    assert (await watching.next())["cursor"] == later["cursor"]
+    await watching.close()
+    await joining.close()
