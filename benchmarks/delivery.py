@@ -34,6 +34,8 @@ from typing import Any
 
 import aiohttp
 
+from benchmarks import osinfo, targets
+
 RESUME_SHARE = 0.7
 PUSH_GAP_S = (0.0, 0.03)
 LIFETIME_S = (0.05, 0.6)
@@ -277,3 +279,25 @@ async def run_round(
     tally = check(connections, scenario.pushed if timeline is None else timeline)
     tally.failed_connects = scenario.failed_connects
     return tally
+
+
+async def run_liveevent(
+    *,
+    seconds: float,
+    viewers: int,
+    layout: osinfo.Layout,
+    session: aiohttp.ClientSession,
+    server_env: dict[str, str] | None = None,
+) -> Tally:
+    """One round against a fresh ``liveevent serve`` (its embedded store): start it, make a
+    live event, run the scenario, stop it."""
+    target = targets.LiveEvent(server_env)
+    await target.start(layout.server_cpus, session)
+    try:
+        target.pin_store(layout.store_cpus)
+        await target.prepare(session, 0)
+        event_id, host_token, job_ids = target.event()
+        endpoint = Endpoint(target.base_url, event_id, host_token, job_ids)
+        return await run_round(endpoint, session, seconds=seconds, viewers=viewers)
+    finally:
+        await target.stop()
