@@ -42,8 +42,11 @@ async def test_no_duplicate_and_no_gap_while_viewers_join_and_resume(server: Liv
     # The store holds exactly what the host was told it pushed (after the state change).
     assert [entry for entry in timeline if entry[1] is not None] == scenario.pushed
     tally = check(connections, timeline)
-    assert tally.connects >= 200 and tally.resumed >= 100, tally  # the scenario really ran
-    assert tally.messages >= 1000, tally
+    # The scenario really ran (floors well below a quiet run's ~600 connects, ~400 resumed,
+    # ~300 pushes and ~7,000 messages, so that a busy machine does not fail it).
+    assert len(scenario.pushed) >= 100, len(scenario.pushed)
+    assert tally.connects >= 100 and tally.resumed >= 50, tally
+    assert tally.messages >= 200, tally
     assert any(c.final for c in connections), "no connection was held to the end"
     assert (tally.duplicates, tally.gaps, tally.wrong) == (0, 0, 0), tally
     assert scenario.failed_connects == 0
