@@ -32,7 +32,7 @@ from collections.abc import Callable
 from typing import Any
 
 from liveevent.domain.cards import timeline_message
-from liveevent.errors import CorruptEntry, LiveEventError
+from liveevent.errors import LiveEventError
 from liveevent.store.events import EventStore, TimelineEntry
 from liveevent.web.frames import Outgoing, parse_cursor
 
@@ -150,8 +150,7 @@ class Channel:
             if viewer.pending is not None:
                 viewer.pending.append(out)  # its own read is still running
             elif not viewer.send(out, limit):
-                self.joining.discard(viewer)
-                self.dropped += 1
+                self.joining.discard(viewer)  # gone, or cut off for lagging by ``send``
             elif out.cursor is not None and out.cursor >= viewer.cursor:
                 self.joining.discard(viewer)
                 self.live.add(viewer)
@@ -329,7 +328,7 @@ class Hub:
         if record is not None:
             try:
                 return Outgoing(timeline_message(record, sid), parse_cursor(sid))
-            except (CorruptEntry, KeyError, TypeError, ValueError, AttributeError):
+            except (LiveEventError, LookupError, TypeError, ValueError, AttributeError):
                 pass  # a map, but not a timeline record: as corrupt as undecodable bytes
         self.corrupt_entries[path] += 1
         if (event_id, sid) not in self._reported:

@@ -78,8 +78,17 @@ async def _metric(server: LiveServer, name: str, path: str) -> float:
     return float(match.group(1))
 
 
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"d": b"\xc1garbage"},  # not msgpack at all
+        {"d": codec.pack({"kind": "card"})},  # a map, but not a timeline record
+        {"x": b"1"},  # no record field
+    ],
+    ids=["not-msgpack", "not-a-record", "no-record-field"],
+)
 async def test_a_corrupt_timeline_entry_is_skipped_logged_and_counted(
-    server: LiveServer, caplog: pytest.LogCaptureFixture
+    server: LiveServer, caplog: pytest.LogCaptureFixture, fields: dict[str, bytes]
 ) -> None:
     event = await server.create_event()
     watching = await server.viewer(event)
@@ -88,7 +97,7 @@ async def test_a_corrupt_timeline_entry_is_skipped_logged_and_counted(
     assert (await watching.next())["cursor"] == first["cursor"]
 
     conn = server.app[STORE]
-    bad = await conn.reader.xadd(conn.keys.event(event.id).timeline, {"d": b"\xc1garbage"})
+    bad = await conn.reader.xadd(conn.keys.event(event.id).timeline, fields)
     bad_id = bad.decode()
     after = [await server.push(event, job) for job in ("j2", "j3")]
 
