@@ -251,7 +251,8 @@ def cmd_delivery(args: argparse.Namespace) -> int:
                 {
                     "kind": "delivery",
                     **{k: str(v) for k, v in meta.items()},
-                    "rounds": [t.figures() for t in tallies],
+                    "per_round": [t.figures() for t in tallies],
+                    "total": total,
                 },
                 indent=2,
             )
