@@ -157,18 +157,21 @@ class Channel:
 
     def admit(self, viewer: Viewer) -> None:
         """Make a handed-off viewer live if the channel has reached its cursor; otherwise it
-        waits in ``joining`` (``broadcast`` and ``_advance`` admit it when the cursors meet)."""
+        waits in ``joining`` (``_feed_joining`` or ``_advance`` admits it when the cursors
+        meet)."""
         if viewer.closed or viewer not in self.joining:
             return
         if self.position >= viewer.cursor:
             self.joining.discard(viewer)
             self.live.add(viewer)
 
-    def _advance(self, sid: str) -> None:
-        """The channel's read has passed entry ``sid`` (broadcast or skipped)."""
+    def _advance(self, sid: str, *, skipped: bool) -> None:
+        """The channel's read has passed entry ``sid``, broadcast or ``skipped`` (corrupt)."""
         self.cursor = sid
         self.position = parse_cursor(sid) or self.position
-        if self.joining:
+        # A broadcast already admitted every waiting viewer it reached (``_feed_joining``);
+        # a skipped entry reached nobody, yet may be the cursor a viewer waits for.
+        if skipped and self.joining:
             for viewer in [v for v in self.joining if v.pending is None]:
                 self.admit(viewer)
 
@@ -201,7 +204,7 @@ class Channel:
                 if out is not None:
                     self.broadcast(out)
                     self.sent = out.cursor or self.sent
-                self._advance(entry[0])
+                self._advance(entry[0], skipped=out is None)
                 if out is not None:
                     self.hub.on_fanout(len(self.live), time.perf_counter() - started)
 
