@@ -107,6 +107,11 @@ def check(connections: Sequence[Connection], timeline: Sequence[tuple[str, str |
     oldest first); return the counts (see the module docstring)."""
     keys = [cursor_key(cursor) for cursor, _ in timeline]
     index = {cursor: i for i, (cursor, _) in enumerate(timeline)}
+    # The card on screen after each entry. The scenario only pushes cards (the one other
+    # entry is the event going live), so it is the latest card at or before the entry.
+    on_screen: list[str | None] = []
+    for _, card in timeline:
+        on_screen.append(card or (on_screen[-1] if on_screen else None))
     tally = Tally()
     for conn in connections:
         tally.connects += 1
@@ -114,8 +119,7 @@ def check(connections: Sequence[Connection], timeline: Sequence[tuple[str, str |
         held = cursor_key(conn.start)
         if not conn.resumed:
             at = bisect.bisect_right(keys, held) - 1  # the entry at or before the hello's cursor
-            on_screen = next((card for _, card in reversed(timeline[: at + 1]) if card), None)
-            if conn.hello_card != on_screen:
+            if conn.hello_card != (on_screen[at] if at >= 0 else None):
                 tally.wrong += 1
         expected = bisect.bisect_right(keys, held)  # the next entry this connection is owed
         for cursor, card in conn.received:
