@@ -1,4 +1,4 @@
-"""``python -m benchmarks {push,idle,apply,smoke}``: run a scenario, print the figures side by side.
+"""``python -m benchmarks {push,idle,apply,delivery,smoke}``: run a scenario, print the figures.
 
 Every scenario runs each target in turn in the same invocation (same machine state, same load
 generator), repeats that ``--rounds`` times and prints the median of each figure, with
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import aiohttp
 
-from benchmarks import apply, idle, osinfo, push, report, targets
+from benchmarks import apply, delivery, idle, osinfo, push, report, targets
 
 ALL_TARGETS = ("floor", "node", "liveevent")
 # Also "liveevent3" (three nodes, one store) and "liveevent-base" (an earlier commit, from the
@@ -197,6 +197,72 @@ def cmd_apply(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_delivery(args: argparse.Namespace) -> int:
+    """Viewers reconnecting and resuming during pushes: duplicates and gaps per round (0, 0)."""
+    layout = _layout(args)
+    osinfo.pin_self(layout.loadgen_cpus)
+
+    async def run() -> list[delivery.Tally]:
+        tallies = []
+        timeout = aiohttp.ClientTimeout(total=120)
+        async with aiohttp.ClientSession(timeout=timeout) as session:
+            for r in range(args.rounds):
+                print(f"[round {r + 1}/{args.rounds}] liveevent ...", file=sys.stderr, flush=True)
+                tallies.append(
+                    await delivery.run_liveevent(
+                        seconds=args.seconds,
+                        viewers=args.viewers,
+                        layout=layout,
+                        session=session,
+                        server_env=_server_env(args),
+                    )
+                )
+        return tallies
+
+    tallies = asyncio.run(run())
+    meta = _meta(
+        args,
+        layout,
+        viewers=f"{args.viewers}, each reconnecting every 0.05-0.6 s, 70% resuming",
+        pushes="one card every 0-30 ms",
+        seconds=args.seconds,
+    )
+    meta["rounds"] = f"{args.rounds}, each on a fresh server"
+    for key, value in meta.items():
+        print(f"{key}: {value}")
+    print()
+    names = list(tallies[0].figures()) if tallies else []
+    header = ["round", *names]
+    lines = [
+        [str(r + 1), *(f"{int(v):,}" for v in t.figures().values())] for r, t in enumerate(tallies)
+    ]
+    total = {n: sum(t.figures()[n] for t in tallies) for n in names}
+    lines.append(["total", *(f"{int(v):,}" for v in total.values())])
+    widths = [max(len(row[i]) for row in [header, *lines]) for i in range(len(header))]
+    for row in [header, *lines]:
+        print("  ".join(cell.rjust(width) for cell, width in zip(row, widths, strict=True)))
+    if args.markdown:
+        print()
+        print("| " + " | ".join(header) + " |")
+        print("|" + "---|" * len(header))
+        for row in lines:
+            print("| " + " | ".join(row) + " |")
+    if args.json:
+        Path(args.json).write_text(
+            json.dumps(
+                {
+                    "kind": "delivery",
+                    **{k: str(v) for k, v in meta.items()},
+                    "per_round": [t.figures() for t in tallies],
+                    "total": total,
+                },
+                indent=2,
+            )
+        )
+    bad = total.get("duplicates", 0) + total.get("gaps", 0) + total.get("wrong", 0)
+    return 0 if tallies and bad == 0 else 1
+
+
 def cmd_smoke(args: argparse.Namespace) -> int:
     """A tiny push and apply run (~10 s) so CI notices when the harness breaks."""
     layout = osinfo.Layout(None, None)  # CI machines vary; pinning is for real runs
@@ -328,6 +394,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="websockets (or HTTP connections) the applies are spread over",
     )
     p.set_defaults(func=cmd_apply)
+
+    p = sub.add_parser(
+        "delivery", help="viewers reconnecting during pushes: duplicates and gaps (liveevent)"
+    )
+    p.add_argument("--seconds", type=float, default=60.0, help="pushing time per round")
+    p.add_argument("--rounds", type=int, default=3, help="rounds, each on a fresh server")
+    p.add_argument("--viewers", type=int, default=20, help="viewers reconnecting at once")
+    p.add_argument("--server-cpus", help="e.g. 0 or 0-1 or any (default: first CPU)")
+    p.add_argument("--store-cpus", help="move the embedded store here after start")
+    p.add_argument("--loadgen-cpus", help="e.g. 1 or any (default: second CPU)")
+    p.add_argument("--server-env", action="append", metavar="KEY=VALUE")
+    p.add_argument("--json", help="also write the figures to this JSON file")
+    p.add_argument("--markdown", action="store_true", help="also print a Markdown table")
+    p.set_defaults(func=cmd_delivery)
 
     p = sub.add_parser("smoke", help="a ~10 s run of every scenario path, for CI")
     p.add_argument("--viewers", type=int, default=20)

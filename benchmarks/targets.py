@@ -330,6 +330,10 @@ class LiveEvent(Target):
             self.viewer_path, f"/api/events/{self._event_id}/applications", self._job_ids[0]
         )
 
+    def event(self) -> tuple[str, str, list[str]]:
+        """The prepared event: (event id, host token, job ids), for scenarios of their own."""
+        return self._event_id, self._host_token, list(self._job_ids)
+
     async def count_applications(self, session: aiohttp.ClientSession) -> int | None:
         stats = _object(
             await self._call(

@@ -20,7 +20,7 @@ from liveevent.domain.cards import (
 )
 from liveevent.domain.events import EventState, LiveEvent, check_transition
 from liveevent.domain.jobs import Job
-from liveevent.errors import Conflict, NotFound, StoreUnavailable
+from liveevent.errors import Conflict, CorruptEntry, NotFound, StoreUnavailable
 from liveevent.store import codec, scripts
 from liveevent.store.connect import TAIL_BLOCK_MS, StoreConnection, new_attempt
 
@@ -51,6 +51,22 @@ class EventView:
         wire = self.event.to_wire(self.state)
         wire["current_card"] = self.card.to_wire() if self.card else None
         return wire
+
+
+# A timeline entry as the fan-out reads it: (stream id, record), the record None when the
+# entry cannot be decoded, so that one bad entry is skipped rather than stopping the event.
+TimelineEntry = tuple[str, dict[str, Any] | None]
+
+
+def _entries(raw: list[Any]) -> list[TimelineEntry]:
+    out: list[TimelineEntry] = []
+    for sid, fields in raw:
+        try:
+            record: dict[str, Any] | None = codec.unpack(fields[b"d"])
+        except (CorruptEntry, KeyError):
+            record = None
+        out.append((_s(sid), record))
+    return out
 
 
 def _s(value: bytes | str | None) -> str:
@@ -324,18 +340,30 @@ class EventStore:
         )
         return [(_s(sid), codec.unpack(fields[b"d"])) for sid, fields in entries]
 
+    async def timeline_entries(
+        self, event_id: str, after: str, *, count: int = 1000
+    ) -> list[TimelineEntry]:
+        """Like ``timeline_range``, but an entry that cannot be decoded comes as
+        ``(sid, None)`` instead of failing the page."""
+        k = self.keys.event(event_id)
+        entries = await self._call(
+            self.conn.reader.xrange(k.timeline, min=f"({after}", max="+", count=count)
+        )
+        return _entries(entries)
+
     async def timeline_first(self, event_id: str) -> str | None:
         k = self.keys.event(event_id)
         entries = await self._call(self.conn.reader.xrange(k.timeline, count=1))
         return _s(entries[0][0]) if entries else None
 
-    async def tail(self, event_id: str, after: str) -> list[tuple[str, dict[str, Any]]]:
-        """Block up to a few seconds for entries after ``after`` (raises on store errors)."""
+    async def tail(self, event_id: str, after: str) -> list[TimelineEntry]:
+        """Block up to a few seconds for entries after ``after`` (raises on store errors);
+        an entry that cannot be decoded comes as ``(sid, None)``."""
         k = self.keys.event(event_id)
         reply = await self.conn.tail.xread({k.timeline: after}, block=TAIL_BLOCK_MS, count=500)
         if not reply:
             return []
-        return [(_s(sid), codec.unpack(fields[b"d"])) for sid, fields in reply[0][1]]
+        return _entries(reply[0][1])
 
     async def pushes(self, event_id: str) -> list[JobCard]:
         """Every card pushed in this event, oldest first."""

@@ -5,9 +5,21 @@ took the host's call. Every process runs one ``Channel`` per event with local vi
 channel blocks on XREAD and, for each new entry, encodes the viewer message once and writes the
 same frame bytes to every viewer's transport. Writing never waits: a viewer whose unsent
 buffer passes ``write_buffer_limit_bytes`` is cut off (it reconnects and resumes from its
-cursor), so one slow phone cannot delay the others. A viewer that is still catching up (its
-hello or its missed entries are being read) collects live messages in ``pending`` and gets
-them, without duplicates, once it has caught up.
+cursor), so one slow phone cannot delay the others.
+
+Exactly once, by construction. A viewer joins ``joining`` before its own read (hello, then
+the entries it missed) starts, so every entry the channel broadcasts from then on lands in its
+``pending``; every entry broadcast before that is at or below the cursor its own read ends at
+(the store moves the event's cursor in the same script that appends the entry). At the
+hand-off (``Hub.catch_up``) pending is flushed through ``Viewer.send``, which skips what the
+viewer's cursor already covers. The viewer becomes ``live`` only once the channel's position
+(the last entry it broadcast or skipped) has reached the viewer's cursor: until then the
+channel's own read is behind what the viewer was sent, and the viewer stays in ``joining``,
+where each broadcast goes through the same cursor check. From then on every broadcast is
+after the viewer's cursor, in timeline order, so the hot loop over ``live`` needs no check.
+
+An entry that cannot be decoded (a bug, a manual XADD, a partial restore) is skipped, logged
+once by entry id and counted (``corrupt_entries``); what follows is delivered as usual.
 """
 
 from __future__ import annotations
@@ -21,7 +33,7 @@ from typing import Any
 
 from liveevent.domain.cards import timeline_message
 from liveevent.errors import LiveEventError
-from liveevent.store.events import EventStore
+from liveevent.store.events import EventStore, TimelineEntry
 from liveevent.web.frames import Outgoing, parse_cursor
 
 log = logging.getLogger(__name__)
@@ -29,6 +41,8 @@ log = logging.getLogger(__name__)
 
 STOP_TIMEOUT_S = 5.0
 PING_FRAME = b"\x89\x00"  # a websocket ping, final, no payload, unmasked (server to client)
+REPLAY_PAGE = 1000  # timeline entries per read when a viewer catches up
+REPORTED_MAX = 1024  # corrupt entry ids remembered so each is logged once, not per viewer
 
 
 class Viewer:
@@ -40,6 +54,7 @@ class Viewer:
         "closed",
         "cursor",
         "ip",
+        "joined_at",
         "last_seen",
         "pending",
         "transport",
@@ -50,7 +65,11 @@ class Viewer:
         self.binary = binary
         self.ip = ip
         self.cursor: tuple[int, int] = (0, 0)
+        # Live messages that came while this viewer's own read ran; None once handed off.
         self.pending: list[Outgoing] | None = []
+        # The last entry the channel had sent when the viewer joined: its own read must reach
+        # at least that far, since what the channel sent before is in no pending.
+        self.joined_at: tuple[int, int] = (0, 0)
         self.closed = False
         # Times of this viewer's recent applies (rate limit); made on the first apply, since
         # most viewers never apply and 19,500 empty lists are half a megabyte.
@@ -81,8 +100,11 @@ class Channel:
     """The viewers of one event in this process, and the task that feeds them.
 
     ``joining`` viewers are still being sent their hello (and what they missed) and collect
-    live messages meanwhile; ``live`` ones are in step and get each frame as it comes, in
-    timeline order, so the hot loop needs no per-viewer bookkeeping.
+    live messages in ``pending`` meanwhile, or, handed off, wait for the channel to reach
+    their cursor and get each message through the per-viewer cursor check. ``live`` ones
+    are in step and get each frame as it comes, in timeline order, so the hot loop needs no
+    per-viewer bookkeeping. ``position`` is the last timeline entry broadcast or skipped as
+    corrupt, ``sent`` the last one broadcast, both as comparable ``(ms, seq)`` tuples.
     """
 
     def __init__(self, event_id: str, hub: Hub) -> None:
@@ -91,6 +113,8 @@ class Channel:
         self.live: set[Viewer] = set()
         self.joining: set[Viewer] = set()
         self.cursor = "0-0"
+        self.position: tuple[int, int] = (0, 0)
+        self.sent: tuple[int, int] = (0, 0)
         self.ready = asyncio.Event()
         self.stopped = False
         self.task = asyncio.create_task(self._tail(), name=f"liveevent-tail-{event_id}")
@@ -102,14 +126,11 @@ class Channel:
 
     def broadcast(self, out: Outgoing) -> None:
         """Write one message to every viewer; never waits, never encodes it twice."""
-        for viewer in self.joining:
-            if viewer.pending is not None:
-                viewer.pending.append(out)
         limit = self.hub.write_buffer_limit
         text = out.text_frame()
         lagging: list[Viewer] = []
         # The hot loop: one write per viewer of bytes built once, and a look at how much is
-        # still unsent. Nothing here awaits.
+        # still unsent. Nothing here awaits, and nothing checks a cursor: see ``admit``.
         for viewer in self.live:
             transport = viewer.transport
             transport.write(out.binary_frame() if viewer.binary else text)
@@ -119,6 +140,40 @@ class Channel:
             viewer.drop()
             self.live.discard(viewer)
             self.dropped += 1
+        # After the live loop, so that a viewer admitted here is not sent ``out`` twice.
+        if self.joining:
+            self._feed_joining(out)
+
+    def _feed_joining(self, out: Outgoing) -> None:
+        limit = self.hub.write_buffer_limit
+        for viewer in list(self.joining):
+            if viewer.pending is not None:
+                viewer.pending.append(out)  # its own read is still running
+            elif not viewer.send(out, limit):
+                self.joining.discard(viewer)  # gone, or cut off for lagging by ``send``
+            elif out.cursor is not None and out.cursor >= viewer.cursor:
+                self.joining.discard(viewer)
+                self.live.add(viewer)
+
+    def admit(self, viewer: Viewer) -> None:
+        """Make a handed-off viewer live if the channel has reached its cursor; otherwise it
+        waits in ``joining`` (``_feed_joining`` or ``_advance`` admits it when the cursors
+        meet)."""
+        if viewer.closed or viewer not in self.joining:
+            return
+        if self.position >= viewer.cursor:
+            self.joining.discard(viewer)
+            self.live.add(viewer)
+
+    def _advance(self, sid: str, *, skipped: bool) -> None:
+        """The channel's read has passed entry ``sid``, broadcast or ``skipped`` (corrupt)."""
+        self.cursor = sid
+        self.position = parse_cursor(sid) or self.position
+        # A broadcast already admitted every waiting viewer it reached (``_feed_joining``);
+        # a skipped entry reached nobody, yet may be the cursor a viewer waits for.
+        if skipped and self.joining:
+            for viewer in [v for v in self.joining if v.pending is None]:
+                self.admit(viewer)
 
     async def _tail(self) -> None:
         store = self.hub.events
@@ -126,6 +181,7 @@ class Channel:
             try:
                 view = await store.event_view(self.event_id)
                 self.cursor = view.cursor
+                self.position = self.sent = parse_cursor(view.cursor) or (0, 0)
                 break
             except LiveEventError:
                 await asyncio.sleep(0.5)
@@ -142,12 +198,15 @@ class Channel:
                 log.exception("timeline tail failed for an event")
                 await asyncio.sleep(0.5)
                 continue
-            for sid, record in entries:
+            for entry in entries:
                 started = time.perf_counter()
-                out = Outgoing(timeline_message(record, sid), parse_cursor(sid))
-                self.broadcast(out)
-                self.cursor = sid
-                self.hub.on_fanout(len(self.live), time.perf_counter() - started)
+                out = self.hub.message(self.event_id, entry, path="fanout")
+                if out is not None:
+                    self.broadcast(out)
+                    self.sent = out.cursor or self.sent
+                self._advance(entry[0], skipped=out is None)
+                if out is not None:
+                    self.hub.on_fanout(len(self.live), time.perf_counter() - started)
 
 
 class Hub:
@@ -173,6 +232,11 @@ class Hub:
         # Set on shutdown: the node takes no more viewers (they go to another node).
         self.draining = False
         self.on_fanout: Callable[[int, float], None] = lambda n, seconds: None
+        # Timeline entries skipped because they could not be decoded, by where they were met:
+        # "fanout" (the channel's read, once per entry and process) or "replay" (a viewer's
+        # own catch-up read, once per viewer that passes it).
+        self.corrupt_entries = {"fanout": 0, "replay": 0}
+        self._reported: set[tuple[str, str]] = set()
         self._counts_task: asyncio.Task[None] | None = None
         self._ping_task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -230,25 +294,77 @@ class Hub:
         self.channels.clear()
 
     async def join(self, event_id: str, viewer: Viewer) -> Channel:
-        """Add a viewer (collecting live messages in ``pending`` until ``catch_up``)."""
+        """Add a viewer (collecting live messages in ``pending`` until ``catch_up``).
+
+        Call it before reading what the viewer is to be sent first (hello, replay): what the
+        channel broadcasts from here on is kept for it.
+        """
         channel = self.channels.get(event_id)
         if channel is None:
             channel = self.channels[event_id] = Channel(event_id, self)
         channel.joining.add(viewer)
+        viewer.joined_at = channel.sent  # (0, 0) until ready: nothing was sent before
         await channel.ready.wait()
         return channel
 
-    def catch_up(self, event_id: str, viewer: Viewer) -> None:
-        """The viewer has been sent everything up to its cursor: flush what came meanwhile
-        (skipping what its hello or replay already covered) and make it live."""
+    async def replay(self, event_id: str, viewer: Viewer, after: str, limit: int) -> None:
+        """Send ``viewer`` every timeline entry after cursor ``after`` (a resuming viewer's
+        catch-up read), oldest first, in pages of ``REPLAY_PAGE``; a corrupt entry is skipped
+        (logged once, counted under "replay"). ``limit`` is the write-buffer cap in bytes.
+
+        Raises ``StoreUnavailable`` if the store does not answer.
+        """
+        while True:
+            page = await self.events.timeline_entries(event_id, after, count=REPLAY_PAGE)
+            for entry in page:
+                out = self.message(event_id, entry, path="replay")
+                if out is not None and not viewer.send(out, limit):
+                    return  # cut off: it will resume from its cursor
+            if len(page) < REPLAY_PAGE:
+                return
+            after = page[-1][0]
+
+    def message(self, event_id: str, entry: TimelineEntry, *, path: str) -> Outgoing | None:
+        """The viewer message for one timeline entry, or None (logged, counted) if the entry
+        cannot be decoded or is not a timeline record."""
+        sid, record = entry
+        if record is not None:
+            try:
+                return Outgoing(timeline_message(record, sid), parse_cursor(sid))
+            except (LiveEventError, LookupError, TypeError, ValueError, AttributeError):
+                pass  # a map, but not a timeline record: as corrupt as undecodable bytes
+        self.corrupt_entries[path] += 1
+        if (event_id, sid) not in self._reported:
+            if len(self._reported) >= REPORTED_MAX:
+                self._reported.clear()
+            self._reported.add((event_id, sid))
+            # The id only: the entry's bytes are unknown and might hold anything.
+            log.error(
+                "skipped timeline entry %s of event %s: it could not be decoded", sid, event_id
+            )
+        return None
+
+    async def catch_up(self, event_id: str, viewer: Viewer) -> None:
+        """The viewer has been sent everything up to its cursor (hello, replay): flush what
+        came meanwhile (skipping what its own read already covered) and hand it to the
+        channel, which makes it live once its own read has reached the viewer's cursor.
+
+        Raises ``StoreUnavailable`` if a read it needs (see below) finds no store.
+        """
+        if viewer.cursor < viewer.joined_at and not viewer.closed:
+            # Its own read ended before entries the channel had sent before it joined, which
+            # are in no pending. Never the case while only the store's script appends (it
+            # moves the event's cursor with each entry); it is after a partial restore or a
+            # hand-made XADD. Read on from the store rather than leave a gap.
+            ms, seq = viewer.cursor
+            await self.replay(event_id, viewer, f"{ms}-{seq}", self.write_buffer_limit * 16)
         channel = self.channels.get(event_id)
         pending, viewer.pending = viewer.pending or [], None
         for out in pending:
             if not viewer.send(out, self.write_buffer_limit):
                 break
-        if channel is not None and viewer in channel.joining and not viewer.closed:
-            channel.joining.discard(viewer)
-            channel.live.add(viewer)
+        if channel is not None:
+            channel.admit(viewer)
 
     def leave(self, event_id: str, viewer: Viewer) -> None:
         channel = self.channels.get(event_id)

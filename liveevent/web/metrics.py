@@ -125,3 +125,11 @@ class _Collector(Collector):
         retries.add_metric([*node, "reconnect"], self._applications.retries)
         retries.add_metric([*node, "cluster_redirect"], redirects)
         yield retries
+        corrupt = CounterMetricFamily(
+            "liveevent_corrupt_entries",
+            "Timeline entries skipped because they could not be decoded",
+            labels=["node", "path"],
+        )
+        for path, value in self._hub.corrupt_entries.items():
+            corrupt.add_metric([*node, path], value)
+        yield corrupt

@@ -18,7 +18,6 @@ import msgpack
 import orjson
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from liveevent.domain.cards import timeline_message
 from liveevent.errors import (
     ClientError,
     LiveEventError,
@@ -79,7 +78,7 @@ async def viewer_socket(request: web.Request) -> web.StreamResponse:
     try:
         await hub.join(event_id, viewer)
         await _greet(request, event_id, viewer, request.query.get("since"))
-        hub.catch_up(event_id, viewer)
+        await hub.catch_up(event_id, viewer)
         await _receive(request, ws, event_id, viewer)
     finally:
         hub.leave(event_id, viewer)
@@ -108,14 +107,7 @@ async def _greet(request: web.Request, event_id: str, viewer: Viewer, since: str
     viewer.send(Outgoing(hello), limit)
     if resumed and since is not None and since_cursor is not None:
         viewer.cursor = since_cursor
-        after = since
-        while True:
-            page = await events.timeline_range(event_id, after)
-            for sid, record in page:
-                viewer.send(Outgoing(timeline_message(record, sid), parse_cursor(sid)), limit)
-            if len(page) < 1000:
-                break
-            after = page[-1][0]
+        await request.app[HUB].replay(event_id, viewer, since, limit)  # skips corrupt entries
     else:
         viewer.cursor = parse_cursor(view.cursor) or (0, 0)
 

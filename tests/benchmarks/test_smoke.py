@@ -39,3 +39,23 @@ def test_smoke_run_produces_figures(tmp_path: Path) -> None:
         if name in results:
             assert results[name]["apply acked"] == 50, name
             assert not math.isnan(results[name]["apply ack p99 ms"]), name
+
+
+@pytest.mark.slow
+def test_delivery_mode_counts_no_duplicate_and_no_gap(tmp_path: Path) -> None:
+    """``python -m benchmarks delivery`` drives a real ``liveevent serve`` and checks it."""
+    out = tmp_path / "delivery.json"
+    command = ["delivery", "--seconds", "3", "--rounds", "1", "--json", str(out)]
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks", *command],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=110,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    total = json.loads(out.read_text())["total"]
+    assert total["connects"] >= 20 and total["messages checked"] > 0, total
+    assert (total["duplicates"], total["gaps"], total["wrong"]) == (0, 0, 0), total
+    assert "duplicates" in proc.stdout
