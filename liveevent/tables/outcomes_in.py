@@ -13,7 +13,7 @@ from typing import Literal
 
 from liveevent.tables.cells import clean, fold
 from liveevent.tables.headers import Columns, find_columns
-from liveevent.tables.sheet import MAX_TABLE_BYTES, MAX_TABLE_ROWS, Problem, read_sheet
+from liveevent.tables.sheet import DEFAULT_LIMITS, Deadline, Problem, SheetLimits, read_sheet
 
 __all__ = [
     "OUTCOME_STATUSES",
@@ -89,8 +89,8 @@ def parse_outcome_sheet(
     *,
     filename_or_content_type: str | None = None,
     mapping: Mapping[str, str] | None = None,
-    max_bytes: int = MAX_TABLE_BYTES,
-    max_rows: int = MAX_TABLE_ROWS,
+    limits: SheetLimits = DEFAULT_LIMITS,
+    deadline: Deadline | None = None,
 ) -> OutcomeImport:
     """Read an outcome sheet (CSV in UTF-8 or GBK/GB18030, or XLSX).
 
@@ -98,11 +98,9 @@ def parse_outcome_sheet(
     could not be read is the caller's choice. Raises a `TableError` for a file that cannot be
     read at all or that lacks a status column and a way to identify applications.
     """
+    deadline = deadline or Deadline(limits.budget_s)
     grid = read_sheet(
-        data,
-        filename_or_content_type=filename_or_content_type,
-        max_bytes=max_bytes,
-        max_rows=max_rows,
+        data, filename_or_content_type=filename_or_content_type, limits=limits, deadline=deadline
     )
     columns = find_columns(
         grid,
@@ -122,6 +120,8 @@ def parse_outcome_sheet(
     problems: list[Problem] = []
     for index in range(columns.row_index + 1, len(grid)):
         row = grid[index]
+        if index % 256 == 0:
+            deadline.check()
         if not any(cell.strip() for cell in row) or columns.is_repeat(row):
             continue
         outcome = _read_row(row, columns, index + 1, problems)
