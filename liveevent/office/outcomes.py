@@ -9,7 +9,6 @@ from and to. A dry run reports the same changes without making them.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,8 +25,6 @@ from liveevent.tables.cells import fold
 from liveevent.tables.errors import TableError
 from liveevent.tables.outcomes_in import OutcomeRow
 from liveevent.tables.sheet import Problem
-
-_MAINLAND = re.compile(r"^1[3-9]\d{9}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,9 +168,7 @@ class _Matcher:
                 return miss(f"no job titled {row.job_title!r} in this event")
         if self.purged:
             return miss("this event's phones were purged; match by application id")
-        phone = row.phone or ""
-        phone = phone if _MAINLAND.match(phone) else "+" + phone
-        found = await lookup.application_by_phone(conn, self.event_id, candidates, phone)
+        found = await lookup.application_by_phone(conn, self.event_id, candidates, row.phone or "")
         if not found:
             return miss("no application from this phone for this job")
         if len(found) > 1:
