@@ -263,6 +263,7 @@ def document() -> dict[str, Any]:
                     for n, t in (
                         ("job_id", "string"),
                         ("status", "string"),
+                        ("phone", "string"),
                         ("offset", "integer"),
                         ("limit", "integer"),
                     )
