@@ -3,9 +3,11 @@ run in Chromium on the real page's module, and one application typed the way cha
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
+import phonenumbers
 import pytest
 
 from liveevent.domain.phones import normalize_phone
@@ -85,3 +87,45 @@ async def test_a_number_pasted_from_a_chat_app_is_applied_with(
     assert status == 200
     assert [row["phone"] for row in body["applications"]] == ["13822223333"]
     assert pages.errors() == []
+
+
+def decorated(stored: str) -> list[str]:
+    """``stored`` written in many ways people write numbers: with and without a country prefix,
+    grouped as phonenumbers groups it, with separators, full-width, wrapped in what chat apps,
+    web pages and links add."""
+    number = phonenumbers.parse(stored if stored.startswith("+") else "+86" + stored)
+    grouped = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    cc, national = grouped.split(" ", 1)
+    prefixes = [f"{cc} ", f"({cc}) ", f"00{cc[1:]} ", f"{cc}-", f"{cc} (0)"]
+    if cc == "+86":
+        prefixes += ["", "86 ", "0"]
+    texts = []
+    for prefix, sep, wrap in itertools.product(
+        prefixes,
+        [" ", "-", "", ".", "\u00a0", "\u3000", "\u200b", "\u2014", "/"],
+        [("", ""), ("\u2068", "\u2069"), ("tel:", ""), ("\ufeff", "\n"), ("\u202a", "\u202c")],
+    ):
+        text = wrap[0] + prefix + national.replace(" ", sep) + wrap[1]
+        texts += [text, text.translate(FULL_WIDTH)]
+    return texts
+
+
+FULL_WIDTH = {code: code + 0xFEE0 for code in range(ord("!"), ord("~") + 1)}
+
+
+async def test_the_page_accepts_every_decorated_number_the_server_accepts(
+    server: LiveServer, pages: Pages
+) -> None:
+    event = await server.create_event()
+    page = await open_viewer(pages, server, event, "viewer")
+    stored = sorted({case["stored"] for case in TABLE["accepted"]})
+    texts = [text for number in stored for text in decorated(number)]
+    accepted = [text for text in texts if server_reads(text) is not None]
+    assert len(accepted) > 1000  # most decorations are forms the server accepts
+    results = await page.evaluate(RUN_TABLE, accepted)
+    wrong = [
+        text
+        for text, result in zip(accepted, results, strict=True)
+        if result["sent"] is None or server_reads(result["sent"]) != server_reads(text)
+    ]
+    assert wrong == []
