@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import unicodedata
 from pathlib import Path
 
 import phonenumbers
@@ -129,3 +130,26 @@ async def test_the_page_accepts_every_decorated_number_the_server_accepts(
         if result["sent"] is None or server_reads(result["sent"]) != server_reads(text)
     ]
     assert wrong == []
+
+
+async def test_the_page_reads_every_decimal_digit_as_the_server_does(
+    server: LiveServer, pages: Pages
+) -> None:
+    event = await server.create_event()
+    page = await open_viewer(pages, server, event, "viewer")
+    digits = [
+        chr(code) for code in range(0x110000) if unicodedata.decimal(chr(code), None) is not None
+    ]
+    folded = await page.evaluate(
+        """async (digits) => {
+          const { foldPhoneText } = await import("/static/js/phone.js");
+          return digits.map(foldPhoneText);
+        }""",
+        digits,
+    )
+    wrong = [
+        f"U+{ord(char):04X}"
+        for char, text in zip(digits, folded, strict=True)
+        if text != str(unicodedata.decimal(char))
+    ]
+    assert len(digits) > 600 and wrong == []
