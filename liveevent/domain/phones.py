@@ -145,8 +145,8 @@ def _canonical(raw: object) -> str:
         raise _Refused(f"is not a phone number: {FORMAT_HINT}") from None
     if not phonenumbers.is_valid_number(number):
         raise _Refused(
-            f"is not a number in use: {FORMAT_HINT}; outside the mainland, write + and the "
-            "country code"
+            "is not a number in use (outside the mainland, write + and the country code): "
+            + FORMAT_HINT
         )
     kind = phonenumbers.number_type(number)
     if kind == PhoneNumberType.FIXED_LINE:

@@ -4,7 +4,7 @@
 // server accepts. tests/data/phones.json is run against both (tests/browser/test_phones_page.py).
 //
 // Lenient on purpose: a mainland number (no + or 00) must look like a mainland mobile
-// (1 and ten more digits, with an optional 86 or 0 in front); a +86 number too; any other
+// (1, a digit 3-9 and nine more, with an optional 86 or 0 in front); a +86 number too; any other
 // number with + or 00 is sent for the server to judge (landlines abroad, unknown codes and
 // numbers not in use are refused there, with the reason).
 
