@@ -22,9 +22,10 @@ from typing import Any, TextIO
 
 from liveevent.config import Settings
 from liveevent.domain.events import EventState
-from liveevent.errors import Conflict, InvalidInput
+from liveevent.errors import BodyTooLarge, Conflict, InvalidInput
 from liveevent.office.jobs import import_jobs
 from liveevent.office.outcomes import import_outcomes
+from liveevent.office.sheet_process import SheetReader, sheet_limits
 from liveevent.office.summary import summary
 from liveevent.office.tables import DEFAULT_WINDOW_MIN, TABLE_NAMES, Sources, table
 from liveevent.office.writers import write_csv, write_xlsx
@@ -84,6 +85,7 @@ class Office:
     conn: StoreConnection
     events: EventStore
     applications: ApplicationLog
+    sheets: SheetReader  # the same parsing, off-loop process and limits as the server's
 
     @property
     def sources(self) -> Sources:
@@ -109,7 +111,9 @@ async def open_office(settings: Settings) -> AsyncIterator[Office]:
             waitaof_timeout_ms=settings.waitaof_timeout_ms,
         )
         try:
-            yield Office(conn, EventStore(conn), ApplicationLog(conn))
+            yield Office(
+                conn, EventStore(conn), ApplicationLog(conn), SheetReader(sheet_limits(settings))
+            )
         finally:
             await conn.close()
     finally:
@@ -153,7 +157,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
     try:
         async with open_office(settings) as office:
             return await _COMMANDS[args.command](office, args)
-    except InvalidInput as exc:
+    except (InvalidInput, BodyTooLarge) as exc:  # BodyTooLarge: a sheet over a limit
         print(f"liveevent: {exc.message}", file=sys.stderr)
         for where, why in exc.fields.items():
             print(f"  {where}: {why}", file=sys.stderr)
@@ -168,6 +172,7 @@ async def _jobs(office: Office, args: argparse.Namespace) -> int:
         office.events,
         args.event,
         data,
+        reader=office.sheets,
         content_type=args.file.name,
         mapping=parse_mapping(args.mapping),
         skip_invalid=args.skip_invalid,
@@ -186,6 +191,7 @@ async def _outcomes(office: Office, args: argparse.Namespace) -> int:
         by=_by(),
         now=_now(),
         dry_run=args.dry_run,
+        reader=office.sheets,
         content_type=args.file.name,
     )
     print(json.dumps(report.to_wire(), ensure_ascii=False, indent=2))

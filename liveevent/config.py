@@ -73,6 +73,13 @@ class Settings:
     apply_rate_per_ip: int = 600
     rate_window_s: int = 60
     write_buffer_limit_bytes: int = 256 * 1024
+    # Job and outcome sheets (liveevent/tables/sheet.py SheetLimits): an XLSX's decompressed
+    # size, rows read (blank ones too), the right-most column with a value, and the wall-clock
+    # budget of one read (done in a child process, off the loop).
+    max_sheet_unzipped_bytes: int = 128 * 1024 * 1024
+    max_sheet_rows: int = 100_000
+    max_sheet_columns: int = 256
+    sheet_read_budget_s: float = 60.0
     # timing
     ping_interval_s: float = 20.0
     viewers_interval_s: float = 5.0
@@ -143,6 +150,10 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "apply_rate_per_ip": _int,
     "rate_window_s": _int,
     "write_buffer_limit_bytes": _int,
+    "max_sheet_unzipped_bytes": _int,
+    "max_sheet_rows": _int,
+    "max_sheet_columns": _int,
+    "sheet_read_budget_s": float,
     "ping_interval_s": float,
     "viewers_interval_s": float,
     "node_ttl_s": float,

@@ -10,17 +10,14 @@ current status is the last move.
 from __future__ import annotations
 
 import enum
-import re
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from liveevent.domain import values
+from liveevent.domain.phones import normalize_phone
 from liveevent.errors import Conflict, InvalidInput
 
 APPLY_FIELDS = frozenset({"job_id", "name", "phone", "idempotency_key", "consent"})
-_MAINLAND = re.compile(r"^1[3-9]\d{9}$")
-_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
-_PHONE_NOISE = re.compile(r"[\s\-().]")
 
 
 class Status(enum.StrEnum):
@@ -49,34 +46,6 @@ def parse_status(data: object) -> Status:
 def check_transition(current: Status, target: Status) -> None:
     if target not in TRANSITIONS[current]:
         raise Conflict(f"the application is already {current}")
-
-
-def normalize_phone(raw: object) -> str:
-    """A mainland mobile number as 11 digits, or another number in E.164 (``+...``).
-
-    Spaces, dashes, brackets and a ``+86``/``0086`` prefix are tolerated.
-    """
-    if isinstance(raw, str) and len(raw) == 11 and raw.isascii() and _MAINLAND.match(raw):
-        return raw  # already as stored: what nearly every phone sends
-    why = "must be a mainland mobile number (11 digits starting 13-19) or E.164"
-    if not isinstance(raw, str) or len(raw) > 32:
-        raise InvalidInput(f"phone {why}", fields={"phone": why})
-    phone = _PHONE_NOISE.sub("", raw.strip())
-    phone = phone.translate(_FULL_WIDTH_DIGITS)
-    if phone.startswith("00"):
-        phone = "+" + phone[2:]
-    if phone.startswith("+86"):
-        phone = phone[3:]
-    elif phone.startswith("86") and len(phone) == 13:
-        phone = phone[2:]
-    if _MAINLAND.match(phone):
-        return phone
-    if _E164.match(phone):
-        return phone
-    raise InvalidInput(f"phone {why}", fields={"phone": why})
-
-
-_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９＋", "0123456789+")
 
 
 def mask_phone(phone: str) -> str:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from liveevent.domain.text import strip_format_chars
 from liveevent.errors import InvalidInput
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -20,7 +21,13 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def text(data: dict[str, Any], field: str, *, max_len: int, min_len: int = 1) -> str:
-    """A required, trimmed, NFC-normalised string of ``min_len`` to ``max_len`` characters."""
+    """A required, trimmed, NFC-normalised string of ``min_len`` to ``max_len`` characters.
+
+    Invisible format characters (Unicode category Cf: bidi overrides, zero-width spaces, ...)
+    are stripped first (`liveevent.domain.text`); text made only of them is "required".
+    NFC, not NFKC: display text keeps the full-width forms Chinese writers chose (``（上海）``);
+    comparison keys fold those elsewhere. Raises ``InvalidInput`` naming ``field``.
+    """
     value = optional_text(data, field, max_len=max_len, min_len=min_len)
     if value is None:
         raise InvalidInput(f"{field} is required", fields={field: "required"})
@@ -38,7 +45,7 @@ def optional_text(
         raise InvalidInput(f"{field} must be a string", fields={field: "must be a string"})
     if _SURROGATE.search(value):  # JSON "\ud800" decodes to text no store can encode
         raise InvalidInput(f"{field} is not valid text", fields={field: "not valid text"})
-    value = unicodedata.normalize("NFC", value).strip()
+    value = unicodedata.normalize("NFC", strip_format_chars(value)).strip()
     if _CONTROL.search(value):
         raise InvalidInput(
             f"{field} contains control characters", fields={field: "control characters"}

@@ -9,7 +9,6 @@ from and to. A dry run reports the same changes without making them.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,16 +16,15 @@ from typing import Any
 from liveevent.domain.applications import Status
 from liveevent.errors import Conflict, NotFound
 from liveevent.office.jobs import problem_wire, table_error
+from liveevent.office.sheet_process import SheetReader
 from liveevent.store import lookup
 from liveevent.store.applications import ApplicationLog
 from liveevent.store.events import EventStore
 from liveevent.store.purge import purged_at
 from liveevent.tables.cells import fold
 from liveevent.tables.errors import TableError
-from liveevent.tables.outcomes_in import OutcomeRow, parse_outcome_sheet
+from liveevent.tables.outcomes_in import OutcomeRow
 from liveevent.tables.sheet import Problem
-
-_MAINLAND = re.compile(r"^1[3-9]\d{9}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,16 +81,19 @@ async def import_outcomes(
     by: str,
     now: int,
     dry_run: bool = False,
+    reader: SheetReader,
     content_type: str | None = None,
     mapping: Mapping[str, str] | None = None,
 ) -> OutcomesReport:
     """Match and apply (unless ``dry_run``) the outcomes in a sheet; returns the report.
 
-    Raises ``InvalidInput`` for a file that cannot be read as an outcome sheet.
+    The sheet is read off the loop within ``reader``'s limits. Raises ``BodyTooLarge`` (413)
+    for a file over a size limit and ``InvalidInput`` (422) for one that cannot be read as an
+    outcome sheet (or not within the time budget); nothing changes then.
     """
     await events.event_view(event_id)
     try:
-        sheet = parse_outcome_sheet(data, filename_or_content_type=content_type, mapping=mapping)
+        sheet = await reader.read_outcomes(data, content_type=content_type, mapping=mapping)
     except TableError as exc:
         raise table_error(exc) from exc
     report = OutcomesReport(dry_run=dry_run, rows=len(sheet.rows) + len(sheet.problems))
@@ -167,9 +168,7 @@ class _Matcher:
                 return miss(f"no job titled {row.job_title!r} in this event")
         if self.purged:
             return miss("this event's phones were purged; match by application id")
-        phone = row.phone or ""
-        phone = phone if _MAINLAND.match(phone) else "+" + phone
-        found = await lookup.application_by_phone(conn, self.event_id, candidates, phone)
+        found = await lookup.application_by_phone(conn, self.event_id, candidates, row.phone or "")
         if not found:
             return miss("no application from this phone for this job")
         if len(found) > 1:

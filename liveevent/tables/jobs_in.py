@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from liveevent.tables.cells import fold
 from liveevent.tables.headers import find_columns
 from liveevent.tables.jobs_rows import JobRow, read_job_row
-from liveevent.tables.sheet import MAX_TABLE_BYTES, MAX_TABLE_ROWS, Problem, read_sheet
+from liveevent.tables.sheet import DEFAULT_LIMITS, Deadline, Problem, SheetLimits, read_sheet
 
 __all__ = ["JOB_FIELDS", "JobImport", "JobRow", "parse_job_sheet"]
 
@@ -68,8 +68,8 @@ def parse_job_sheet(
     filename_or_content_type: str | None = None,
     mapping: Mapping[str, str] | None = None,
     skip_invalid: bool = False,
-    max_bytes: int = MAX_TABLE_BYTES,
-    max_rows: int = MAX_TABLE_ROWS,
+    limits: SheetLimits = DEFAULT_LIMITS,
+    deadline: Deadline | None = None,
 ) -> JobImport:
     """Read the jobs in a CSV (UTF-8, UTF-8 with BOM, GBK/GB18030) or XLSX file.
 
@@ -78,11 +78,9 @@ def parse_job_sheet(
     `EmptyTableError`, `TableTooLargeError`, `UnreadableTableError`, `NoHeaderError` (no row names
     the employer and title columns) or `BadMappingError`.
     """
+    deadline = deadline or Deadline(limits.budget_s)
     grid = read_sheet(
-        data,
-        filename_or_content_type=filename_or_content_type,
-        max_bytes=max_bytes,
-        max_rows=max_rows,
+        data, filename_or_content_type=filename_or_content_type, limits=limits, deadline=deadline
     )
     columns = find_columns(
         grid,
@@ -100,6 +98,8 @@ def parse_job_sheet(
     repairs: list[Problem] = []
     for index in range(columns.row_index + 1, len(grid)):
         row = grid[index]
+        if index % 256 == 0:
+            deadline.check()
         if not any(cell.strip() for cell in row) or columns.is_repeat(row):
             continue
         read = read_job_row(row, columns, source_row=index + 1)

@@ -6,14 +6,15 @@ id, or by phone + job) is the store's business; a row here carries whatever it h
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from liveevent.domain.phones import normalize_phone
+from liveevent.errors import InvalidInput
 from liveevent.tables.cells import clean, fold
 from liveevent.tables.headers import Columns, find_columns
-from liveevent.tables.sheet import MAX_TABLE_BYTES, MAX_TABLE_ROWS, Problem, read_sheet
+from liveevent.tables.sheet import DEFAULT_LIMITS, Deadline, Problem, SheetLimits, read_sheet
 
 __all__ = [
     "OUTCOME_STATUSES",
@@ -50,14 +51,13 @@ _STATUS_WORDS: dict[OutcomeStatus, tuple[str, ...]] = {
 }  # fmt: skip
 _WORD_TO_STATUS = {fold(word): status for status, words in _STATUS_WORDS.items() for word in words}
 
-_PHONE_JUNK = re.compile(r"[\s\-()]")
-_MASKED = re.compile(r"\d*[*x×]{2,}\d*")
-
 
 @dataclass(frozen=True, slots=True)
 class OutcomeRow:
     """One reported outcome. It has an ``application_id``, or a ``phone`` and a job (``job_id`` or
-    ``job_title``), or both. ``phone`` holds digits only, without a +86 prefix."""
+    ``job_title``), or both. ``phone`` is in the form applications are stored in (`normalize_phone`:
+    11 digits for a mainland mobile, E.164 for any other), so any accepted way of writing it
+    matches."""
 
     status: OutcomeStatus
     application_id: str | None
@@ -89,8 +89,8 @@ def parse_outcome_sheet(
     *,
     filename_or_content_type: str | None = None,
     mapping: Mapping[str, str] | None = None,
-    max_bytes: int = MAX_TABLE_BYTES,
-    max_rows: int = MAX_TABLE_ROWS,
+    limits: SheetLimits = DEFAULT_LIMITS,
+    deadline: Deadline | None = None,
 ) -> OutcomeImport:
     """Read an outcome sheet (CSV in UTF-8 or GBK/GB18030, or XLSX).
 
@@ -98,11 +98,9 @@ def parse_outcome_sheet(
     could not be read is the caller's choice. Raises a `TableError` for a file that cannot be
     read at all or that lacks a status column and a way to identify applications.
     """
+    deadline = deadline or Deadline(limits.budget_s)
     grid = read_sheet(
-        data,
-        filename_or_content_type=filename_or_content_type,
-        max_bytes=max_bytes,
-        max_rows=max_rows,
+        data, filename_or_content_type=filename_or_content_type, limits=limits, deadline=deadline
     )
     columns = find_columns(
         grid,
@@ -122,6 +120,8 @@ def parse_outcome_sheet(
     problems: list[Problem] = []
     for index in range(columns.row_index + 1, len(grid)):
         row = grid[index]
+        if index % 256 == 0:
+            deadline.check()
         if not any(cell.strip() for cell in row) or columns.is_repeat(row):
             continue
         outcome = _read_row(row, columns, index + 1, problems)
@@ -148,9 +148,12 @@ def _read_row(
         known = "/".join(("录用", "未录用", "面试", "已发offer", "已联系", *OUTCOME_STATUSES))
         what = repr(cell("status")) if cell("status") else "the status is missing; it"
         complain("status", f"{what} is not a known status (use one of {known})")
-    phone = _phone(cell("phone"))
-    if cell("phone") and phone is None:
-        complain("phone", f"{cell('phone')!r} is not a phone number (a masked one cannot match)")
+    phone = None
+    if cell("phone"):
+        try:
+            phone = normalize_phone(cell("phone"))
+        except InvalidInput as exc:  # the reason, without the number: reports reach logs
+            complain("phone", f"the phone {exc.fields['phone']}")
     application_id = cell("application_id") or None
     job_id, job_title = cell("job_id") or None, cell("job_title") or None
     if application_id is None and not (cell("phone") and (job_id or job_title)):
@@ -165,17 +168,3 @@ def _read_row(
         job_title=job_title,
         source_row=source_row,
     )
-
-
-def _phone(text: str) -> str | None:
-    """Digits only, mainland prefix dropped: ``+86 138-1234-5678`` -> ``13812345678``."""
-    digits = _PHONE_JUNK.sub("", fold(text))
-    if not digits or _MASKED.fullmatch(digits):
-        return None
-    for prefix in ("+86", "0086"):
-        digits = digits.removeprefix(prefix)
-    if digits.startswith("86") and len(digits) == 13:
-        digits = digits[2:]
-    if not digits.isdigit() or not 5 <= len(digits) <= 15:
-        return None
-    return digits

@@ -10,19 +10,70 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import time
 import warnings
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import openpyxl
+from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
-from liveevent.tables.errors import EmptyTableError, TableTooLargeError, UnreadableTableError
+from liveevent.tables.errors import (
+    EmptyTableError,
+    TableTimeoutError,
+    TableTooLargeError,
+    UnreadableTableError,
+)
 
 MAX_TABLE_BYTES = 10 * 1024 * 1024
 MAX_TABLE_ROWS = 100_000
 
 Grid = list[list[str]]
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SheetLimits:
+    """What one uploaded sheet may cost to read. Each is named after its setting in
+    ``liveevent.config`` and an error over it names that setting.
+
+    ``max_bytes``: the file as uploaded. ``max_unzipped_bytes``: an XLSX's members once
+    decompressed, declared and actually read (a 5 KB zip can unzip to gigabytes).
+    ``max_rows``: every row read counts, blank ones and the gaps between sparse rows included
+    (a sheet can declare a million empty rows in a few bytes). ``max_columns``: the right-most
+    column holding a value (padding up to a lone cell in column XFD costs 16,384 cells a row).
+    ``budget_s``: wall-clock seconds for the whole read, checked between rows.
+    """
+
+    max_bytes: int = MAX_TABLE_BYTES
+    max_unzipped_bytes: int = 128 * 1024 * 1024
+    max_rows: int = MAX_TABLE_ROWS
+    max_columns: int = 256
+    budget_s: float = 60.0
+
+
+DEFAULT_LIMITS = SheetLimits()
+
+
+class Deadline:
+    """The end of a read's time budget (``time.monotonic`` seconds)."""
+
+    __slots__ = ("at", "budget_s")
+
+    def __init__(self, budget_s: float) -> None:
+        self.budget_s = budget_s
+        self.at = time.monotonic() + budget_s
+
+    def check(self) -> None:
+        """Raise `TableTimeoutError` once the budget is spent."""
+        if time.monotonic() > self.at:
+            raise TableTimeoutError(
+                f"the file took more than {self.budget_s:g} s to read (sheet_read_budget_s); "
+                "split it into smaller files"
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,23 +90,31 @@ class Problem:
 _ZIP_MAGIC = b"PK\x03\x04"
 # The pre-2007 binary .xls (an OLE2 compound file); openpyxl cannot read it.
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# Checking the clock costs little, but not nothing: every this many rows.
+_CHECK_EVERY = 256
+_ZIP_CHUNK = 1024 * 1024
 
 
 def read_sheet(
     data: bytes,
     *,
     filename_or_content_type: str | None = None,
-    max_bytes: int = MAX_TABLE_BYTES,
-    max_rows: int = MAX_TABLE_ROWS,
+    limits: SheetLimits = DEFAULT_LIMITS,
+    deadline: Deadline | None = None,
 ) -> Grid:
     """Return the rows of the file's first sheet as lists of text (``""`` for a blank cell).
 
     Row ``i`` of the result is row ``i + 1`` as Excel shows it (blank rows are kept, so numbers
-    match). Raises `EmptyTableError`, `TableTooLargeError` or `UnreadableTableError`.
-    ``filename_or_content_type`` is only used to word error messages better.
+    match). Raises `EmptyTableError`, `TableTooLargeError` (naming the limit in ``limits``),
+    `TableTimeoutError` (past ``deadline``, by default ``limits.budget_s`` from now) or
+    `UnreadableTableError`. ``filename_or_content_type`` is only used to word errors better.
     """
-    if len(data) > max_bytes:
-        raise TableTooLargeError(f"the file has {len(data)} bytes; the limit is {max_bytes}")
+    deadline = deadline or Deadline(limits.budget_s)
+    if len(data) > limits.max_bytes:
+        raise TableTooLargeError(
+            f"the file has {len(data)} bytes; the limit is {limits.max_bytes} (max_upload_bytes)",
+            limit="max_upload_bytes",
+        )
     if not data.strip():
         raise EmptyTableError("the file is empty")
     if data.startswith(_OLE2_MAGIC):
@@ -63,12 +122,12 @@ def read_sheet(
             "this is an old binary Excel file (.xls); save it as .xlsx or CSV and try again"
         )
     if data.startswith(_ZIP_MAGIC):
-        grid = _read_xlsx(data, max_rows=max_rows)
+        grid = _read_xlsx(data, limits=limits, deadline=deadline)
     else:
         hint = (filename_or_content_type or "").lower()
         if hint.endswith(".xlsx") or "spreadsheetml" in hint:
             raise UnreadableTableError("the file is named as XLSX but is not an XLSX workbook")
-        grid = _read_csv(decode_text(data), max_rows=max_rows)
+        grid = _read_csv(decode_text(data), limits=limits, deadline=deadline)
     if not any(any(cell.strip() for cell in row) for row in grid):
         raise EmptyTableError("the file holds no data, only blank rows")
     return grid
@@ -97,7 +156,31 @@ def decode_text(data: bytes) -> str:
     )
 
 
-def _read_csv(text: str, *, max_rows: int) -> Grid:
+def _too_many_rows(limits: SheetLimits) -> TableTooLargeError:
+    return TableTooLargeError(
+        f"the sheet has more than {limits.max_rows} rows, blank rows included; "
+        f"the limit is {limits.max_rows} (max_sheet_rows)",
+        limit="max_sheet_rows",
+    )
+
+
+def _fit_columns(row: Sequence[T], limits: SheetLimits, row_number: int) -> Sequence[T]:
+    """``row`` cut to ``limits.max_columns``; raises when a value (not None or "") lies beyond."""
+    if len(row) <= limits.max_columns:
+        return row
+    beyond = row[limits.max_columns :]
+    # count() scans at C speed: rows here can be 16,384 cells wide.
+    if beyond.count(None) + beyond.count("") != len(beyond):
+        last = len(row) - next(i for i, cell in enumerate(reversed(row)) if cell not in (None, ""))
+        raise TableTooLargeError(
+            f"row {row_number} has a value in column {get_column_letter(min(last, 18278))}; "
+            f"at most {limits.max_columns} columns are read (max_sheet_columns)",
+            limit="max_sheet_columns",
+        )
+    return row[: limits.max_columns]
+
+
+def _read_csv(text: str, *, limits: SheetLimits, deadline: Deadline) -> Grid:
     first_line = text.split("\n", 1)[0]
     counts = {sep: first_line.count(sep) for sep in (",", "\t", ";")}
     delimiter = max(counts, key=lambda sep: counts[sep]) if any(counts.values()) else ","
@@ -105,15 +188,53 @@ def _read_csv(text: str, *, max_rows: int) -> Grid:
     try:
         # newline="" keeps newlines inside quoted cells intact.
         for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False):
-            grid.append(row)
-            if len(grid) > max_rows:
-                raise TableTooLargeError(f"the file has more than {max_rows} rows")
+            grid.append(list(_fit_columns(row, limits, len(grid) + 1)))
+            if len(grid) > limits.max_rows:
+                raise _too_many_rows(limits)
+            if len(grid) % _CHECK_EVERY == 0:
+                deadline.check()
     except csv.Error as exc:
         raise UnreadableTableError(f"the CSV cannot be parsed: {exc}") from exc
     return grid
 
 
-def _read_xlsx(data: bytes, *, max_rows: int) -> Grid:
+def check_unzipped_size(data: bytes, *, limits: SheetLimits, deadline: Deadline) -> None:
+    """Refuse a zip bomb before openpyxl opens it.
+
+    First the sizes the zip declares for its members, then the bytes really produced by
+    decompressing every member (read in 1 MiB chunks and dropped): a forged small declared size
+    must not let more through. ``zipfile`` also checks each member's CRC on the way, so a
+    corrupt workbook fails here. Raises `TableTooLargeError` (``max_sheet_unzipped_bytes``),
+    `TableTimeoutError` or `UnreadableTableError`.
+    """
+
+    def too_large(size: str) -> TableTooLargeError:
+        return TableTooLargeError(
+            f"the workbook unzips to {size} bytes; the limit is {limits.max_unzipped_bytes} "
+            "(max_sheet_unzipped_bytes)",
+            limit="max_sheet_unzipped_bytes",
+        )
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+            declared = sum(member.file_size for member in members)
+            if declared > limits.max_unzipped_bytes:
+                raise too_large(str(declared))
+            actual = 0
+            for member in members:
+                with archive.open(member) as stream:
+                    while chunk := stream.read(_ZIP_CHUNK):
+                        actual += len(chunk)
+                        if actual > limits.max_unzipped_bytes:
+                            raise too_large(f"more than {actual}")
+                        deadline.check()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError) as exc:
+        raise UnreadableTableError(f"the XLSX workbook cannot be read: {exc}") from exc
+
+
+def _read_xlsx(data: bytes, *, limits: SheetLimits, deadline: Deadline) -> Grid:
+    check_unzipped_size(data, limits=limits, deadline=deadline)
     try:
         # openpyxl warns about harmless things some writers leave in (unknown extensions, data
         # validation); they say nothing about the cells and would be errors under pytest.
@@ -122,19 +243,25 @@ def _read_xlsx(data: bytes, *, max_rows: int) -> Grid:
             workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
             try:
                 sheet = workbook.worksheets[0]
+                # The sheet's own <dimension> is not trusted: "A1:XFD15000" made openpyxl pad
+                # every row to 16,384 cells and every gap with rows, and WPS writes "A1" for a
+                # full sheet. Without it, rows are as wide as their last cell, and missing rows
+                # come as empty ones (each counted below).
+                sheet.reset_dimensions()
                 grid: Grid = []
-                blank_run = 0
                 for values in sheet.iter_rows(values_only=True):
+                    values = _fit_columns(values, limits, len(grid) + 1)
                     row = [cell_text(value) for value in values]
                     while row and not row[-1]:
                         row.pop()
                     grid.append(row)
-                    blank_run = 0 if row else blank_run + 1
-                    if len(grid) - blank_run > max_rows:
-                        raise TableTooLargeError(f"the sheet has more than {max_rows} rows")
+                    if len(grid) > limits.max_rows:
+                        raise _too_many_rows(limits)
+                    if len(grid) % _CHECK_EVERY == 0:
+                        deadline.check()
             finally:
                 workbook.close()
-    except TableTooLargeError:
+    except (TableTooLargeError, TableTimeoutError):
         raise
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
         raise UnreadableTableError(f"the XLSX workbook cannot be read: {exc}") from exc

@@ -68,7 +68,8 @@ class XlsxSheet:
             raise ValueError(f"the row has {len(row)} cells; the sheet has {self._width} columns")
         if self.rows >= MAX_SHEET_ROWS:
             raise TableTooLargeError(
-                f"an XLSX sheet holds at most {MAX_SHEET_ROWS} rows; export as CSV instead"
+                f"an XLSX sheet holds at most {MAX_SHEET_ROWS} rows; export as CSV instead",
+                limit="excel_max_rows",
             )
         self._sheet.append([xlsx_value(value) for value in row])
         self.rows += 1

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from aiohttp import WSCloseCode, web
 
 from liveevent.config import Settings
+from liveevent.office.sheet_process import SheetReader, sheet_limits
 from liveevent.store.applications import ApplicationLog
 from liveevent.store.cluster import cluster_url, is_cluster_url, open_cluster_store
 from liveevent.store.connect import open_store
@@ -27,6 +28,7 @@ from liveevent.web.appkeys import (
     LIMITS,
     METRICS,
     SETTINGS,
+    SHEETS,
     STORE,
     WEBSOCKETS,
 )
@@ -50,6 +52,7 @@ def create_app(settings: Settings) -> web.Application:
     )
     app[SETTINGS] = settings
     app[LIMITS] = Limits(settings)
+    app[SHEETS] = SheetReader(sheet_limits(settings))
     app[WEBSOCKETS] = weakref.WeakSet()
     # The route of every HTTP apply is added first: aiohttp tries the routes under one prefix
     # in the order they were added, a regular expression each, and /api/events has 21.

@@ -7,6 +7,7 @@ import weakref
 from aiohttp import web
 
 from liveevent.config import Settings
+from liveevent.office.sheet_process import SheetReader
 from liveevent.store.applications import ApplicationLog
 from liveevent.store.connect import StoreConnection
 from liveevent.store.events import EventStore
@@ -23,4 +24,5 @@ INGEST = web.AppKey("ingest", ApplicationIngest)
 HUB = web.AppKey("hub", Hub)
 LIMITS = web.AppKey("limits", Limits)
 METRICS = web.AppKey("metrics", Metrics)
+SHEETS = web.AppKey("sheets", SheetReader)  # job and outcome sheets, read off the loop
 WEBSOCKETS = web.AppKey("websockets", weakref.WeakSet[web.WebSocketResponse])

@@ -17,7 +17,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 from liveevent.errors import BodyTooLarge, InvalidInput, MalformedBody
 from liveevent.office.jobs import import_jobs
 from liveevent.tables.xlsx_out import XLSX_CONTENT_TYPE
-from liveevent.web.appkeys import EVENTS, SETTINGS
+from liveevent.web.appkeys import EVENTS, SETTINGS, SHEETS
 from liveevent.web.middleware import read_body
 
 SHEET_TYPES = frozenset(
@@ -107,12 +107,18 @@ async def _read_part(part: BodyPartReader, limit: int) -> bytes:
 
 async def upsert_jobs_from_sheet(request: web.Request, event_id: str) -> web.Response:
     """Import a job sheet: 201/200 with the report; 422 listing every bad row (nothing stored)
-    unless ``?skip_invalid=1``, when the good rows are stored and the bad ones reported."""
+    unless ``?skip_invalid=1``, when the good rows are stored and the bad ones reported.
+
+    The sheet is parsed in a child process (``office.sheet_process``), so viewers and
+    ``/healthz`` are served meanwhile. 413 over a size limit (``max_upload_bytes``,
+    ``max_sheet_unzipped_bytes``, ``max_sheet_rows``, ``max_sheet_columns``), 422 past
+    ``sheet_read_budget_s``; the message names the setting, and nothing is stored."""
     upload = await read_upload(request)
     result = await import_jobs(
         request.app[EVENTS],
         event_id,
         upload.data,
+        reader=request.app[SHEETS],
         content_type=upload.content_type,
         mapping=upload.mapping,
         skip_invalid=flag(request, "skip_invalid"),

@@ -116,7 +116,7 @@ def document() -> dict[str, Any]:
         "properties": {
             "job_id": {"type": "string"},
             "name": {"type": "string", "minLength": 1, "maxLength": 50},
-            "phone": {"type": "string", "description": "mainland mobile or E.164"},
+            "phone": {"type": "string", "description": "a mobile number (docs/exports.md)"},
             "idempotency_key": {"type": "string", "minLength": 1, "maxLength": 128},
             "consent": {"type": "boolean"},
         },
@@ -263,6 +263,7 @@ def document() -> dict[str, Any]:
                     for n, t in (
                         ("job_id", "string"),
                         ("status", "string"),
+                        ("phone", "string"),
                         ("offset", "integer"),
                         ("limit", "integer"),
                     )

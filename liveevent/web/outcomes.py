@@ -10,7 +10,7 @@ from aiohttp import web
 
 from liveevent.office.outcomes import import_outcomes
 from liveevent.web import api
-from liveevent.web.appkeys import APPLICATIONS, EVENTS
+from liveevent.web.appkeys import APPLICATIONS, EVENTS, SHEETS
 from liveevent.web.auth import require_role
 from liveevent.web.imports import flag, read_upload
 
@@ -28,6 +28,7 @@ async def outcomes(request: web.Request) -> web.Response:
         by=role,
         now=api.now_ms(),
         dry_run=flag(request, "dry_run"),
+        reader=request.app[SHEETS],
         content_type=upload.content_type,
         mapping=upload.mapping,
     )

@@ -61,7 +61,7 @@ export default {
   "apply.duplicate_note": "No need to apply again: this is your earlier application number.",
 
   "err.name": "Please enter your name (1 to 50 characters)",
-  "err.phone": "That mobile number is not right: enter 11 digits, e.g. 13812345678",
+  "err.phone": "That mobile number is not right: enter 11 digits, e.g. 13812345678, or + and the country code, e.g. +852 9123 4567 (no landlines)",
   "err.consent": "Please tick the box so the employer may receive your application",
   "err.job_gone": "This job is no longer part of this fair",
   "err.rate": "Too many tries: please wait a minute and try again",

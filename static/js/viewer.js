@@ -3,6 +3,7 @@ import { ApiError, eventIdFromPath, request, socketUrl } from "./api.js";
 import { jobFacts, jobSummary } from "./cards.js";
 import { $, announce, h } from "./dom.js";
 import { formatDateTime, formatClock, formatNumber, initI18n, onLangChange, t } from "./i18n.js";
+import { checkPhone } from "./phone.js";
 import { LiveSocket } from "./socket.js";
 import { load, save } from "./storage.js";
 
@@ -22,17 +23,6 @@ let sheetJob = null;
 let sheetOpener = null;
 let applyCounter = 0;
 const pendingApplies = new Map();
-
-// --- phone numbers, as the server accepts them -----------------------------------------------
-function normalizePhone(raw) {
-  let phone = String(raw || "").trim().replace(/[\s\-().]/g, "")
-    .replace(/[０-９＋]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0));
-  if (phone.startsWith("00")) phone = "+" + phone.slice(2);
-  if (phone.startsWith("+86")) phone = phone.slice(3);
-  else if (phone.startsWith("86") && phone.length === 13) phone = phone.slice(2);
-  if (/^1[3-9]\d{9}$/.test(phone) || /^\+[1-9]\d{6,14}$/.test(phone)) return phone;
-  return null;
-}
 
 function maskPhone(phone) {
   if (!phone || phone.length <= 7) return phone || "";
@@ -357,7 +347,7 @@ async function onSubmit(event) {
   const form = event.target;
   clearErrors();
   const name = form.elements.name.value.trim();
-  const phone = normalizePhone(form.elements.phone.value);
+  const phone = checkPhone(form.elements.phone.value);
   const bad = [];
   if (!name || name.length > 50) bad.push(fieldError("name", t("err.name")));
   if (!phone) bad.push(fieldError("phone", t("err.phone")));

@@ -12,7 +12,7 @@ from liveevent.tables.errors import (
     UnreadableTableError,
 )
 from liveevent.tables.jobs_in import JobRow, parse_job_sheet
-from liveevent.tables.sheet import Problem
+from liveevent.tables.sheet import Problem, SheetLimits
 
 
 def csv_bytes(text: str, encoding: str = "utf-8") -> bytes:
@@ -203,7 +203,7 @@ def test_too_large() -> None:
     with pytest.raises(TableTooLargeError):
         parse_job_sheet(b"a" * (10 * 1024 * 1024 + 1))
     with pytest.raises(TableTooLargeError):
-        parse_job_sheet(csv_bytes("公司名称,职位名称\n" + "甲,焊工\n" * 20), max_rows=10)
+        parse_job_sheet(csv_bytes("公司名称,职位名称\n" + "甲,焊工\n" * 20), limits=SheetLimits(max_rows=10))
 
 
 @pytest.mark.parametrize(
