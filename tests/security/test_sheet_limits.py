@@ -110,16 +110,17 @@ async def job_ids(server: LiveServer, event: Event) -> list[str]:
 
 
 async def healthz_while(server: LiveServer, work: Awaitable[Any]) -> tuple[Any, list[float]]:
-    """Run ``work``; meanwhile time ``GET /healthz`` again and again. (work's result, the
-    latencies in seconds)."""
+    """Run ``work``; meanwhile call ``GET /healthz`` again and again. (work's result, the time
+    each call took, in seconds, counting any late wake-up of the pause between calls: the
+    test client shares the server's loop, so a blocked loop shows there too)."""
     task = asyncio.ensure_future(work)
     latencies: list[float] = []
     while not task.done():
         start = time.perf_counter()
         status, _ = await server.call("GET", "/healthz")
-        latencies.append(time.perf_counter() - start)
         assert status == 200
         await asyncio.sleep(0.02)
+        latencies.append(time.perf_counter() - start - 0.02)
     return await task, latencies
 
 
@@ -149,13 +150,14 @@ async def test_healthz_answers_while_a_big_sheet_is_read(server: LiveServer) -> 
         server, post_jobs(server, event, rows.encode(), "text/csv")
     )
     assert status == 201 and body["created"] == 1 and body["merged"] == 39_999, body
-    assert len(latencies) >= 5, "the import was too quick to show anything"
     assert max(latencies) < 0.2, sorted(latencies)[-5:]
+    assert len(latencies) >= 5, "the import was too quick to show anything"
 
 
 def _blank_rows_xlsx() -> bytes:
-    # The posting sits in row 100,002: 100,000 blank rows above it, all of them read.
-    return xlsx({1: HEADER, 100_002: job_row(100_002)})
+    # One posting, then an empty row element 150,000 rows down (a formatted row, say): the
+    # blank rows in between are read, so they count.
+    return xlsx({1: HEADER, 2: job_row(2), 150_000: ""})
 
 
 def _blank_lines_csv() -> bytes:
