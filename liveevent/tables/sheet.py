@@ -52,7 +52,7 @@ class SheetLimits:
     max_unzipped_bytes: int = 128 * 1024 * 1024
     max_rows: int = MAX_TABLE_ROWS
     max_columns: int = 256
-    budget_s: float = 60.0
+    budget_s: float = 120.0
 
 
 DEFAULT_LIMITS = SheetLimits()
