@@ -28,6 +28,7 @@ import dataclasses
 import hashlib
 import multiprocessing
 import operator
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -48,6 +49,7 @@ H = TypeVar("H")
 # How long past its budget a child may run before it is killed: the child checks its own
 # deadline between rows and normally reports the overrun itself, with a clearer message.
 _GRACE_S = 5.0
+_POLL_S = 0.25
 _CONTEXT = multiprocessing.get_context("forkserver")
 # The forkserver imports these once; every child forked from it starts with them loaded.
 _CONTEXT.set_forkserver_preload([__name__])
@@ -106,10 +108,17 @@ class SheetReader:
         args: tuple[Any, ...],
         rebuild: Callable[[H, list[tuple[Any, ...]]], T],
     ) -> T:
+        # A cancelled request (the client left, the server is stopping) tells the waiting
+        # thread to kill the child: otherwise shutdown would wait for the thread, up to the budget.
+        cancelled = threading.Event()
         async with self._one_at_a_time:
-            ok, value = await asyncio.to_thread(
-                _in_child, fn, args, rebuild, self.limits.budget_s + _GRACE_S
-            )
+            try:
+                ok, value = await asyncio.to_thread(
+                    _in_child, fn, args, rebuild, self.limits.budget_s + _GRACE_S, cancelled
+                )
+            except asyncio.CancelledError:
+                cancelled.set()
+                raise
         if ok:
             return value  # type: ignore[no-any-return]
         raise value
@@ -214,11 +223,13 @@ def _in_child(
     args: tuple[Any, ...],
     rebuild: Callable[[H, list[tuple[Any, ...]]], T],
     timeout_s: float,
+    cancelled: threading.Event,
 ) -> tuple[bool, Any]:
     """Run ``fn(*args)`` in a fresh child; (True, its result rebuilt) or (False, the exception
     to raise).
 
-    Blocking: called in a thread. The child is killed if it has not finished in ``timeout_s``.
+    Blocking: called in a thread. The child is killed if it has not finished in ``timeout_s``
+    or once ``cancelled`` is set (checked every ``_POLL_S``).
     """
     receiver, sender = _CONTEXT.Pipe(duplex=False)
     child = _CONTEXT.Process(
@@ -230,7 +241,12 @@ def _in_child(
         child.start()
         sender.close()  # the child holds its own copy; EOF here then means it died
         while True:
-            if not receiver.poll(max(0.0, end - time.monotonic())):
+            left = end - time.monotonic()
+            if not receiver.poll(max(0.0, min(left, _POLL_S))):
+                if cancelled.is_set():
+                    return False, asyncio.CancelledError()
+                if left > _POLL_S:
+                    continue
                 return False, TableTimeoutError(
                     f"the file took more than {timeout_s - _GRACE_S:g} s to read "
                     "(sheet_read_budget_s); split it into smaller files"
