@@ -79,7 +79,7 @@ class Settings:
     max_sheet_unzipped_bytes: int = 128 * 1024 * 1024
     max_sheet_rows: int = 100_000
     max_sheet_columns: int = 256
-    sheet_read_budget_s: float = 60.0
+    sheet_read_budget_s: float = 120.0
     # timing
     ping_interval_s: float = 20.0
     viewers_interval_s: float = 5.0

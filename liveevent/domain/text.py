@@ -5,7 +5,8 @@ characters around them look like: U+202E RIGHT-TO-LEFT OVERRIDE shows ``abc`` as
 U+200B ZERO WIDTH SPACE makes ``张三`` and ``张\u200b三`` look the same yet differ, and the
 U+2066-2069 isolates that chat apps add on copy make a pasted name something else than what
 was typed. Every input path (HTTP API, websocket apply, job and outcome sheets) passes display
-text through `strip_format_chars`, so what is stored is what a reader sees.
+text through `strip_format_chars` (``domain.values.text`` for API and socket bodies,
+``tables.sheet.read_sheet`` for sheets), so what is stored is what a reader sees.
 
 Strip rather than refuse: text copied from chat apps and web pages carries these characters
 without the writer's knowledge, and refusing would blame them for something they cannot see.

@@ -1,8 +1,9 @@
 """Reading single cell values: clean text, comparison keys, headcounts and salaries.
 
-Display text is kept as the employer wrote it (only trimmed, and without invisible format
-characters: `liveevent.domain.text`); numbers are read after Unicode NFKC normalisation, which
-turns full-width digits and punctuation (``招８人``, ``１～２万``) into ASCII.
+Display text is kept as the employer wrote it (only trimmed); numbers are read after Unicode NFKC
+normalisation, which turns full-width digits and punctuation (``招８人``, ``１～２万``) into ASCII.
+Cells come from `read_sheet`, which has already stripped invisible format characters (U+202E,
+U+200B, ...: `liveevent.domain.text`) from every cell, so these functions need not.
 """
 
 from __future__ import annotations
@@ -11,32 +12,26 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from liveevent.domain.text import strip_format_chars
-
 _SPACES = re.compile(r"\s+")
 
 
 def clean(text: str) -> str:
-    """Trim the cell, drop format characters (U+202E, U+200B, ...) and collapse runs of
-    whitespace (newlines included) to one space."""
-    return _SPACES.sub(" ", strip_format_chars(text)).strip()
+    """Trim the cell and collapse runs of whitespace (newlines included) to one space."""
+    return _SPACES.sub(" ", text).strip()
 
 
 def clean_multiline(text: str) -> str:
-    """Trim the cell but keep its line breaks (for descriptions); CRLF becomes LF. Format
-    characters are dropped as in `clean`."""
-    text = strip_format_chars(text)
+    """Trim the cell but keep its line breaks (for descriptions); CRLF becomes LF."""
     lines = (line.strip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
     return "\n".join(lines).strip()
 
 
 def fold(text: str) -> str:
-    """A comparison key: NFKC, case-folded, without any whitespace or format characters.
+    """A comparison key: NFKC, case-folded, without any whitespace.
 
-    ``飞书科技（上海）`` and ``飞书科技 (上海)`` fold to the same key, and so do ``录用`` and
-    ``\u2068录用\u2069`` (pasted from a chat app).
+    ``飞书科技（上海）`` and ``飞书科技 (上海)`` fold to the same key.
     """
-    return _SPACES.sub("", unicodedata.normalize("NFKC", strip_format_chars(text))).casefold()
+    return _SPACES.sub("", unicodedata.normalize("NFKC", text)).casefold()
 
 
 class NotACount(ValueError):

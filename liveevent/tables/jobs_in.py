@@ -74,9 +74,11 @@ def parse_job_sheet(
     """Read the jobs in a CSV (UTF-8, UTF-8 with BOM, GBK/GB18030) or XLSX file.
 
     ``mapping`` maps header text to a field in `JOB_FIELDS` and wins over the built-in synonyms.
-    Repeated header rows and blank rows are skipped silently. Raises a `TableError`:
-    `EmptyTableError`, `TableTooLargeError`, `UnreadableTableError`, `NoHeaderError` (no row names
-    the employer and title columns) or `BadMappingError`.
+    Repeated header rows and blank rows are skipped silently. ``limits`` bound the read (see
+    `SheetLimits`); ``deadline`` defaults to ``limits.budget_s`` from now. Raises a `TableError`:
+    `EmptyTableError`, `TableTooLargeError` (naming the limit), `TableTimeoutError`,
+    `UnreadableTableError`, `NoHeaderError` (no row names the employer and title columns) or
+    `BadMappingError`.
     """
     deadline = deadline or Deadline(limits.budget_s)
     grid = read_sheet(

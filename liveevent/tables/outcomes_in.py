@@ -96,7 +96,8 @@ def parse_outcome_sheet(
 
     Both the readable rows and the problems are returned; whether to apply the rows when some
     could not be read is the caller's choice. Raises a `TableError` for a file that cannot be
-    read at all or that lacks a status column and a way to identify applications.
+    read at all (or not within ``limits``: `TableTooLargeError`, `TableTimeoutError`) or that
+    lacks a status column and a way to identify applications.
     """
     deadline = deadline or Deadline(limits.budget_s)
     grid = read_sheet(

@@ -21,6 +21,7 @@ import openpyxl
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
+from liveevent.domain.text import strip_format_chars
 from liveevent.tables.errors import (
     EmptyTableError,
     TableTimeoutError,
@@ -52,7 +53,7 @@ class SheetLimits:
     max_unzipped_bytes: int = 128 * 1024 * 1024
     max_rows: int = MAX_TABLE_ROWS
     max_columns: int = 256
-    budget_s: float = 60.0
+    budget_s: float = 120.0
 
 
 DEFAULT_LIMITS = SheetLimits()
@@ -105,7 +106,9 @@ def read_sheet(
     """Return the rows of the file's first sheet as lists of text (``""`` for a blank cell).
 
     Row ``i`` of the result is row ``i + 1`` as Excel shows it (blank rows are kept, so numbers
-    match). Raises `EmptyTableError`, `TableTooLargeError` (naming the limit in ``limits``),
+    match). Every cell is free of format characters (`strip_format_chars`): this is where sheet
+    text enters, so the row parsers, headers and comparison keys all see what a reader sees.
+    Raises `EmptyTableError`, `TableTooLargeError` (naming the limit in ``limits``),
     `TableTimeoutError` (past ``deadline``, by default ``limits.budget_s`` from now) or
     `UnreadableTableError`. ``filename_or_content_type`` is only used to word errors better.
     """
@@ -127,7 +130,8 @@ def read_sheet(
         hint = (filename_or_content_type or "").lower()
         if hint.endswith(".xlsx") or "spreadsheetml" in hint:
             raise UnreadableTableError("the file is named as XLSX but is not an XLSX workbook")
-        grid = _read_csv(decode_text(data), limits=limits, deadline=deadline)
+        # One pass over the whole text is far cheaper than one per cell.
+        grid = _read_csv(strip_format_chars(decode_text(data)), limits=limits, deadline=deadline)
     if not any(any(cell.strip() for cell in row) for row in grid):
         raise EmptyTableError("the file holds no data, only blank rows")
     return grid
@@ -272,7 +276,8 @@ def _read_xlsx(data: bytes, *, limits: SheetLimits, deadline: Deadline) -> Grid:
 
 
 def cell_text(value: object) -> str:
-    """One XLSX cell value as the text a person sees: dates as ISO, whole floats without ``.0``.
+    """One XLSX cell value as the text a person sees: dates as ISO, whole floats without ``.0``,
+    text without format characters.
 
     Date cells arrive as `datetime` because openpyxl applies the cell's date number format to the
     Excel serial number.
@@ -280,7 +285,7 @@ def cell_text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        return value
+        return strip_format_chars(value)
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, dt.datetime):
