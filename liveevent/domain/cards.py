@@ -13,6 +13,7 @@ from typing import Any
 
 from liveevent.domain import values
 from liveevent.domain.jobs import Job
+from liveevent.errors import LiveEventError
 
 
 class TimelineKind(enum.StrEnum):
@@ -57,6 +58,19 @@ def timeline_message(record: dict[str, Any], cursor: str) -> dict[str, Any]:
     if kind is TimelineKind.WITHDRAW:
         return {"type": "withdraw", "card_id": record["card_id"], "cursor": cursor}
     return {"type": "state", "state": record["state"], "cursor": cursor}
+
+
+def is_timeline_record(record: Any) -> bool:
+    """Whether ``record`` (a decoded timeline entry) is a record this module can read: a card
+    with its job, a withdrawal or a state change, each with the fields readers use. A hand-made
+    or partly restored entry can decode to any map; readers skip one that is not."""
+    try:
+        timeline_message(record, "0-0")
+        if record["kind"] != TimelineKind.CARD:
+            int(record["at"])
+    except (LiveEventError, LookupError, TypeError, ValueError, AttributeError):
+        return False
+    return True
 
 
 def card_fields(card_id: str, pushed_at: int, job: dict[str, Any] | None) -> dict[str, Any]:

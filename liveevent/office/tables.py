@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import Any
 
 from liveevent.domain import values
 from liveevent.domain.applications import Application, Status, mask_phone
@@ -209,14 +208,7 @@ async def pushes_table(
     src: Sources, event_id: str, *, window_min: int = DEFAULT_WINDOW_MIN
 ) -> Table:
     """One row per card push; reads every application once to count (constant memory)."""
-    records: list[dict[str, Any]] = []
-    after = "0-0"
-    while True:
-        page = await src.events.timeline_range(event_id, after)
-        records.extend(record for _sid, record in page)
-        if len(page) < 1000:
-            break
-        after = page[-1][0]
+    records = [record async for record in src.events.timeline_records(event_id)]
     pushes = pushes_from_timeline(records)
 
     async def pages() -> AsyncIterator[list[Row]]:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +17,7 @@ from liveevent.domain.cards import (
     JobCard,
     card_entry,
     card_fields,
+    is_timeline_record,
     state_record,
     withdraw_record,
 )
@@ -52,6 +55,10 @@ class EventView:
         wire["current_card"] = self.card.to_wire() if self.card else None
         return wire
 
+
+log = logging.getLogger(__name__)
+
+TIMELINE_PAGE = 1000  # entries per XRANGE when a whole timeline is read
 
 # A timeline entry as the fan-out reads it: (stream id, record), the record None when the
 # entry cannot be decoded, so that one bad entry is skipped rather than stopping the event.
@@ -330,21 +337,34 @@ class EventStore:
             raise NotFound(f"no event {event_id!r}")
         return status, detail
 
-    async def timeline_range(
-        self, event_id: str, after: str, *, count: int = 1000
-    ) -> list[tuple[str, dict[str, Any]]]:
-        """Timeline entries strictly after cursor ``after``, oldest first."""
-        k = self.keys.event(event_id)
-        entries = await self._call(
-            self.conn.reader.xrange(k.timeline, min=f"({after}", max="+", count=count)
-        )
-        return [(_s(sid), codec.unpack(fields[b"d"])) for sid, fields in entries]
+    async def timeline_records(self, event_id: str) -> AsyncIterator[dict[str, Any]]:
+        """Every timeline record of the event, oldest first, read a page at a time.
+
+        An entry that cannot be decoded, or is not a timeline record, is skipped with an error
+        log naming its id (never its bytes), as the fan-out skips it: one bad entry must not
+        make ``GET /cards`` or an export fail for good. Raises ``StoreUnavailable``.
+        """
+        after = "0-0"
+        while True:
+            page = await self.timeline_entries(event_id, after, count=TIMELINE_PAGE)
+            for sid, record in page:
+                if record is None or not is_timeline_record(record):
+                    log.error(
+                        "skipped timeline entry %s of event %s: it could not be decoded",
+                        sid,
+                        event_id,
+                    )
+                    continue
+                yield record
+            if len(page) < TIMELINE_PAGE:
+                return
+            after = page[-1][0]
 
     async def timeline_entries(
-        self, event_id: str, after: str, *, count: int = 1000
+        self, event_id: str, after: str, *, count: int = TIMELINE_PAGE
     ) -> list[TimelineEntry]:
-        """Like ``timeline_range``, but an entry that cannot be decoded comes as
-        ``(sid, None)`` instead of failing the page."""
+        """Up to ``count`` timeline entries strictly after cursor ``after``, oldest first; an
+        entry that cannot be decoded comes as ``(sid, None)`` instead of failing the page."""
         k = self.keys.event(event_id)
         entries = await self._call(
             self.conn.reader.xrange(k.timeline, min=f"({after}", max="+", count=count)
@@ -367,16 +387,11 @@ class EventStore:
 
     async def pushes(self, event_id: str) -> list[JobCard]:
         """Every card pushed in this event, oldest first."""
-        out: list[JobCard] = []
-        after = "0-0"
-        while True:
-            page = await self.timeline_range(event_id, after)
-            for _sid, record in page:
-                if record["kind"] == "card":
-                    out.append(JobCard.from_record(record["card"]))
-            if len(page) < 1000:
-                return out
-            after = page[-1][0]
+        return [
+            JobCard.from_record(record["card"])
+            async for record in self.timeline_records(event_id)
+            if record["kind"] == "card"
+        ]
 
     # viewers across nodes -----------------------------------------------------------------
     async def publish_viewers(self, event_id: str, node_id: str, count: int, ttl_s: float) -> None:

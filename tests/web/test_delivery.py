@@ -120,6 +120,15 @@ async def test_a_corrupt_timeline_entry_is_skipped_logged_and_counted(
     assert await _metric(server, "liveevent_corrupt_entries", "replay") == 1
     logged = [r for r in caplog.records if bad_id in r.getMessage()]
     assert len(logged) == 1 and logged[0].levelname == "ERROR"  # once, not once per viewer
+
+    # Whole-timeline readers skip it too: the list of cards and the pushes export still work.
+    pushed = [first["card_id"], *(a["card_id"] for a in after), later["card_id"]]
+    status, body = await server.call("GET", f"/api/events/{event.id}/cards")
+    assert status == 200 and [c["card_id"] for c in body["cards"]] == pushed
+    status, sheet = await server.call(
+        "GET", f"/api/events/{event.id}/export/pushes.csv", token=event.staff_token
+    )
+    assert status == 200 and all(card_id in sheet for card_id in pushed)
     assert hello["type"] == "hello"
     await watching.close()
     await resuming.close()
