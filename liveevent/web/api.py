@@ -20,6 +20,7 @@ from liveevent.web import imports
 from liveevent.web.appkeys import APPLICATIONS, EVENTS, HUB, INGEST, SETTINGS
 from liveevent.web.auth import require_admin, require_role
 from liveevent.web.middleware import read_json
+from liveevent.web.proxies import client_ip as client_ip  # every per-address rule uses it
 
 routes = web.RouteTableDef()
 
@@ -30,10 +31,6 @@ def now_ms() -> int:
 
 def new_id(size: int = 8) -> str:
     return secrets.token_hex(size // 2 if size > 1 else 1)
-
-
-def client_ip(request: web.Request) -> str:
-    return request.remote or "unknown"
 
 
 @routes.get("/healthz", name="healthz")
