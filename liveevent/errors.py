@@ -8,6 +8,7 @@
     │   ├── Unauthenticated   401   no token
     │   ├── Forbidden         403   a token, but not one that may do this
     │   ├── NotFound          404
+    │   ├── UnsupportedMediaType 415 the body is not of the one type this route takes
     │   ├── Conflict          409   not allowed in the current state
     │   └── RateLimited       429
     └── ServiceError                our side; the caller may retry
@@ -74,6 +75,11 @@ class Forbidden(ClientError):
 class NotFound(ClientError):
     status = 404
     code = "not_found"
+
+
+class UnsupportedMediaType(ClientError):
+    status = 415
+    code = "unsupported_media_type"
 
 
 class Conflict(ClientError):
