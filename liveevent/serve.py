@@ -50,6 +50,14 @@ async def _serve(settings: Settings, *, demo: bool) -> int:
     )
     await site.start()
     base = settings.public_url or f"http://{settings.host}:{settings.port}"
+    if not settings.public_url and not demo:
+        # QR codes and calendar links are then built from the Host header, and refused
+        # unless it is this machine's own address: behind nginx or a domain they fail.
+        log.warning(
+            "public_url is not set: QR codes and printed links work only when viewers "
+            "reach this server at its own IP address. Set public_url (LIVEEVENT_PUBLIC_URL) "
+            "to the address viewers use, e.g. https://fair.example.edu.cn"
+        )
     print(f"liveevent listening on {base}", flush=True)
     if demo:
         info = await seed_demo(app, settings)
