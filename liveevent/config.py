@@ -85,6 +85,8 @@ class Settings:
     # requests (keep-alive) for idle_timeout_s, or it is closed.
     header_timeout_s: float = 10.0
     idle_timeout_s: float = 75.0
+    # A request body read by the server (JSON, a CSV sheet) must arrive whole within this.
+    body_timeout_s: float = 60.0
     ping_interval_s: float = 20.0
     viewers_interval_s: float = 5.0
     node_ttl_s: float = 15.0
@@ -180,6 +182,7 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "write_buffer_limit_bytes": _int,
     "header_timeout_s": _positive,
     "idle_timeout_s": _positive,
+    "body_timeout_s": _positive,
     "ping_interval_s": float,
     "viewers_interval_s": float,
     "node_ttl_s": float,

@@ -48,6 +48,10 @@ def make_runner(app: web.Application, settings: Settings) -> web.AppRunner:
         shutdown_timeout=10.0,
         # aiohttp's default is an hour: 20 silent sockets from one address held that long.
         keepalive_timeout=settings.idle_timeout_s,
+        # After an answer sent before the body was read (too large, too slow), aiohttp reads
+        # and drops the rest for this long so the client sees the answer, then closes. Its
+        # default, 10 s, is a gift to a client that trickles.
+        lingering_time=2.0,
     )
 
 

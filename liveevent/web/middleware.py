@@ -23,7 +23,7 @@ from liveevent.errors import (
     UnsupportedMediaType,
 )
 from liveevent.logs import REQUEST_ID as LOG_REQUEST_ID
-from liveevent.web.appkeys import METRICS
+from liveevent.web.appkeys import METRICS, SETTINGS
 from liveevent.web.origin import check_origin
 
 log = logging.getLogger(__name__)
@@ -145,7 +145,24 @@ async def security_headers(request: web.Request, response: web.StreamResponse) -
 
 
 async def read_body(request: web.Request, limit: int) -> bytes:
-    """The raw body, refusing more than ``limit`` bytes (413) without reading it all."""
+    """The raw body, refusing more than ``limit`` bytes (413) without reading it all.
+
+    The whole body must arrive within ``body_timeout_s`` (``MalformedBody``, 400, naming
+    ``body``, and the connection is closed): a client that sends a complete head and then
+    trickles its body would otherwise hold the connection and this handler indefinitely.
+    """
+    timeout_s = request.app[SETTINGS].body_timeout_s
+    try:
+        async with asyncio.timeout(timeout_s):
+            return await _read_body(request, limit)
+    except TimeoutError:
+        # aiohttp answers, then reads the rest for up to lingering_time (serve.py) and closes.
+        raise MalformedBody(
+            f"the body did not arrive within {timeout_s:g} s", fields={"body": "too slow"}
+        ) from None
+
+
+async def _read_body(request: web.Request, limit: int) -> bytes:
     length = request.content_length
     if length is not None and length > limit:
         raise BodyTooLarge(f"the request body is over {limit} bytes")

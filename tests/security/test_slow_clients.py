@@ -143,3 +143,35 @@ async def test_pending_connections_per_address_are_capped(serve: Served) -> None
         assert not await _closed_within(reader, 0.05)
     for _, writer in connections:
         writer.close()
+
+
+async def test_a_trickled_body_is_cut_off(serve: Served) -> None:
+    """A complete head, then the body a byte at a time: 400 naming the body at the body
+    timeout, then closed after the short lingering read (2 s)."""
+    port = await serve(body_timeout_s=1.0)
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(
+        b"POST /api/events/nope/applications HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        b"Content-Type: application/json\r\nContent-Length: 500\r\n\r\n{"
+    )
+    started = time.monotonic()
+
+    async def trickle() -> None:
+        for _ in range(100):
+            await asyncio.sleep(0.2)
+            try:
+                writer.write(b" ")
+                await writer.drain()
+            except ConnectionError:
+                return
+
+    task = asyncio.create_task(trickle())
+    async with asyncio.timeout(6):
+        status = await reader.readline()
+        answered = time.monotonic() - started
+        answer = await reader.read()  # to the end: the server closes the connection
+    assert status.startswith(b"HTTP/1.1 400"), status
+    assert b'"body"' in answer
+    assert answered < 2.0 and time.monotonic() - started < 4.5
+    task.cancel()
+    writer.close()
