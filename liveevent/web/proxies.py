@@ -1,7 +1,12 @@
 """The client's address: the TCP peer, or what a trusted proxy in front of us says it is.
 
-Every per-address rule (apply limits, socket caps, pending connections, logs, metrics) asks
-``client_ip(request)`` and nothing else.
+Every per-address rule (apply limits, socket caps, pending connections) asks
+``client_ip(request)`` and nothing else; logs and metrics carry no addresses at all.
+
+An IPv6 client is counted by its /64 network (``2001:db8:1:2::/64``): a phone on a mobile
+network gets a whole /64 for itself and can use any address in it, so counting single IPv6
+addresses would give one phone 2**64 allowances. A home or office LAN shares its /64 the way
+IPv4 clients share a NAT address.
 
 The rule. When the TCP peer is in ``trusted_proxies``, the client is the right-most address of
 the forwarding header that is not itself a trusted proxy: each proxy appends the address it
@@ -143,15 +148,28 @@ def resolve(
     return str(client)
 
 
+def address_key(address: str) -> str:
+    """What per-address rules count: an IPv4 address as is, an IPv6 address as its /64."""
+    if ":" not in address:  # IPv4 (canonical already) or "unknown": the common, fast case
+        return address
+    parsed = parse_address(address)
+    if isinstance(parsed, ipaddress.IPv6Address):
+        return str(ipaddress.IPv6Network((int(parsed) >> 64 << 64, 64)))
+    return str(parsed) if parsed is not None else address
+
+
 def client_ip(request: web.Request) -> str:
-    """The address of the client of ``request`` (text), under the rule in the module docstring."""
+    """The client of ``request`` as the per-address rules count it (``address_key``), under
+    the rule in the module docstring: ``"198.51.100.7"``, ``"2001:db8:1:2::/64"``."""
     settings = request.app[SETTINGS]
-    if not settings.trusted_proxies:  # the common, fast case: no proxy configured
-        return request.remote or "unknown"
+    if not settings.trusted_proxies:  # no proxy configured: the peer
+        return address_key(request.remote or "unknown")
     header = settings.forwarded_header
-    return resolve(
-        request.remote,
-        request.headers.getall(header, ()),
-        trusted_networks(settings.trusted_proxies),
-        header=header,
+    return address_key(
+        resolve(
+            request.remote,
+            request.headers.getall(header, ()),
+            trusted_networks(settings.trusted_proxies),
+            header=header,
+        )
     )

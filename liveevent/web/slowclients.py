@@ -27,7 +27,7 @@ from typing import cast
 
 from aiohttp import web
 
-from liveevent.web.proxies import Network, parse_address
+from liveevent.web.proxies import Network, address_key, parse_address
 
 HEAD_ENDS = (b"\r\n\r\n", b"\n\n")
 
@@ -93,7 +93,7 @@ class _Guarded(asyncio.Protocol):
         peer = transport.get_extra_info("peername")
         address = str(peer[0]) if isinstance(peer, tuple) and peer else None
         if address is not None and not guard.exempt(address):
-            address = _canonical(address)
+            address = address_key(_canonical(address))  # an IPv6 peer counts as its /64
             if not guard.admit(address):
                 transport.abort()  # no reply: a flood gets as little as possible
                 return

@@ -15,7 +15,13 @@ import pytest
 
 from liveevent.config import load_settings
 from liveevent.errors import InvalidInput
-from liveevent.web.proxies import FORWARDED, X_FORWARDED_FOR, resolve, trusted_networks
+from liveevent.web.proxies import (
+    FORWARDED,
+    X_FORWARDED_FOR,
+    address_key,
+    resolve,
+    trusted_networks,
+)
 from tests.reliability.support import next_phone
 from tests.support import LiveServer
 
@@ -98,6 +104,23 @@ def test_forwarded(peer: str, lines: list[str], expected: str) -> None:
     assert resolve(peer, lines, PROXIES, header=FORWARDED) == expected
 
 
+@pytest.mark.parametrize(
+    ("address", "key"),
+    [
+        ("198.51.100.7", "198.51.100.7"),
+        ("2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64"),
+        ("2001:db8:1:2::9", "2001:db8:1:2::/64"),  # the same phone, another of its addresses
+        ("2001:DB8:1:2::9", "2001:db8:1:2::/64"),
+        ("2001:db8:1:3::9", "2001:db8:1:3::/64"),  # the next /64: someone else
+        ("::1", "::/64"),
+        ("::ffff:198.51.100.7", "198.51.100.7"),  # IPv4-mapped: the IPv4 address
+        ("unknown", "unknown"),
+    ],
+)
+def test_address_key(address: str, key: str) -> None:
+    assert address_key(address) == key
+
+
 def test_no_trusted_proxies_means_the_peer() -> None:
     assert resolve("10.0.0.5", ["198.51.100.7"], ()) == "10.0.0.5"
     assert resolve(None, ["198.51.100.7"], PROXIES) == "unknown"
@@ -147,6 +170,11 @@ async def test_apply_limit_counts_the_forwarded_client(make_server: MakeServer) 
     assert forged == [429, 429, 429]
     assert await _apply(server, event.id, "198.51.100.4") == 201  # nobody else locked out
     assert (await server.stats(event))["applications"] == 6
+
+    # An IPv6 phone may use any address of its /64: they are one allowance.
+    statuses = [await _apply(server, event.id, f"2001:db8:5:6::{n}") for n in range(1, 4)]
+    assert statuses == [201, 201, 429]
+    assert await _apply(server, event.id, "2001:db8:5:7::1") == 201  # the next /64
 
     # From a peer that is not a trusted proxy the header counts for nothing.
     other = await make_server(
