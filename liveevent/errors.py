@@ -5,10 +5,10 @@
     │   ├── InvalidInput      422   a field is wrong (``fields`` names each one and why)
     │   ├── MalformedBody     400   the body is not JSON / not the expected shape at all
     │   ├── BodyTooLarge      413
+    │   ├── UnsupportedMediaType 415 not the Content-Type the route takes (a CSRF defence)
     │   ├── Unauthenticated   401   no token
     │   ├── Forbidden         403   a token, but not one that may do this
     │   ├── NotFound          404
-    │   ├── UnsupportedMediaType 415 the body is not of the one type this route takes
     │   ├── Conflict          409   not allowed in the current state
     │   └── RateLimited       429
     └── ServiceError                our side; the caller may retry
@@ -62,6 +62,11 @@ class BodyTooLarge(ClientError):
     code = "too_large"
 
 
+class UnsupportedMediaType(ClientError):
+    status = 415
+    code = "unsupported_media_type"
+
+
 class Unauthenticated(ClientError):
     status = 401
     code = "unauthenticated"
@@ -75,11 +80,6 @@ class Forbidden(ClientError):
 class NotFound(ClientError):
     status = 404
     code = "not_found"
-
-
-class UnsupportedMediaType(ClientError):
-    status = 415
-    code = "unsupported_media_type"
 
 
 class Conflict(ClientError):
