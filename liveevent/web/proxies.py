@@ -117,7 +117,7 @@ def _split_outside_quotes(text: str, separator: str) -> list[str]:
 def resolve(
     peer: str | None,
     header_values: Sequence[str],
-    networks: Sequence[Network],
+    networks: tuple[Network, ...],
     *,
     header: str = X_FORWARDED_FOR,
 ) -> str:
@@ -128,24 +128,37 @@ def resolve(
     """
     if peer is None:
         return "unknown"
-    peer_address = parse_address(peer)
+    peer_address, peer_trusted = _hop(peer, networks)
     if peer_address is None:  # a Unix socket or similar: no address to judge
         return peer
-    if not networks or not header_values or not _trusted(peer_address, networks):
-        return str(peer_address)
+    if not peer_trusted or not header_values:
+        return peer_address
     if header == FORWARDED:
         hops = _forwarded(header_values)
     else:
         hops = _x_forwarded_for(header_values)
     client = peer_address
     for entry in reversed(hops[-MAX_HOPS:]):
-        address = parse_address(entry)
+        address, trusted = _hop(entry, networks)
         if address is None:
             break  # unknown or obfuscated: the last trusted hop stands for the client
         client = address
-        if not _trusted(address, networks):
+        if not trusted:
             break
-    return str(client)
+    return client
+
+
+# Parsing an address and testing it against the networks costs ~3 us; the peer is nearly
+# always the same proxy, and a client's entry repeats with each of its requests. Only entries
+# from the right up to the client are ever parsed (our proxies wrote them, not the client),
+# and the cache is bounded: distinct clients evict each other, nothing grows.
+@functools.lru_cache(maxsize=4096)
+def _hop(text: str, networks: tuple[Network, ...]) -> tuple[str | None, bool]:
+    """(canonical address or None, whether it is in ``networks``)."""
+    address = parse_address(text)
+    if address is None:
+        return None, False
+    return str(address), _trusted(address, networks)
 
 
 def address_key(address: str) -> str:
