@@ -2,7 +2,8 @@
 
 Run by the controller as ``python -m benchmarks.applier CONFIG_JSON`` (see ``channel``).
 Config: ``host, port, transport ("ws"|"http"), ws_path, http_path, job_id, rate (per second,
-this worker's share), seconds, connections, index, source_ip``.
+this worker's share), seconds, connections, index, source_ip, forwarded_for`` (HTTP: send
+``X-Forwarded-For`` with that many distinct addresses, 0 for none).
 
 Events: ``ready`` once the sockets are open; on ``{"cmd": "start"}`` it offers load for
 ``seconds`` (or until ``{"cmd": "stop"}``), waits up to 10 s for the stragglers, then writes
@@ -17,6 +18,7 @@ import json
 import sys
 import time
 from collections import Counter
+from ipaddress import IPv4Address
 from typing import Any
 
 import aiohttp
@@ -129,6 +131,9 @@ async def run_ws(load: ApplyLoad, cfg: dict[str, Any]) -> None:
         conn.close()
 
 
+FORWARDED_BASE = IPv4Address("198.18.0.0")
+
+
 async def run_http(load: ApplyLoad, cfg: dict[str, Any]) -> None:
     url = f"http://{cfg['host']}:{cfg['port']}{cfg['http_path']}"
     connector = aiohttp.TCPConnector(
@@ -137,11 +142,19 @@ async def run_http(load: ApplyLoad, cfg: dict[str, Any]) -> None:
     )
     tasks: set[asyncio.Task[None]] = set()
     async with aiohttp.ClientSession(connector=connector) as session:
+        spread = int(cfg.get("forwarded_for") or 0)
+        offset = int(cfg.get("index", 0)) * 7919  # workers start at different addresses
+
+        def headers(n: int) -> dict[str, str] | None:
+            if not spread:
+                return None
+            # Addresses in 198.18.0.0/15 (RFC 2544, for benchmarks): up to 131,072 of them.
+            return {"X-Forwarded-For": str(FORWARDED_BASE + (n + offset) % spread)}
 
         async def post(n: int, ref: str) -> None:
             load.pending[ref] = time.time_ns()
             try:
-                async with session.post(url, json=load.application(n)) as resp:
+                async with session.post(url, json=load.application(n), headers=headers(n)) as resp:
                     body = await resp.json(content_type=None)
                     if resp.status in (200, 201):
                         load.acked(ref, time.time_ns(), bool(body.get("duplicate")))

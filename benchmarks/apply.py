@@ -26,6 +26,10 @@ from benchmarks.stats import Spread
 # one phone per socket) would throttle that, so they are switched off for this scenario only.
 LIVEEVENT_ENV = {"LIVEEVENT_APPLY_RATE_PER_VIEWER": "0", "LIVEEVENT_APPLY_RATE_PER_IP": "0"}
 
+# With --forwarded-for: the appliers (sources 127.0.1.x) stand for a proxy in front, and the
+# server trusts them, so every apply takes the X-Forwarded-For path of client_ip().
+TRUSTED_LOADGEN = "127.0.0.0/8"
+
 # Only throughput: the floor acknowledges without storing, so a latency ratio to it means little.
 RATIO_FIGURES = ("acked per s",)
 
@@ -38,6 +42,9 @@ class ApplyPlan:
     connections: int = 200
     workers: int = 0  # 0: one per 5,000/s offered (a Python client tops out near 10k frames/s)
     server_env: Mapping[str, str] = field(default_factory=dict)
+    # HTTP only: send X-Forwarded-For with this many distinct client addresses (0: none) and
+    # run liveevent with trusted_proxies set to the load generator's addresses.
+    forwarded_for: int = 0
 
     def worker_count(self) -> int:
         return self.workers or max(1, math.ceil(self.rate / 5000))
@@ -63,6 +70,7 @@ async def spawn_appliers(
             "connections": max(1, plan.connections // n),
             "index": i,
             "source_ip": f"127.0.1.{1 + i}",
+            "forwarded_for": plan.forwarded_for,
         }
         workers.append(
             await channel.WorkerProcess.spawn(f"applier-{i}", "benchmarks.applier", config, cpus)
@@ -74,7 +82,8 @@ async def spawn_appliers(
 async def run_target(
     name: str, plan: ApplyPlan, layout: osinfo.Layout, session: aiohttp.ClientSession
 ) -> dict[str, float]:
-    target = targets.make(name, {**LIVEEVENT_ENV, **plan.server_env})
+    proxy_env = {"LIVEEVENT_TRUSTED_PROXIES": TRUSTED_LOADGEN} if plan.forwarded_for else {}
+    target = targets.make(name, {**LIVEEVENT_ENV, **proxy_env, **plan.server_env})
     await target.start(layout.server_cpus, session)
     target.pin_store(layout.store_cpus)
     workers: list[channel.WorkerProcess] = []

@@ -181,7 +181,10 @@ def cmd_apply(args: argparse.Namespace) -> int:
         connections=args.connections,
         workers=args.workers,
         server_env=_server_env(args),
+        forwarded_for=args.forwarded_for,
     )
+    if args.forwarded_for and args.transport != "http":
+        raise SystemExit("--forwarded-for needs --transport http")
     names = _targets(args.targets, skip_missing=args.skip_missing)
 
     async def run(
@@ -191,7 +194,12 @@ def cmd_apply(args: argparse.Namespace) -> int:
 
     results = asyncio.run(_rounds(names, args.rounds, layout, run))
     meta = _meta(
-        args, layout, transport=args.transport, rate=f"{args.rate}/s offered", seconds=args.seconds
+        args,
+        layout,
+        transport=args.transport,
+        rate=f"{args.rate}/s offered",
+        seconds=args.seconds,
+        forwarded_for=args.forwarded_for or "none",
     )
     _emit("apply", meta, results, apply.RATIO_FIGURES, args)
     return 0
@@ -392,6 +400,14 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=200,
         help="websockets (or HTTP connections) the applies are spread over",
+    )
+    p.add_argument(
+        "--forwarded-for",
+        type=int,
+        default=0,
+        metavar="N",
+        help="HTTP: send X-Forwarded-For with N distinct client addresses, liveevent trusting "
+        "the load generator as its proxy (trusted_proxies); compare with a run without it",
     )
     p.set_defaults(func=cmd_apply)
 

@@ -6,6 +6,7 @@ Secrets are wrapped in ``Secret`` so they never show up in a repr or a log line.
 
 from __future__ import annotations
 
+import ipaddress
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -63,14 +64,20 @@ class Settings:
     # security
     admin_token: Secret | None = None
     allowed_origins: tuple[str, ...] = ()
+    # Proxies whose forwarding header names the client (addresses or CIDRs; web/proxies.py).
+    trusted_proxies: tuple[str, ...] = ()
+    forwarded_header: str = "x-forwarded-for"  # or "forwarded" (RFC 7239): what they write
     # limits
     max_body_bytes: int = 64 * 1024
     max_upload_bytes: int = 10 * 1024 * 1024
     max_message_bytes: int = 64 * 1024
     max_viewers: int = 20_000
     max_sockets_per_ip: int = 2000
+    # Connections from one address that have not yet sent a whole request head (slow clients).
+    max_pending_per_ip: int = 256
     apply_rate_per_viewer: int = 10
-    apply_rate_per_ip: int = 600
+    # A ceiling, not the main rule: hundreds of real phones share one carrier NAT address.
+    apply_rate_per_ip: int = 3000
     rate_window_s: int = 60
     write_buffer_limit_bytes: int = 256 * 1024
     # Job and outcome sheets (liveevent/tables/sheet.py SheetLimits): an XLSX's decompressed
@@ -81,6 +88,12 @@ class Settings:
     max_sheet_columns: int = 256
     sheet_read_budget_s: float = 120.0
     # timing
+    # A connection must send its first request head within this, and may idle between
+    # requests (keep-alive) for idle_timeout_s, or it is closed.
+    header_timeout_s: float = 10.0
+    idle_timeout_s: float = 75.0
+    # A request body read by the server (JSON, a CSV sheet) must arrive whole within this.
+    body_timeout_s: float = 60.0
     ping_interval_s: float = 20.0
     viewers_interval_s: float = 5.0
     node_ttl_s: float = 15.0
@@ -108,6 +121,27 @@ def _log_format(v: Any) -> str:
 def _strings(v: Any) -> tuple[str, ...]:
     items = v.split(",") if isinstance(v, str) else list(v)
     return tuple(str(i).strip() for i in items if str(i).strip())
+
+
+def _proxies(v: Any) -> tuple[str, ...]:
+    entries = _strings(v)
+    for entry in entries:  # ValueError names nothing: load_settings names the setting
+        ipaddress.ip_network(entry, strict=False)
+    return entries
+
+
+def _forwarded_header(v: Any) -> str:
+    name = str(v).strip().lower()
+    if name not in ("x-forwarded-for", "forwarded"):
+        raise ValueError("forwarded_header is x-forwarded-for or forwarded")
+    return name
+
+
+def _positive(v: Any) -> float:
+    number = float(v)
+    if not number > 0:
+        raise ValueError("must be above zero")
+    return number
 
 
 def _optional_int(v: Any) -> int | None:
@@ -141,11 +175,14 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "max_apply_batch": _int,
     "admin_token": _secret,
     "allowed_origins": _origins,
+    "trusted_proxies": _proxies,
+    "forwarded_header": _forwarded_header,
     "max_body_bytes": _int,
     "max_upload_bytes": _int,
     "max_message_bytes": _int,
     "max_viewers": _int,
     "max_sockets_per_ip": _int,
+    "max_pending_per_ip": _int,
     "apply_rate_per_viewer": _int,
     "apply_rate_per_ip": _int,
     "rate_window_s": _int,
@@ -154,6 +191,9 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "max_sheet_rows": _int,
     "max_sheet_columns": _int,
     "sheet_read_budget_s": float,
+    "header_timeout_s": _positive,
+    "idle_timeout_s": _positive,
+    "body_timeout_s": _positive,
     "ping_interval_s": float,
     "viewers_interval_s": float,
     "node_ttl_s": float,

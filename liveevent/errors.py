@@ -5,6 +5,7 @@
     │   ├── InvalidInput      422   a field is wrong (``fields`` names each one and why)
     │   ├── MalformedBody     400   the body is not JSON / not the expected shape at all
     │   ├── BodyTooLarge      413
+    │   ├── UnsupportedMediaType 415 not the Content-Type the route takes (a CSRF defence)
     │   ├── Unauthenticated   401   no token
     │   ├── Forbidden         403   a token, but not one that may do this
     │   ├── NotFound          404
@@ -59,6 +60,11 @@ class MalformedBody(ClientError):
 class BodyTooLarge(ClientError):
     status = 413
     code = "too_large"
+
+
+class UnsupportedMediaType(ClientError):
+    status = 415
+    code = "unsupported_media_type"
 
 
 class Unauthenticated(ClientError):

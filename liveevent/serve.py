@@ -13,6 +13,8 @@ from aiohttp import web
 from liveevent.config import Settings
 from liveevent.demo import seed_demo
 from liveevent.web.app import create_app
+from liveevent.web.proxies import trusted_networks
+from liveevent.web.slowclients import GuardedSite, PendingConnections
 
 log = logging.getLogger(__name__)
 
@@ -36,20 +38,58 @@ def run_one(settings: Settings, *, demo: bool = False) -> int:
     return code
 
 
-async def _serve(settings: Settings, *, demo: bool) -> int:
-    app = create_app(settings)
-    # In-flight requests get this long to finish on shutdown (applies finish well within it).
-    runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=10.0)
-    await runner.setup()
-    site = web.TCPSite(
+def make_runner(app: web.Application, settings: Settings) -> web.AppRunner:
+    """The runner of ``app``: idle keep-alive connections close after ``idle_timeout_s``."""
+    return web.AppRunner(
+        app,
+        handle_signals=False,
+        access_log=None,
+        # In-flight requests get this long to finish on shutdown (applies finish well within).
+        shutdown_timeout=10.0,
+        # aiohttp's default is an hour: 20 silent sockets from one address held that long.
+        keepalive_timeout=settings.idle_timeout_s,
+        # After an answer sent before the body was read (too large, too slow), aiohttp reads
+        # and drops the rest for this long so the client sees the answer, then closes. Its
+        # default, 10 s, is a gift to a client that trickles.
+        lingering_time=2.0,
+    )
+
+
+async def start_site(
+    runner: web.AppRunner, settings: Settings, *, port: int | None = None
+) -> GuardedSite:
+    """Listen on ``settings.host``/``port`` with the slow-client guard (web/slowclients.py)."""
+    guard = PendingConnections(
+        header_timeout_s=settings.header_timeout_s,
+        max_pending_per_ip=settings.max_pending_per_ip,
+        trusted=trusted_networks(settings.trusted_proxies),
+    )
+    site = GuardedSite(
         runner,
         settings.host,
-        settings.port,
+        settings.port if port is None else port,
+        guard=guard,
         reuse_port=settings.workers > 1,
         backlog=settings.listen_backlog,
     )
     await site.start()
+    return site
+
+
+async def _serve(settings: Settings, *, demo: bool) -> int:
+    app = create_app(settings)
+    runner = make_runner(app, settings)
+    await runner.setup()
+    await start_site(runner, settings)
     base = settings.public_url or f"http://{settings.host}:{settings.port}"
+    if not settings.public_url and not demo:
+        # QR codes and calendar links are then built from the Host header, and refused
+        # unless it is this machine's own address: behind nginx or a domain they fail.
+        log.warning(
+            "public_url is not set: QR codes and printed links work only when viewers "
+            "reach this server at its own IP address. Set public_url (LIVEEVENT_PUBLIC_URL) "
+            "to the address viewers use, e.g. https://fair.example.edu.cn"
+        )
     print(f"liveevent listening on {base}", flush=True)
     if demo:
         info = await seed_demo(app, settings)

@@ -20,7 +20,8 @@ from liveevent.store.applications import Applied, PendingApply
 from liveevent.web import imports
 from liveevent.web.appkeys import APPLICATIONS, EVENTS, HUB, INGEST, SETTINGS
 from liveevent.web.auth import require_admin, require_role
-from liveevent.web.middleware import read_json
+from liveevent.web.middleware import read_json, require_json
+from liveevent.web.proxies import client_ip as client_ip  # every per-address rule uses it
 
 routes = web.RouteTableDef()
 
@@ -31,10 +32,6 @@ def now_ms() -> int:
 
 def new_id(size: int = 8) -> str:
     return secrets.token_hex(size // 2 if size > 1 else 1)
-
-
-def client_ip(request: web.Request) -> str:
-    return request.remote or "unknown"
 
 
 @routes.get("/healthz", name="healthz")
@@ -181,6 +178,7 @@ def enqueue_apply(
 
 async def create_application(request: web.Request) -> web.Response:
     event_id = request.match_info["event_id"]
+    require_json(request)  # a cross-site form or no-cors fetch cannot send application/json
     body = await read_json(request, request.app[SETTINGS].max_body_bytes)
     # An unknown event is answered 404 by the store's APPLY script: no read before every
     # apply. Only a bad body, refused before it reaches the store, looks the event up, so

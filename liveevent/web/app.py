@@ -36,7 +36,7 @@ from liveevent.web.host import host_socket
 from liveevent.web.hub import Hub
 from liveevent.web.limits import Limits
 from liveevent.web.metrics import METRICS_CONTENT_TYPE, Metrics
-from liveevent.web.middleware import errors_middleware
+from liveevent.web.middleware import browser_guard, errors_middleware, security_headers
 from liveevent.web.viewers import viewer_socket
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ _ = (exports, outcomes, privacy)  # their routes register on api.routes
 def create_app(settings: Settings) -> web.Application:
     """Build the aiohttp application; the store is opened (or started) on startup."""
     app = web.Application(
-        middlewares=[errors_middleware],
+        middlewares=[errors_middleware, browser_guard],
         # Uploads (job sheets) may be large; JSON bodies are limited per route in read_json.
         client_max_size=settings.max_upload_bytes,
     )
@@ -69,6 +69,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_store_ctx)
     app.cleanup_ctx.append(privacy.retention_ctx)  # after the store: it needs it
     app.on_shutdown.append(_close_websockets)
+    app.on_response_prepare.append(security_headers)
     return app
 
 

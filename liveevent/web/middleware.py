@@ -1,4 +1,5 @@
-"""The one place where errors become HTTP responses; request body helpers."""
+"""The one place where errors become HTTP responses; request guards, response headers and
+request body helpers."""
 
 from __future__ import annotations
 
@@ -19,9 +20,11 @@ from liveevent.errors import (
     MalformedBody,
     NotFound,
     StoreUnavailable,
+    UnsupportedMediaType,
 )
 from liveevent.logs import REQUEST_ID as LOG_REQUEST_ID
-from liveevent.web.appkeys import METRICS
+from liveevent.web.appkeys import METRICS, SETTINGS
+from liveevent.web.origin import check_origin
 
 log = logging.getLogger(__name__)
 
@@ -84,8 +87,82 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
     return response
 
 
+# Methods that change state: a cross-site page must not be able to make a browser send them.
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+@web.middleware
+async def browser_guard(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Refuse (403) a state-changing request from a page on a foreign site (``web/origin.py``).
+
+    Runs inside ``errors_middleware`` and before any handler reads the body, so a refused
+    request stores nothing. Token-bearing calls from curl (no ``Origin``) still work.
+    """
+    if request.method in UNSAFE_METHODS:
+        check_origin(request)
+    return await handler(request)
+
+
+def require_json(request: web.Request) -> None:
+    """Raise ``UnsupportedMediaType`` (415) unless the body is declared ``application/json``.
+
+    A page on another site can send ``text/plain``, form or multipart bodies without asking
+    the browser's permission (a CORS "simple request"); ``application/json`` it cannot.
+    """
+    if request.content_type != "application/json":
+        raise UnsupportedMediaType(
+            "the body must be sent as Content-Type: application/json",
+            fields={"Content-Type": "must be application/json"},
+        )
+
+
+# Pages may run scripts from this server only (no inline script, no eval), may not be framed
+# (clickjacking) and may not post forms elsewhere. Media and links stay open: a stream may be
+# a video on another host. The overlay is the one page meant to be embedded (OBS, a mixer).
+_CSP = "script-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'"
+CSP = f"{_CSP}; frame-ancestors 'none'"
+CSP_EMBEDDABLE = _CSP
+EMBEDDABLE_ROUTES = frozenset({"page_overlay"})
+
+
+async def security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """``on_response_prepare``: the headers every response carries (every route, errors too).
+
+    ``Cache-Control: no-store`` goes on every response that has not chosen its own caching:
+    API answers carry names and phones (applications, exports, staff views), and no shared
+    cache or phone may keep them. Static files are versioned and public: they may be cached.
+    """
+    headers = response.headers
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "no-referrer")
+    route = request.match_info.route.name
+    embeddable = route in EMBEDDABLE_ROUTES
+    headers.setdefault("Content-Security-Policy", CSP_EMBEDDABLE if embeddable else CSP)
+    if not embeddable:
+        headers.setdefault("X-Frame-Options", "DENY")  # browsers without frame-ancestors
+    if "Cache-Control" not in headers and route != "static":
+        headers["Cache-Control"] = "no-store"
+
+
 async def read_body(request: web.Request, limit: int) -> bytes:
-    """The raw body, refusing more than ``limit`` bytes (413) without reading it all."""
+    """The raw body, refusing more than ``limit`` bytes (413) without reading it all.
+
+    The whole body must arrive within ``body_timeout_s`` (``MalformedBody``, 400, naming
+    ``body``, and the connection is closed): a client that sends a complete head and then
+    trickles its body would otherwise hold the connection and this handler indefinitely.
+    """
+    timeout_s = request.app[SETTINGS].body_timeout_s
+    try:
+        async with asyncio.timeout(timeout_s):
+            return await _read_body(request, limit)
+    except TimeoutError:
+        # aiohttp answers, then reads the rest for up to lingering_time (serve.py) and closes.
+        raise MalformedBody(
+            f"the body did not arrive within {timeout_s:g} s", fields={"body": "too slow"}
+        ) from None
+
+
+async def _read_body(request: web.Request, limit: int) -> bytes:
     length = request.content_length
     if length is not None and length > limit:
         raise BodyTooLarge(f"the request body is over {limit} bytes")

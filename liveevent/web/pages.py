@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import io
+import ipaddress
 from datetime import UTC, datetime
 from pathlib import Path
 
 import segno
 from aiohttp import web
 
-from liveevent.errors import Forbidden, InvalidInput
+from liveevent.errors import ClientError, Forbidden, InvalidInput
 from liveevent.web.appkeys import EVENTS, SETTINGS
 from liveevent.web.auth import require_role
 from liveevent.web.origin import own_origin
@@ -62,10 +63,50 @@ async def index(request: web.Request) -> web.Response:
 
 
 def viewer_url(request: web.Request, event_id: str, job_id: str | None = None) -> str:
+    """The viewer page's address, as printed in QR codes and calendar files.
+
+    ``public_url`` when it is set. Without it (the demo, a laptop on a LAN) the request's
+    ``Host`` is used only if it names the address this connection actually arrived at (or
+    ``localhost`` on loopback): anyone can send ``Host: evil.example``, and the QR code on the
+    host's screen must not send a room of phones there. Raises ``ClientError`` (400, naming
+    ``Host``) otherwise; behind a proxy that means: set ``public_url``.
+    """
     settings = request.app[SETTINGS]
-    base = settings.public_url or own_origin(request)
+    if settings.public_url:
+        base = settings.public_url
+    else:
+        check_host(request)
+        base = own_origin(request)
     url = f"{base}/e/{event_id}"
     return f"{url}?job={job_id}" if job_id else url
+
+
+def check_host(request: web.Request) -> None:
+    """Raise ``ClientError`` (400) unless ``Host`` names the local address of the connection."""
+    sockname = request.transport.get_extra_info("sockname") if request.transport else None
+    local = _address(str(sockname[0])) if isinstance(sockname, tuple) and sockname else None
+    header = request.headers.get("Host", "")
+    name = header.rsplit(":", 1)[0] if not header.endswith("]") else header
+    name = name.strip("[]").lower()
+    wanted = _address(name)
+    if local is not None and (
+        (wanted is not None and wanted == local) or (name == "localhost" and local.is_loopback)
+    ):
+        return
+    raise ClientError(
+        "the Host header is not this server's address; set public_url for printed links",
+        fields={"Host": "not allowed without public_url"},
+    )
+
+
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        address = ipaddress.ip_address(text.split("%", 1)[0])
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
 
 
 async def qr_code(request: web.Request) -> web.Response:
@@ -79,8 +120,13 @@ async def qr_code(request: web.Request) -> web.Response:
     segno.make(viewer_url(request, event_id, job_id), error="m").save(
         out, kind="svg", scale=8, border=2, xmldecl=False
     )
+    # With public_url the picture is the same for every caller and may be cached anywhere;
+    # without it, it depends on the Host header: no cache may keep it for another host.
+    caching = "public, max-age=60" if request.app[SETTINGS].public_url else "no-store"
     return web.Response(
-        body=out.getvalue(), content_type="image/svg+xml", headers={"Cache-Control": "max-age=60"}
+        body=out.getvalue(),
+        content_type="image/svg+xml",
+        headers={"Cache-Control": caching, "Vary": "Host"},
     )
 
 

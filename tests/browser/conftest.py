@@ -84,6 +84,9 @@ class Pages:
             device_scale_factor=2 if viewport["width"] < 800 else 1,
             locale="zh-CN",
             timezone_id="Asia/Shanghai",
+            # The pages' CSP forbids eval, which Playwright's wait_for_function needs; the
+            # pages themselves run under it in tests/browser/test_csp.py.
+            bypass_csp=context.pop("bypass_csp", True),
             **context,
         )
         page = await ctx.new_page()
