@@ -29,7 +29,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from liveevent.tables.csv_out import escape_formula
 from liveevent.tables.errors import TableTooLargeError
 
-__all__ = ["XLSX_CONTENT_TYPE", "XlsxBook", "XlsxSheet", "xlsx_value"]
+__all__ = ["DATETIME_FORMAT", "XLSX_CONTENT_TYPE", "XlsxBook", "XlsxSheet", "xlsx_value"]
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_SHEET_ROWS = 1_048_576  # Excel's limit, header included
@@ -37,6 +37,9 @@ _MAX_CELL_CHARS = 32_767  # Excel refuses to open a file with a longer cell
 # Excel keeps 15 significant digits; longer integers (ids) are written as text to stay exact.
 _MAX_EXACT_INT = 10**15
 _BAD_SHEET_CHARS = frozenset("[]:*?/\\")
+# How date-time cells show: the CSV exports' text (ISO 8601 order, 24-hour, seconds), which
+# Excel and WPS show the same in every locale. The cell holds the date-time itself.
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
 
 
 def xlsx_value(value: object) -> object:
@@ -70,7 +73,17 @@ class XlsxSheet:
             raise TableTooLargeError(
                 f"an XLSX sheet holds at most {MAX_SHEET_ROWS} rows; export as CSV instead"
             )
-        self._sheet.append([xlsx_value(value) for value in row])
+        cells: list[object] = []
+        for value in row:
+            if type(value) is dt.datetime:
+                # A naive date-time, the caller's local time (openpyxl refuses an aware one):
+                # a real date-time cell, shown as DATETIME_FORMAT.
+                cell = WriteOnlyCell(self._sheet, value=value)
+                cell.number_format = DATETIME_FORMAT
+                cells.append(cell)
+            else:
+                cells.append(xlsx_value(value))
+        self._sheet.append(cells)
         self.rows += 1
 
     def _finish(self) -> None:

@@ -48,7 +48,10 @@ async def _get_bytes(server: LiveServer, path: str, token: str) -> tuple[int, by
 async def test_csv_exports_bom_escaping_and_same_numbers_as_stats(server: LiveServer) -> None:
     event, ids = await _fair(server)
     base = f"/api/events/{event.id}/export"
-    status, raw, ctype = await _get_bytes(server, f"{base}/applications.csv", event.staff_token)
+    # The form for scripts: column codes, status codes (the people's form: test_export_forms.py).
+    status, raw, ctype = await _get_bytes(
+        server, f"{base}/applications.csv?form=raw", event.staff_token
+    )
     assert status == 200 and ctype.startswith("text/csv")
     assert raw.startswith("\ufeff".encode())
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
@@ -58,13 +61,13 @@ async def test_csv_exports_bom_escaping_and_same_numbers_as_stats(server: LiveSe
     assert [r["status"] for r in rows] == ["applied", "hired", "applied", "applied"]
 
     stats = await server.stats(event)
-    _, raw, _ = await _get_bytes(server, f"{base}/hires.csv", event.staff_token)
+    _, raw, _ = await _get_bytes(server, f"{base}/hires.csv?form=raw", event.staff_token)
     hires = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
     assert {r["job_id"]: (int(r["applications"]), int(r["hires"])) for r in hires} == {
         j["job_id"]: (j["applications"], j["hires"]) for j in stats["jobs"]
     }
 
-    _, raw, _ = await _get_bytes(server, f"{base}/pushes.csv", event.staff_token)
+    _, raw, _ = await _get_bytes(server, f"{base}/pushes.csv?form=raw", event.staff_token)
     pushes = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
     assert [(p["job_id"], p["applications"], p["hires"]) for p in pushes] == [
         ("j1", "3", "1"),
@@ -78,7 +81,9 @@ async def test_csv_exports_bom_escaping_and_same_numbers_as_stats(server: LiveSe
 async def test_xlsx_exports_open_in_openpyxl(server: LiveServer, tmp_path: Path) -> None:
     event, ids = await _fair(server)
     base = f"/api/events/{event.id}/export"
-    status, raw, ctype = await _get_bytes(server, f"{base}/workbook.xlsx", event.staff_token)
+    status, raw, ctype = await _get_bytes(
+        server, f"{base}/workbook.xlsx?form=raw", event.staff_token
+    )
     assert status == 200 and "spreadsheetml" in ctype
     path = tmp_path / "workbook.xlsx"
     path.write_bytes(raw)
