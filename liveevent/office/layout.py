@@ -10,7 +10,7 @@ The one home of the export's column headers and status words, in both languages.
   ``status``...), status codes (``hired``), times as ISO 8601 UTC text with milliseconds
   (``2026-11-30T09:23:00.431Z``), consent as TRUE/FALSE. ``lang`` changes nothing in it.
 
-The zh-CN status words are the staff page's (``static/i18n/zh-CN.js``, ``status.*``) so the page
+The status words are the staff page's (``static/i18n/{zh-CN,en}.js``, ``status.*``) so the page
 and the files say the same; ``tests/office/test_layout.py`` holds them together. They are also
 words the outcome importer reads back (`liveevent.tables.outcomes_in`), as are the headers
 ``申请编号`` and ``状态``: an employer can fill in the status column and send the file back.
@@ -62,14 +62,14 @@ class Lang(enum.StrEnum):
 # the longest usual value (a 19-character time, an 11-digit phone, a company name).
 _COLUMNS: dict[str, tuple[str, str, float]] = {
     "application_id": ("申请编号", "application ID", 10),
-    "job_id": ("报名岗位编号", "job applied to (ID)", 14),
+    "job_id": ("岗位编号", "job ID", 12),
     "employer": ("单位", "employer", 30),
     "title": ("岗位名称", "job title", 24),
     "name": ("姓名", "name", 10),
     "phone": ("手机号", "phone", 15),
     "status": ("状态", "status", 10),
     "applied_at": ("报名时间 ({zone})", "applied at ({zone})", 20),
-    "card_id": ("报名时直播中的卡片编号", "card on screen when applying (ID)", 16),
+    "card_id": ("卡片编号", "card ID", 10),
     "consent": ("同意联系", "consent", 9),
     "via": ("报名渠道", "channel", 12),
     "openings": ("招聘人数", "openings", 9),
@@ -89,12 +89,22 @@ _COLUMNS: dict[str, tuple[str, str, float]] = {
     ),
     "hires_for_job": ("展示期间本岗位报名的录用数", "hires for this job (while on screen)", 12),
 }
-# The pushes table reuses two codes with a narrower meaning than in the others.
-_PUSH_COLUMNS: dict[str, tuple[str, str, float]] = {
-    "card_id": ("卡片编号", "card ID", 10),
-    "job_id": ("岗位编号", "job ID", 12),
-    "applications": ("展示期间报名数（所有岗位）", "applications while on screen (any job)", 12),
-    "hires": ("展示期间报名的录用数", "hires (of applications while on screen)", 12),
+# Codes that mean something narrower in one table. An application made from the list of
+# earlier jobs is for one job while another job's card is on screen: the two columns say which
+# is which, so that a different job and card in one row does not read like an error.
+_TABLE_COLUMNS: dict[str, dict[str, tuple[str, str, float]]] = {
+    "applications": {
+        "job_id": ("报名岗位编号", "job applied to (ID)", 14),
+        "card_id": ("报名时直播中的卡片编号", "card on screen when applying (ID)", 16),
+    },
+    "pushes": {
+        "applications": (
+            "展示期间报名数（所有岗位）",
+            "applications while on screen (any job)",
+            12,
+        ),
+        "hires": ("展示期间报名的录用数", "hires (of applications while on screen)", 12),
+    },
 }
 _WITHIN = re.compile(r"applications_within_(\d+)_min")
 
@@ -108,12 +118,12 @@ _STATUS_WORDS: dict[Lang, dict[Status, str]] = {
         Status.REJECTED: "未录用",
     },
     Lang.EN: {
-        Status.APPLIED: "applied",
-        Status.CONTACTED: "contacted",
-        Status.INTERVIEWED: "interviewed",
-        Status.OFFERED: "offered",
-        Status.HIRED: "hired",
-        Status.REJECTED: "not hired",
+        Status.APPLIED: "Applied",
+        Status.CONTACTED: "Contacted",
+        Status.INTERVIEWED: "Interviewed",
+        Status.OFFERED: "Offered",
+        Status.HIRED: "Hired",
+        Status.REJECTED: "Not hired",
     },
 }
 _CONSENT_WORDS: dict[Lang, dict[bool | None, str]] = {
@@ -212,7 +222,7 @@ class Layout:
     def _column(self, code: str, table: str) -> tuple[str, float]:
         within = _WITHIN.fullmatch(code)
         key = "applications_within" if within else code
-        spec = (_PUSH_COLUMNS.get(key) if table == "pushes" else None) or _COLUMNS.get(key)
+        spec = _TABLE_COLUMNS.get(table, {}).get(key) or _COLUMNS.get(key)
         if spec is None:  # a column added without words: show its code rather than fail
             return code, 12.0
         zh, en, width = spec
