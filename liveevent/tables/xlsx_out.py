@@ -63,6 +63,7 @@ class XlsxSheet:
         self._sheet = sheet
         self._width = width
         self.rows = 1  # the header
+        self._date_cells: dict[int, WriteOnlyCell] = {}
 
     def append(self, row: Sequence[object]) -> None:
         """Add one row, as many cells as there are headers. Raises `TableTooLargeError` past
@@ -74,17 +75,26 @@ class XlsxSheet:
                 f"an XLSX sheet holds at most {MAX_SHEET_ROWS} rows; export as CSV instead"
             )
         cells: list[object] = []
-        for value in row:
+        for index, value in enumerate(row):
             if type(value) is dt.datetime:
                 # A naive date-time, the caller's local time (openpyxl refuses an aware one):
                 # a real date-time cell, shown as DATETIME_FORMAT.
-                cell = WriteOnlyCell(self._sheet, value=value)
-                cell.number_format = DATETIME_FORMAT
-                cells.append(cell)
+                cells.append(self._date_cell(index, value))
             else:
                 cells.append(xlsx_value(value))
         self._sheet.append(cells)
         self.rows += 1
+
+    def _date_cell(self, index: int, value: dt.datetime) -> WriteOnlyCell:
+        # One styled cell per column, reused row after row: a write-only sheet writes a row
+        # out within append(), so the cell is free again when the next row comes. A new cell
+        # with its number format per value made a 100,000-row export ~15% slower.
+        cell = self._date_cells.get(index)
+        if cell is None:
+            cell = self._date_cells[index] = WriteOnlyCell(self._sheet)
+            cell.number_format = DATETIME_FORMAT
+        cell.value = value
+        return cell
 
     def _finish(self) -> None:
         # The filter covers the rows written, so it can only be set now; write-only sheets
