@@ -10,7 +10,7 @@ from typing import Any
 import openpyxl
 import pytest
 
-from tests.browser.conftest import CHROMIUM, DESKTOP, HAVE_CHROMIUM, Pages
+from tests.browser.conftest import CHROMIUM, DESKTOP, HAVE_CHROMIUM, PHONE, Pages
 from tests.support import JOBS, LiveServer
 
 pytest.importorskip("playwright.async_api", reason="playwright is not installed")
@@ -100,4 +100,19 @@ async def test_xlsx_buttons_download_files_in_the_pages_language(
     text = (await _download(staff, "#export-hires")).decode("utf-8-sig")
     header = next(csv.reader(io.StringIO(text)))
     assert header[:2] == (["单位", "岗位编号"] if lang == "zh-CN" else ["employer", "job ID"])
+    assert pages.errors() == []
+
+
+async def test_export_buttons_fit_a_phone(server: LiveServer, pages: Pages) -> None:
+    event = await server.create_event()
+    staff = await pages.open(
+        f"{server.url}/staff/{event.id}#token={event.staff_token}", name="staff", viewport=PHONE
+    )
+    await staff.wait_for_selector(LIVE)
+    for selector in ("#export-apps", "#export-apps-xlsx", "#export-hires", "#export-hires-xlsx"):
+        box = await staff.locator(selector).bounding_box()
+        # One line of text (a label squeezed into a column of characters is ~8 lines tall),
+        # and inside the screen.
+        assert box["height"] < 60 and box["x"] + box["width"] <= PHONE["width"], (selector, box)
+    await pages.shot(staff, "phone")
     assert pages.errors() == []
