@@ -8,7 +8,7 @@ import pytest
 
 from liveevent.tables.csv_out import format_row
 from liveevent.tables.errors import TableTooLargeError
-from liveevent.tables.xlsx_out import DATETIME_FORMAT, XlsxBook, xlsx_value
+from liveevent.tables.xlsx_out import XlsxBook, xlsx_value
 
 ROWS: list[list[object]] = [
     [1, "张三", "=1+1", 3.5, dt.datetime(2024, 3, 1, 9, 30)],
@@ -124,5 +124,5 @@ def test_date_times_are_date_cells_each_with_its_own_value(count: int) -> None:
     for row in rows:
         assert row[0].data_type == "s"
         for cell in row[1:]:
-            assert cell.is_date and cell.number_format == DATETIME_FORMAT
+            assert cell.is_date and cell.number_format == "yyyy-mm-dd hh:mm:ss"
     assert read.column_dimensions["B"].width == 20
