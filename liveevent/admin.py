@@ -24,6 +24,7 @@ from liveevent.config import Settings
 from liveevent.domain.events import EventState
 from liveevent.errors import BodyTooLarge, Conflict, InvalidInput
 from liveevent.office.jobs import import_jobs
+from liveevent.office.layout import DEFAULT_TIME_ZONE, Layout
 from liveevent.office.outcomes import import_outcomes
 from liveevent.office.sheet_process import SheetReader, sheet_limits
 from liveevent.office.summary import summary
@@ -71,6 +72,11 @@ def add_parsers(sub: Any) -> None:
         "--table", choices=TABLE_NAMES, help="default: applications (csv), all (xlsx)"
     )
     export.add_argument("--window-min", type=int, default=DEFAULT_WINDOW_MIN)
+    export.add_argument("--lang", default="zh-CN", help="zh-CN (default) or en: headers, words")
+    export.add_argument(
+        "--form", default="people", help="people (default) or raw: codes and UTC for scripts"
+    )
+    export.add_argument("--time-zone", help="IANA zone of the times (setting time_zone)")
     store_args(export)
     totals = sub.add_parser("summary", help="every event's numbers")
     totals.add_argument("--json", action="store_true", help="print JSON")
@@ -86,6 +92,7 @@ class Office:
     events: EventStore
     applications: ApplicationLog
     sheets: SheetReader  # the same parsing, off-loop process and limits as the server's
+    time_zone: str = DEFAULT_TIME_ZONE  # the setting, for exports
 
     @property
     def sources(self) -> Sources:
@@ -112,7 +119,11 @@ async def open_office(settings: Settings) -> AsyncIterator[Office]:
         )
         try:
             yield Office(
-                conn, EventStore(conn), ApplicationLog(conn), SheetReader(sheet_limits(settings))
+                conn,
+                EventStore(conn),
+                ApplicationLog(conn),
+                SheetReader(sheet_limits(settings)),
+                time_zone=settings.time_zone,
             )
         finally:
             await conn.close()
@@ -199,12 +210,21 @@ async def _outcomes(office: Office, args: argparse.Namespace) -> int:
 
 
 async def _export(office: Office, args: argparse.Namespace) -> int:
+    query = {"lang": args.lang, "form": args.form}
+    layout = Layout.parse(query, time_zone=office.time_zone)
     await office.events.event_view(args.event)
     names: tuple[str, ...] = (args.table,) if args.table else ("applications",)
     if args.format == "xlsx" and not args.table:
         names = TABLE_NAMES
     tables = [
-        await table(office.sources, args.event, n, mask_phones=False, window_min=args.window_min)
+        await table(
+            office.sources,
+            args.event,
+            n,
+            mask_phones=False,
+            window_min=args.window_min,
+            layout=layout,
+        )
         for n in names
     ]
     bar = ProgressBar({t.name: t.expected_rows for t in tables})

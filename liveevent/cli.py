@@ -67,6 +67,7 @@ def settings_from_args(args: argparse.Namespace, environ: dict[str, str]) -> Set
             "public_url": args.public_url,
             "log_format": getattr(args, "log_format", None),
             "workers": getattr(args, "workers", None),
+            "time_zone": getattr(args, "time_zone", None),
         },
     )
 

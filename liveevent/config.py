@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from liveevent.errors import InvalidInput
 
@@ -99,6 +100,8 @@ class Settings:
     node_ttl_s: float = 15.0
     # privacy
     retention_days: int | None = None
+    # exports: the event's time zone (IANA name), for the times people read in exported files
+    time_zone: str = "Asia/Shanghai"
 
 
 def _int(v: Any) -> int:
@@ -156,6 +159,17 @@ def _str(v: Any) -> str:
     return str(v)
 
 
+def _time_zone(v: Any) -> str:
+    # Checked here, once, so a misspelt zone stops the start rather than the first export.
+    # zoneinfo reads the system's zone database, or the tzdata package where there is none.
+    name = str(v).strip()
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:  # NotFound is a KeyError
+        raise ValueError(f"{name!r} is not an IANA time zone") from exc
+    return name
+
+
 # Each setting, how to read it, and its environment variable. Explicit on purpose: the table
 # is the documentation of what can be configured.
 _PARSERS: dict[str, Callable[[Any], Any]] = {
@@ -198,6 +212,7 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "viewers_interval_s": float,
     "node_ttl_s": float,
     "retention_days": _optional_int,
+    "time_zone": _time_zone,
 }
 
 

@@ -109,9 +109,7 @@ def test_outcomes_export_summary_and_purge(
     capsys.readouterr()
 
     out = tmp_path / "applications.csv"
-    assert (
-        main(["export", "--event", EVENT, "--format", "csv", "--out", str(out), *store_args]) == 0
-    )
+    assert main(["export", "--event", EVENT, "--form", "raw", "--out", str(out), *store_args]) == 0
     assert "applications" in capsys.readouterr().err  # the progress bar
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
     assert [(r["application_id"], r["status"], r["phone"]) for r in rows] == [
@@ -119,8 +117,9 @@ def test_outcomes_export_summary_and_purge(
         (ids[1], "applied", "13812345678"),
     ]
     book_path = tmp_path / "all.xlsx"
+    raw = ["--form", "raw", "--out"]
     assert (
-        main(["export", "--event", EVENT, "--format", "xlsx", "--out", str(book_path), *store_args])
+        main(["export", "--event", EVENT, "--format", "xlsx", *raw, str(book_path), *store_args])
         == 0
     )
     book = openpyxl.load_workbook(book_path)

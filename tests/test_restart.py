@@ -127,7 +127,7 @@ async def test_kill_dash_nine_loses_no_acknowledged_application(tmp_path: Path) 
             server = start_server(tmp_path, port)
             await wait_healthy(session, url)
             async with session.get(
-                f"{url}/api/events/{event['id']}/export/applications.csv", headers=staff
+                f"{url}/api/events/{event['id']}/export/applications.csv?form=raw", headers=staff
             ) as resp:
                 text = (await resp.text()).lstrip("\ufeff")
             stored: dict[str, list[str]] = {}

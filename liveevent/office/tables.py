@@ -19,6 +19,7 @@ from liveevent.domain import values
 from liveevent.domain.applications import Application, Status, mask_phone
 from liveevent.domain.jobs import Job
 from liveevent.domain.pushes import PushBreakdown, pushes_from_timeline
+from liveevent.office.layout import RAW, Layout
 from liveevent.store.applications import ApplicationLog
 from liveevent.store.events import EventStore
 from liveevent.store.lookup import application_count
@@ -65,8 +66,10 @@ def push_columns(window_min: int) -> tuple[str, ...]:
 
 @dataclass(frozen=True, slots=True)
 class Table:
-    """``name`` is also the sheet name in a workbook; ``expected_rows`` is for progress bars.
+    """``name`` is the table's code (``applications``); ``expected_rows`` is for progress bars.
 
+    ``columns`` are the header row as the `Layout` words it; ``sheet`` the sheet's name in a
+    workbook (``name`` if empty) and ``widths`` its column widths in characters.
     ``csv_pages``, when set, gives the same rows as ``pages`` already formatted as CSV.
     """
 
@@ -75,6 +78,27 @@ class Table:
     pages: Pages
     expected_rows: int
     csv_pages: CsvPages | None = None
+    sheet: str = ""
+    widths: tuple[float, ...] = ()
+
+
+def _table(
+    layout: Layout,
+    name: str,
+    columns: tuple[str, ...],
+    pages: Pages,
+    expected_rows: int,
+    csv_pages: CsvPages | None = None,
+) -> Table:
+    return Table(
+        name,
+        layout.headers(columns, table=name),
+        pages,
+        expected_rows,
+        csv_pages,
+        sheet=layout.sheet_name(name),
+        widths=layout.widths(columns, table=name),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +107,9 @@ class Sources:
     applications: ApplicationLog
 
 
-async def applications_table(src: Sources, event_id: str, *, mask_phones: bool) -> Table:
+async def applications_table(
+    src: Sources, event_id: str, *, mask_phones: bool, layout: Layout = RAW
+) -> Table:
     """One row per application; phones masked (``138****5678``) when ``mask_phones``."""
     jobs = {job.id: job for job in await src.events.jobs(event_id)}
     expected = await application_count(src.events.conn, event_id)
@@ -91,20 +117,26 @@ async def applications_table(src: Sources, event_id: str, *, mask_phones: bool) 
     async def pages() -> AsyncIterator[list[Row]]:
         async for page in src.applications.iterate(event_id):
             yield [
-                application_row(application, status, jobs.get(application.job_id), mask_phones)
+                application_row(
+                    application, status, jobs.get(application.job_id), mask_phones, layout
+                )
                 for application, status in page
             ]
 
     async def csv_pages() -> AsyncIterator[tuple[str, int]]:
-        lines = ApplicationLines(jobs, mask_phones)
+        lines = ApplicationLines(jobs, mask_phones, layout)
         async for page in src.applications.iterate(event_id):
             yield lines.text(page), len(page)
 
-    return Table("applications", APPLICATION_COLUMNS, pages, expected, csv_pages)
+    return _table(layout, "applications", APPLICATION_COLUMNS, pages, expected, csv_pages)
 
 
 def application_row(
-    application: Application, status: Status, job: Job | None, mask_phones: bool
+    application: Application,
+    status: Status,
+    job: Job | None,
+    mask_phones: bool,
+    layout: Layout = RAW,
 ) -> Row:
     phone = mask_phone(application.phone) if mask_phones else application.phone
     return [
@@ -114,35 +146,42 @@ def application_row(
         job.title if job else "",
         application.name,
         phone if application.phone else "",
-        str(status),
-        values.iso(application.applied_at),
+        layout.status(status),
+        layout.time(application.applied_at),
         application.card_id or "",
-        application.consent,
-        application.via,
+        layout.consent(application.consent),
+        layout.via(application.via),
     ]
 
 
-_CONSENT_TEXT = {True: "TRUE", False: "FALSE", None: ""}
-_STATUS_TEXT = {status: status.value for status in Status}  # .value is a slow property
 _MILLIS_TEXT = [f".{millis:03d}Z" for millis in range(1000)]
+_NO_MILLIS = [""] * 1000
 
 
 class ApplicationLines:
     """Applications as CSV lines, the same text as ``format_row(application_row(...))``.
 
-    The job's three cells are formatted once per job and the timestamp once per second; the
-    application id (a sequence number), status, time and channel need no escaping.
+    The job's three cells are formatted once per job, the timestamp once per second and the
+    channel once per code; the application id (a sequence number), status words and time
+    need no escaping. ``layout`` words the cells as `application_row` does.
     """
 
-    def __init__(self, jobs: dict[str, Job], mask_phones: bool) -> None:
+    def __init__(self, jobs: dict[str, Job], mask_phones: bool, layout: Layout = RAW) -> None:
         self._jobs = jobs
         self._mask = mask_phones
+        self._layout = layout
         self._job_cells: dict[str, str] = {}
         self._seconds: dict[int, str] = {}
+        self._vias: dict[str, str] = {}
+        # Status and consent words are fixed texts without separators or formula starts.
+        self._statuses = layout.status_words()  # a dict: .value is a slow property
+        self._consents = layout.consent_words()
+        # Raw times keep their milliseconds (ISO UTC); people's are whole local seconds.
+        self._millis = _MILLIS_TEXT if layout.raw else _NO_MILLIS
 
     def text(self, page: list[tuple[Application, Status]]) -> str:
-        job_cells, seconds, millis_z = self._job_cells, self._seconds, _MILLIS_TEXT
-        consents, statuses, mask = _CONSENT_TEXT, _STATUS_TEXT, self._mask
+        job_cells, seconds, millis_z = self._job_cells, self._seconds, self._millis
+        consents, statuses, mask, vias = self._consents, self._statuses, self._mask, self._vias
         lines: list[str] = []
         add = lines.append
         for application, status in page:
@@ -160,6 +199,7 @@ class ApplicationLines:
                 card = text_cell(card)
             second, millis = divmod(applied_at, 1000)
             at = seconds.get(second) or self._second(second)
+            via = vias.get(via) or self._via(via)
             add(
                 f"{app_id},{job},{name},{phone},{statuses[status]},"
                 f"{at}{millis_z[millis]},{card or ''},{consents[consent]},{via}\r\n"
@@ -175,7 +215,15 @@ class ApplicationLines:
     def _second(self, second: int) -> str:
         if len(self._seconds) > 100_000:  # a bound on memory for a pathological spread
             self._seconds.clear()
-        self._seconds[second] = text = values.iso(second * 1000)[:-5]  # without ".000Z"
+        if self._layout.raw:
+            text = values.iso(second * 1000)[:-5]  # without ".000Z"
+        else:
+            text = self._layout.local_second(second).isoformat(sep=" ")
+        self._seconds[second] = text
+        return text
+
+    def _via(self, via: str) -> str:
+        self._vias[via] = text = text_cell(self._layout.via(via))
         return text
 
 
@@ -195,17 +243,17 @@ async def hire_rows(src: Sources, event_id: str) -> list[Row]:
     ]
 
 
-async def hires_table(src: Sources, event_id: str) -> Table:
+async def hires_table(src: Sources, event_id: str, *, layout: Layout = RAW) -> Table:
     rows = await hire_rows(src, event_id)
 
     async def pages() -> AsyncIterator[list[Row]]:
         yield rows
 
-    return Table("hires", HIRES_COLUMNS, pages, len(rows))
+    return _table(layout, "hires", HIRES_COLUMNS, pages, len(rows))
 
 
 async def pushes_table(
-    src: Sources, event_id: str, *, window_min: int = DEFAULT_WINDOW_MIN
+    src: Sources, event_id: str, *, window_min: int = DEFAULT_WINDOW_MIN, layout: Layout = RAW
 ) -> Table:
     """One row per card push; reads every application once to count (constant memory)."""
     records = [record async for record in src.events.timeline_records(event_id)]
@@ -223,7 +271,7 @@ async def pushes_table(
             rows.append(
                 [
                     card.card_id,
-                    values.iso(card.pushed_at),
+                    layout.time(card.pushed_at),
                     card.job.id,
                     card.job.employer,
                     card.job.title,
@@ -237,15 +285,21 @@ async def pushes_table(
             )
         yield rows
 
-    return Table("pushes", push_columns(window_min), pages, len(pushes))
+    return _table(layout, "pushes", push_columns(window_min), pages, len(pushes))
 
 
 async def table(
-    src: Sources, event_id: str, name: str, *, mask_phones: bool, window_min: int
+    src: Sources,
+    event_id: str,
+    name: str,
+    *,
+    mask_phones: bool,
+    window_min: int,
+    layout: Layout = RAW,
 ) -> Table:
-    """The table called ``name`` (one of ``TABLE_NAMES``)."""
+    """The table called ``name`` (one of ``TABLE_NAMES``), worded by ``layout``."""
     if name == "applications":
-        return await applications_table(src, event_id, mask_phones=mask_phones)
+        return await applications_table(src, event_id, mask_phones=mask_phones, layout=layout)
     if name == "hires":
-        return await hires_table(src, event_id)
-    return await pushes_table(src, event_id, window_min=window_min)
+        return await hires_table(src, event_id, layout=layout)
+    return await pushes_table(src, event_id, window_min=window_min, layout=layout)

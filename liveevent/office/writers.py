@@ -58,7 +58,9 @@ async def write_xlsx(
     counts: dict[str, int] = {}
     try:
         for table in tables:
-            sheet = book.add_sheet(table.name, table.columns)
+            sheet = book.add_sheet(
+                table.sheet or table.name, table.columns, widths=table.widths or None
+            )
             rows = 0
             async for page in table.pages():
                 await asyncio.to_thread(_append, sheet, page)

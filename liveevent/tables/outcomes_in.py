@@ -40,13 +40,17 @@ _HEADER_TO_FIELD = {fold(name): field for field, names in _SYNONYMS.items() for 
 
 # Words employers write (compared after `fold`) -> status. Anything else is reported, not guessed.
 _STATUS_WORDS: dict[OutcomeStatus, tuple[str, ...]] = {
-    "applied": ("applied", "已申请", "申请", "已投递", "投递", "待处理", "新申请"),
+    "applied": ("applied", "已报名", "已申请", "申请", "已投递", "投递", "待处理", "新申请"),
     "contacted": ("contacted", "已联系", "联系", "已沟通", "沟通中", "待面试", "已约面"),
     "interviewed": ("interviewed", "面试", "已面试", "面试中", "复试", "面试通过"),
-    "offered": ("offered", "offer", "已发offer", "发offer", "拟录用", "录取通知", "已发录用通知"),
+    "offered": (
+        "offered", "offer", "已发offer", "发offer", "拟录用", "录取通知", "已发录用通知",
+        "已发录用",
+    ),
     "hired": ("hired", "录用", "已录用", "入职", "已入职", "到岗", "已到岗"),
     "rejected": (
-        "rejected", "未录用", "不录用", "不合适", "淘汰", "已淘汰", "拒绝", "未通过", "面试未通过",
+        "rejected", "not hired", "未录用", "不录用", "不合适", "淘汰", "已淘汰", "拒绝", "未通过",
+        "面试未通过",
     ),
 }  # fmt: skip
 _WORD_TO_STATUS = {fold(word): status for status, words in _STATUS_WORDS.items() for word in words}

@@ -29,7 +29,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from liveevent.tables.csv_out import escape_formula
 from liveevent.tables.errors import TableTooLargeError
 
-__all__ = ["XLSX_CONTENT_TYPE", "XlsxBook", "XlsxSheet", "xlsx_value"]
+__all__ = ["DATETIME_FORMAT", "XLSX_CONTENT_TYPE", "XlsxBook", "XlsxSheet", "xlsx_value"]
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_SHEET_ROWS = 1_048_576  # Excel's limit, header included
@@ -37,6 +37,9 @@ _MAX_CELL_CHARS = 32_767  # Excel refuses to open a file with a longer cell
 # Excel keeps 15 significant digits; longer integers (ids) are written as text to stay exact.
 _MAX_EXACT_INT = 10**15
 _BAD_SHEET_CHARS = frozenset("[]:*?/\\")
+# How date-time cells show: the CSV exports' text (ISO 8601 order, 24-hour, seconds), which
+# Excel and WPS show the same in every locale. The cell holds the date-time itself.
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
 
 
 def xlsx_value(value: object) -> object:
@@ -60,6 +63,7 @@ class XlsxSheet:
         self._sheet = sheet
         self._width = width
         self.rows = 1  # the header
+        self._date_cells: dict[int, WriteOnlyCell] = {}
 
     def append(self, row: Sequence[object]) -> None:
         """Add one row, as many cells as there are headers. Raises `TableTooLargeError` past
@@ -71,8 +75,27 @@ class XlsxSheet:
                 f"an XLSX sheet holds at most {MAX_SHEET_ROWS} rows; export as CSV instead",
                 limit="excel_max_rows",
             )
-        self._sheet.append([xlsx_value(value) for value in row])
+        cells: list[object] = []
+        for index, value in enumerate(row):
+            if type(value) is dt.datetime:
+                # A naive date-time, the caller's local time (openpyxl refuses an aware one):
+                # a real date-time cell, shown as DATETIME_FORMAT.
+                cells.append(self._date_cell(index, value))
+            else:
+                cells.append(xlsx_value(value))
+        self._sheet.append(cells)
         self.rows += 1
+
+    def _date_cell(self, index: int, value: dt.datetime) -> WriteOnlyCell:
+        # One styled cell per column, reused row after row: a write-only sheet writes a row
+        # out within append(), so the cell is free again when the next row comes. A new cell
+        # with its number format per value made a 100,000-row export ~15% slower.
+        cell = self._date_cells.get(index)
+        if cell is None:
+            cell = self._date_cells[index] = WriteOnlyCell(self._sheet)
+            cell.number_format = DATETIME_FORMAT
+        cell.value = value
+        return cell
 
     def _finish(self) -> None:
         # The filter covers the rows written, so it can only be set now; write-only sheets

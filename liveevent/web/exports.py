@@ -5,7 +5,10 @@
     /api/events/{id}/export/pushes.csv|.xlsx         one row per card push (?window_min=10)
     /api/events/{id}/export/workbook.xlsx            all three, one sheet each
 
-``?format=xlsx`` on a ``.csv`` path gives the XLSX. CSV is UTF-8 with a BOM (Excel then shows
+``?format=xlsx`` on a ``.csv`` path gives the XLSX. Files are for people by default: Chinese
+headers and status words, times in the event's time zone (the ``time_zone`` setting); ``?lang=en``
+words them in English, ``?form=raw`` gives the form for scripts (column codes, status codes,
+ISO 8601 UTC times); see `liveevent.office.layout`. CSV is UTF-8 with a BOM (Excel then shows
 Chinese) and streamed a page at a time; XLSX is built in a temporary file (openpyxl in a worker
 thread) and then streamed, so both run in constant memory and during the live broadcast.
 Text cells starting with ``= + - @`` are escaped against formula injection in both formats.
@@ -22,11 +25,12 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from liveevent.errors import InvalidInput
+from liveevent.office.layout import Layout
 from liveevent.office.tables import DEFAULT_WINDOW_MIN, TABLE_NAMES, Sources, Table, table
 from liveevent.office.writers import write_csv, write_xlsx
 from liveevent.tables.xlsx_out import XLSX_CONTENT_TYPE
 from liveevent.web import api
-from liveevent.web.appkeys import APPLICATIONS, EVENTS
+from liveevent.web.appkeys import APPLICATIONS, EVENTS, SETTINGS
 from liveevent.web.auth import require_role
 
 EXPORT_ROLES = ("staff",)
@@ -60,19 +64,22 @@ async def export(request: web.Request) -> web.StreamResponse:
     if fmt not in _FORMATS or (name == "workbook" and fmt != "xlsx"):
         why = "must be xlsx" if name == "workbook" else "must be csv or xlsx"
         raise InvalidInput(f"format {why}", fields={"format": why})
+    layout = Layout.parse(request.query, time_zone=request.app[SETTINGS].time_zone)
     role = await require_role(request, event_id, EXPORT_ROLES)
     src = Sources(request.app[EVENTS], request.app[APPLICATIONS])
     window = _window_min(request)
     names = TABLE_NAMES if name == "workbook" else (name,)
     # Staff and admin see phones in full; a host never reaches here (EXPORT_ROLES).
     tables = [
-        await table(src, event_id, n, mask_phones=role == "host", window_min=window) for n in names
+        await table(src, event_id, n, mask_phones=role == "host", window_min=window, layout=layout)
+        for n in names
     ]
     filename = f"{name}-{event_id}.{fmt}"
 
     async def audit(rows: int) -> None:
         # Called before the last byte goes out: a client holding the file has its audit entry.
         entry = {"what": "export", "table": name, "format": fmt, "by": role, "rows": rows}
+        entry.update(form=str(layout.form), lang=str(layout.lang))
         entry["at"] = api.now_ms()
         await request.app[APPLICATIONS].audit(event_id, entry)
 

@@ -121,6 +121,8 @@ export default {
   "staff.openings": "Openings",
   "staff.export_apps": "Export applications CSV",
   "staff.export_hires": "Export hires CSV",
+  "staff.export_apps_xlsx": "Export applications XLSX",
+  "staff.export_hires_xlsx": "Export hires XLSX",
   "staff.chart": "Applications per minute (red lines = job pushed)",
   "staff.chart_empty": "No applications or pushes yet.",
   "staff.chart_summary": "{total} applications over {minutes} minutes; the busiest minute, at {at}, had {peak}; {pushes} job pushes.",

@@ -121,6 +121,8 @@ export default {
   "staff.openings": "招聘名额",
   "staff.export_apps": "导出报名表 CSV",
   "staff.export_hires": "导出录用统计 CSV",
+  "staff.export_apps_xlsx": "导出报名表 XLSX",
+  "staff.export_hires_xlsx": "导出录用统计 XLSX",
   "staff.chart": "每分钟报名数（红色竖线 = 推送岗位）",
   "staff.chart_empty": "还没有报名或推送。",
   "staff.chart_summary": "{minutes} 分钟内共 {total} 份报名，最多的一分钟在 {at}，{peak} 份；推送了 {pushes} 次岗位。",

@@ -2,7 +2,7 @@
 import { download, eventIdFromPath, request, tokenFromHash } from "./api.js";
 import { drawChart } from "./chart.js";
 import { $, h, toast } from "./dom.js";
-import { formatNumber, formatTime, initI18n, onLangChange, t } from "./i18n.js";
+import { formatNumber, formatTime, initI18n, lang, onLangChange, t } from "./i18n.js";
 import { openStatsSocket } from "./socket.js";
 
 const STATUSES = ["applied", "contacted", "interviewed", "offered", "hired", "rejected"];
@@ -220,9 +220,12 @@ function fillFilters() {
     t("staff.bulk_to", { status: t(`status.${s}`) }))));
 }
 
-async function exportCsv(kind) {
+// The file speaks the page's language (headers, status words); CSV for other tools, XLSX for
+// Excel/WPS (dates as dates, ids as text, column widths). See docs/exports.md.
+async function exportFile(kind, ext) {
+  const query = new URLSearchParams({ lang: lang() });
   try {
-    await download(`${base}/export/${kind}.csv`, token, `${kind}-${eventId}.csv`);
+    await download(`${base}/export/${kind}.${ext}?${query}`, token, `${kind}-${eventId}.${ext}`);
   } catch (error) {
     toast(explain(error));
   }
@@ -242,8 +245,10 @@ async function main() {
     if (staff.activity) drawChart($("#chart"), $("#chart-legend"), staff.activity);
     if (socket) $("#conn-text").textContent = t(`conn.${socket.state}`);
   });
-  $("#export-apps").addEventListener("click", () => exportCsv("applications"));
-  $("#export-hires").addEventListener("click", () => exportCsv("hires"));
+  $("#export-apps").addEventListener("click", () => exportFile("applications", "csv"));
+  $("#export-hires").addEventListener("click", () => exportFile("hires", "csv"));
+  $("#export-apps-xlsx").addEventListener("click", () => exportFile("applications", "xlsx"));
+  $("#export-hires-xlsx").addEventListener("click", () => exportFile("hires", "xlsx"));
   for (const id of ["#filter-job", "#filter-status"]) {
     $(id).addEventListener("change", () => {
       staff.offset = 0;

@@ -225,7 +225,7 @@ async def test_staff_marks_hired_and_totals_change(server: LiveServer, pages: Pa
     download = await info.value
     path = await download.path()
     text = path.read_text(encoding="utf-8-sig")
-    assert text.splitlines()[0].startswith("employer,job_id,title,openings,applications,hires")
+    assert text.splitlines()[0].startswith("单位,岗位编号,岗位名称,招聘人数,报名数,录用数")
     await staff.select_option("#filter-status", "")
     await staff.wait_for_function("document.querySelectorAll('#apps tr').length === 4")
     await pages.shot(staff, "staff")

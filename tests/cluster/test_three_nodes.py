@@ -65,7 +65,7 @@ async def test_applications_on_c_show_on_a(server: LiveServer, make_server: Node
     jobs = {j["job_id"]: j["applications"] for j in stats["jobs"]}
     assert jobs == {"j1": 20, "j2": 0, "j3": 1}
     status, text = await a.call(
-        "GET", f"/api/events/{event.id}/export/applications.csv", token=event.staff_token
+        "GET", f"/api/events/{event.id}/export/applications.csv?form=raw", token=event.staff_token
     )
     assert status == 200
     rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))

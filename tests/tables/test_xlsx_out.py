@@ -98,3 +98,31 @@ def test_cell_values() -> None:
     assert xlsx_value(7) == 7 and xlsx_value(True) is True and xlsx_value(None) is None
     assert xlsx_value(10**15) == "1000000000000000"
     assert xlsx_value("x" * 40_000) == "x" * 32_767
+
+
+# Rows with two date-time columns each: (created, changed), around midnight and the year's end.
+DATED_ROWS = [
+    (dt.datetime(2026, 11, 30, 23, 59, 59), dt.datetime(2026, 12, 1, 0, 0, 0)),
+    (dt.datetime(2026, 12, 31, 23, 59, 59), dt.datetime(2027, 1, 1, 0, 0, 0)),
+    (dt.datetime(2028, 2, 29, 12, 0, 0), dt.datetime(1970, 1, 1, 8, 0, 0)),
+    (dt.datetime(2026, 3, 8, 3, 0, 0), dt.datetime(2026, 3, 8, 1, 59, 59)),
+]
+
+
+@pytest.mark.parametrize("count", [1, 2, len(DATED_ROWS)])
+def test_date_times_are_date_cells_each_with_its_own_value(count: int) -> None:
+    buffer = io.BytesIO()
+    with XlsxBook(buffer) as book:
+        sheet = book.add_sheet("times", ["编号", "创建", "修改"], widths=[6, 20, 20])
+        for n, (created, changed) in enumerate(DATED_ROWS[:count]):
+            sheet.append([f"00{n}", created, changed])
+    read = openpyxl.load_workbook(io.BytesIO(buffer.getvalue()))["times"]
+    rows = list(read.iter_rows(min_row=2))
+    assert [(r[0].value, r[1].value, r[2].value) for r in rows] == [
+        (f"00{n}", *times) for n, times in enumerate(DATED_ROWS[:count])
+    ]
+    for row in rows:
+        assert row[0].data_type == "s"
+        for cell in row[1:]:
+            assert cell.is_date and cell.number_format == "yyyy-mm-dd hh:mm:ss"
+    assert read.column_dimensions["B"].width == 20

@@ -278,8 +278,8 @@ async def test_status_changes_hires_and_exports(server: LiveServer) -> None:
     assert {j["job_id"]: j["hires"] for j in stats["jobs"]} == {"j1": 1, "j2": 0, "j3": 0}
 
     status, text = await server.call(
-        "GET", f"/api/events/{event.id}/export/applications.csv", token=event.staff_token
-    )
+        "GET", f"/api/events/{event.id}/export/applications.csv?form=raw", token=event.staff_token
+    )  # the form for scripts (issue 14: files are for people by default, docs/exports.md)
     assert status == 200 and text.startswith("\ufeff")
     rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
     assert {r["application_id"]: r["status"] for r in rows} == {
@@ -299,7 +299,7 @@ async def test_status_changes_hires_and_exports(server: LiveServer) -> None:
         "applied_at",
     } <= set(rows[0])
     status, text = await server.call(
-        "GET", f"/api/events/{event.id}/export/hires.csv", token=event.staff_token
+        "GET", f"/api/events/{event.id}/export/hires.csv?form=raw", token=event.staff_token
     )
     hires = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
     assert list(hires[0]) == ["employer", "job_id", "title", "openings", "applications", "hires"]

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import datetime as dt
 import io
+import re
 import shutil
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
+from openpyxl.utils import get_column_letter
 
+from liveevent.office.tables import APPLICATION_COLUMNS
 from liveevent.store import codec
 from liveevent.web.appkeys import STORE
-from tests.support import Event, LiveServer
+from tests.support import JOBS, Event, LiveServer
 
 
 async def _fair(server: LiveServer) -> tuple[Event, list[str]]:
@@ -48,7 +54,10 @@ async def _get_bytes(server: LiveServer, path: str, token: str) -> tuple[int, by
 async def test_csv_exports_bom_escaping_and_same_numbers_as_stats(server: LiveServer) -> None:
     event, ids = await _fair(server)
     base = f"/api/events/{event.id}/export"
-    status, raw, ctype = await _get_bytes(server, f"{base}/applications.csv", event.staff_token)
+    # The form for scripts: column codes, status codes (the people's form: test_export_forms.py).
+    status, raw, ctype = await _get_bytes(
+        server, f"{base}/applications.csv?form=raw", event.staff_token
+    )
     assert status == 200 and ctype.startswith("text/csv")
     assert raw.startswith("\ufeff".encode())
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
@@ -58,13 +67,13 @@ async def test_csv_exports_bom_escaping_and_same_numbers_as_stats(server: LiveSe
     assert [r["status"] for r in rows] == ["applied", "hired", "applied", "applied"]
 
     stats = await server.stats(event)
-    _, raw, _ = await _get_bytes(server, f"{base}/hires.csv", event.staff_token)
+    _, raw, _ = await _get_bytes(server, f"{base}/hires.csv?form=raw", event.staff_token)
     hires = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
     assert {r["job_id"]: (int(r["applications"]), int(r["hires"])) for r in hires} == {
         j["job_id"]: (j["applications"], j["hires"]) for j in stats["jobs"]
     }
 
-    _, raw, _ = await _get_bytes(server, f"{base}/pushes.csv", event.staff_token)
+    _, raw, _ = await _get_bytes(server, f"{base}/pushes.csv?form=raw", event.staff_token)
     pushes = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
     assert [(p["job_id"], p["applications"], p["hires"]) for p in pushes] == [
         ("j1", "3", "1"),
@@ -78,7 +87,9 @@ async def test_csv_exports_bom_escaping_and_same_numbers_as_stats(server: LiveSe
 async def test_xlsx_exports_open_in_openpyxl(server: LiveServer, tmp_path: Path) -> None:
     event, ids = await _fair(server)
     base = f"/api/events/{event.id}/export"
-    status, raw, ctype = await _get_bytes(server, f"{base}/workbook.xlsx", event.staff_token)
+    status, raw, ctype = await _get_bytes(
+        server, f"{base}/workbook.xlsx?form=raw", event.staff_token
+    )
     assert status == 200 and "spreadsheetml" in ctype
     path = tmp_path / "workbook.xlsx"
     path.write_bytes(raw)
@@ -150,3 +161,190 @@ async def test_xlsx_converts_in_libreoffice_with_the_same_rows(
     )
     ours = list(csv.reader(io.StringIO(raw_csv.decode("utf-8-sig"))))
     assert converted == ours
+
+
+# --- The files for people (the default) and for scripts (?form=raw) -----------------------
+
+ZERO_JOBS = [{**JOBS[0], "id": "007"}, {**JOBS[1], "id": "0042"}]
+
+
+async def _zero_fair(server: LiveServer) -> tuple[Event, list[str]]:
+    """Jobs 007 and 0042; three applications, the second hired, the third rejected."""
+    event = await server.create_event(jobs=ZERO_JOBS)
+    await server.push(event, "007")
+    ids = []
+    for n, job in enumerate(("007", "0042", "0042")):
+        status, body = await server.apply(event, job, f"1390000001{n}", name=f"报名人{n}")
+        assert status == 201, body
+        ids.append(body["application_id"])
+    for application_id, outcome in ((ids[1], "hired"), (ids[2], "rejected")):
+        status, _ = await server.call(
+            "PATCH",
+            f"/api/events/{event.id}/applications/{application_id}",
+            token=event.staff_token,
+            json_body={"status": outcome},
+        )
+        assert status == 200
+    return event, ids
+
+
+def _csv(raw: bytes) -> list[dict[str, str]]:
+    assert raw.startswith("\ufeff".encode())
+    return list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+
+
+def _local(iso_utc: str, zone: str) -> str:
+    moment = dt.datetime.fromisoformat(iso_utc.replace("Z", "+00:00"))
+    return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M:%S")
+
+
+# (time_zone setting, query, id / job / status / time headers, status words, zone in header)
+FORMS = [
+    (
+        "Asia/Shanghai",
+        "",
+        ("申请编号", "报名岗位编号", "状态", "报名时间 (北京时间)"),
+        ("已报名", "已录用", "未录用"),
+    ),
+    (
+        "Asia/Shanghai",
+        "?lang=en",
+        ("application ID", "job applied to (ID)", "status", "applied at (Asia/Shanghai)"),
+        ("Applied", "Hired", "Not hired"),
+    ),
+    (
+        "UTC",
+        "?lang=zh-CN",
+        ("申请编号", "报名岗位编号", "状态", "报名时间 (UTC)"),
+        ("已报名", "已录用", "未录用"),
+    ),
+    (
+        "Asia/Kolkata",
+        "?lang=en&form=people",
+        ("application ID", "job applied to (ID)", "status", "applied at (Asia/Kolkata)"),
+        ("Applied", "Hired", "Not hired"),
+    ),
+    (
+        "America/New_York",
+        "?lang=EN",
+        ("application ID", "job applied to (ID)", "status", "applied at (America/New_York)"),
+        ("Applied", "Hired", "Not hired"),
+    ),
+]
+
+
+@pytest.mark.parametrize(("zone", "query", "headers", "words"), FORMS)
+async def test_csv_for_people_words_local_times_and_ids(
+    make_server: Callable[..., Awaitable[LiveServer]],
+    zone: str,
+    query: str,
+    headers: tuple[str, str, str, str],
+    words: tuple[str, str, str],
+) -> None:
+    server = await make_server(time_zone=zone)
+    event, ids = await _zero_fair(server)
+    base = f"/api/events/{event.id}/export"
+    status, raw, _ = await _get_bytes(server, f"{base}/applications.csv{query}", event.staff_token)
+    assert status == 200
+    rows = _csv(raw)
+    id_h, job_h, status_h, time_h = headers
+    assert [r[id_h] for r in rows] == ids
+    assert [r[job_h] for r in rows] == ["007", "0042", "0042"]  # leading zeros kept
+    assert tuple(r[status_h] for r in rows) == words
+    # The same instants as the raw form's UTC, read in the setting's zone, to the second.
+    _, raw_form, _ = await _get_bytes(
+        server, f"{base}/applications.csv?form=raw", event.staff_token
+    )
+    utc = [r["applied_at"] for r in _csv(raw_form)]
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", u) for u in utc)
+    assert [r[time_h] for r in rows] == [_local(u, zone) for u in utc]
+    # The form for scripts: codes whatever the language, UTC whatever the zone.
+    for lang in ("en", "zh-CN"):
+        path = f"{base}/applications.csv?form=raw&lang={lang}"
+        assert (await _get_bytes(server, path, event.staff_token))[1] == raw_form
+    raw_rows = _csv(raw_form)
+    assert list(raw_rows[0]) == list(APPLICATION_COLUMNS)
+    assert [(r["job_id"], r["status"]) for r in raw_rows] == [
+        ("007", "applied"),
+        ("0042", "hired"),
+        ("0042", "rejected"),
+    ]
+
+
+@pytest.mark.parametrize(("zone", "query", "headers", "words"), FORMS)
+async def test_xlsx_for_people_dates_text_ids_and_widths(
+    make_server: Callable[..., Awaitable[LiveServer]],
+    tmp_path: Path,
+    zone: str,
+    query: str,
+    headers: tuple[str, str, str, str],
+    words: tuple[str, str, str],
+) -> None:
+    server = await make_server(time_zone=zone)
+    event, ids = await _zero_fair(server)
+    base = f"/api/events/{event.id}/export"
+    status, raw, _ = await _get_bytes(server, f"{base}/workbook.xlsx{query}", event.staff_token)
+    assert status == 200
+    path = tmp_path / "book.xlsx"
+    path.write_bytes(raw)
+    book = openpyxl.load_workbook(path)
+    zh = headers[0] == "申请编号"
+    assert book.sheetnames == (
+        ["报名表", "录用统计", "卡片推送"] if zh else ["applications", "hires", "pushes"]
+    )
+    apps = book.worksheets[0]
+    rows = list(apps.iter_rows(values_only=True))
+    assert rows[0][0:2] == headers[:2] and rows[0][6:8] == headers[2:]
+    assert [(r[0], r[1]) for r in rows[1:]] == list(zip(ids, ["007", "0042", "0042"], strict=True))
+    assert all(apps.cell(row, 2).data_type == "s" for row in (2, 3, 4))  # text, not 7 or 42
+    assert tuple(r[6] for r in rows[1:]) == words
+    _, raw_form, _ = await _get_bytes(
+        server, f"{base}/applications.csv?form=raw", event.staff_token
+    )
+    utc = [r["applied_at"] for r in _csv(raw_form)]
+    times = [apps.cell(row, 8) for row in (2, 3, 4)]
+    assert all(cell.is_date and cell.number_format == "yyyy-mm-dd hh:mm:ss" for cell in times)
+    assert [c.value.strftime("%Y-%m-%d %H:%M:%S") for c in times] == [_local(u, zone) for u in utc]
+    for sheet in book.worksheets:  # every column has a width, wide enough for its header
+        for index, header in enumerate(next(sheet.iter_rows(values_only=True)), start=1):
+            width = sheet.column_dimensions[get_column_letter(index)].width
+            assert width >= min(50, len(str(header))), (sheet.title, header, width)
+    pushes = list(book.worksheets[2].iter_rows(values_only=True))
+    assert isinstance(pushes[1][1], dt.datetime) and pushes[1][2] == "007"
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [("?lang=fr", "lang"), ("?form=excel", "form"), ("?lang=en&form=json", "form")],
+)
+@pytest.mark.parametrize("path", ["applications.csv", "hires.xlsx", "workbook.xlsx"])
+async def test_unknown_language_or_form_is_refused_and_not_audited(
+    server: LiveServer, query: str, field: str, path: str
+) -> None:
+    event = await server.create_event()
+    status, body = await server.call(
+        "GET", f"/api/events/{event.id}/export/{path}{query}", token=event.staff_token
+    )
+    assert status == 422 and field in body["error"]["fields"], body
+    conn = server.app[STORE]
+    entries = await conn.reader.xrange(conn.keys.event(event.id).audit)
+    assert [e for e in entries if codec.unpack(e[1][b"d"])["what"] == "export"] == []
+
+
+async def test_an_exported_sheet_comes_back_as_an_outcome_sheet(server: LiveServer) -> None:
+    # An employer fills in the status column of the zh-CN file and sends it back.
+    event, _ = await _zero_fair(server)
+    base = f"/api/events/{event.id}/export"
+    _, raw, _ = await _get_bytes(server, f"{base}/applications.csv", event.staff_token)
+    text = raw.decode("utf-8-sig").replace("已报名", "已录用", 1)
+    assert server.session is not None
+    async with server.session.post(
+        server.url + f"/api/events/{event.id}/outcomes",
+        data=text.encode(),
+        headers={"Authorization": f"Bearer {event.staff_token}", "Content-Type": "text/csv"},
+    ) as resp:
+        report = await resp.json()
+        assert resp.status == 200, report
+    assert report["changed"] == 1 and report["unchanged"] == 2, report
+    _, raw, _ = await _get_bytes(server, f"{base}/applications.csv?form=raw", event.staff_token)
+    assert [r["status"] for r in _csv(raw)] == ["hired", "hired", "rejected"]

@@ -258,12 +258,12 @@ async def test_two_hundred_viewers_and_a_hundred_applications(server: LiveServer
     assert (stats["applications"], stats["applicants"], stats["hires"]) == (100, 100, 7)
 
     _, text = await server.call(
-        "GET", f"/api/events/{event.id}/export/applications.csv", token=event.staff_token
+        "GET", f"/api/events/{event.id}/export/applications.csv?form=raw", token=event.staff_token
     )
     rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
     assert len(rows) == 100 and sum(r["status"] == "hired" for r in rows) == 7
     _, text = await server.call(
-        "GET", f"/api/events/{event.id}/export/hires.csv", token=event.staff_token
+        "GET", f"/api/events/{event.id}/export/hires.csv?form=raw", token=event.staff_token
     )
     hires = {r["job_id"]: r for r in csv.DictReader(io.StringIO(text.lstrip("\ufeff")))}
     assert (hires["j1"]["applications"], hires["j2"]["applications"]) == ("50", "50")
