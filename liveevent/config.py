@@ -73,6 +73,11 @@ class Settings:
     apply_rate_per_ip: int = 600
     rate_window_s: int = 60
     write_buffer_limit_bytes: int = 256 * 1024
+    # Every socket's (viewer, host, staff) message budget, a token bucket: it refills at
+    # ``socket_messages_per_s`` and holds at most ``socket_message_burst``; a socket that
+    # sends past it is closed with 1008. 0 messages/s: no budget (load tests only).
+    socket_messages_per_s: float = 5.0
+    socket_message_burst: int = 50
     # timing
     ping_interval_s: float = 20.0
     viewers_interval_s: float = 5.0
@@ -143,6 +148,8 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "apply_rate_per_ip": _int,
     "rate_window_s": _int,
     "write_buffer_limit_bytes": _int,
+    "socket_messages_per_s": float,
+    "socket_message_burst": _int,
     "ping_interval_s": float,
     "viewers_interval_s": float,
     "node_ttl_s": float,

@@ -1,0 +1,103 @@
+"""How much a websocket may send us: a per-socket message budget, and a reading loop that
+keeps one socket's burst from holding the event loop.
+
+Theory of operation: every socket (viewer, host, staff) gets a ``MessageBudget``, a token
+bucket (the classic traffic-shaping meter, as in RFC 2697's committed burst): it holds at most
+``burst`` tokens, refills at ``rate_per_s`` tokens a second, and each frame the client sends
+(text, binary, ping or pong) takes one. A socket that finds the bucket empty is closed with
+1008 (policy violation). ``read`` is the one loop that both sockets read through: it charges
+the budget and, because aiohttp hands over frames already buffered without ever suspending,
+it yields to the event loop every ``YIELD_EVERY`` frames, so a socket with a megabyte of tiny
+frames queued cannot keep every other viewer (and ``/healthz``) waiting while it is drained.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncGenerator
+from typing import Any
+
+from aiohttp import WSCloseCode, WSMessage, WSMsgType, web
+
+from liveevent.config import Settings
+
+# Frames read back to back before the reader lets the other tasks run. Small, because each
+# frame may cost a decode and a reply; a normal socket never reaches it.
+YIELD_EVERY = 8
+# How long a budget close waits for the client's closing handshake before the connection is
+# cut (a flooder that never reads would otherwise hold its unsent bytes for minutes).
+CLOSE_TIMEOUT_S = 2.0
+OVER_BUDGET = b"too many messages"
+
+
+class MessageBudget:
+    """A token bucket: ``take(now)`` is True while the socket is within its budget.
+
+    ``rate_per_s`` is tokens (messages) per second, ``burst`` the bucket's size in messages;
+    ``now`` is any monotonic clock in seconds (the event loop's time). A rate of 0 or less
+    turns the budget off: every ``take`` is True.
+    """
+
+    __slots__ = ("_at", "_tokens", "burst", "rate_per_s")
+
+    def __init__(self, *, rate_per_s: float, burst: int, now: float) -> None:
+        self.rate_per_s = rate_per_s
+        self.burst = float(max(burst, 1))
+        self._tokens = self.burst
+        self._at = now
+
+    def take(self, now: float) -> bool:
+        if self.rate_per_s <= 0:
+            return True
+        elapsed = now - self._at
+        self._at = now
+        if elapsed > 0:
+            self._tokens = min(self.burst, self._tokens + elapsed * self.rate_per_s)
+        if self._tokens < 1.0:
+            return False
+        self._tokens -= 1.0
+        return True
+
+
+def budget_for(settings: Settings, now: float) -> MessageBudget:
+    """The budget the settings give every socket (``socket_messages_per_s``,
+    ``socket_message_burst``)."""
+    return MessageBudget(
+        rate_per_s=settings.socket_messages_per_s, burst=settings.socket_message_burst, now=now
+    )
+
+
+async def read(
+    ws: web.WebSocketResponse, budget: MessageBudget, transport: Any
+) -> AsyncGenerator[WSMessage, None]:
+    """The client's frames (TEXT, BINARY, PING, PONG), each charged to ``budget``;
+    ``transport`` is the request's (``request.transport``), cut if a budget close stalls.
+
+    Ends when the connection closes or fails (an ordinary disconnect is not an error: nothing
+    is raised or logged), or, over budget, after closing the socket with 1008.
+    """
+    loop = asyncio.get_running_loop()
+    in_a_row = 0
+    while True:
+        msg = await ws.receive()
+        if msg.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED, WSMsgType.ERROR):
+            return
+        if not budget.take(loop.time()):
+            await close_over_budget(ws, transport)
+            return
+        yield msg
+        in_a_row += 1
+        if in_a_row >= YIELD_EVERY:
+            in_a_row = 0
+            await asyncio.sleep(0)
+
+
+async def close_over_budget(ws: web.WebSocketResponse, transport: Any) -> None:
+    """Close with 1008; cut the connection if the client neither reads nor answers."""
+    with contextlib.suppress(TimeoutError, ConnectionError):
+        async with asyncio.timeout(CLOSE_TIMEOUT_S):
+            # No drain: a client that does not read would hold it forever.
+            await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=OVER_BUDGET, drain=False)
+    if transport is not None and transport.get_write_buffer_size() > 0:
+        transport.abort()  # the close frame is stuck behind bytes it never read
