@@ -132,6 +132,13 @@ async def test_abrupt_disconnects_are_not_errors(
     hosts[2].abort()
     silent = await RawViewer.connect(server.port, path)
     silent.abort()  # gone before authenticating
+    for _ in range(5):  # gone right after authenticating, before the welcome
+        hasty = await RawViewer.connect(server.port, path)
+        await hasty.send_frame(TEXT, _auth(event))
+        hasty.abort()
+    refused = await RawViewer.connect(server.port, path)  # gone before its refusal
+    await refused.send_frame(TEXT, json.dumps({"type": "auth", "token": "wrong"}).encode())
+    refused.abort()
     half = await RawViewer.connect(server.port, path)
     await half.send_frame(TEXT, _auth(event)[:10], fin=False)  # gone mid-frame
     half.abort()
