@@ -34,10 +34,14 @@ def _frames(message: bytes, count: int) -> bytes:
 PINGS = _frames(b'{"type":"ping"}', 20_000)
 
 
-async def _flood(raw: RawViewer, blob: bytes) -> None:
-    """Send ``blob`` and never read (the server may cut us at any moment)."""
+async def _flood(raw: RawViewer, blob: bytes, *, forever: bool = True) -> None:
+    """Send ``blob`` (again and again, if ``forever``) and never read, until the server cuts
+    the connection."""
     with contextlib.suppress(OSError):
-        await raw.loop.sock_sendall(raw.sock, blob)
+        while True:
+            await raw.loop.sock_sendall(raw.sock, blob)
+            if not forever:
+                return
 
 
 async def _flooders(server: LiveServer, event: Event, n: int) -> list[RawViewer]:
@@ -49,8 +53,10 @@ async def _flooders(server: LiveServer, event: Event, n: int) -> list[RawViewer]
 
 
 async def _timed(call: Awaitable[object]) -> float:
+    """Seconds ``call`` took (at most 10: past that it is as good as never)."""
     started = time.perf_counter()
-    await call
+    async with asyncio.timeout(10):
+        await call
     return time.perf_counter() - started
 
 
@@ -66,11 +72,13 @@ async def test_a_push_reaches_a_viewer_promptly_while_ten_sockets_flood(
     try:
         await asyncio.sleep(0.05)  # the flood is under way
         started = time.perf_counter()
-        card = await server.push(event, "j1")
-        received = await control.next_of("card", timeout_s=30)
+        async with asyncio.timeout(10):
+            card = await server.push(event, "j1")
+        received = await control.next_of("card", timeout_s=10)
         delay = time.perf_counter() - started
         assert received["card"]["card_id"] == card["card_id"]
-        assert delay < 1.0, f"the push took {delay:.2f} s to reach a viewer"
+        # Generous for a loaded test machine: unprotected, it took 15.7 s (and here, minutes).
+        assert delay < 2.0, f"the push took {delay:.2f} s to reach a viewer"
         assert not control.closed
     finally:
         for task in floods:
@@ -88,7 +96,7 @@ async def test_healthz_stays_fast_while_five_sockets_flood(server: LiveServer) -
     try:
         await asyncio.sleep(0.05)
         times = [await _timed(server.call("GET", "/healthz")) for _ in range(5)]
-        assert max(times) < 0.5, times
+        assert max(times) < 1.0, times  # unprotected: 7.7 s
     finally:
         for task in floods:
             task.cancel()
@@ -109,7 +117,7 @@ async def test_no_socket_starves_the_loop_even_without_a_budget(
     try:
         await asyncio.sleep(0.1)
         times = [await _timed(server.call("GET", "/healthz")) for _ in range(5)]
-        assert max(times) < 0.5, times
+        assert max(times) < 1.0, times
     finally:
         for task in floods:
             task.cancel()
@@ -184,7 +192,8 @@ async def test_sockets_that_never_read_are_cut_and_their_replies_bounded(
             for viewer in [*channel.live, *channel.joining]:
                 largest = max(largest, viewer.transport.get_write_buffer_size())
 
-    floods = [asyncio.create_task(_flood(raw, _frames(message, 40))) for raw in flooders]
+    blob = _frames(message, 40)
+    floods = [asyncio.create_task(_flood(raw, blob, forever=False)) for raw in flooders]
     try:
         async with asyncio.timeout(20):
             while not all(t.done() for t in floods):
