@@ -89,7 +89,8 @@ async def _authenticate(
                 if msg.type == WSMsgType.TEXT:
                     token = decode(msg.data, binary=False).get("token")
                 break
-        if ws.closed:
+        transport = request.transport
+        if ws.closed or transport is None or transport.is_closing():
             return None  # over budget, too big, or gone: already closed with its own code
         # Tokens are URL-safe ASCII; anything else (a lone surrogate) cannot be one.
         if isinstance(token, str) and token.isascii():
