@@ -47,7 +47,11 @@ async def host_socket(request: web.Request) -> web.StreamResponse:
         compress=False,
         timeout=CLOSE_TIMEOUT_S,
     )
-    await ws.prepare(request)
+    budget.small_receive_buffer(request.transport)
+    try:
+        await ws.prepare(request)
+    except ConnectionError:
+        return ws  # gone before the upgrade (while the event was looked up): nothing to do
     request.app[WEBSOCKETS].add(ws)
     allowance = budget.budget_for(settings, asyncio.get_running_loop().time())
     messages = budget.read(ws, allowance, request.transport)

@@ -74,7 +74,11 @@ async def viewer_socket(request: web.Request) -> web.StreamResponse:
         # How long a close waits for the phone's reply: on shutdown, not 10 s per straggler.
         timeout=CLOSE_TIMEOUT_S,
     )
-    await ws.prepare(request)
+    budget.small_receive_buffer(request.transport)
+    try:
+        await ws.prepare(request)
+    except ConnectionError:
+        return ws  # gone before the upgrade (while the event was looked up): nothing to do
     if hub.draining:  # an upgrade that began just before shutdown: go to another node
         await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server restarting")
         return ws

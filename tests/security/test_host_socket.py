@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import socket
+import struct
 from collections.abc import Awaitable, Callable
 
 import msgpack
@@ -149,3 +151,34 @@ async def test_abrupt_disconnects_are_not_errors(
     assert _no_tracebacks(caplog) == []
     status, _ = await server.call("GET", "/healthz")
     assert status == 200
+
+
+async def _gone_before_the_upgrade(port: int, path: str) -> None:
+    """Send an upgrade request and reset the connection before the answer."""
+    loop = asyncio.get_running_loop()
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setblocking(False)
+    await loop.sock_connect(sock, ("127.0.0.1", port))
+    request = (
+        f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+        "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+        "Sec-WebSocket-Version: 13\r\n\r\n"
+    )
+    await loop.sock_sendall(sock, request.encode())
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    sock.close()
+
+
+async def test_clients_gone_before_the_upgrade_are_not_errors(
+    server: LiveServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    event = await server.create_event()
+    for _ in range(10):  # a phone that lost its network between the request and the 101
+        await _gone_before_the_upgrade(server.port, f"/ws/events/{event.id}")
+        await _gone_before_the_upgrade(server.port, f"/ws/host/{event.id}")
+    await asyncio.sleep(0.5)
+    assert _no_tracebacks(caplog) == []
+    raw = await RawViewer.connect(server.port, f"/ws/events/{event.id}")
+    assert (await raw.message())["type"] == "hello"
+    raw.close()
