@@ -49,6 +49,10 @@ async def _connect(cfg: dict[str, Any]) -> tuple[asyncio.StreamReader, asyncio.S
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setblocking(False)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    # A small send buffer too: the server's window is small, so a bigger one would only let
+    # this process copy megabytes into its own kernel per connection (load-generator CPU, not
+    # pressure on the server), and lose them when the connection is cut.
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 64 * 1024)
     try:
         if cfg.get("source_ip"):
             sock.bind((cfg["source_ip"], 0))
