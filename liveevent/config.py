@@ -78,6 +78,9 @@ class Settings:
     # sends past it is closed with 1008. 0 messages/s: no budget (load tests only).
     socket_messages_per_s: float = 5.0
     socket_message_burst: int = 50
+    # After a socket from an address is closed for flooding, that address's next sockets wait
+    # this long before their upgrade (delayed, never refused: carrier NAT). 0: no wait.
+    flood_cooldown_s: float = 1.0
     # timing
     ping_interval_s: float = 20.0
     viewers_interval_s: float = 5.0
@@ -150,6 +153,7 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "write_buffer_limit_bytes": _int,
     "socket_messages_per_s": float,
     "socket_message_burst": _int,
+    "flood_cooldown_s": float,
     "ping_interval_s": float,
     "viewers_interval_s": float,
     "node_ttl_s": float,

@@ -42,13 +42,14 @@ class MessageBudget:
     turns the budget off: every ``take`` is True.
     """
 
-    __slots__ = ("_at", "_tokens", "burst", "rate_per_s")
+    __slots__ = ("_at", "_tokens", "burst", "over", "rate_per_s")
 
     def __init__(self, *, rate_per_s: float, burst: int, now: float) -> None:
         self.rate_per_s = rate_per_s
         self.burst = float(max(burst, 1))
         self._tokens = self.burst
         self._at = now
+        self.over = False  # set by ``read`` when it closed the socket for this budget
 
     def take(self, now: float) -> bool:
         if self.rate_per_s <= 0:
@@ -69,6 +70,50 @@ class MessageBudget:
 # 32-52 KiB. Viewers send little (a ping, an apply), so a small buffer costs them nothing.
 # Not smaller: at 8 KiB and below, on loopback, a 400 KB message crawled (20 s, not 0.5 s).
 RECEIVE_BUFFER_BYTES = 16 * 1024
+
+
+class FloodCooldown:
+    """Addresses one of whose sockets was recently closed for flooding, and how long their
+    next sockets wait before the upgrade: ``cooldown_s`` seconds (0: never).
+
+    Cutting a flooder costs it one connection; without a wait it is back 50 ms later, and each
+    new connection costs the server a handshake, a ``hello`` and the parsing of its first read.
+    The wait is a sleep before the 101, which costs the server nothing; it is never a refusal,
+    because hundreds of real viewers may share the flooder's address (carrier NAT).
+    """
+
+    # Forget addresses once this many are remembered (their cooldowns are long over).
+    MAX_ADDRESSES = 10_000
+
+    def __init__(self, cooldown_s: float) -> None:
+        self.cooldown_s = cooldown_s
+        self._closed_at: dict[str, float] = {}
+
+    def record(self, ip: str, now: float) -> None:
+        """A socket from ``ip`` was closed for flooding at ``now`` (loop time, seconds)."""
+        if self.cooldown_s <= 0:
+            return
+        if len(self._closed_at) >= self.MAX_ADDRESSES:
+            cutoff = now - self.cooldown_s
+            self._closed_at = {a: t for a, t in self._closed_at.items() if t > cutoff}
+        self._closed_at[ip] = now
+
+    def wait_s(self, ip: str, now: float) -> float:
+        """Seconds a new socket from ``ip`` waits before its upgrade (0.0: none)."""
+        closed_at = self._closed_at.get(ip)
+        if closed_at is None:
+            return 0.0
+        if now - closed_at >= self.cooldown_s:
+            del self._closed_at[ip]
+            return 0.0
+        return self.cooldown_s
+
+
+async def cool_down(floods: FloodCooldown, ip: str) -> None:
+    """Wait as ``floods`` says before a socket from ``ip`` is upgraded."""
+    wait_s = floods.wait_s(ip, asyncio.get_running_loop().time())
+    if wait_s > 0:
+        await asyncio.sleep(wait_s)
 
 
 def small_receive_buffer(transport: Any) -> None:
@@ -105,6 +150,7 @@ async def read(
         if msg.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED, WSMsgType.ERROR):
             return
         if not budget.take(loop.time()):
+            budget.over = True
             close_over_budget(transport)
             return
         yield msg

@@ -21,7 +21,7 @@ from aiohttp import WSMessage, WSMsgType, web
 
 from liveevent.errors import LiveEventError
 from liveevent.web import api, budget
-from liveevent.web.appkeys import EVENTS, SETTINGS, WEBSOCKETS
+from liveevent.web.appkeys import EVENTS, FLOODS, SETTINGS, WEBSOCKETS
 from liveevent.web.auth import require_role
 from liveevent.web.frames import decode
 from liveevent.web.origin import check_origin
@@ -47,6 +47,8 @@ async def host_socket(request: web.Request) -> web.StreamResponse:
         compress=False,
         timeout=CLOSE_TIMEOUT_S,
     )
+    ip = api.client_ip(request)
+    await budget.cool_down(request.app[FLOODS], ip)
     budget.small_receive_buffer(request.transport)
     try:
         await ws.prepare(request)
@@ -73,6 +75,8 @@ async def host_socket(request: web.Request) -> web.StreamResponse:
         pass  # the client went away while we wrote to it: an ordinary end
     finally:
         await messages.aclose()
+        if allowance.over:
+            request.app[FLOODS].record(ip, asyncio.get_running_loop().time())
     return ws
 
 

@@ -37,7 +37,7 @@ from liveevent.errors import (
 )
 from liveevent.store.applications import Applied
 from liveevent.web import api, budget
-from liveevent.web.appkeys import EVENTS, HUB, LIMITS, SETTINGS, WEBSOCKETS
+from liveevent.web.appkeys import EVENTS, FLOODS, HUB, LIMITS, SETTINGS, WEBSOCKETS
 from liveevent.web.frames import Outgoing, decode, parse_cursor
 from liveevent.web.hub import Viewer
 from liveevent.web.origin import check_origin
@@ -74,6 +74,7 @@ async def viewer_socket(request: web.Request) -> web.StreamResponse:
         # How long a close waits for the phone's reply: on shutdown, not 10 s per straggler.
         timeout=CLOSE_TIMEOUT_S,
     )
+    await budget.cool_down(request.app[FLOODS], ip)
     budget.small_receive_buffer(request.transport)
     try:
         await ws.prepare(request)
@@ -161,6 +162,21 @@ async def _receive(
 ) -> None:
     loop = asyncio.get_running_loop()
     allowance = budget.budget_for(request.app[SETTINGS], loop.time())
+    try:
+        await _read_messages(request, ws, event_id, viewer, allowance)
+    finally:
+        if allowance.over:
+            request.app[FLOODS].record(viewer.ip, loop.time())
+
+
+async def _read_messages(
+    request: web.Request,
+    ws: web.WebSocketResponse,
+    event_id: str,
+    viewer: Viewer,
+    allowance: budget.MessageBudget,
+) -> None:
+    loop = asyncio.get_running_loop()
     # Applies of this socket not yet answered (made on its first apply: most viewers never
     # apply). A client may send the next apply before the answer to the last one (answers
     # carry its ``ref``); past MAX_APPLIES_IN_FLIGHT, reading waits for the oldest.

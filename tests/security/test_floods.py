@@ -11,6 +11,7 @@ import struct
 import time
 from collections.abc import Awaitable, Callable
 
+import aiohttp
 import pytest
 
 from liveevent.web.appkeys import HUB
@@ -208,3 +209,26 @@ async def test_sockets_that_never_read_are_cut_and_their_replies_bounded(
         for raw in flooders:
             raw.close()
         await control.close()
+
+
+async def _seconds_to_hello(server: LiveServer, event: Event, source: str) -> float:
+    connector = aiohttp.TCPConnector(local_addr=(source, 0))
+    async with aiohttp.ClientSession(connector=connector) as session:
+        started = time.perf_counter()
+        async with session.ws_connect(f"{server.url}/ws/events/{event.id}") as ws:
+            assert json.loads((await ws.receive(timeout=5)).data)["type"] == "hello"
+            return time.perf_counter() - started
+
+
+async def test_a_flooders_address_waits_before_its_next_upgrade(server: LiveServer) -> None:
+    cooldown_s = server.settings.flood_cooldown_s
+    event = await server.create_event()
+    raw = await RawViewer.connect(server.port, f"/ws/events/{event.id}")
+    assert (await raw.message())["type"] == "hello"
+    await raw.loop.sock_sendall(raw.sock, _frames(b'{"type":"ping"}', 200))
+    assert await _until_closed(raw) == 1008
+    # The flooder's address waits (delayed, not refused); another address does not.
+    assert await _seconds_to_hello(server, event, "127.0.0.1") >= 0.8 * cooldown_s
+    assert await _seconds_to_hello(server, event, "127.0.0.2") < 0.5 * cooldown_s
+    await asyncio.sleep(cooldown_s)
+    assert await _seconds_to_hello(server, event, "127.0.0.1") < 0.5 * cooldown_s
