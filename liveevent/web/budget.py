@@ -1,14 +1,17 @@
-"""How much a websocket may send us: a per-socket message budget, and a reading loop that
-keeps one socket's burst from holding the event loop.
+"""How much a websocket may send us: a per-socket message budget, a reading loop that keeps
+one socket's burst from holding the event loop, and a wait for addresses that flooded.
 
 Theory of operation: every socket (viewer, host, staff) gets a ``MessageBudget``, a token
-bucket (the classic traffic-shaping meter, as in RFC 2697's committed burst): it holds at most
-``burst`` tokens, refills at ``rate_per_s`` tokens a second, and each frame the client sends
-(text, binary, ping or pong) takes one. A socket that finds the bucket empty is closed with
-1008 (policy violation). ``read`` is the one loop that both sockets read through: it charges
-the budget and, because aiohttp hands over frames already buffered without ever suspending,
-it yields to the event loop every ``YIELD_EVERY`` frames, so a socket with a megabyte of tiny
-frames queued cannot keep every other viewer (and ``/healthz``) waiting while it is drained.
+bucket (the committed rate and burst size of RFC 2697's meter): it holds at most ``burst``
+tokens, refills at ``rate_per_s`` tokens a second, and each frame the client sends (text,
+binary, ping or pong) takes one. ``read`` is the one loop that both sockets read through: it
+charges the budget and, because aiohttp hands over frames already buffered without ever
+suspending, it yields to the event loop every ``YIELD_EVERY`` frames, so a socket with a
+megabyte of tiny frames queued cannot keep every other viewer (and ``/healthz``) waiting while
+it is drained. A socket that finds the bucket empty is sent 1008 (policy violation) and closed
+at once (``close_over_budget``); its address is noted in ``FloodCooldown``, and that address's
+next sockets wait before their upgrade. Websocket connections also get a small kernel receive
+buffer (``small_receive_buffer``), so that what aiohttp parses in one go stays small.
 """
 
 from __future__ import annotations
