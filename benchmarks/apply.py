@@ -23,8 +23,13 @@ from benchmarks.stats import Spread
 
 # The generator multiplexes thousands of applicants over a few hundred sockets from a few
 # addresses; liveevent's per-viewer and per-address apply limits (abuse protection, meant for
-# one phone per socket) would throttle that, so they are switched off for this scenario only.
-LIVEEVENT_ENV = {"LIVEEVENT_APPLY_RATE_PER_VIEWER": "0", "LIVEEVENT_APPLY_RATE_PER_IP": "0"}
+# one phone per socket) would throttle that, so they are switched off for this scenario only;
+# so is the per-socket message budget, which a multiplexed socket's applies would exceed.
+LIVEEVENT_ENV = {
+    "LIVEEVENT_APPLY_RATE_PER_VIEWER": "0",
+    "LIVEEVENT_APPLY_RATE_PER_IP": "0",
+    "LIVEEVENT_SOCKET_MESSAGES_PER_S": "0",
+}
 
 # With --forwarded-for: the appliers (sources 127.0.1.x) stand for a proxy in front, and the
 # server trusts them, so every apply takes the X-Forwarded-For path of client_ip().

@@ -1,4 +1,5 @@
-"""``python -m benchmarks {push,idle,apply,delivery,smoke}``: run a scenario, print the figures.
+"""``python -m benchmarks {push,idle,apply,delivery,nonreaders,smoke}``: run a scenario, print
+the figures side by side.
 
 Every scenario runs each target in turn in the same invocation (same machine state, same load
 generator), repeats that ``--rounds`` times and prints the median of each figure, with
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import aiohttp
 
-from benchmarks import apply, delivery, idle, osinfo, push, report, targets
+from benchmarks import apply, delivery, floods, idle, osinfo, push, report, targets
 
 ALL_TARGETS = ("floor", "node", "liveevent")
 # Also "liveevent3" (three nodes, one store) and "liveevent-base" (an earlier commit, from the
@@ -120,11 +121,12 @@ def cmd_push(args: argparse.Namespace) -> int:
         gap_s=args.gap,
         connect_concurrency=args.connect_concurrency,
         apply_rate=args.apply_rate,
+        flooders=args.flooders,
         server_env=_server_env(args),
     )
     names = _targets(args.targets, skip_missing=args.skip_missing)
-    if args.versus_idle and not args.apply_rate:
-        raise SystemExit("--versus-idle needs --apply-rate")
+    if args.versus_idle and not (args.apply_rate or args.flooders):
+        raise SystemExit("--versus-idle needs --apply-rate or --flooders")
     rounds_run: dict[str, int] = {}
 
     async def run(
@@ -142,6 +144,9 @@ def cmd_push(args: argparse.Namespace) -> int:
         viewers=args.viewers,
         pushes=f"{args.pushes} measured (+{args.warmup} warm-up) per round",
         background_applies=f"{args.apply_rate}/s over websockets" if args.apply_rate else "none",
+        flooders=f"{args.flooders} sockets, tiny frames, never reading"
+        if args.flooders
+        else "none",
         versus_idle="each round also runs idle, back to back" if args.versus_idle else "no",
         loadgen_workers=plan.worker_count(),
     )
@@ -271,6 +276,33 @@ def cmd_delivery(args: argparse.Namespace) -> int:
     return 0 if tallies and bad == 0 else 1
 
 
+def cmd_nonreaders(args: argparse.Namespace) -> int:
+    layout = _layout(args)
+    plan = floods.NonReaderPlan(
+        sockets=args.sockets,
+        seconds=args.seconds,
+        settle_s=args.settle,
+        server_env=_server_env(args),
+    )
+    names = _targets(args.targets, skip_missing=args.skip_missing)
+
+    async def run(
+        name: str, lay: osinfo.Layout, session: aiohttp.ClientSession
+    ) -> dict[str, float]:
+        return await floods.run_nonreaders(name, plan, lay, session)
+
+    results = asyncio.run(_rounds(names, args.rounds, layout, run))
+    meta = _meta(
+        args,
+        layout,
+        sockets=f"{args.sockets}, each sending 1 KB pings and never reading",
+        seconds=args.seconds,
+        settle=f"{args.settle} s after they closed",
+    )
+    _emit("nonreaders", meta, results, floods.RATIO_FIGURES, args)
+    return 0
+
+
 def cmd_smoke(args: argparse.Namespace) -> int:
     """A tiny push and apply run (~10 s) so CI notices when the harness breaks."""
     layout = osinfo.Layout(None, None)  # CI machines vary; pinning is for real runs
@@ -306,6 +338,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         "push": push.RATIO_FIGURES,
         "idle": idle.RATIO_FIGURES,
         "apply": apply.RATIO_FIGURES,
+        "nonreaders": floods.RATIO_FIGURES,
     }.get(saved["kind"], push.RATIO_FIGURES)
     if saved.get("versus_idle", "no") != "no":
         ratio_rows = push.VERSUS_IDLE_RATIO_FIGURES
@@ -366,9 +399,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="applications/s offered over websockets while pushing (floor, liveevent only)",
     )
     p.add_argument(
+        "--flooders",
+        type=int,
+        default=0,
+        help="sockets flooding tiny frames and never reading while pushing (liveevent only)",
+    )
+    p.add_argument(
         "--versus-idle",
         action="store_true",
-        help="with --apply-rate: run each round idle too, back to back, and report both",
+        help="with --apply-rate or --flooders: run each round idle too, back to back, and "
+        "report both",
     )
     p.add_argument(
         "--connect-concurrency",
@@ -424,6 +464,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", help="also write the figures to this JSON file")
     p.add_argument("--markdown", action="store_true", help="also print a Markdown table")
     p.set_defaults(func=cmd_delivery)
+    p = sub.add_parser(
+        "nonreaders", help="N sockets that never read: server RSS before, at peak, after"
+    )
+    common(p, "liveevent")
+    p.add_argument("--sockets", type=int, default=40)
+    p.add_argument("--seconds", type=float, default=5.0, help="how long they send")
+    p.add_argument("--settle", type=float, default=3.0, help="seconds after they close")
+    p.set_defaults(func=cmd_nonreaders)
 
     p = sub.add_parser("smoke", help="a ~10 s run of every scenario path, for CI")
     p.add_argument("--viewers", type=int, default=20)

@@ -20,7 +20,7 @@ from typing import Any
 
 import aiohttp
 
-from benchmarks import apply, channel, osinfo, targets
+from benchmarks import apply, channel, floods, osinfo, targets
 from benchmarks.stats import Spread, median
 
 _NS_PER_MS = 1_000_000
@@ -52,6 +52,7 @@ class PushPlan:
     gap_s: float = 0.3
     connect_concurrency: int = 50
     apply_rate: int = 0  # applications/s offered over websockets while pushing (0: none)
+    flooders: int = 0  # sockets flooding tiny frames (never reading) while pushing (0: none)
     server_env: Mapping[str, str] = field(default_factory=dict)
 
     def worker_count(self) -> int:
@@ -70,10 +71,10 @@ VERSUS_IDLE_RATIO_FIGURES = tuple(
 async def versus_idle(
     name: str, plan: PushPlan, layout: osinfo.Layout, session: aiohttp.ClientSession, order: int
 ) -> dict[str, float]:
-    """One round of ``plan`` idle and one with its background applies, back to back (which
-    goes first alternates with ``order``, so neither always gets the warmer machine); the
-    figures of both and, per round, the loaded p99 over the idle one."""
-    idle_plan = dataclasses.replace(plan, apply_rate=0)
+    """One round of ``plan`` idle and one with its background load (applies, flooders), back
+    to back (which goes first alternates with ``order``, so neither always gets the warmer
+    machine); the figures of both and, per round, the loaded p99 over the idle one."""
+    idle_plan = dataclasses.replace(plan, apply_rate=0, flooders=0)
     runs = [("idle", idle_plan), ("loaded", plan)]
     if order % 2:
         runs.reverse()
@@ -88,7 +89,7 @@ async def versus_idle(
     for fig in ("missing receipts", "viewers lost"):
         figures[fig] = measured["idle"][fig] + measured["loaded"][fig]
     for fig, value in measured["loaded"].items():
-        if fig.startswith("background "):
+        if fig.startswith(("background ", "flood")):
             figures[fig] = value
     return figures
 
@@ -164,7 +165,9 @@ async def run_target(
     target.pin_store(layout.store_cpus)
     workers: list[channel.WorkerProcess] = []
     appliers: list[channel.WorkerProcess] = []
+    flooder: channel.WorkerProcess | None = None
     apply_figures: dict[str, float] = {}
+    flood_figures: dict[str, float] = {}
     try:
         await target.prepare(session, plan.warmup + plan.pushes)
         workers, readies = await spawn_viewers(
@@ -187,6 +190,11 @@ async def run_target(
             for w in appliers:
                 w.send({"cmd": "start"})
             await asyncio.sleep(2)  # reach the steady rate before the first push
+        if plan.flooders:
+            flooder = await floods.spawn_flooders(target, plan.flooders, layout.loadgen_cpus)
+            flooder.send({"cmd": "start"})
+            await asyncio.sleep(1)  # the attack is under way before the first push
+            flood_started = time.monotonic()
         await asyncio.sleep(0.5)  # let the server finish its per-viewer hello work
 
         push_at: dict[str, int] = {}
@@ -205,6 +213,10 @@ async def run_target(
             await asyncio.sleep(plan.gap_s)
         server_cpu = osinfo.server_cpu_seconds(target.pid) - server_cpu0
         own_cpu = channel.cpu_seconds() - own_cpu0
+        if flooder is not None:
+            flooder.send({"cmd": "stop"})
+            flood_report = await flooder.expect("report", 60)
+            flood_figures = floods.flood_figures(flood_report, time.monotonic() - flood_started)
 
         for w in workers:
             w.send({"cmd": "report"})
@@ -220,7 +232,8 @@ async def run_target(
                 "background apply errors": summary["errors"] + summary["unacked"],
             }
     finally:
-        await asyncio.gather(*(w.stop() for w in [*workers, *appliers]))
+        extra = [flooder] if flooder is not None else []
+        await asyncio.gather(*(w.stop() for w in [*workers, *appliers, *extra]))
         await target.stop()
 
     _warn_lost(name, reports)
@@ -254,4 +267,5 @@ async def run_target(
         "server CPU ms/push": server_cpu * 1000 / n,
         "loadgen CPU ms/push": (worker_cpu + own_cpu) * 1000 / n,
         **apply_figures,
+        **flood_figures,
     }

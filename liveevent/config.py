@@ -88,6 +88,14 @@ class Settings:
     max_sheet_rows: int = 100_000
     max_sheet_columns: int = 256
     sheet_read_budget_s: float = 120.0
+    # Every socket's (viewer, host, staff) message budget, a token bucket: it refills at
+    # ``socket_messages_per_s`` and holds at most ``socket_message_burst``; a socket that
+    # sends past it is closed with 1008. 0 messages/s: no budget (load tests only).
+    socket_messages_per_s: float = 5.0
+    socket_message_burst: int = 50
+    # After a socket from an address is closed for flooding, that address's next sockets wait
+    # this long before their upgrade (delayed, never refused: carrier NAT). 0: no wait.
+    flood_cooldown_s: float = 1.0
     # timing
     # A connection must send its first request head within this, and may idle between
     # requests (keep-alive) for idle_timeout_s, or it is closed.
@@ -208,6 +216,9 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "header_timeout_s": _positive,
     "idle_timeout_s": _positive,
     "body_timeout_s": _positive,
+    "socket_messages_per_s": float,
+    "socket_message_burst": _int,
+    "flood_cooldown_s": float,
     "ping_interval_s": float,
     "viewers_interval_s": float,
     "node_ttl_s": float,

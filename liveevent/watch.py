@@ -60,7 +60,8 @@ async def watch(
     cursor: str | None = None
     backoff = 0.5
     while True:
-        target = f"{base}?since={cursor}" if cursor else base
+        # role=monitor: a terminal watching is not a viewer, so it is left out of the count.
+        target = f"{base}?role=monitor" + (f"&since={cursor}" if cursor else "")
         try:
             async with websockets.connect(target, compression=None, max_size=2**20) as ws:
                 backoff = 0.5

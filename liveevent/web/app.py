@@ -19,10 +19,11 @@ from liveevent.store.connect import open_store
 from liveevent.store.embedded import EmbeddedStore
 from liveevent.store.events import EventStore
 from liveevent.store.ingest import ApplicationIngest
-from liveevent.web import api, exports, openapi, outcomes, pages, pages_api, privacy
+from liveevent.web import api, budget, exports, openapi, outcomes, pages, pages_api, privacy
 from liveevent.web.appkeys import (
     APPLICATIONS,
     EVENTS,
+    FLOODS,
     HUB,
     INGEST,
     LIMITS,
@@ -53,6 +54,7 @@ def create_app(settings: Settings) -> web.Application:
     app[SETTINGS] = settings
     app[LIMITS] = Limits(settings)
     app[SHEETS] = SheetReader(sheet_limits(settings))
+    app[FLOODS] = budget.FloodCooldown(settings.flood_cooldown_s)
     app[WEBSOCKETS] = weakref.WeakSet()
     # The route of every HTTP apply is added first: aiohttp tries the routes under one prefix
     # in the order they were added, a regular expression each, and /api/events has 21.

@@ -12,6 +12,7 @@ from liveevent.store.applications import ApplicationLog
 from liveevent.store.connect import StoreConnection
 from liveevent.store.events import EventStore
 from liveevent.store.ingest import ApplicationIngest
+from liveevent.web.budget import FloodCooldown
 from liveevent.web.hub import Hub
 from liveevent.web.limits import Limits
 from liveevent.web.metrics import Metrics
@@ -23,6 +24,7 @@ APPLICATIONS = web.AppKey("applications", ApplicationLog)
 INGEST = web.AppKey("ingest", ApplicationIngest)
 HUB = web.AppKey("hub", Hub)
 LIMITS = web.AppKey("limits", Limits)
+FLOODS = web.AppKey("floods", FloodCooldown)
 METRICS = web.AppKey("metrics", Metrics)
 SHEETS = web.AppKey("sheets", SheetReader)  # job and outcome sheets, read off the loop
 WEBSOCKETS = web.AppKey("websockets", weakref.WeakSet[web.WebSocketResponse])

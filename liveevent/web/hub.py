@@ -52,6 +52,7 @@ class Viewer:
         "applies",
         "binary",
         "closed",
+        "counted",
         "cursor",
         "ip",
         "joined_at",
@@ -60,8 +61,13 @@ class Viewer:
         "transport",
     )
 
-    def __init__(self, transport: Any, *, binary: bool, ip: str, now: float) -> None:
+    def __init__(
+        self, transport: Any, *, binary: bool, ip: str, now: float, counted: bool = True
+    ) -> None:
         self.transport = transport
+        # False for a screen that is not a person (the OBS overlay, ``liveevent watch``): it
+        # gets every message but is left out of the viewer count and the event's peak.
+        self.counted = counted
         self.binary = binary
         self.ip = ip
         self.cursor: tuple[int, int] = (0, 0)
@@ -112,6 +118,9 @@ class Channel:
         self.hub = hub
         self.live: set[Viewer] = set()
         self.joining: set[Viewer] = set()
+        # The uncounted ones among live and joining (see Viewer.counted); kept apart so the
+        # count stays a subtraction, not a walk over every viewer.
+        self.uncounted: set[Viewer] = set()
         self.cursor = "0-0"
         self.position: tuple[int, int] = (0, 0)
         self.sent: tuple[int, int] = (0, 0)
@@ -121,8 +130,15 @@ class Channel:
         self.dropped = 0
 
     @property
-    def count(self) -> int:
+    def sockets(self) -> int:
+        """Every connection fed here, counted or not."""
         return len(self.live) + len(self.joining)
+
+    @property
+    def count(self) -> int:
+        """Viewers: the connections that are people. (Never below 0: a viewer cut by the
+        heartbeat or the fan-out leaves ``uncounted`` a moment later, in ``Hub.leave``.)"""
+        return max(0, self.sockets - len(self.uncounted))
 
     def broadcast(self, out: Outgoing) -> None:
         """Write one message to every viewer; never waits, never encodes it twice."""
@@ -243,7 +259,13 @@ class Hub:
 
     @property
     def viewer_count(self) -> int:
+        """Viewers (people) on this node, overlays and monitors left out."""
         return sum(c.count for c in self.channels.values())
+
+    @property
+    def socket_count(self) -> int:
+        """Every viewer-socket connection on this node (what ``max_viewers`` caps)."""
+        return sum(c.sockets for c in self.channels.values())
 
     def start(self) -> None:
         self._counts_task = asyncio.create_task(self._publish_counts(), name="liveevent-counts")
@@ -304,6 +326,8 @@ class Hub:
             channel = self.channels[event_id] = Channel(event_id, self)
         channel.joining.add(viewer)
         viewer.joined_at = channel.sent  # (0, 0) until ready: nothing was sent before
+        if not viewer.counted:
+            channel.uncounted.add(viewer)
         await channel.ready.wait()
         return channel
 
@@ -371,6 +395,7 @@ class Hub:
         if channel is not None:
             channel.live.discard(viewer)
             channel.joining.discard(viewer)
+            channel.uncounted.discard(viewer)
 
     def local_viewers(self, event_id: str) -> int:
         channel = self.channels.get(event_id)
@@ -388,7 +413,7 @@ class Hub:
                     total = await self.events.viewers_online(event_id)
                 except LiveEventError:
                     continue
-                if channel.count:
+                if channel.sockets:  # an overlay alone still needs the cards
                     channel.broadcast(Outgoing({"type": "viewers", "count": total}))
                 elif self.channels.get(event_id) is channel:
                     # Nobody here any more: stop tailing this event.

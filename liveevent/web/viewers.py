@@ -1,8 +1,18 @@
-"""The viewer websocket: ``GET /ws/events/{event_id}[?since=<cursor>]``.
+"""The viewer websocket: ``GET /ws/events/{event_id}[?since=<cursor>][&role=<role>]``.
 
 Messages are JSON text frames, or msgpack binary frames for a client that asks for the
 subprotocol ``liveevent.msgpack``. The first message is always ``hello``; then the missed
 timeline messages (when resuming), then live ones. See docs/api.md for the protocol.
+
+``role`` is ``viewer`` (the default: a person, counted), or ``overlay`` (the OBS overlay) or
+``monitor`` (``liveevent watch``, a wall screen): these get every message but are not counted
+as viewers nor in the event's peak, and may not apply. Claiming one needs no token, because
+it can only take the claimant out of the count: the caps (``max_viewers``,
+``max_sockets_per_ip``) and the message budget hold for every role alike.
+
+Every socket has a message budget (``socket_messages_per_s``, ``socket_message_burst``;
+``budget.py``); past it, the socket is closed with 1008. Replies are bounded like broadcasts:
+a socket whose unsent bytes pass ``write_buffer_limit_bytes`` is cut.
 """
 
 from __future__ import annotations
@@ -10,25 +20,24 @@ from __future__ import annotations
 import asyncio
 import collections
 import functools
-import json
 import logging
 from typing import Any
 
-import msgpack
-import orjson
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from liveevent.errors import (
     ClientError,
+    Forbidden,
+    InvalidInput,
     LiveEventError,
     MalformedBody,
     NotFound,
     StoreUnavailable,
 )
 from liveevent.store.applications import Applied
-from liveevent.web import api
-from liveevent.web.appkeys import EVENTS, HUB, LIMITS, SETTINGS, WEBSOCKETS
-from liveevent.web.frames import Outgoing, parse_cursor
+from liveevent.web import api, budget
+from liveevent.web.appkeys import EVENTS, FLOODS, HUB, LIMITS, SETTINGS, WEBSOCKETS
+from liveevent.web.frames import Outgoing, decode, parse_cursor
 from liveevent.web.hub import Viewer
 from liveevent.web.origin import check_origin
 
@@ -36,8 +45,9 @@ log = logging.getLogger(__name__)
 
 MSGPACK = "liveevent.msgpack"
 CLOSE_TRY_AGAIN_LATER = 1013
-MAX_DEPTH = 16
 MAX_APPLIES_IN_FLIGHT = 16
+# The roles a viewer socket may claim; True: counted as a viewer (see the module docstring).
+ROLES = {"viewer": True, "overlay": False, "monitor": False}
 CLOSE_TIMEOUT_S = 2.0
 
 
@@ -45,6 +55,11 @@ async def viewer_socket(request: web.Request) -> web.StreamResponse:
     settings = request.app[SETTINGS]
     check_origin(request)
     event_id = request.match_info["event_id"]
+    role = request.query.get("role", "viewer")
+    if role not in ROLES:
+        raise InvalidInput(
+            "role must be viewer, overlay or monitor", fields={"role": "unknown role"}
+        )
     await request.app[EVENTS].event_view(event_id)  # 404 before the upgrade
     hub, limits = request.app[HUB], request.app[LIMITS]
     ip = api.client_ip(request)
@@ -58,12 +73,17 @@ async def viewer_socket(request: web.Request) -> web.StreamResponse:
         # How long a close waits for the phone's reply: on shutdown, not 10 s per straggler.
         timeout=CLOSE_TIMEOUT_S,
     )
-    await ws.prepare(request)
+    await budget.cool_down(request.app[FLOODS], ip)
+    budget.small_receive_buffer(request.transport)
+    try:
+        await ws.prepare(request)
+    except ConnectionError:
+        return ws  # gone before the upgrade (while the event was looked up): nothing to do
     if hub.draining:  # an upgrade that began just before shutdown: go to another node
         await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server restarting")
         return ws
     request.app[WEBSOCKETS].add(ws)
-    if hub.viewer_count >= settings.max_viewers:
+    if hub.socket_count >= settings.max_viewers:  # every role takes a place
         await ws.close(code=CLOSE_TRY_AGAIN_LATER, message=b"server full; try again")
         return ws
     if not limits.open_socket(ip):
@@ -74,12 +94,15 @@ async def viewer_socket(request: web.Request) -> web.StreamResponse:
         binary=ws.ws_protocol == MSGPACK,
         ip=ip,
         now=asyncio.get_running_loop().time(),
+        counted=ROLES[role],
     )
     try:
         await hub.join(event_id, viewer)
         await _greet(request, event_id, viewer, request.query.get("since"))
         await hub.catch_up(event_id, viewer)
         await _receive(request, ws, event_id, viewer)
+    except ConnectionError:
+        pass  # gone while we answered a ping: an ordinary end, not an error
     finally:
         hub.leave(event_id, viewer)
         limits.close_socket(ip)
@@ -130,11 +153,27 @@ async def _receive(
     request: web.Request, ws: web.WebSocketResponse, event_id: str, viewer: Viewer
 ) -> None:
     loop = asyncio.get_running_loop()
+    allowance = budget.budget_for(request.app[SETTINGS], loop.time())
+    try:
+        await _read_messages(request, ws, event_id, viewer, allowance)
+    finally:
+        if allowance.over:
+            request.app[FLOODS].record(viewer.ip, loop.time())
+
+
+async def _read_messages(
+    request: web.Request,
+    ws: web.WebSocketResponse,
+    event_id: str,
+    viewer: Viewer,
+    allowance: budget.MessageBudget,
+) -> None:
+    loop = asyncio.get_running_loop()
     # Applies of this socket not yet answered (made on its first apply: most viewers never
     # apply). A client may send the next apply before the answer to the last one (answers
     # carry its ``ref``); past MAX_APPLIES_IN_FLIGHT, reading waits for the oldest.
     in_flight: collections.deque[asyncio.Future[Applied]] | None = None
-    async for msg in ws:
+    async for msg in budget.read(ws, allowance, request.transport):
         viewer.last_seen = loop.time()
         if msg.type == WSMsgType.PING:
             await ws.pong(msg.data)
@@ -149,8 +188,6 @@ async def _receive(
                 in_flight.popleft()
             if len(in_flight) >= MAX_APPLIES_IN_FLIGHT:
                 await asyncio.wait([in_flight[0]])
-        elif msg.type == WSMsgType.ERROR:
-            break
 
 
 def _handle(
@@ -165,13 +202,17 @@ def _handle(
     it is on disk, by ``_answer_apply``)."""
     ref: Any = None
     try:
-        message = _decode(data, binary=msg_type == WSMsgType.BINARY)
+        message = decode(data, binary=msg_type == WSMsgType.BINARY)
         ref = message.get("ref")
         if not (ref is None or isinstance(ref, (str, int))) or isinstance(ref, bool):
             ref = None
             raise MalformedBody("ref must be a string or a number", fields={"ref": "invalid"})
         kind = message.get("type")
         if kind == "apply":
+            if not viewer.counted:
+                raise Forbidden(
+                    "an overlay or monitor connection cannot apply", fields={"role": "not allowed"}
+                )
             if viewer.applies is None:
                 viewer.applies = []
             request.app[LIMITS].check_apply_viewer(viewer.applies)
@@ -179,19 +220,23 @@ def _handle(
             del body["type"]
             body.pop("ref", None)
             future = api.enqueue_apply(request, event_id, body, via="ws", ip=viewer.ip)
-            future.add_done_callback(functools.partial(_answer_apply, ws, viewer, ref))
+            future.add_done_callback(functools.partial(_answer_apply, request, ws, viewer, ref))
             return future
         if kind == "ping":
-            _reply(ws, viewer, {"type": "pong", "ref": ref})
+            _reply(request, ws, viewer, {"type": "pong", "ref": ref})
             return None
         raise NotFound("unknown message type", fields={"type": "unknown message type"})
     except LiveEventError as exc:
-        _reply(ws, viewer, _error(ref, exc))
+        _reply(request, ws, viewer, _error(ref, exc))
     return None
 
 
 def _answer_apply(
-    ws: web.WebSocketResponse, viewer: Viewer, ref: Any, future: asyncio.Future[Applied]
+    request: web.Request,
+    ws: web.WebSocketResponse,
+    viewer: Viewer,
+    ref: Any,
+    future: asyncio.Future[Applied],
 ) -> None:
     if future.cancelled():
         return
@@ -209,7 +254,7 @@ def _answer_apply(
     else:
         log.error("an apply failed unexpectedly: %s", type(exc).__name__)
         reply = _error(ref, StoreUnavailable("the application could not be stored; try again"))
-    _reply(ws, viewer, reply)
+    _reply(request, ws, viewer, reply)
 
 
 def _error(ref: Any, exc: LiveEventError) -> dict[str, Any]:
@@ -221,43 +266,11 @@ def _error(ref: Any, exc: LiveEventError) -> dict[str, Any]:
     return reply
 
 
-def _decode(data: str | bytes, *, binary: bool) -> dict[str, Any]:
-    try:
-        if binary:
-            # The frame is already bounded by max_msg_size; unpackb takes no buffer limit.
-            message = msgpack.unpackb(data, raw=False)
-        else:
-            try:
-                message = orjson.loads(data)
-            except orjson.JSONDecodeError:
-                # orjson is strict (no lone surrogates, no NaN): the standard parser decides,
-                # so that such text reaches the field checks and they name the field.
-                message = json.loads(data)
-    except (ValueError, TypeError, RecursionError, msgpack.UnpackException):
-        raise MalformedBody("the message is not valid JSON (or msgpack)") from None
-    if not isinstance(message, dict):
-        raise MalformedBody("a message must be an object with a type")
-    # A flat message (every apply) cannot be too deep: the walk stays off the hot path.
-    for value in message.values():
-        if isinstance(value, (dict, list)):
-            if _depth(message) > MAX_DEPTH:
-                raise MalformedBody("the message is nested too deeply")
-            break
-    return message
-
-
-def _depth(value: Any, level: int = 0) -> int:
-    if level > MAX_DEPTH:
-        return level
-    if isinstance(value, dict):
-        return max((_depth(v, level + 1) for v in value.values()), default=level + 1)
-    if isinstance(value, list):
-        return max((_depth(v, level + 1) for v in value), default=level + 1)
-    return level
-
-
-def _reply(ws: web.WebSocketResponse, viewer: Viewer, reply: dict[str, Any]) -> None:
+def _reply(
+    request: web.Request, ws: web.WebSocketResponse, viewer: Viewer, reply: dict[str, Any]
+) -> None:
     if ws.closed:
         return
-    out = Outgoing(reply)
-    viewer.send(out, 16 * 1024 * 1024)
+    # Bounded like a broadcast: a client that sends but never reads is cut once its unsent
+    # replies pass the limit, instead of growing the server (16 MiB each, once).
+    viewer.send(Outgoing(reply), request.app[SETTINGS].write_buffer_limit_bytes)

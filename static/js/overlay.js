@@ -61,7 +61,9 @@ async function main() {
     // The socket's hello brings the card too.
   }
   socket = new LiveSocket({
-    url: () => socketUrl(`/ws/events/${encodeURIComponent(eventId)}` + (cursor ? `?since=${encodeURIComponent(cursor)}` : "")),
+    // role=overlay: a broadcast screen, not a person; left out of the viewer count.
+    url: () => socketUrl(`/ws/events/${encodeURIComponent(eventId)}?role=overlay`
+      + (cursor ? `&since=${encodeURIComponent(cursor)}` : "")),
     onMessage,
     onStatus: (state) => {
       // Shown only while the connection is down, so the broadcast stays clean.
