@@ -11,12 +11,13 @@ from typing import Any
 from aiohttp import web
 
 from liveevent.domain import values
+from liveevent.store.applications import MINUTE_MS
 from liveevent.web.appkeys import APPLICATIONS, EVENTS
 from liveevent.web.auth import require_role
 
 routes = web.RouteTableDef()
 
-BUCKET_MS = 60_000
+BUCKET_MS = MINUTE_MS  # the bucket of the store's minutes index
 MAX_BUCKETS = 24 * 60  # a day of minutes; a longer event is drawn from its last day
 
 
@@ -31,11 +32,8 @@ async def activity(request: web.Request) -> web.Response:
     event_id = request.match_info["event_id"]
     await require_role(request, event_id, ("host", "staff"))
     pushes = await request.app[EVENTS].pushes(event_id)
-    counts: dict[int, int] = {}
-    async for page in request.app[APPLICATIONS].iterate(event_id):
-        for application, _status in page:
-            minute = application.applied_at // BUCKET_MS
-            counts[minute] = counts.get(minute, 0) + 1
+    # The per-minute index that APPLY keeps (a field per minute): never the whole stream.
+    counts = await request.app[APPLICATIONS].minutes(event_id)
     minutes = list(counts) + [card.pushed_at // BUCKET_MS for card in pushes]
     body: dict[str, Any] = {"bucket_s": BUCKET_MS // 1000, "start": None, "buckets": []}
     if minutes:
