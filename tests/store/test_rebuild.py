@@ -48,12 +48,12 @@ async def test_wiped_derived_keys_come_back_from_the_streams(server: LiveServer)
     assert view_after == view_before
     # The indexes work again: a repeat is a duplicate, a retried key its first answer, and
     # the next application gets the next number.
-    status, again = await server.apply(event, "j1", "13800000003")
-    assert (status, again["application_id"]) == (200, ids[3])
-    status, keyed = await server.apply(event, "j2", "13800000000", idempotency_key="key-1")
-    assert status == 201 and keyed["duplicate"] is False
-    status, new = await server.apply(event, "j3", "13900000000")
-    assert status == 201 and int(new["application_id"]) == 7
+    code, again = await server.apply(event, "j1", "13800000003")
+    assert (code, again["application_id"]) == (200, ids[3])
+    code, keyed = await server.apply(event, "j2", "13800000000", idempotency_key="key-1")
+    assert code == 201 and keyed["duplicate"] is False
+    code, new = await server.apply(event, "j3", "13900000000")
+    assert code == 201 and int(new["application_id"]) == 7
 
 
 async def index_snapshot(conn: StoreConnection, event_id: str) -> dict[str, object]:
