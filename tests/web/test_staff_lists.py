@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import statistics
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 from pathlib import Path
@@ -174,3 +175,43 @@ async def test_an_unknown_status_filter_is_refused_naming_the_field(server: Live
         token=event.staff_token,
     )
     assert status == 422 and "status" in body["error"]["fields"], body
+
+
+async def test_activity_since_answers_only_what_changed_and_merges_into_the_whole(
+    server: LiveServer,
+) -> None:
+    event = await server.create_event()
+    log = server.app[APPLICATIONS]
+    minute = int(time.time() * 1000) // 60_000 * 60_000
+
+    async def apply_at(n: int, at_ms: int) -> None:
+        request = ApplyRequest.parse({"job_id": "j1", "name": "应聘者", "phone": f"135{n:08d}"})
+        [applied] = await log.apply_batch([PendingApply(event.id, request, "http", now=at_ms)])
+        assert hasattr(applied, "application_id"), applied
+
+    for n, at in enumerate([-5, -5, -4, -2, -1]):
+        await apply_at(n, minute + at * 60_000 + 1_000)
+    await server.push(event, "j2")
+    path = f"/api/events/{event.id}/activity"
+    _, whole = await server.call("GET", path, token=event.staff_token)
+    since = whole["since"]
+    assert isinstance(since, int) and len(whole["buckets"]) >= 5, whole
+
+    # More in the last minute, and a new push: only those come back.
+    await apply_at(10, since * 60_000 + 2_000)
+    await server.push(event, "j3")
+    code, fresh = await server.call("GET", f"{path}?since={since}", token=event.staff_token)
+    assert code == 200, fresh
+    assert fresh["start"] == whole["start"]
+    assert fresh["buckets"][0]["at"] == whole["buckets"][-1]["at"]
+    assert len(fresh["buckets"]) <= 2 and len(fresh["pushes"]) <= 2, fresh
+    # Merged as the staff page merges it, it is the whole chart fetched again.
+    _, again = await server.call("GET", path, token=event.staff_token)
+    cut = fresh["buckets"][0]["at"]
+    fresh_ids = {p["card_id"] for p in fresh["pushes"]}
+    merged = [b for b in whole["buckets"] if b["at"] < cut] + fresh["buckets"]
+    pushes = [p for p in whole["pushes"] if p["card_id"] not in fresh_ids] + fresh["pushes"]
+    assert (merged, pushes) == (again["buckets"], again["pushes"])
+
+    code, body = await server.call("GET", f"{path}?since=soon", token=event.staff_token)
+    assert code == 422 and "since" in body["error"]["fields"], body
