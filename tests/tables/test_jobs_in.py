@@ -203,9 +203,7 @@ def test_too_large() -> None:
     with pytest.raises(TableTooLargeError):
         parse_job_sheet(b"a" * (10 * 1024 * 1024 + 1))
     with pytest.raises(TableTooLargeError):
-        parse_job_sheet(
-            csv_bytes("公司名称,职位名称\n" + "甲,焊工\n" * 20), limits=SheetLimits(max_rows=10)
-        )
+        parse_job_sheet(csv_bytes("公司名称,职位名称\n" + "甲,焊工\n" * 20), limits=SheetLimits(max_rows=10))
 
 
 @pytest.mark.parametrize(
