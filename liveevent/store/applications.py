@@ -33,6 +33,7 @@ class Applied:
     duplicate: bool
 
 
+MINUTE_MS = 60_000  # the activity chart's bucket (the minutes index of scripts.APPLY)
 CALL_MAX = 64  # applications per APPLY call (see ``ApplicationLog._apply_once``)
 
 # Unique per attempt across processes and restarts: a random prefix per process and a
@@ -83,6 +84,8 @@ class ApplicationLog:
         self._apply = conn.writer.register_script(scripts.APPLY)
         self._status = conn.reader.register_script(scripts.STATUS)
         self._audit = conn.reader.register_script(scripts.AUDIT)
+        self._status_many = conn.reader.register_script(scripts.STATUS_MANY)
+        self._list_page = conn.reader.register_script(scripts.LIST_PAGE)
 
     async def apply_batch(self, batch: list[PendingApply]) -> list[Applied | LiveEventError]:
         """Append a batch in one pipeline and confirm it is on disk before answering.
@@ -108,8 +111,9 @@ class ApplicationLog:
         """The APPLY script's keys and arguments for one event's applications."""
         k = self.keys.event(event_id)
         keys = [k.dedupe, k.idem, k.apps, k.counters, k.applicants, k.meta, k.appidx, k.jobs]
-        args: list[Any] = [self.apply_rate_per_ip, self.rate_window_s]
-        rate_keys: dict[str, int] = {}  # address -> its key's index after the first 8 keys
+        keys.append(k.minutes)
+        args: list[Any] = [self.apply_rate_per_ip, self.rate_window_s, k.base]
+        rate_keys: dict[str, int] = {}  # address -> its key's index after the first 9 keys
         for item in items:
             req = item.request
             idem = idempotency_digest(req.idempotency_key)
@@ -137,6 +141,7 @@ class ApplicationLog:
                 req.phone,
                 codec.pack(record),
                 rate_key,
+                item.now // MINUTE_MS,
             )
         return keys, args
 
@@ -202,7 +207,14 @@ class ApplicationLog:
             try:
                 reply = await self._status(
                     keys=[k.current, k.status, k.counters, k.appidx, once],
-                    args=[application_id, str(current), str(target), blob, self.conn.once_ttl_s],
+                    args=[
+                        application_id,
+                        str(current),
+                        str(target),
+                        blob,
+                        self.conn.once_ttl_s,
+                        k.base,
+                    ],
                 )
             except RedisError as exc:
                 raise StoreUnavailable(f"the store did not answer: {type(exc).__name__}") from exc
@@ -213,6 +225,136 @@ class ApplicationLog:
                 raise NotFound(f"no application {application_id!r} in this event")
             current = Status(_s(reply[1]))
         raise Conflict("the application kept changing; try again")
+
+    async def change_status_many(
+        self, event_id: str, application_ids: list[str], target: Status, *, by: str, now: int
+    ) -> tuple[list[str], list[str]]:
+        """Move every application of ``application_ids`` to ``target`` in one store call
+        (``scripts.STATUS_MANY``); returns (changed, unchanged), each in the order given.
+
+        Those already in ``target`` are unchanged (an id given twice: changed once, then
+        unchanged). One unknown id raises ``NotFound`` naming it and changes nothing; a store
+        that does not answer raises ``StoreUnavailable``. Exactly once under retry (a once key).
+        """
+        k = self.keys.event(event_id)
+        once = self.keys.once(event_id, new_attempt())
+        args: list[Any] = [str(target), self.conn.once_ttl_s, k.base]
+        for application_id in application_ids:
+            record = {"application_id": application_id, "to": str(target), "by": by, "at": now}
+            # "from" last and open: the script appends the status it finds there.
+            args += (application_id, codec.pack_open({**record, "from": None}))
+        try:
+            reply = await self._status_many(
+                keys=[k.current, k.status, k.counters, k.appidx, once], args=args
+            )
+        except RedisError as exc:
+            raise StoreUnavailable(f"the store did not answer: {type(exc).__name__}") from exc
+        if _s(reply[0]) == "noapp":
+            raise NotFound(f"no application {_s(reply[1])!r} in this event")
+        changed = _s(reply[1]).split(",") if reply[1] else []
+        # An id given twice is changed by its first mention only.
+        remaining = list(changed)
+        unchanged = []
+        for application_id in application_ids:
+            if remaining and remaining[0] == application_id:
+                remaining.pop(0)
+            else:
+                unchanged.append(application_id)
+        return changed, unchanged
+
+    async def page(
+        self,
+        event_id: str,
+        *,
+        offset: int,
+        limit: int,
+        job_id: str | None = None,
+        status: Status | None = None,
+        phone: str | None = None,
+        job_ids: list[str] | None = None,
+    ) -> tuple[int, list[tuple[Application, Status]]]:
+        """One page of the applications that match every filter given, oldest first:
+        (how many match, the ``limit`` (>= 0) of them from position ``offset`` (>= 0)).
+
+        ``phone`` must be in its stored form (``normalize_phone``) and needs ``job_ids``, the
+        event's jobs: an application is found by its job and phone (the dedupe index), so the
+        search reads at most one application per job. Otherwise the store's indexes
+        (``scripts.LIST_PAGE``) serve the page in one call whose cost does not grow with the
+        number of applications. Raises ``StoreUnavailable``.
+        """
+        k = self.keys.event(event_id)
+        if phone is not None:
+            return await self._page_by_phone(
+                event_id,
+                phone,
+                job_ids or [],
+                job_id=job_id,
+                status=status,
+                offset=offset,
+                limit=limit,
+            )
+        keys = [k.appidx, k.apps, k.current, k.counters]
+        others = [str(s) for s in Status if s is not Status.APPLIED]
+        if status is Status.APPLIED:
+            args: list[Any] = ["applied", offset, limit, "1" if job_id is not None else "0"]
+            if job_id is not None:
+                keys.append(k.by_job(job_id))
+            keys += [k.by_status(s, job_id) for s in others]
+        elif status is not None:
+            args = ["set", offset, limit]
+            keys.append(k.by_status(str(status), job_id))
+        elif job_id is not None:
+            args = ["job", offset, limit]
+            keys.append(k.by_job(job_id))
+        else:
+            args = ["all", offset, limit]
+        flat = await self._read_page(keys, args)
+        return int(flat[0]), _applications(flat[1:])
+
+    async def _page_by_phone(
+        self,
+        event_id: str,
+        phone: str,
+        job_ids: list[str],
+        *,
+        job_id: str | None,
+        status: Status | None,
+        offset: int,
+        limit: int,
+    ) -> tuple[int, list[tuple[Application, Status]]]:
+        k = self.keys.event(event_id)
+        jobs = [job_id] if job_id is not None else job_ids
+        try:
+            found = await self.conn.reader.hmget(k.dedupe, [f"{j}|{phone}" for j in jobs])
+        except RedisError as exc:
+            raise StoreUnavailable(f"the store did not answer: {type(exc).__name__}") from exc
+        ids = sorted((_s(v).partition("|")[0] for v in found if v), key=int)
+        if not ids:
+            return 0, []
+        keys = [k.appidx, k.apps, k.current, k.counters]
+        flat = await self._read_page(keys, ["ids", 0, len(ids), *ids])
+        rows = [
+            (application, current)
+            for application, current in _applications(flat[1:])
+            if application.phone == phone and (status is None or current is status)
+        ]
+        return len(rows), rows[offset : offset + limit]
+
+    async def _read_page(self, keys: list[str], args: list[Any]) -> list[Any]:
+        try:
+            return await self._list_page(keys=keys, args=args)  # type: ignore[no-any-return]
+        except RedisError as exc:
+            raise StoreUnavailable(f"the store did not answer: {type(exc).__name__}") from exc
+
+    async def minutes(self, event_id: str) -> dict[int, int]:
+        """Applications per minute: {minute (ms since the epoch // 60000): count}, from the
+        index ``scripts.APPLY`` keeps (no read of the stream). Raises ``StoreUnavailable``."""
+        k = self.keys.event(event_id)
+        try:
+            raw = await self.conn.reader.hgetall(k.minutes)
+        except RedisError as exc:
+            raise StoreUnavailable(f"the store did not answer: {type(exc).__name__}") from exc
+        return {int(minute): int(count) for minute, count in raw.items()}
 
     async def status_of(self, event_id: str, application_id: str) -> Status:
         k = self.keys.event(event_id)

@@ -22,9 +22,20 @@ scripts and multi-key steps stay on one slot. Only the event index is global.
                         a salted digest of the phone, the salt discarded)  (derived)
     <p>:{E}:applicants:purge hash  the applicants hash being rewritten (purge)
     <p>:{E}:viewers     hash    node id -> "count|expires_ms" (viewers per node)
+    <p>:{E}:byjob:<job> list    ids of the job's applications, oldest first         (derived)
+    <p>:{E}:bystatus:<status>        zset  ids (score: the id) of applications whose
+                        status is <status>; never "applied", the status of all the rest (derived)
+    <p>:{E}:bystatus:<status>:<job>  zset  the same, of one job's applications   (derived)
+    <p>:{E}:minutes     hash    minute (ms since the epoch // 60000) -> applications  (derived)
     <p>:{E}:rate:<ip>   string  applications from one address this window (expires)
     <p>:{E}:once:<attempt> string  what a write attempt answered, so a retry of it answers
                         the same and writes nothing (expires; see store/scripts.py)
+
+The index keys (byjob, bystatus) are written by the APPLY and STATUS scripts, which build their
+names from ``EventKeys.base`` the same way ``by_job``/``by_status`` do here: an index for a job
+or status the script only learns when it runs (the job of an application whose status changes)
+cannot be passed in KEYS. They carry the event's hash tag, so on a Cluster they are in the slot
+of the keys the script was given, which is all Cluster asks of a script.
 """
 
 from __future__ import annotations
@@ -35,6 +46,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class EventKeys:
+    base: str
     meta: str
     jobs: str
     timeline: str
@@ -50,6 +62,18 @@ class EventKeys:
     applicants: str
     applicants_purge: str
     viewers: str
+    minutes: str
+
+    def by_job(self, job_id: str) -> str:
+        """The list of a job's application ids (``scripts.APPLY`` appends to it)."""
+        return f"{self.base}:byjob:{job_id}"
+
+    def by_status(self, status: str, job_id: str | None = None) -> str:
+        """The sorted set of application ids with ``status`` (not "applied"), of one job or of
+        all (``scripts.STATUS`` moves ids between them)."""
+        if job_id is None:
+            return f"{self.base}:bystatus:{status}"
+        return f"{self.base}:bystatus:{status}:{job_id}"
 
 
 class Keys:
@@ -76,6 +100,7 @@ class Keys:
 def _event_keys(prefix: str, event_id: str) -> EventKeys:
     base = f"{prefix}:{{{event_id}}}"
     return EventKeys(
+        base=base,
         meta=f"{base}:meta",
         jobs=f"{base}:jobs",
         timeline=f"{base}:timeline",
@@ -91,4 +116,5 @@ def _event_keys(prefix: str, event_id: str) -> EventKeys:
         applicants=f"{base}:applicants",
         applicants_purge=f"{base}:applicants:purge",
         viewers=f"{base}:viewers",
+        minutes=f"{base}:minutes",
     )

@@ -2,7 +2,8 @@
 
 The streams are the record of truth: applications, status changes, the timeline. Everything
 else (counters, the current card and state, the dedupe, idempotency and application indexes,
-current statuses, applicants) is derived, and this module derives it again: after a restore
+current statuses, applicants, the list indexes by job and by status, applications per minute)
+is derived, and this module derives it again: after a restore
 from a partial backup, a bug, or a hand edit. It reads the streams a page at a time, builds the
 derived values in memory (a few dozen bytes per application) and swaps them in with one
 MULTI/EXEC, so readers never see a half-rebuilt event. Run it while the event takes no
@@ -18,9 +19,11 @@ from typing import Any
 
 from redis.exceptions import RedisError
 
+from liveevent.domain.applications import Status
 from liveevent.domain.cards import TimelineKind
 from liveevent.errors import NotFound, StoreUnavailable
 from liveevent.store import codec
+from liveevent.store.applications import MINUTE_MS
 from liveevent.store.connect import StoreConnection
 from liveevent.store.events import _s
 
@@ -39,6 +42,17 @@ class Derived:
     current: dict[str, str] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
     purged: bool = False
+    job_of: dict[str, str] = field(default_factory=dict)  # application id -> job
+    by_job: dict[str, list[str]] = field(default_factory=dict)  # job -> ids, oldest first
+    minutes: Counter[int] = field(default_factory=Counter)  # minute -> applications
+
+    def by_status(self) -> dict[tuple[str, str | None], list[str]]:
+        """(status, job or None for all jobs) -> the ids in that status (not "applied")."""
+        sets: dict[tuple[str, str | None], list[str]] = {}
+        for app_id, status in self.current.items():
+            sets.setdefault((status, None), []).append(app_id)
+            sets.setdefault((status, self.job_of.get(app_id, "")), []).append(app_id)
+        return sets
 
 
 async def _pages(conn: StoreConnection, key: str) -> Any:
@@ -68,6 +82,8 @@ async def derive(conn: StoreConnection, event_id: str) -> Derived:
             derived.appidx[app_id] = f"{_s(sid)}|{job}"
             derived.counters["applications"] += 1
             derived.counters[f"app:{job}"] += 1
+            derived.by_job.setdefault(job, []).append(app_id)
+            derived.minutes[record["applied_at"] // MINUTE_MS] += 1
             derived.counters["seq"] = max(derived.counters["seq"], int(app_id))
             if not derived.purged:
                 derived.dedupe[f"{job}|{record['phone']}"] = f"{app_id}|rebuilt"
@@ -99,6 +115,7 @@ async def derive(conn: StoreConnection, event_id: str) -> Derived:
                 if entry["state"] == "ended":
                     meta["card"], meta["card_id"] = b"", ""
         derived.meta = meta
+        derived.job_of = jobs
     except RedisError as exc:
         raise StoreUnavailable(f"the store did not answer: {type(exc).__name__}") from exc
     return derived
@@ -112,8 +129,13 @@ async def rebuild(conn: StoreConnection, event_id: str) -> Derived:
     kept = {"viewers_peak", "repeats"}
     try:
         old = await conn.reader.hmget(k.counters, sorted(kept))
+        # Every index key there may be: of each job known to the event or to its streams.
+        jobs = {_s(job) for job in await conn.reader.hkeys(k.jobs)} | set(derived.by_job)
+        others = [str(s) for s in Status if s is not Status.APPLIED]
+        indexes = [k.minutes] + [k.by_job(job) for job in sorted(jobs)]
+        indexes += [k.by_status(s, j) for s in others for j in [None, *sorted(jobs)]]
         async with conn.reader.pipeline(transaction=True) as pipe:
-            replaced = [k.counters, k.appidx, k.current]
+            replaced = [k.counters, k.appidx, k.current, *indexes]
             if not derived.purged:
                 replaced += [k.dedupe, k.idem, k.applicants]
             pipe.delete(*replaced)
@@ -126,9 +148,17 @@ async def rebuild(conn: StoreConnection, event_id: str) -> Derived:
                 (k.dedupe, derived.dedupe),
                 (k.idem, derived.idem),
                 (k.applicants, derived.applicants),
+                (k.minutes, derived.minutes),
             ):
                 if mapping:
                     pipe.hset(key, mapping=dict(mapping))
+            for job, ids in derived.by_job.items():
+                for first in range(0, len(ids), PAGE):
+                    pipe.rpush(k.by_job(job), *ids[first : first + PAGE])
+            for (status, of_job), ids in derived.by_status().items():
+                for first in range(0, len(ids), PAGE):
+                    chunk = ids[first : first + PAGE]
+                    pipe.zadd(k.by_status(status, of_job), {i: int(i) for i in chunk})
             pipe.hset(k.meta, mapping=derived.meta)
             await pipe.execute()
     except RedisError as exc:

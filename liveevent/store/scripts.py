@@ -21,10 +21,15 @@ recognises its own earlier run:
 from __future__ import annotations
 
 # One event's share of a batch of applications, in one call.
-# KEYS: dedupe idem apps counters applicants meta appidx jobs, then the per-address rate keys
-# ARGV: rate_limit(0 = none) window_s, then per application 7 values:
+# KEYS: dedupe idem apps counters applicants meta appidx jobs minutes, then the per-address
+#       rate keys
+# ARGV: rate_limit(0 = none) window_s base(EventKeys.base), then per application 8 values:
 #       dedupe_key idem_key('' = none) attempt job_id phone blob rate_key(index into the rate
-#       keys after the first 8 KEYS, 0 = not limited)
+#       keys after the first 9 KEYS, 0 = not limited) minute(applied_at // 60000)
+# Besides the record, a new application is indexed in the same atomic step: its id appended to
+# its job's list (<base>:byjob:<job>, named as ``EventKeys.by_job`` names it) and counted in its
+# minute (the minutes hash), so that a page of the staff list and the activity chart never read
+# the whole stream (``LIST_PAGE``).
 # -> flat {kind, value} per application, in order, kind one of
 #    'new'|'dup'|'idem'|'nojob'|'purged'|'rate', value the application id (or 'id|dupflag'),
 #    or {'noevent'} when there is no such event (nothing is counted)
@@ -40,7 +45,7 @@ from __future__ import annotations
 # Nothing is refused half-way: a call that fails (an out-of-memory store refuses the first write)
 # writes nothing, and every application in it is then answered with the error.
 APPLY = """
-local limit, window = tonumber(ARGV[1]), ARGV[2]
+local limit, window, base = tonumber(ARGV[1]), ARGV[2], ARGV[3]
 -- The event itself is checked here, not by a read before the call: no round trip per apply.
 if redis.call('EXISTS', KEYS[6]) == 0 then return {'noevent'} end
 -- An event whose applicants' data was purged takes no more (it would bring names back).
@@ -55,9 +60,10 @@ local rate_start = {}     -- rate key index -> the counter's value before this b
 local dedupe, idem = {}, {}   -- fields written by this batch (read before the hashes)
 local dedupe_writes, idem_writes, index_writes = {}, {}, {}
 local per_job, per_phone = {}, {}
+local job_ids, per_minute = {}, {}   -- job -> new ids in order; minute -> new applications
 local repeats = 0
 
-for i = 3, #ARGV, 7 do
+for i = 4, #ARGV, 8 do
   local dedupe_key, idem_key, attempt = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   local job, phone, rate_key = ARGV[i + 3], ARGV[i + 4], tonumber(ARGV[i + 6])
   local kind, value = nil, ''
@@ -69,7 +75,7 @@ for i = 3, #ARGV, 7 do
   if limit > 0 and rate_key > 0 and not own then
     local seen = rate_seen[rate_key]
     if seen == nil then
-      seen = tonumber(redis.call('GET', KEYS[8 + rate_key]) or '0')
+      seen = tonumber(redis.call('GET', KEYS[9 + rate_key]) or '0')
       rate_start[rate_key] = seen
     end
     seen = seen + 1
@@ -126,6 +132,10 @@ for i = 3, #ARGV, 7 do
       table.insert(idem_writes, idem[idem_key])
     end
     per_job[job] = (per_job[job] or 0) + 1
+    if job_ids[job] == nil then job_ids[job] = {} end
+    table.insert(job_ids[job], app_id)
+    local minute = ARGV[i + 7]
+    per_minute[minute] = (per_minute[minute] or 0) + 1
     per_phone[phone] = (per_phone[phone] or 0) + 1
     kind, value = 'new', app_id
   end
@@ -147,11 +157,18 @@ if seq > first_seq then
   redis.call('HINCRBY', KEYS[4], 'applications', seq - first_seq)
 end
 for job, n in pairs(per_job) do redis.call('HINCRBY', KEYS[4], 'app:' .. job, n) end
+for job, ids in pairs(job_ids) do
+  local key = base .. ':byjob:' .. job
+  for first = 1, #ids, 1000 do
+    redis.call('RPUSH', key, unpack(ids, first, math.min(first + 999, #ids)))
+  end
+end
+for minute, n in pairs(per_minute) do redis.call('HINCRBY', KEYS[9], minute, n) end
 for phone, n in pairs(per_phone) do redis.call('HINCRBY', KEYS[5], phone, n) end
 if repeats > 0 then redis.call('HINCRBY', KEYS[4], 'repeats', repeats) end
 for key, seen in pairs(rate_seen) do
-  redis.call('INCRBY', KEYS[8 + key], seen - rate_start[key])
-  if rate_start[key] == 0 then redis.call('EXPIRE', KEYS[8 + key], window) end
+  redis.call('INCRBY', KEYS[9 + key], seen - rate_start[key])
+  if rate_start[key] == 0 then redis.call('EXPIRE', KEYS[9 + key], window) end
 end
 return out
 """
@@ -198,9 +215,11 @@ return {'ok', sid}
 """
 
 # KEYS: current status counters appidx once
-# ARGV: application_id expected_from to blob once_ttl_s
+# ARGV: application_id expected_from to blob once_ttl_s base(EventKeys.base)
 # -> {'ok', job_id} | {'noapp', ''} | {'changed', current}
 #    (a retry of an attempt that was stored: {'ok', job_id}, nothing written)
+# The status indexes (<base>:bystatus:<status>[:<job>], as ``EventKeys.by_status`` names them)
+# move with the status in the same atomic step; "applied" has none (it is everything else).
 STATUS = """
 local done = redis.call('GET', KEYS[5])
 if done then return {'ok', done} end
@@ -211,12 +230,19 @@ local current = redis.call('HGET', KEYS[1], ARGV[1]) or 'applied'
 if current ~= ARGV[2] then return {'changed', current} end
 redis.call('XADD', KEYS[2], '*', 'd', ARGV[4])
 redis.call('SET', KEYS[5], job, 'EX', ARGV[5])
-if ARGV[3] == 'applied' then
-  redis.call('HDEL', KEYS[1], ARGV[1])
+local app, to, base = ARGV[1], ARGV[3], ARGV[6]
+if to == 'applied' then
+  redis.call('HDEL', KEYS[1], app)
 else
-  redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+  redis.call('HSET', KEYS[1], app, to)
+  redis.call('ZADD', base .. ':bystatus:' .. to, app, app)
+  redis.call('ZADD', base .. ':bystatus:' .. to .. ':' .. job, app, app)
 end
-if ARGV[3] == 'hired' then
+if current ~= 'applied' then
+  redis.call('ZREM', base .. ':bystatus:' .. current, app)
+  redis.call('ZREM', base .. ':bystatus:' .. current .. ':' .. job, app)
+end
+if to == 'hired' then
   redis.call('HINCRBY', KEYS[3], 'hires', 1)
   redis.call('HINCRBY', KEYS[3], 'hire:' .. job, 1)
 end
@@ -225,6 +251,62 @@ if current == 'hired' then
   redis.call('HINCRBY', KEYS[3], 'hire:' .. job, -1)
 end
 return {'ok', job}
+"""
+
+# Many applications to one status, in one call (the staff page's bulk change).
+# KEYS: current status counters appidx once
+# ARGV: to once_ttl_s base(EventKeys.base), then per application: application_id blob, the
+#       blob packed open (codec.pack_open, its last field "from" left out): the script appends
+#       the status it finds, so no read is needed before the call
+# -> {'ok', the changed ids joined by ','} | {'noapp', application_id} (nothing written)
+#    (a retry of an attempt that was stored: the first answer, nothing written)
+# All ids are checked before the first write: one unknown id changes nothing. An id already
+# in the target status is left alone (not changed, not refused): the domain's only rule for a
+# move (``check_transition``) is that it goes to another status. Each change is what STATUS
+# does for one: a status entry, the current status, the indexes and the hire counts.
+STATUS_MANY = """
+local done = redis.call('GET', KEYS[5])
+if done then return {'ok', done} end
+local to, base = ARGV[1], ARGV[3]
+local jobs = {}
+for i = 4, #ARGV, 2 do
+  local idx = redis.call('HGET', KEYS[4], ARGV[i])
+  if not idx then return {'noapp', ARGV[i]} end
+  jobs[i] = string.sub(idx, string.find(idx, '|', 1, true) + 1)
+end
+local changed, hires = {}, 0
+for i = 4, #ARGV, 2 do
+  local app, job = ARGV[i], jobs[i]
+  local current = redis.call('HGET', KEYS[1], app) or 'applied'
+  if current ~= to then
+    -- msgpack: a fixstr (statuses are under 32 bytes) closes the open record
+    redis.call('XADD', KEYS[2], '*', 'd', ARGV[i + 1] .. string.char(0xa0 + #current) .. current)
+    if to == 'applied' then
+      redis.call('HDEL', KEYS[1], app)
+    else
+      redis.call('HSET', KEYS[1], app, to)
+      redis.call('ZADD', base .. ':bystatus:' .. to, app, app)
+      redis.call('ZADD', base .. ':bystatus:' .. to .. ':' .. job, app, app)
+    end
+    if current ~= 'applied' then
+      redis.call('ZREM', base .. ':bystatus:' .. current, app)
+      redis.call('ZREM', base .. ':bystatus:' .. current .. ':' .. job, app)
+    end
+    if to == 'hired' then
+      hires = hires + 1
+      redis.call('HINCRBY', KEYS[3], 'hire:' .. job, 1)
+    end
+    if current == 'hired' then
+      hires = hires - 1
+      redis.call('HINCRBY', KEYS[3], 'hire:' .. job, -1)
+    end
+    table.insert(changed, app)
+  end
+end
+if hires ~= 0 then redis.call('HINCRBY', KEYS[3], 'hires', hires) end
+local answer = table.concat(changed, ',')
+redis.call('SET', KEYS[5], answer, 'EX', ARGV[2])
+return {'ok', answer}
 """
 
 # KEYS: audit once
@@ -276,6 +358,106 @@ for i = 1, n do
 end
 local statuses = redis.call('HMGET', KEYS[2], unpack(ids))
 for i = 1, n do out[i * 5] = statuses[i] end
+return out
+"""
+
+# KEYS: appidx apps current counters, then per mode:
+#   'ids'     -                       ARGV[4..]: the ids to read (the phone search)
+#   'all'     -                       every application, oldest first
+#   'job'     byjob(job)              one job's
+#   'set'     bystatus(status[, job]) those with one status other than "applied"
+#   'applied' [byjob(job)] bystatus(s[, job]) for every s but "applied"; ARGV[4] '1' when the
+#             job's list is given
+# ARGV: mode offset limit ...
+# -> {total, then per application: stream id, application id, card id, record, status or
+#    false}, the page that starts at position ``offset`` of the chosen sequence. Read-only.
+#
+# Cost O(limit) plus, for the position of ``offset``: nothing (ids are 1..n), a walk over the
+# job list's nodes (LRANGE), log n (ZRANGE by rank); and for "applied", which has no index of its
+# own (it is what is not in the status sets: most applications), a binary search for the
+# offset-th application in no status set (log n steps of one ZCOUNT per status), then a scan
+# from there, searching again should a run of changed applications hold the scan up.
+LIST_PAGE = """
+local mode, offset, limit = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local total, ids = 0, {}
+if mode == 'ids' then
+  for i = 4, #ARGV do ids[#ids + 1] = ARGV[i] end
+  total = #ids
+elseif mode == 'all' then
+  total = tonumber(redis.call('HGET', KEYS[4], 'applications') or '0')
+  for id = offset + 1, math.min(offset + limit, total) do ids[#ids + 1] = tostring(id) end
+elseif mode == 'job' then
+  total = redis.call('LLEN', KEYS[5])
+  if limit > 0 then ids = redis.call('LRANGE', KEYS[5], offset, offset + limit - 1) end
+elseif mode == 'set' then
+  total = redis.call('ZCARD', KEYS[5])
+  if limit > 0 then ids = redis.call('ZRANGE', KEYS[5], offset, offset + limit - 1) end
+else
+  local list, first = ARGV[4] == '1', 5
+  if list then first = 6 end
+  local n
+  if list then n = redis.call('LLEN', KEYS[5])
+  else n = tonumber(redis.call('HGET', KEYS[4], 'applications') or '0') end
+  total = n
+  for k = first, #KEYS do total = total - redis.call('ZCARD', KEYS[k]) end
+  local function id_at(p)
+    if list then return redis.call('LINDEX', KEYS[5], p) end
+    return tostring(p + 1)
+  end
+  -- how many of positions 0..p are applied (in no status set)
+  local function applied_upto(p)
+    local id, changed = id_at(p), 0
+    for k = first, #KEYS do changed = changed + redis.call('ZCOUNT', KEYS[k], '-inf', id) end
+    return p + 1 - changed
+  end
+  -- the position of the (k+1)-th applied one (0-based k), or nil
+  local function find(k)
+    local lo, hi = k, n - 1
+    if lo > hi or applied_upto(hi) < k + 1 then return nil end
+    while lo < hi do
+      local mid = math.floor((lo + hi) / 2)
+      if applied_upto(mid) >= k + 1 then hi = mid else lo = mid + 1 end
+    end
+    return lo
+  end
+  local p = nil
+  if limit > 0 then p = find(offset) end
+  while p ~= nil and #ids < limit do
+    local want = limit - #ids
+    local chunk = {}
+    if list then chunk = redis.call('LRANGE', KEYS[5], p, p + want + 15)
+    else for id = p + 1, math.min(p + want + 16, n) do chunk[#chunk + 1] = tostring(id) end end
+    local statuses = redis.call('HMGET', KEYS[3], unpack(chunk))
+    for i = 1, #chunk do
+      if not statuses[i] and #ids < limit then ids[#ids + 1] = chunk[i] end
+    end
+    if #ids < limit then
+      if #chunk < want + 16 then p = nil else p = find(offset + #ids) end
+    end
+  end
+end
+local out = {total}
+if #ids == 0 then return out end
+local where = redis.call('HMGET', KEYS[1], unpack(ids))
+local statuses = redis.call('HMGET', KEYS[3], unpack(ids))
+for i = 1, #ids do
+  if where[i] then
+    local sid = string.sub(where[i], 1, string.find(where[i], '|', 1, true) - 1)
+    local entry = redis.call('XRANGE', KEYS[2], sid, sid)[1]
+    if entry then
+      local fields = entry[2]
+      local id, card, record = '', '', ''
+      for f = 1, #fields, 2 do
+        local name = fields[f]
+        if name == 'id' then id = fields[f + 1]
+        elseif name == 'card' then card = fields[f + 1]
+        elseif name == 'd' then record = fields[f + 1] end
+      end
+      out[#out + 1] = entry[1]; out[#out + 1] = id; out[#out + 1] = card
+      out[#out + 1] = record; out[#out + 1] = statuses[i]
+    end
+  end
+end
 return out
 """
 

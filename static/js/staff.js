@@ -188,9 +188,31 @@ function onStats(stats) {
   }
 }
 
+// Only what changed since the last poll (`?since=`): the minutes from the last one on and the
+// pushes made since, merged into the chart we have; the whole chart again when its start moved.
+function mergeActivity(known, fresh) {
+  if (!fresh.buckets.length) return { ...fresh, buckets: known.buckets, pushes: known.pushes, since: known.since };
+  const from = Date.parse(fresh.buckets[0].at);
+  const fresher = new Set(fresh.pushes.map((p) => p.card_id));
+  return {
+    ...fresh,
+    buckets: [...known.buckets.filter((b) => Date.parse(b.at) < from), ...fresh.buckets],
+    pushes: [...known.pushes.filter((p) => !fresher.has(p.card_id)), ...fresh.pushes],
+  };
+}
+
+async function fetchActivity() {
+  const known = staff.activity;
+  if (known && known.since !== null && known.since !== undefined) {
+    const fresh = await call(`/activity?since=${known.since}`);
+    if (fresh.start === known.start) return mergeActivity(known, fresh);
+  }
+  return call("/activity");
+}
+
 async function loadChart() {
   try {
-    staff.activity = await call("/activity");
+    staff.activity = await fetchActivity();
     drawChart($("#chart"), $("#chart-legend"), staff.activity);
   } catch {
     // The chart is a nicety; the numbers above are live anyway.

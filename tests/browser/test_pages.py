@@ -232,6 +232,41 @@ async def test_staff_marks_hired_and_totals_change(server: LiveServer, pages: Pa
     assert pages.errors() == []
 
 
+async def test_staff_chart_polls_only_what_changed(server: LiveServer, pages: Pages) -> None:
+    """The chart follows new applications and pushes with ``/activity?since=`` (only the
+    minutes and pushes since the last poll), merged into what the page drew."""
+    event = await server.create_event()
+    await server.push(event, "j1")
+    await server.apply(event, "j1", "13800000001")
+    staff = await pages.open(staff_url(server, event), name="staff", viewport=DESKTOP)
+    asked: list[str] = []
+    staff.on("request", lambda request: asked.append(request.url))
+    await staff.wait_for_selector(LIVE)
+    await staff.wait_for_selector(".chart-svg .push")
+    for n in range(3):
+        await server.apply(event, "j2", f"1370000000{n}")
+    await server.push(event, "j2")
+    await staff.wait_for_selector(".chart-svg .push >> nth=1", timeout=10_000)
+    assert any("/activity?since=" in url for url in asked), asked
+    await staff.wait_for_function(
+        "document.querySelector('.chart-svg').getAttribute('aria-label').includes('共 4 份')"
+    )
+
+    async def drawn() -> tuple[str, int, int, str]:
+        return (
+            await staff.get_attribute(".chart-svg", "aria-label"),
+            await staff.locator(".chart-svg .bar").count(),
+            await staff.locator(".chart-svg .push").count(),
+            await staff.inner_text("#chart-legend"),
+        )
+
+    merged = await drawn()
+    await staff.reload()  # the whole chart, fetched at once
+    await staff.wait_for_selector(".chart-svg .push >> nth=1")
+    assert await drawn() == merged
+    assert pages.errors() == []
+
+
 async def test_overlay_shows_the_card_with_its_qr(server: LiveServer, pages: Pages) -> None:
     event = await server.create_event()
     overlay = await pages.open(
