@@ -28,6 +28,7 @@ class JobsImported:
     merged: int
     rejected: tuple[Problem, ...]
     repairs: tuple[Problem, ...]
+    warnings: tuple[Problem, ...] = ()
 
     def to_wire(self) -> dict[str, Any]:
         return {
@@ -37,6 +38,7 @@ class JobsImported:
             "merged": self.merged,
             "rejected": [problem_wire(p) for p in self.rejected],
             "repairs": [problem_wire(p) for p in self.repairs],
+            "warnings": [problem_wire(p) for p in self.warnings],
         }
 
 
@@ -91,5 +93,11 @@ async def import_jobs(
     jobs = list(sheet.jobs)
     created, updated = await events.upsert_jobs(event_id, jobs) if jobs else (0, 0)
     return JobsImported(
-        created, updated, tuple(j.id for j in jobs), sheet.merged, sheet.problems, sheet.repairs
+        created,
+        updated,
+        tuple(j.id for j in jobs),
+        sheet.merged,
+        sheet.problems,
+        sheet.repairs,
+        sheet.warnings,
     )

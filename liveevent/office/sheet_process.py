@@ -71,12 +71,13 @@ def sheet_limits(settings: Settings) -> SheetLimits:
 class JobSheet:
     """A job sheet read and validated: ``jobs`` ready to store (each a domain `Job`),
     ``problems`` for the rows that are not, ``repairs`` made on the way, ``merged`` rows folded
-    into an earlier posting."""
+    into an earlier posting, ``warnings`` that did not stop a row (`JobImport.warnings`)."""
 
     jobs: tuple[Job, ...]
     problems: tuple[Problem, ...]
     repairs: tuple[Problem, ...]
     merged: int
+    warnings: tuple[Problem, ...] = ()
 
 
 class SheetReader:
@@ -136,6 +137,7 @@ def to_job(row: JobRow) -> Job:
         "employer": row.employer,
         "title": row.title,
         "openings": row.openings,
+        "openings_max": row.openings_max,
         "salary": row.salary,
         "location": row.location,
         "description": row.description,
@@ -184,7 +186,7 @@ def read_job_sheet(
         seen[job.id] = row.source_row
         jobs.append(job)
     problems.sort(key=lambda p: p.row)
-    return JobSheet(tuple(jobs), tuple(problems), sheet.repairs, sheet.merged)
+    return JobSheet(tuple(jobs), tuple(problems), sheet.repairs, sheet.merged, sheet.warnings)
 
 
 # What crosses the pipe: a "head" (the result without its rows) and the rows as plain tuples,
