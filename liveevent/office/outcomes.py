@@ -59,6 +59,7 @@ class OutcomesReport:
     changes: list[OutcomeChange] = field(default_factory=list)
     unmatched: list[Problem] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
 
     def to_wire(self) -> dict[str, Any]:
         return {
@@ -69,6 +70,7 @@ class OutcomesReport:
             "changes": [c.to_wire() for c in self.changes],
             "unmatched": [problem_wire(p) for p in self.unmatched],
             "problems": [problem_wire(p) for p in self.problems],
+            "warnings": [problem_wire(p) for p in self.warnings],
         }
 
 
@@ -98,6 +100,7 @@ async def import_outcomes(
         raise table_error(exc) from exc
     report = OutcomesReport(dry_run=dry_run, rows=len(sheet.rows) + len(sheet.problems))
     report.problems.extend(sheet.problems)
+    report.warnings.extend(sheet.warnings)
     matcher = _Matcher(events, event_id, purged=await purged_at(events.conn, event_id) is not None)
     await matcher.load_jobs()
     current: dict[str, Status] = {}  # this sheet's earlier rows, for a dry run's "from"

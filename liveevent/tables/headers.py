@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from liveevent.tables.cells import fold
 from liveevent.tables.errors import BadMappingError, NoHeaderError
-from liveevent.tables.sheet import Grid
+from liveevent.tables.sheet import Grid, Problem
 
 # How many non-blank rows from the top may sit above the header.
 _HEADER_SEARCH_ROWS = 10
@@ -121,3 +121,15 @@ def _map_row(
             if field is not None and field not in index_of and index not in index_of.values():
                 index_of[field] = index
     return index_of
+
+
+def hidden_row(row: int) -> Problem:
+    """The warning for a data row skipped because the workbook hides it.
+
+    Skipped, not imported with a warning: an office hides a row to take it out of the sheet
+    (a cancelled job, a withdrawn candidate) without losing it, and what a reader of the
+    workbook sees is what it says.
+    """
+    return Problem(
+        row, None, "the row is hidden in the workbook, so it was skipped; unhide it to import it"
+    )

@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from liveevent.tables.cells import fold
-from liveevent.tables.headers import find_columns, header_key
+from liveevent.tables.headers import find_columns, header_key, hidden_row
 from liveevent.tables.jobs_rows import JobRow, read_job_row
-from liveevent.tables.sheet import DEFAULT_LIMITS, Deadline, Problem, SheetLimits, read_sheet
+from liveevent.tables.sheet import DEFAULT_LIMITS, Deadline, Problem, SheetLimits, read_table
 
 __all__ = ["JOB_FIELDS", "JobImport", "JobRow", "parse_job_sheet"]
 
@@ -98,16 +98,18 @@ def parse_job_sheet(
     """Read the jobs in a CSV (UTF-8, UTF-8 with BOM, GBK/GB18030) or XLSX file.
 
     ``mapping`` maps header text to a field in `JOB_FIELDS` and wins over the built-in synonyms.
-    Repeated header rows and blank rows are skipped silently. ``limits`` bound the read (see
-    `SheetLimits`); ``deadline`` defaults to ``limits.budget_s`` from now. Raises a `TableError`:
-    `EmptyTableError`, `TableTooLargeError` (naming the limit), `TableTimeoutError`,
-    `UnreadableTableError`, `NoHeaderError` (no row names the employer and title columns) or
-    `BadMappingError`.
+    Repeated header rows and blank rows are skipped silently; rows the workbook hides are
+    skipped with a warning each (offices hide cancelled jobs rather than delete them).
+    ``limits`` bound the read (see `SheetLimits`); ``deadline`` defaults to ``limits.budget_s``
+    from now. Raises a `TableError`: `EmptyTableError`, `TableTooLargeError` (naming the
+    limit), `TableTimeoutError`, `UnreadableTableError`, `NoHeaderError` (no row names the
+    employer and title columns) or `BadMappingError`.
     """
     deadline = deadline or Deadline(limits.budget_s)
-    grid = read_sheet(
+    table = read_table(
         data, filename_or_content_type=filename_or_content_type, limits=limits, deadline=deadline
     )
+    grid = table.grid
     columns = find_columns(
         grid,
         synonyms=_HEADER_TO_FIELD,
@@ -128,6 +130,9 @@ def parse_job_sheet(
         if index % 256 == 0:
             deadline.check()
         if not any(cell.strip() for cell in row) or columns.is_repeat(row):
+            continue
+        if index + 1 in table.hidden_rows:
+            warnings.append(hidden_row(index + 1))
             continue
         read = read_job_row(row, columns, source_row=index + 1)
         repairs.extend(read.repairs)

@@ -13,8 +13,8 @@ from typing import Literal
 from liveevent.domain.phones import normalize_phone
 from liveevent.errors import InvalidInput
 from liveevent.tables.cells import clean, fold
-from liveevent.tables.headers import Columns, find_columns, header_key
-from liveevent.tables.sheet import DEFAULT_LIMITS, Deadline, Problem, SheetLimits, read_sheet
+from liveevent.tables.headers import Columns, find_columns, header_key, hidden_row
+from liveevent.tables.sheet import DEFAULT_LIMITS, Deadline, Problem, SheetLimits, read_table
 
 __all__ = [
     "OUTCOME_STATUSES",
@@ -85,10 +85,12 @@ class OutcomeRow:
 
 @dataclass(frozen=True, slots=True)
 class OutcomeImport:
-    """The rows that could be read, and a problem for each row that could not."""
+    """The rows that could be read, a problem for each row that could not, and ``warnings`` for
+    rows left out on purpose (hidden in the workbook)."""
 
     rows: tuple[OutcomeRow, ...]
     problems: tuple[Problem, ...]
+    warnings: tuple[Problem, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -113,12 +115,14 @@ def parse_outcome_sheet(
     Both the readable rows and the problems are returned; whether to apply the rows when some
     could not be read is the caller's choice. Raises a `TableError` for a file that cannot be
     read at all (or not within ``limits``: `TableTooLargeError`, `TableTimeoutError`) or that
-    lacks a status column and a way to identify applications.
+    lacks a status column and a way to identify applications. Rows the workbook hides are
+    skipped, each with a warning.
     """
     deadline = deadline or Deadline(limits.budget_s)
-    grid = read_sheet(
+    table = read_table(
         data, filename_or_content_type=filename_or_content_type, limits=limits, deadline=deadline
     )
+    grid = table.grid
     columns = find_columns(
         grid,
         synonyms=_HEADER_TO_FIELD,
@@ -135,16 +139,20 @@ def parse_outcome_sheet(
     )
     rows: list[OutcomeRow] = []
     problems: list[Problem] = []
+    warnings: list[Problem] = []
     for index in range(columns.row_index + 1, len(grid)):
         row = grid[index]
         if index % 256 == 0:
             deadline.check()
         if not any(cell.strip() for cell in row) or columns.is_repeat(row):
             continue
+        if index + 1 in table.hidden_rows:
+            warnings.append(hidden_row(index + 1))
+            continue
         outcome = _read_row(row, columns, index + 1, problems)
         if outcome is not None:
             rows.append(outcome)
-    return OutcomeImport(rows=tuple(rows), problems=tuple(problems))
+    return OutcomeImport(rows=tuple(rows), problems=tuple(problems), warnings=tuple(warnings))
 
 
 def _read_row(
