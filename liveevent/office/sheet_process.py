@@ -71,13 +71,15 @@ def sheet_limits(settings: Settings) -> SheetLimits:
 class JobSheet:
     """A job sheet read and validated: ``jobs`` ready to store (each a domain `Job`),
     ``problems`` for the rows that are not, ``repairs`` made on the way, ``merged`` rows folded
-    into an earlier posting, ``warnings`` that did not stop a row (`JobImport.warnings`)."""
+    into an earlier posting, ``warnings`` that did not stop a row (`JobImport.warnings`),
+    ``source_rows`` the sheet row of each job, in the same order."""
 
     jobs: tuple[Job, ...]
     problems: tuple[Problem, ...]
     repairs: tuple[Problem, ...]
     merged: int
     warnings: tuple[Problem, ...] = ()
+    source_rows: tuple[int, ...] = ()
 
 
 class SheetReader:
@@ -170,6 +172,7 @@ def read_job_sheet(
     )
     problems = list(sheet.problems)
     jobs: list[Job] = []
+    rows: list[int] = []
     seen: dict[str, int] = {}
     for count, row in enumerate(sheet.rows):
         if count % 256 == 0:
@@ -185,8 +188,11 @@ def read_job_sheet(
             continue
         seen[job.id] = row.source_row
         jobs.append(job)
+        rows.append(row.source_row)
     problems.sort(key=lambda p: p.row)
-    return JobSheet(tuple(jobs), tuple(problems), sheet.repairs, sheet.merged, sheet.warnings)
+    return JobSheet(
+        tuple(jobs), tuple(problems), sheet.repairs, sheet.merged, sheet.warnings, tuple(rows)
+    )
 
 
 # What crosses the pipe: a "head" (the result without its rows) and the rows as plain tuples,
