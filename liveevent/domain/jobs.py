@@ -53,14 +53,14 @@ class Job:
             checks["openings_max"] = lambda: values.count(
                 body, "openings_max", maximum=MAX_OPENINGS
             )
-        job = cls(**values.check_all(checks, what="job"))
+        parsed = values.check_all(checks, what="job")
         if "openings_max" not in body:
-            return replace(job, openings_max=job.openings)
-        if job.openings is not None and job.openings_max is not None:
-            if job.openings_max < job.openings:
+            parsed["openings_max"] = parsed["openings"]  # an exact count, as before the range
+        elif parsed["openings"] is not None and parsed["openings_max"] is not None:
+            if parsed["openings_max"] < parsed["openings"]:
                 why = "must not be below openings"
                 raise InvalidInput(f"openings_max {why}", fields={"openings_max": why})
-        return job
+        return cls(**parsed)
 
     def to_record(self) -> dict[str, Any]:
         return {

@@ -8,6 +8,7 @@ U+200B, ...: `liveevent.domain.text`) from every cell, so these functions need n
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -98,6 +99,9 @@ def _number(text: str) -> int:
     return total + (digit or 0)
 
 
+# Sheets repeat a few headcount texts (招1人 ... 招9人) over thousands of rows: a cache makes the
+# 100,000-row import pay for each distinct text once. Bounded, and a Headcount is immutable.
+@functools.lru_cache(maxsize=4096)
 def parse_headcount(text: str) -> Headcount:
     """Read a headcount cell as people write it.
 
