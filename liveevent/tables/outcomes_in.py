@@ -49,7 +49,7 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
     ),
     "status": (
         "状态", "结果", "招聘结果", "面试结果", "录用结果", "录用情况", "录用状态", "处理结果",
-        "处理状态", "应聘状态", "申请状态", "是否录用", "进度", "status", "outcome", "result",
+        "处理状态", "应聘状态", "申请状态", "进度", "status", "outcome", "result",
     ),
 }  # fmt: skip
 _HEADER_TO_FIELD = {header_key(name): field for field, names in _SYNONYMS.items() for name in names}

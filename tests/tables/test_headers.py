@@ -76,7 +76,7 @@ def test_job_sheet_header_words(header: str, codes: str) -> None:
 OUTCOME_HEADERS: list[tuple[str, str]] = [
     ("报名编号,录用情况", "a1,录用"),
     ("申请单号,处理结果", "a1,录用"),
-    ("投递编号,是否录用", "a1,录用"),
+    ("投递编号,录用结果", "a1,录用"),
     ("Application No,Result", "a1,hired"),
     ("联系方式,应聘岗位,录用状态", "13800138000,焊工,录用"),
     ("电话号码,申请职位,处理状态", "13800138000,焊工,录用"),
