@@ -54,8 +54,14 @@ def first_sheet_path(archive: zipfile.ZipFile) -> str | None:
         book_rels = ET.fromstring(archive.read(posixpath.join(folder, "_rels", name + ".rels")))
         workbook = ET.fromstring(archive.read(book))
         sheets = next(node for node in workbook if _local(node.tag) == "sheets")
-        first = next(iter(sheets)).get(_REL)
-        target = next(rel.get("Target", "") for rel in book_rels if rel.get("Id") == first)
+        # openpyxl's worksheets leave chart sheets out: the first sheet with cells is the one.
+        kinds = {rel.get("Id"): rel for rel in book_rels}
+        target = next(
+            kinds[sheet.get(_REL)].get("Target", "")
+            for sheet in sheets
+            if sheet.get(_REL) in kinds
+            and kinds[sheet.get(_REL)].get("Type", "").endswith("/worksheet")
+        )
     except (KeyError, StopIteration, ET.ParseError):
         return None
     if target.startswith("/"):
