@@ -9,13 +9,24 @@ from typing import Any
 from liveevent.domain import values
 from liveevent.errors import InvalidInput
 
-JOB_FIELDS = frozenset({"id", "employer", "title", "openings", "salary", "location", "description"})
+JOB_FIELDS = frozenset(
+    {"id", "employer", "title", "openings", "openings_max", "salary", "location", "description"}
+)
 MAX_JOBS_PER_CALL = 2000
 MAX_OPENINGS = 1_000_000
 
 
 @dataclass(frozen=True, slots=True)
 class Job:
+    """A job posting.
+
+    Headcount: ``openings`` is how many people the job wants, or the low end of a range;
+    ``openings_max`` the top end. An exact count has both equal (8 -> 8, 8); ``10-20人`` is
+    10, 20; ``20人以上`` is 20, None; ``10人以内`` None, 10; unknown (``若干``) None, None.
+    ``openings_max`` came after ``openings``: a client or a stored record that gives only
+    ``openings`` means an exact count, so older records and clients read as before.
+    """
+
     id: str
     employer: str
     title: str
@@ -23,6 +34,7 @@ class Job:
     salary: str | None = None
     location: str | None = None
     description: str | None = None
+    openings_max: int | None = None
 
     @classmethod
     def parse(cls, data: object, *, new_id: str) -> Job:
@@ -37,7 +49,18 @@ class Job:
             "location": lambda: values.optional_text(body, "location", max_len=100),
             "description": lambda: values.optional_text(body, "description", max_len=4000),
         }
-        return cls(**values.check_all(checks, what="job"))
+        if "openings_max" in body:
+            checks["openings_max"] = lambda: values.count(
+                body, "openings_max", maximum=MAX_OPENINGS
+            )
+        parsed = values.check_all(checks, what="job")
+        if "openings_max" not in body:
+            parsed["openings_max"] = parsed["openings"]  # an exact count, as before the range
+        elif parsed["openings"] is not None and parsed["openings_max"] is not None:
+            if parsed["openings_max"] < parsed["openings"]:
+                why = "must not be below openings"
+                raise InvalidInput(f"openings_max {why}", fields={"openings_max": why})
+        return cls(**parsed)
 
     def to_record(self) -> dict[str, Any]:
         return {
@@ -45,6 +68,7 @@ class Job:
             "employer": self.employer,
             "title": self.title,
             "openings": self.openings,
+            "openings_max": self.openings_max,
             "salary": self.salary,
             "location": self.location,
             "description": self.description,
@@ -59,6 +83,7 @@ class Job:
             employer=record["employer"],
             title=record["title"],
             openings=record.get("openings"),
+            openings_max=record.get("openings_max", record.get("openings")),
             salary=record.get("salary"),
             location=record.get("location"),
             description=record.get("description"),

@@ -9,14 +9,17 @@ corrected) sheet again updates the jobs instead of doubling them.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from liveevent.domain.jobs import Job
 from liveevent.errors import BodyTooLarge, ClientError, InvalidInput
-from liveevent.office.sheet_process import SheetReader
+from liveevent.office.sheet_process import JobSheet, SheetReader
 from liveevent.store.events import EventStore
 from liveevent.tables.errors import BadMappingError, TableError, TableTooLargeError
+from liveevent.tables.ids import KnownIds, excel_number
 from liveevent.tables.sheet import Problem
 
 
@@ -28,6 +31,7 @@ class JobsImported:
     merged: int
     rejected: tuple[Problem, ...]
     repairs: tuple[Problem, ...]
+    warnings: tuple[Problem, ...] = ()
 
     def to_wire(self) -> dict[str, Any]:
         return {
@@ -37,6 +41,7 @@ class JobsImported:
             "merged": self.merged,
             "rejected": [problem_wire(p) for p in self.rejected],
             "repairs": [problem_wire(p) for p in self.repairs],
+            "warnings": [problem_wire(p) for p in self.warnings],
         }
 
 
@@ -88,8 +93,45 @@ async def import_jobs(
         raise table_error(exc) from exc
     if sheet.problems and not skip_invalid:
         raise problems_error("nothing was imported", sheet.problems)
-    jobs = list(sheet.jobs)
+    existing = await events.jobs(event_id)
+    # A pass over every row: in a thread, so the loop keeps its turns on a 100,000-row sheet.
+    jobs, renamed = await asyncio.to_thread(_ids_excel_mangled, sheet, existing)
     created, updated = await events.upsert_jobs(event_id, jobs) if jobs else (0, 0)
     return JobsImported(
-        created, updated, tuple(j.id for j in jobs), sheet.merged, sheet.problems, sheet.repairs
+        created,
+        updated,
+        tuple(j.id for j in jobs),
+        sheet.merged,
+        sheet.problems,
+        sheet.repairs,
+        sheet.warnings + renamed,
     )
+
+
+def _ids_excel_mangled(
+    sheet: JobSheet, existing: list[Job]
+) -> tuple[list[Job], tuple[Problem, ...]]:
+    """The sheet's jobs with ids that Excel turned into numbers (``007`` saved as ``7``) put
+    back to the event's job they were, when exactly one fits; a warning for each id so read,
+    and for each that could be several (it is then imported under the id as written)."""
+    known = KnownIds(job.id for job in existing)
+    taken = {job.id for job in sheet.jobs}
+    out: list[Job] = []
+    notes: list[Problem] = []
+    rows = sheet.source_rows or (0,) * len(sheet.jobs)
+    for job, row in zip(sheet.jobs, rows, strict=True):
+        # Most ids are the importer's own ("j3f...") or known: one cheap test each.
+        if not job.id[0].isdigit() or job.id in known.known or excel_number(job.id) is None:
+            out.append(job)
+            continue
+        found = known.match(job.id, what="job")
+        if found.id is not None and found.id not in taken:
+            why = f"id {job.id!r} read as the event's job {found.id!r} (Excel drops leading zeros)"
+            notes.append(Problem(row, "id", why))
+            out.append(replace(job, id=found.id))
+            taken.add(found.id)
+            continue
+        if len(found.candidates) > 1:
+            notes.append(Problem(row, "id", f"{found.why}; imported as a new job {job.id!r}"))
+        out.append(job)
+    return out, tuple(notes)

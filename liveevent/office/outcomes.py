@@ -2,9 +2,11 @@
 
 Each row is matched to one application, by application id or by phone + job (a job id, or a
 title that names exactly one application of that phone). A row that matches nothing, or more
-than one application, is reported with the reason and never guessed. Matched rows go through
-``ApplicationLog.change_status``, so every change lands in the status stream with who, when,
-from and to. A dry run reports the same changes without making them.
+than one application, is reported with the reason and never guessed. Ids that Excel turned
+into numbers (job ``007`` saved as ``7``, application ``1`` as ``1.0``) are matched back when
+exactly one id fits (``liveevent.tables.ids``); when several do, the reason says so. Matched
+rows go through ``ApplicationLog.change_status``, so every change lands in the status stream
+with who, when, from and to. A dry run reports the same changes without making them.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from liveevent.store.events import EventStore
 from liveevent.store.purge import purged_at
 from liveevent.tables.cells import fold
 from liveevent.tables.errors import TableError
+from liveevent.tables.ids import KnownIds, excel_number
 from liveevent.tables.outcomes_in import OutcomeRow
 from liveevent.tables.sheet import Problem
 
@@ -59,6 +62,7 @@ class OutcomesReport:
     changes: list[OutcomeChange] = field(default_factory=list)
     unmatched: list[Problem] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
 
     def to_wire(self) -> dict[str, Any]:
         return {
@@ -69,6 +73,7 @@ class OutcomesReport:
             "changes": [c.to_wire() for c in self.changes],
             "unmatched": [problem_wire(p) for p in self.unmatched],
             "problems": [problem_wire(p) for p in self.problems],
+            "warnings": [problem_wire(p) for p in self.warnings],
         }
 
 
@@ -98,6 +103,7 @@ async def import_outcomes(
         raise table_error(exc) from exc
     report = OutcomesReport(dry_run=dry_run, rows=len(sheet.rows) + len(sheet.problems))
     report.problems.extend(sheet.problems)
+    report.warnings.extend(sheet.warnings)
     matcher = _Matcher(events, event_id, purged=await purged_at(events.conn, event_id) is not None)
     await matcher.load_jobs()
     current: dict[str, Status] = {}  # this sheet's earlier rows, for a dry run's "from"
@@ -136,13 +142,37 @@ class _Matcher:
         self.events = events
         self.event_id = event_id
         self.purged = purged
-        self.job_ids: set[str] = set()
+        self.job_ids = KnownIds(())
         self.by_title: dict[str, list[str]] = {}
 
     async def load_jobs(self) -> None:
-        for job in await self.events.jobs(self.event_id):
-            self.job_ids.add(job.id)
+        jobs = await self.events.jobs(self.event_id)
+        self.job_ids = KnownIds(job.id for job in jobs)
+        for job in jobs:
             self.by_title.setdefault(fold(job.title), []).append(job.id)
+
+    async def application(self, application_id: str) -> tuple[str, str] | str:
+        """(application id, its job id) for an id as the sheet has it, or why there is none.
+
+        Application ids are whole numbers written without leading zeros, so an id that Excel
+        turned into ``1.0`` or ``１`` is read back as ``1``; one it rounded (``1.23457E+11``)
+        cannot be, and the reason says so.
+        """
+        conn = self.events.conn
+        job_id = await lookup.application_job(conn, self.event_id, application_id)
+        if job_id is not None:
+            return application_id, job_id
+        number = excel_number(application_id)
+        if number is not None and number.digits is None and str(number.value) != application_id:
+            job_id = await lookup.application_job(conn, self.event_id, str(number.value))
+            if job_id is not None:
+                return str(number.value), job_id
+        if number is not None and number.digits is not None:
+            return (
+                f"no application {application_id!r} in this event: Excel rounded the id to "
+                f"{number.digits} digits; format the column as text and write the id in full"
+            )
+        return f"no application {application_id!r} in this event"
 
     async def match(self, row: OutcomeRow) -> tuple[str, str] | Problem:
         """(application id, job id), or the reason the row matches no single application."""
@@ -152,16 +182,18 @@ class _Matcher:
 
         conn = self.events.conn
         if row.application_id is not None:
-            job_id = await lookup.application_job(conn, self.event_id, row.application_id)
-            if job_id is None:
-                return miss(f"no application {row.application_id!r} in this event")
-            if row.job_id is not None and row.job_id != job_id:
+            found_app = await self.application(row.application_id)
+            if isinstance(found_app, str):
+                return miss(found_app)
+            application_id, job_id = found_app
+            if row.job_id is not None and self.job_ids.match(row.job_id, what="job").id != job_id:
                 return miss(f"application {row.application_id!r} is for another job")
-            return row.application_id, job_id
+            return application_id, job_id
         if row.job_id is not None:
-            if row.job_id not in self.job_ids:
-                return miss(f"no job {row.job_id!r} in this event")
-            candidates = [row.job_id]
+            matched = self.job_ids.match(row.job_id, what="job")
+            if matched.id is None:
+                return miss(matched.why)
+            candidates = [matched.id]
         else:
             candidates = self.by_title.get(fold(row.job_title or ""), [])
             if not candidates:
@@ -173,6 +205,6 @@ class _Matcher:
             return miss("no application from this phone for this job")
         if len(found) > 1:
             return miss(f"this phone applied to {len(found)} jobs of that title; give the job id")
-        index = candidates if len(candidates) == 1 else None
-        job_id = index[0] if index else await lookup.application_job(conn, self.event_id, found[0])
-        return found[0], job_id or ""
+        if len(candidates) == 1:
+            return found[0], candidates[0]
+        return found[0], await lookup.application_job(conn, self.event_id, found[0]) or ""

@@ -71,12 +71,15 @@ def sheet_limits(settings: Settings) -> SheetLimits:
 class JobSheet:
     """A job sheet read and validated: ``jobs`` ready to store (each a domain `Job`),
     ``problems`` for the rows that are not, ``repairs`` made on the way, ``merged`` rows folded
-    into an earlier posting."""
+    into an earlier posting, ``warnings`` that did not stop a row (`JobImport.warnings`),
+    ``source_rows`` the sheet row of each job, in the same order."""
 
     jobs: tuple[Job, ...]
     problems: tuple[Problem, ...]
     repairs: tuple[Problem, ...]
     merged: int
+    warnings: tuple[Problem, ...] = ()
+    source_rows: tuple[int, ...] = ()
 
 
 class SheetReader:
@@ -136,6 +139,7 @@ def to_job(row: JobRow) -> Job:
         "employer": row.employer,
         "title": row.title,
         "openings": row.openings,
+        "openings_max": row.openings_max,
         "salary": row.salary,
         "location": row.location,
         "description": row.description,
@@ -168,6 +172,7 @@ def read_job_sheet(
     )
     problems = list(sheet.problems)
     jobs: list[Job] = []
+    rows: list[int] = []
     seen: dict[str, int] = {}
     for count, row in enumerate(sheet.rows):
         if count % 256 == 0:
@@ -183,8 +188,11 @@ def read_job_sheet(
             continue
         seen[job.id] = row.source_row
         jobs.append(job)
+        rows.append(row.source_row)
     problems.sort(key=lambda p: p.row)
-    return JobSheet(tuple(jobs), tuple(problems), sheet.repairs, sheet.merged)
+    return JobSheet(
+        tuple(jobs), tuple(problems), sheet.repairs, sheet.merged, sheet.warnings, tuple(rows)
+    )
 
 
 # What crosses the pipe: a "head" (the result without its rows) and the rows as plain tuples,

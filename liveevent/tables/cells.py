@@ -8,6 +8,7 @@ U+200B, ...: `liveevent.domain.text`) from every cell, so these functions need n
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -38,36 +39,122 @@ class NotACount(ValueError):
     """The cell is not a headcount."""
 
 
-_HEADCOUNT = re.compile(r"^(?:招聘?)?(\d+|若干|数名|多名|不限)(?:人|名|个)?$")
+@dataclass(frozen=True, slots=True)
+class Headcount:
+    """How many people a job wants, as a range; either end may be unknown.
+
+    ``8`` -> (8, 8); ``10-20人`` -> (10, 20); ``20人以上`` -> (20, None); ``10人以内`` ->
+    (None, 10); ``若干`` or blank -> (None, None), the value "unknown".
+    """
+
+    low: int | None
+    high: int | None
+
+    @property
+    def known(self) -> bool:
+        return self.low is not None or self.high is not None
 
 
-def parse_headcount(text: str) -> int | None:
-    """``招8人``/``8``/``8人`` -> 8; ``招若干人``, ``若干`` or blank -> None (unknown).
+UNKNOWN_HEADCOUNT = Headcount(None, None)
+MAX_HEADCOUNT = 1_000_000  # as ``domain.jobs.MAX_OPENINGS``
+# Words (after `fold`) that mean "some people, how many is not said". Dashes and slashes are what
+# HR sheets put in a cell they mean to leave blank.
+_UNKNOWN_WORDS = frozenset(
+    fold(word)
+    for word in (
+        "若干", "数名", "多名", "不限", "人数不限", "不定", "待定", "未定", "不详", "面议",
+        "n/a", "na", "tbd", "-", "--", "/", "—", "——", "*", "?", "?", "~",
+    )
+)  # fmt: skip
+# "招若干人", "若干名": the words above inside the usual prefix and unit.
+_UNKNOWN_WRAP = re.compile(r"^(?:招聘?|需要?)|(?:人|名|个|位)$")
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6}
+_CN_DIGITS |= {"七": 7, "八": 8, "九": 9}
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+_CN_NUMBER = "[零〇一二两三四五六七八九十百千]+"
+_NUM = rf"(\d+(?:\.0+)?|{_CN_NUMBER})"
+# 招/招聘/需/约/共... before, 人/名/个/位 after, then 以上/以下/...; "5~10" and "10至20人".
+_HEADCOUNT = re.compile(
+    rf"^(?:计划)?(?:招聘?|需要?|约|共|拟招)?(?:人数)?[:：]?{_NUM}(?:人|名|个|位)?"
+    rf"(?:[-~～至到—–]{_NUM})?(?:人|名|个|位)?(左右|以上|及以上|或以上|\+|多|余|以下|以内|及以下)?"
+    r"(?:人|名|个|位)?$"
+)
+_AT_LEAST = frozenset({"以上", "及以上", "或以上", "+", "多", "余"})
+_AT_MOST = frozenset({"以下", "以内", "及以下"})
 
-    Raises `NotACount` for anything else, including zero.
+
+def _number(text: str) -> int:
+    """``8``, ``8.0``, ``十`` (10), ``十五``, ``二十``, ``两百``, ``三百五十`` -> int."""
+    if text[0].isdigit():
+        return int(float(text)) if "." in text else int(text)
+    total, digit = 0, None
+    for char in text:
+        if char in _CN_DIGITS:
+            if digit is not None:  # "一二" is not a number
+                raise NotACount(text)
+            digit = _CN_DIGITS[char]
+        else:
+            total += (1 if digit is None else digit) * _CN_UNITS[char]
+            digit = None
+    return total + (digit or 0)
+
+
+# Sheets repeat a few headcount texts (招1人 ... 招9人) over thousands of rows: a cache makes the
+# 100,000-row import pay for each distinct text once. Bounded, and a Headcount is immutable.
+@functools.lru_cache(maxsize=4096)
+def parse_headcount(text: str) -> Headcount:
+    """Read a headcount cell as people write it.
+
+    ``招8人``/``8``/``8名``/``8.0`` -> (8, 8); ``10-20人``/``5~10``/``10至20人`` -> (10, 20);
+    ``20人以上``/``20+``/``20余人`` -> (20, None); ``10人以内`` -> (None, 10); ``十人`` -> (10, 10)
+    (Chinese numerals up to 千); ``招若干人``, ``若干``, ``不限``, ``-`` or blank -> unknown.
+    Full-width forms read like ASCII (NFKC). ``约10人``/``10人左右`` is taken as 10.
+    Raises `NotACount` for anything else, including zero and a range whose top is below its low.
     """
     key = fold(text)
     if not key:
-        return None
+        return UNKNOWN_HEADCOUNT
+    if key.isdigit():  # the common case, first
+        count = int(key)
+        if not 1 <= count <= MAX_HEADCOUNT:
+            raise NotACount(f"{text!r}: a headcount is from 1 to {MAX_HEADCOUNT}")
+        return Headcount(count, count)
+    if key in _UNKNOWN_WORDS or _UNKNOWN_WRAP.sub("", key) in _UNKNOWN_WORDS:
+        return UNKNOWN_HEADCOUNT
     match = _HEADCOUNT.match(key)
     if match is None:
-        raise NotACount(f"{text!r} is not a headcount such as 招8人 or 8")
-    if not match.group(1).isdigit():
-        return None
-    count = int(match.group(1))
-    if count < 1:
-        raise NotACount(f"{text!r}: the headcount must be at least 1")
-    return count
+        raise NotACount(f"{text!r} is not a headcount such as 招8人, 10-20人, 20人以上 or 若干")
+    first, second, bound = match.groups()
+    try:
+        low = _number(first)
+        high = _number(second) if second is not None else low
+    except NotACount:
+        raise NotACount(f"{text!r} is not a number of people") from None
+    if low < 1 or high < low or high > MAX_HEADCOUNT:
+        raise NotACount(
+            f"{text!r}: a headcount is from 1 to {MAX_HEADCOUNT}, and a range runs low to high"
+        )
+    if bound in _AT_LEAST:
+        return Headcount(low, None)
+    if bound in _AT_MOST:
+        return Headcount(None, high)
+    return Headcount(low, high)
 
 
 def looks_like_headcount(text: str) -> bool:
     """True for cells that can only be a headcount (``招8人``, ``招若干人``).
 
-    Used to spot values that slid into the wrong column; a bare ``8`` could be anything, so it
-    does not count.
+    Used to spot values that slid into the wrong column; a bare ``8`` or ``150-500人`` (a
+    company's size) could be anything, so only a cell that starts with 招 counts.
     """
     key = fold(text)
-    return key.startswith("招") and _HEADCOUNT.match(key) is not None
+    if not key.startswith("招"):
+        return False
+    try:
+        parse_headcount(key)
+    except NotACount:
+        return False
+    return True
 
 
 @dataclass(frozen=True, slots=True)

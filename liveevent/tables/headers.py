@@ -6,15 +6,32 @@ header, so the header is searched for among the first rows rather than assumed t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from liveevent.tables.cells import fold
 from liveevent.tables.errors import BadMappingError, NoHeaderError
-from liveevent.tables.sheet import Grid
+from liveevent.tables.sheet import Grid, Problem
 
 # How many non-blank rows from the top may sit above the header.
 _HEADER_SEARCH_ROWS = 10
+# Decoration around a header word, after `fold`: a "required" star or a numbering in front
+# ("*单位名称", "1.岗位"), a unit or note in brackets behind ("招聘人数(人)", "薪资(元/月)",
+# "岗位【必填】") and a colon.
+_HEADER_DECOR = re.compile(
+    r"^(?:[*※★#]+|\d{1,2}[.、])|(?:\([^()]*\)|【[^【】]*】|\[[^\[\]]*\]|[:*])+$"
+)
+
+
+def header_key(text: str) -> str:
+    """The key a header cell is looked up by: `fold`, without decoration around the word.
+
+    ``"* 招聘人数（人）"`` and ``"招聘人数"`` give the same key; so do ``"Job Title"`` and
+    ``"job title"``.
+    """
+    key = fold(text)
+    return _HEADER_DECOR.sub("", key) or key
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,13 +77,13 @@ def find_columns(
 ) -> Columns:
     """Pick the header row and map its columns to fields.
 
-    ``synonyms`` maps folded header text to a field; ``mapping`` (header text -> field, from the
-    caller) wins over it. The header is the first of the top rows that holds one of the
-    ``required`` field sets. Raises `NoHeaderError` (its message is ``describe_needed``) or
-    `BadMappingError`.
+    ``synonyms`` maps `header_key` of a header text to a field; ``mapping`` (header text ->
+    field, from the caller) wins over it. The header is the first of the top rows that holds
+    one of the ``required`` field sets. Raises `NoHeaderError` (its message is
+    ``describe_needed``) or `BadMappingError`.
     """
     fields = frozenset(synonyms.values())
-    explicit = {fold(header): field for header, field in (mapping or {}).items()}
+    explicit = {header_key(header): field for header, field in (mapping or {}).items()}
     for header, field in (mapping or {}).items():
         if field not in fields:
             raise BadMappingError(
@@ -79,8 +96,8 @@ def find_columns(
             continue
         index_of = _map_row(row, synonyms, explicit)
         if any(needed <= index_of.keys() for needed in required):
-            folded = {fold(cell) for cell in row}
-            missing = [header for header in (mapping or {}) if fold(header) not in folded]
+            folded = {header_key(cell) for cell in row}
+            missing = [header for header in (mapping or {}) if header_key(header) not in folded]
             if missing:
                 raise BadMappingError(
                     f"the mapping names columns the header row does not have: {missing}"
@@ -100,7 +117,19 @@ def _map_row(
     # Explicit names first so that they win a field over a synonym elsewhere in the row.
     for table in (explicit, synonyms):
         for index, cell in enumerate(row):
-            field = table.get(fold(cell))
+            field = table.get(header_key(cell))
             if field is not None and field not in index_of and index not in index_of.values():
                 index_of[field] = index
     return index_of
+
+
+def hidden_row(row: int) -> Problem:
+    """The warning for a data row skipped because the workbook hides it.
+
+    Skipped, not imported with a warning: an office hides a row to take it out of the sheet
+    (a cancelled job, a withdrawn candidate) without losing it, and what a reader of the
+    workbook sees is what it says.
+    """
+    return Problem(
+        row, None, "the row is hidden in the workbook, so it was skipped; unhide it to import it"
+    )

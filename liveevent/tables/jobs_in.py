@@ -13,32 +13,54 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from liveevent.tables.cells import fold
-from liveevent.tables.headers import find_columns
+from liveevent.tables.headers import find_columns, header_key, hidden_row
 from liveevent.tables.jobs_rows import JobRow, read_job_row
-from liveevent.tables.sheet import DEFAULT_LIMITS, Deadline, Problem, SheetLimits, read_sheet
+from liveevent.tables.sheet import DEFAULT_LIMITS, Deadline, Problem, SheetLimits, read_table
 
 __all__ = ["JOB_FIELDS", "JobImport", "JobRow", "parse_job_sheet"]
 
-# Header text (compared after `fold`) -> field.
+# Header text (compared after `header_key`) -> field. Gathered from real sheets (the job-site
+# exports in ../shared/datasets, fair and HR-system templates) in their short and long forms;
+# docs/exports.md lists them. 序号 is deliberately absent: it numbers rows, it is not an id.
 _SYNONYMS: dict[str, tuple[str, ...]] = {
     "employer": (
-        "公司名称", "公司名字", "公司", "单位名称", "企业名称", "用人单位", "招聘单位",
-        "employer", "company", "company name",
+        "单位", "单位名称", "单位全称", "用人单位", "用人单位名称", "招聘单位", "招聘单位名称",
+        "公司", "公司名称", "公司名字", "公司全称", "企业", "企业名称", "企业全称", "招聘企业",
+        "招聘公司", "参会单位", "参会企业", "参会单位名称", "参会企业名称", "机构名称", "雇主",
+        "employer", "company", "company name", "enterprise", "organization", "organisation",
     ),
     "title": (
-        "职位名称", "岗位名称", "标题", "职位", "岗位", "招聘岗位", "招聘职位",
-        "title", "job", "job title", "position",
+        "岗位", "岗位名称", "职位", "职位名称", "招聘岗位", "招聘职位", "招聘岗位名称",
+        "需求岗位", "岗位/职位", "职位/岗位", "工种", "职务", "标题",
+        "title", "job", "job title", "position", "position title", "role",
     ),
-    "openings": ("招聘人数", "人数", "需求人数", "招聘名额", "openings", "headcount"),
-    "salary": ("薪资", "工资", "工资待遇", "薪资待遇", "薪酬", "月薪", "salary", "pay"),
-    "location": ("工作地点", "城市", "地点", "工作城市", "工作地址", "location", "city"),
+    "openings": (
+        "人数", "招聘人数", "需求人数", "岗位人数", "招聘名额", "名额", "计划招聘人数",
+        "拟招人数", "招聘数量", "需求数量", "招收人数", "用工人数", "岗位需求人数",
+        "openings", "headcount", "vacancies", "number of openings",
+    ),
+    "salary": (
+        "薪资", "薪酬", "工资", "月薪", "待遇", "薪资待遇", "工资待遇", "薪酬待遇", "薪资范围",
+        "薪资水平", "工资水平", "薪酬范围", "月薪范围", "薪水", "岗位薪资", "年薪", "薪资福利",
+        "salary", "pay", "wage", "wages", "compensation",
+    ),
+    "location": (
+        "地点", "工作地点", "城市", "工作城市", "工作地址", "工作地区", "地区", "所在地",
+        "所在城市", "上班地点", "工作区域", "办公地点", "地址",
+        "location", "city", "place", "work location", "address",
+    ),
     "description": (
-        "岗位描述", "岗位需求", "职位描述", "岗位职责", "职位要求", "任职要求", "description",
+        "岗位描述", "岗位需求", "职位描述", "岗位职责", "职位要求", "任职要求", "岗位要求",
+        "职位详情", "岗位详情", "岗位说明", "职位信息", "工作内容", "任职资格", "职责", "要求",
+        "description", "job description", "requirements", "responsibilities", "details",
     ),
-    "id": ("编号", "职位编号", "岗位编号", "id", "job id"),
+    "id": (
+        "编号", "职位编号", "岗位编号", "岗位代码", "职位代码", "职位id", "岗位id",
+        "id", "job id", "job_id", "job no",
+    ),
 }  # fmt: skip
 JOB_FIELDS = tuple(_SYNONYMS)
-_HEADER_TO_FIELD = {fold(name): field for field, names in _SYNONYMS.items() for name in names}
+_HEADER_TO_FIELD = {header_key(name): field for field, names in _SYNONYMS.items() for name in names}
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,13 +70,15 @@ class JobImport:
     ``rows`` are the postings to import, already merged; empty when there are ``problems`` and
     ``skip_invalid`` was not asked for. ``repairs`` lists what was fixed on the way (a value moved
     back to its column), for showing to the uploader. ``merged`` counts rows folded into an
-    earlier posting.
+    earlier posting. ``warnings`` do not stop the import: rows hidden in the workbook (skipped),
+    a headcount that could not be read (the job imported with it unknown).
     """
 
     rows: tuple[JobRow, ...]
     problems: tuple[Problem, ...]
     repairs: tuple[Problem, ...] = ()
     merged: int = 0
+    warnings: tuple[Problem, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -74,16 +98,18 @@ def parse_job_sheet(
     """Read the jobs in a CSV (UTF-8, UTF-8 with BOM, GBK/GB18030) or XLSX file.
 
     ``mapping`` maps header text to a field in `JOB_FIELDS` and wins over the built-in synonyms.
-    Repeated header rows and blank rows are skipped silently. ``limits`` bound the read (see
-    `SheetLimits`); ``deadline`` defaults to ``limits.budget_s`` from now. Raises a `TableError`:
-    `EmptyTableError`, `TableTooLargeError` (naming the limit), `TableTimeoutError`,
-    `UnreadableTableError`, `NoHeaderError` (no row names the employer and title columns) or
-    `BadMappingError`.
+    Repeated header rows and blank rows are skipped silently; rows the workbook hides are
+    skipped with a warning each (offices hide cancelled jobs rather than delete them).
+    ``limits`` bound the read (see `SheetLimits`); ``deadline`` defaults to ``limits.budget_s``
+    from now. Raises a `TableError`: `EmptyTableError`, `TableTooLargeError` (naming the
+    limit), `TableTimeoutError`, `UnreadableTableError`, `NoHeaderError` (no row names the
+    employer and title columns) or `BadMappingError`.
     """
     deadline = deadline or Deadline(limits.budget_s)
-    grid = read_sheet(
+    table = read_table(
         data, filename_or_content_type=filename_or_content_type, limits=limits, deadline=deadline
     )
+    grid = table.grid
     columns = find_columns(
         grid,
         synonyms=_HEADER_TO_FIELD,
@@ -91,21 +117,26 @@ def parse_job_sheet(
         required=[frozenset({"employer", "title"})],
         describe_needed=(
             "no header row names the employer and the job title; the file needs columns such "
-            "as 公司名称 (employer) and 职位名称 (title), and may have 招聘人数, 薪资, 工作地点, "
-            "岗位描述, 编号"
+            "as 单位/公司名称 (employer) and 岗位/职位名称 (title), and may have 人数/招聘人数, "
+            "薪资, 地点/工作地点, 岗位描述, 编号"
         ),
     )
     good: list[JobRow] = []
     problems: list[Problem] = []
     repairs: list[Problem] = []
+    warnings: list[Problem] = []
     for index in range(columns.row_index + 1, len(grid)):
         row = grid[index]
         if index % 256 == 0:
             deadline.check()
         if not any(cell.strip() for cell in row) or columns.is_repeat(row):
             continue
+        if index + 1 in table.hidden_rows:
+            warnings.append(hidden_row(index + 1))
+            continue
         read = read_job_row(row, columns, source_row=index + 1)
         repairs.extend(read.repairs)
+        warnings.extend(read.warnings)
         if read.problems:
             problems.extend(read.problems)
         elif read.job is not None:
@@ -121,6 +152,7 @@ def parse_job_sheet(
         problems=tuple(problems),
         repairs=tuple(repairs),
         merged=merged_count,
+        warnings=tuple(warnings),
     )
 
 
@@ -128,8 +160,9 @@ def _merge(jobs: list[JobRow], *, id_column: str | None) -> tuple[list[JobRow], 
     """Fold rows that are the same posting into the first of them.
 
     A row identical to an earlier one (the same listing pasted or scraped twice) adds nothing.
-    Otherwise the openings of both are added up (an unknown count adds nothing to a known one)
-    and blank fields are filled from the later row.
+    Otherwise the headcounts of both are added up, each end on its own (an unknown count adds
+    nothing; a range with no top leaves the sum with no top) and blank fields are filled from
+    the later row.
     """
     by_key: dict[tuple[str, str, str], int] = {}
     seen: dict[tuple[str, str, str], set[JobRow]] = {}
@@ -159,16 +192,28 @@ def _merge(jobs: list[JobRow], *, id_column: str | None) -> tuple[list[JobRow], 
             continue
         seen[key].add(same)
         first = merged[by_key[key]]
-        openings = first.openings
-        if job.openings is not None:
-            openings = job.openings + (openings or 0)
+        low, high = _add_headcounts(first, job)
         pay = first if first.salary is not None else job
         merged[by_key[key]] = replace(
             first,
-            openings=openings,
+            openings=low,
+            openings_max=high,
             salary=pay.salary,
             salary_range=pay.salary_range,
             description=first.description or job.description,
             id=first.id or job.id,
         )
     return merged, count, problems
+
+
+def _add_headcounts(first: JobRow, later: JobRow) -> tuple[int | None, int | None]:
+    """(low, high) of two postings' headcounts together; an unknown one adds nothing."""
+    if later.openings is None and later.openings_max is None:
+        return first.openings, first.openings_max
+    if first.openings is None and first.openings_max is None:
+        return later.openings, later.openings_max
+    lows = (first.openings, later.openings)
+    low = None if lows == (None, None) else sum(n or 0 for n in lows)
+    highs = (first.openings_max, later.openings_max)
+    high = None if None in highs else sum(n or 0 for n in highs)
+    return low, high

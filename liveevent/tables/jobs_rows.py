@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from liveevent.tables.cells import (
+    UNKNOWN_HEADCOUNT,
     NotACount,
     SalaryRange,
     clean,
@@ -33,10 +34,13 @@ MAX_CHARS = {
 class JobRow:
     """One job posting read from a sheet.
 
-    Text fields are trimmed but otherwise as written. ``openings`` is None when the file does not
-    say (``招若干人`` or blank). ``salary`` is the text to display; ``salary_range`` what could be
-    read from it, in CNY per month (None for ``面议``). ``source_row`` is the file's row number
-    (1-based, header included) of the first row that named this posting.
+    Text fields are trimmed but otherwise as written. ``openings`` and ``openings_max`` are the
+    headcount's low and high ends (`parse_headcount`; as ``domain.jobs.Job``): 8 -> 8, 8;
+    ``10-20人`` -> 10, 20; ``20人以上`` -> 20, None; unknown (``招若干人``, blank, or a cell that
+    is not a headcount, which is then a warning) -> None, None. ``salary`` is the text to
+    display; ``salary_range`` what could be read from it, in CNY per month (None for
+    ``面议``). ``source_row`` is the file's row number (1-based, header included) of the first
+    row that named this posting.
     """
 
     employer: str
@@ -48,13 +52,17 @@ class JobRow:
     id: str | None
     source_row: int
     salary_range: SalaryRange | None = None
+    openings_max: int | None = None
 
 
 @dataclass(slots=True)
 class RowRead:
+    """``problems`` stop the row; ``repairs`` and ``warnings`` are reported with it imported."""
+
     job: JobRow | None = None
     problems: list[Problem] = field(default_factory=list)
     repairs: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
 
 
 def read_job_row(row: Sequence[str], columns: Columns, *, source_row: int) -> RowRead:
@@ -83,13 +91,16 @@ def read_job_row(row: Sequence[str], columns: Columns, *, source_row: int) -> Ro
         if not value:
             label = columns.label(columns.index_of[name])
             result.problems.append(Problem(source_row, label, f"the {name} is missing"))
-    openings = None
+    headcount = UNKNOWN_HEADCOUNT
     if "openings" in columns.index_of:
         index = columns.index_of["openings"]
         try:
-            openings = parse_headcount(cells[index])
+            headcount = parse_headcount(cells[index])
         except NotACount as exc:
-            result.problems.append(Problem(source_row, columns.label(index), str(exc)))
+            # A note in one cell ("见附件", "急招") must not cost the job or the sheet: the job
+            # is kept with its headcount unknown, and the uploader is told.
+            why = f"{exc}; imported with the headcount unknown"
+            result.warnings.append(Problem(source_row, columns.label(index), why))
     salary = text("salary") or None
     location, description, job_id = text("location"), text("description"), text("id")
     if result.problems:
@@ -97,7 +108,8 @@ def read_job_row(row: Sequence[str], columns: Columns, *, source_row: int) -> Ro
     result.job = JobRow(
         employer=employer,
         title=title,
-        openings=openings,
+        openings=headcount.low,
+        openings_max=headcount.high,
         salary=salary,
         location=location or None,
         description=description or None,

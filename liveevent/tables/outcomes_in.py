@@ -13,8 +13,8 @@ from typing import Literal
 from liveevent.domain.phones import normalize_phone
 from liveevent.errors import InvalidInput
 from liveevent.tables.cells import clean, fold
-from liveevent.tables.headers import Columns, find_columns
-from liveevent.tables.sheet import DEFAULT_LIMITS, Deadline, Problem, SheetLimits, read_sheet
+from liveevent.tables.headers import Columns, find_columns, header_key, hidden_row
+from liveevent.tables.sheet import DEFAULT_LIMITS, Deadline, Problem, SheetLimits, read_table
 
 __all__ = [
     "OUTCOME_STATUSES",
@@ -29,14 +29,30 @@ OUTCOME_STATUSES: tuple[OutcomeStatus, ...] = (
     "applied", "contacted", "interviewed", "offered", "hired", "rejected",
 )  # fmt: skip
 
+# Header text (compared after `header_key`) -> field; docs/exports.md lists them.
 _SYNONYMS: dict[str, tuple[str, ...]] = {
-    "application_id": ("申请编号", "申请号", "申请id", "application_id", "application id"),
-    "phone": ("手机", "电话", "手机号", "手机号码", "联系电话", "phone", "mobile"),
-    "job_id": ("职位编号", "岗位编号", "job_id", "job id"),
-    "job_title": ("职位名称", "岗位名称", "职位", "岗位", "job", "title"),
-    "status": ("状态", "结果", "招聘结果", "面试结果", "录用结果", "status", "outcome"),
-}
-_HEADER_TO_FIELD = {fold(name): field for field, names in _SYNONYMS.items() for name in names}
+    "application_id": (
+        "申请编号", "申请号", "申请id", "申请单号", "报名编号", "报名号", "报名id", "投递编号",
+        "application_id", "application id", "application", "application no",
+    ),
+    "phone": (
+        "手机", "电话", "手机号", "手机号码", "联系电话", "联系方式", "电话号码", "联系手机",
+        "移动电话", "手机/电话", "phone", "mobile", "tel", "telephone", "phone number",
+        "mobile number",
+    ),
+    "job_id": (
+        "职位编号", "岗位编号", "岗位代码", "职位代码", "职位id", "岗位id", "job_id", "job id",
+    ),
+    "job_title": (
+        "职位名称", "岗位名称", "职位", "岗位", "应聘岗位", "应聘职位", "申请职位", "申请岗位",
+        "报名岗位", "投递岗位", "招聘岗位", "job", "title", "job title", "position",
+    ),
+    "status": (
+        "状态", "结果", "招聘结果", "面试结果", "录用结果", "录用情况", "录用状态", "处理结果",
+        "处理状态", "应聘状态", "申请状态", "进度", "status", "outcome", "result",
+    ),
+}  # fmt: skip
+_HEADER_TO_FIELD = {header_key(name): field for field, names in _SYNONYMS.items() for name in names}
 
 # Words employers write (compared after `fold`) -> status. Anything else is reported, not guessed.
 _STATUS_WORDS: dict[OutcomeStatus, tuple[str, ...]] = {
@@ -73,10 +89,12 @@ class OutcomeRow:
 
 @dataclass(frozen=True, slots=True)
 class OutcomeImport:
-    """The rows that could be read, and a problem for each row that could not."""
+    """The rows that could be read, a problem for each row that could not, and ``warnings`` for
+    rows left out on purpose (hidden in the workbook)."""
 
     rows: tuple[OutcomeRow, ...]
     problems: tuple[Problem, ...]
+    warnings: tuple[Problem, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -101,12 +119,14 @@ def parse_outcome_sheet(
     Both the readable rows and the problems are returned; whether to apply the rows when some
     could not be read is the caller's choice. Raises a `TableError` for a file that cannot be
     read at all (or not within ``limits``: `TableTooLargeError`, `TableTimeoutError`) or that
-    lacks a status column and a way to identify applications.
+    lacks a status column and a way to identify applications. Rows the workbook hides are
+    skipped, each with a warning.
     """
     deadline = deadline or Deadline(limits.budget_s)
-    grid = read_sheet(
+    table = read_table(
         data, filename_or_content_type=filename_or_content_type, limits=limits, deadline=deadline
     )
+    grid = table.grid
     columns = find_columns(
         grid,
         synonyms=_HEADER_TO_FIELD,
@@ -123,16 +143,20 @@ def parse_outcome_sheet(
     )
     rows: list[OutcomeRow] = []
     problems: list[Problem] = []
+    warnings: list[Problem] = []
     for index in range(columns.row_index + 1, len(grid)):
         row = grid[index]
         if index % 256 == 0:
             deadline.check()
         if not any(cell.strip() for cell in row) or columns.is_repeat(row):
             continue
+        if index + 1 in table.hidden_rows:
+            warnings.append(hidden_row(index + 1))
+            continue
         outcome = _read_row(row, columns, index + 1, problems)
         if outcome is not None:
             rows.append(outcome)
-    return OutcomeImport(rows=tuple(rows), problems=tuple(problems))
+    return OutcomeImport(rows=tuple(rows), problems=tuple(problems), warnings=tuple(warnings))
 
 
 def _read_row(

@@ -1,8 +1,9 @@
 """Bytes of an uploaded CSV or XLSX file -> a grid of text cells.
 
-`read_sheet` is the one entry point. It decides the format from the bytes, not from the name the
-uploader gave (a ``.csv`` saved by Excel may really be a workbook, and the reverse), and it turns
-every cell into text, so the row parsers see one shape whatever the file was.
+`read_table` is the one entry point (`read_sheet` when only the cells matter). It decides the
+format from the bytes, not from the name the uploader gave (a ``.csv`` saved by Excel may
+really be a workbook, and the reverse), and it turns every cell into text, so the row parsers
+see one shape whatever the file was.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from liveevent.tables.errors import (
     TableTooLargeError,
     UnreadableTableError,
 )
+from liveevent.tables.xlsx_layout import apply_layout
 
 MAX_TABLE_BYTES = 10 * 1024 * 1024
 MAX_TABLE_ROWS = 100_000
@@ -96,6 +98,15 @@ _CHECK_EVERY = 256
 _ZIP_CHUNK = 1024 * 1024
 
 
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A sheet as read: ``grid`` (see `read_table`) and ``hidden_rows``, the 1-based numbers of
+    the rows the workbook hides (always empty for CSV)."""
+
+    grid: Grid
+    hidden_rows: frozenset[int] = frozenset()
+
+
 def read_sheet(
     data: bytes,
     *,
@@ -103,13 +114,29 @@ def read_sheet(
     limits: SheetLimits = DEFAULT_LIMITS,
     deadline: Deadline | None = None,
 ) -> Grid:
-    """Return the rows of the file's first sheet as lists of text (``""`` for a blank cell).
+    """`read_table`'s grid (hidden rows included)."""
+    return read_table(
+        data, filename_or_content_type=filename_or_content_type, limits=limits, deadline=deadline
+    ).grid
 
-    Row ``i`` of the result is row ``i + 1`` as Excel shows it (blank rows are kept, so numbers
-    match). Every cell is free of format characters (`strip_format_chars`): this is where sheet
-    text enters, so the row parsers, headers and comparison keys all see what a reader sees.
-    Raises `EmptyTableError`, `TableTooLargeError` (naming the limit in ``limits``),
-    `TableTimeoutError` (past ``deadline``, by default ``limits.budget_s`` from now) or
+
+def read_table(
+    data: bytes,
+    *,
+    filename_or_content_type: str | None = None,
+    limits: SheetLimits = DEFAULT_LIMITS,
+    deadline: Deadline | None = None,
+) -> Table:
+    """Read the file's first sheet: its rows as lists of text (``""`` for a blank cell), and
+    which rows the workbook hides.
+
+    Row ``i`` of the grid is row ``i + 1`` as Excel shows it (blank rows are kept, so numbers
+    match). Every cell is free of format characters (`strip_format_chars`; a BOM written twice
+    included, U+FEFF being one): this is where sheet text enters, so the row parsers, headers
+    and comparison keys all see what a reader sees. In an XLSX, every cell of a merged range
+    holds the range's value, and the sheet's extent is the cells it really has, whatever its
+    ``<dimension>`` claims. Raises `EmptyTableError`, `TableTooLargeError` (naming the limit in
+    ``limits``), `TableTimeoutError` (past ``deadline``, by default ``limits.budget_s`` from now) or
     `UnreadableTableError`. ``filename_or_content_type`` is only used to word errors better.
     """
     deadline = deadline or Deadline(limits.budget_s)
@@ -124,8 +151,9 @@ def read_sheet(
         raise UnreadableTableError(
             "this is an old binary Excel file (.xls); save it as .xlsx or CSV and try again"
         )
+    hidden: frozenset[int] = frozenset()
     if data.startswith(_ZIP_MAGIC):
-        grid = _read_xlsx(data, limits=limits, deadline=deadline)
+        grid, hidden = _read_xlsx(data, limits=limits, deadline=deadline)
     else:
         hint = (filename_or_content_type or "").lower()
         if hint.endswith(".xlsx") or "spreadsheetml" in hint:
@@ -134,7 +162,7 @@ def read_sheet(
         grid = _read_csv(strip_format_chars(decode_text(data)), limits=limits, deadline=deadline)
     if not any(any(cell.strip() for cell in row) for row in grid):
         raise EmptyTableError("the file holds no data, only blank rows")
-    return grid
+    return Table(grid, hidden)
 
 
 def decode_text(data: bytes) -> str:
@@ -237,7 +265,9 @@ def check_unzipped_size(data: bytes, *, limits: SheetLimits, deadline: Deadline)
         raise UnreadableTableError(f"the XLSX workbook cannot be read: {exc}") from exc
 
 
-def _read_xlsx(data: bytes, *, limits: SheetLimits, deadline: Deadline) -> Grid:
+def _read_xlsx(
+    data: bytes, *, limits: SheetLimits, deadline: Deadline
+) -> tuple[Grid, frozenset[int]]:
     check_unzipped_size(data, limits=limits, deadline=deadline)
     try:
         # openpyxl warns about harmless things some writers leave in (unknown extensions, data
@@ -265,14 +295,21 @@ def _read_xlsx(data: bytes, *, limits: SheetLimits, deadline: Deadline) -> Grid:
                         deadline.check()
             finally:
                 workbook.close()
-    except (TableTooLargeError, TableTimeoutError):
+        hidden = apply_layout(
+            data,
+            grid,
+            max_rows=limits.max_rows,
+            max_columns=limits.max_columns,
+            deadline=deadline,
+        )
+    except (TableTooLargeError, TableTimeoutError, UnreadableTableError):
         raise
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
         raise UnreadableTableError(f"the XLSX workbook cannot be read: {exc}") from exc
     # Formatted-but-empty rows at the bottom are common in Excel files; drop them.
     while grid and not grid[-1]:
         grid.pop()
-    return grid
+    return grid, frozenset(hidden)
 
 
 def cell_text(value: object) -> str:

@@ -35,14 +35,58 @@ def test_salaries_that_cannot_be_read_give_none(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "count"),
-    [("招8人", 8), ("招８人", 8), ("8", 8), (" 12人 ", 12), ("招若干人", None), ("", None)],
+    ("text", "low", "high"),
+    [
+        ("招8人", 8, 8),
+        ("招８人", 8, 8),
+        ("8", 8, 8),
+        (" 12人 ", 12, 12),
+        ("招若干人", None, None),
+        ("", None, None),
+        # People's forms (issue 14): ranges keep both ends, "unknown" is a value.
+        ("10-20人", 10, 20),
+        ("5~10", 5, 10),
+        ("３～５名", 3, 5),
+        ("10至20人", 10, 20),
+        ("招3-5人", 3, 5),
+        ("2到3个", 2, 3),
+        ("20人以上", 20, None),
+        ("20+", 20, None),
+        ("30余人", 30, None),
+        ("5名及以上", 5, None),
+        ("10人以内", None, 10),
+        ("3人以下", None, 3),
+        ("8名", 8, 8),
+        ("招聘3名", 3, 3),
+        ("需2人", 2, 2),
+        ("约10人", 10, 10),
+        ("10人左右", 10, 10),
+        ("6.0", 6, 6),
+        ("若干", None, None),
+        ("若干名", None, None),
+        ("不限", None, None),
+        ("人数不限", None, None),
+        ("待定", None, None),
+        ("-", None, None),
+        ("/", None, None),
+        # Chinese numerals are read: offices write 十人 and 两名 as often as 10人.
+        ("十人", 10, 10),
+        ("两名", 2, 2),
+        ("十五人", 15, 15),
+        ("二十人以上", 20, None),
+        ("三至五人", 3, 5),
+        ("一百", 100, 100),
+    ],
 )
-def test_headcounts(text: str, count: int | None) -> None:
-    assert parse_headcount(text) == count
+def test_headcounts(text: str, low: int | None, high: int | None) -> None:
+    count = parse_headcount(text)
+    assert (count.low, count.high) == (low, high)
 
 
-@pytest.mark.parametrize("text", ["很多", "招0人", "3-4年经验"])
+@pytest.mark.parametrize(
+    "text",
+    ["很多", "招0人", "3-4年经验", "2000000人"],
+)
 def test_not_a_headcount(text: str) -> None:
     with pytest.raises(NotACount):
         parse_headcount(text)

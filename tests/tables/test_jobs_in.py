@@ -44,7 +44,7 @@ def test_bom_utf8_with_english_headers_in_any_case() -> None:
     text = " Company ,TITLE,Headcount,City,ID\nACME,Welder,3,Wuhan,J-1\n"
     data = b"\xef\xbb\xbf" + csv_bytes(text)
     (row,) = parse_job_sheet(data).rows
-    assert row == JobRow("ACME", "Welder", 3, None, "Wuhan", None, "J-1", 2)
+    assert row == JobRow("ACME", "Welder", 3, None, "Wuhan", None, "J-1", 2, openings_max=3)
 
 
 def test_gb18030_only_character_is_read() -> None:
@@ -126,17 +126,16 @@ def test_bad_row_means_nothing_is_imported() -> None:
     result = parse_job_sheet(data)
     assert not result.ok
     assert result.rows == ()
-    assert [(problem.row, problem.column) for problem in result.problems] == [
-        (3, "公司名称"),
-        (4, "招聘人数"),
-    ]
+    assert [(problem.row, problem.column) for problem in result.problems] == [(3, "公司名称")]
+    # A headcount that is not one is a warning, never a reason to refuse the sheet (issue 14).
+    assert [(problem.row, problem.column) for problem in result.warnings] == [(4, "招聘人数")]
 
 
 def test_skip_invalid_returns_good_rows_and_the_report() -> None:
     data = csv_bytes("公司名称,职位名称,招聘人数\n甲,焊工,2\n,电工,1\n丙,钳工,很多\n")
     result = parse_job_sheet(data, skip_invalid=True)
-    assert [row.employer for row in result.rows] == ["甲"]
-    assert len(result.problems) == 2
+    assert [(row.employer, row.openings) for row in result.rows] == [("甲", 2), ("丙", None)]
+    assert len(result.problems) == 1 and len(result.warnings) == 1
 
 
 def test_limits_on_lengths() -> None:
@@ -220,3 +219,34 @@ def test_too_large() -> None:
 def test_unreadable_files(data: bytes, hint: str | None) -> None:
     with pytest.raises(UnreadableTableError):
         parse_job_sheet(data, filename_or_content_type=hint)
+
+
+@pytest.mark.parametrize("text", ["见附件", "急招", "一二人", "本科", "待沟通", "20-10人", "很多"])
+def test_text_that_is_no_headcount_keeps_the_job_with_a_warning(text: str) -> None:
+    data = csv_bytes(f"单位名称,岗位名称,招聘人数\n甲,焊工,2\n乙,电工,{text}\n")
+    result = parse_job_sheet(data)
+    assert result.problems == ()
+    assert [(row.employer, row.openings, row.openings_max) for row in result.rows] == [
+        ("甲", 2, 2),
+        ("乙", None, None),
+    ]
+    (warning,) = result.warnings
+    assert (warning.row, warning.column) == (3, "招聘人数")
+    assert "headcount unknown" in warning.message
+
+
+@pytest.mark.parametrize(
+    ("counts", "low", "high"),
+    [
+        (["10-20人", "5"], 15, 25),
+        (["20人以上", "3-5人"], 23, None),
+        (["若干", "2~4"], 2, 4),
+        (["10人以内", "3"], 3, 13),
+    ],
+)
+def test_headcount_ranges_of_one_posting_add_up_end_by_end(
+    counts: list[str], low: int | None, high: int | None
+) -> None:
+    lines = "".join(f"甲,焊工,{count},第{i}批\n" for i, count in enumerate(counts))
+    (row,) = parse_job_sheet(csv_bytes(f"单位名称,岗位名称,招聘人数,岗位描述\n{lines}")).rows
+    assert (row.openings, row.openings_max) == (low, high)
