@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from liveevent.config import Settings, load_settings
+from liveevent.config import load_settings
 from liveevent.errors import InvalidInput
 from tests.support import Event, LiveServer, ViewerClient
 
@@ -95,63 +95,70 @@ async def _join(server: LiveServer, event: Event, count: int) -> list[ViewerClie
 
 
 async def test_memory_stays_bounded_while_viewers_join_and_leave_in_waves(
-    make_server: Any, settings: Settings
+    make_server: Any,
 ) -> None:
     """Waves of viewers join and close, each wave leaving cyclic garbage in the oldest
     generation; the policy's full collections at quiet moments free it, so the tracked
     objects after each wave stay near what they were after the first."""
-    server = await make_server(gc_quiet_s=0.3, gc_full_interval_s=0.5, gc_full_max_wait_s=30.0)
+    quiet_s = 0.3
+    server = await make_server(gc_quiet_s=quiet_s, gc_full_interval_s=0.5, gc_full_max_wait_s=30)
     event = await server.create_event()
     after_wave: list[int] = []
-    alive_after_quiet: list[int] = []
+    pushing: list[tuple[float, float]] = []  # from each push's call to its last receipt
     with full_collections() as started:
         for wave in range(6):
             viewers = await _join(server, event, 100)
             garbage = _promoted_cycles(5_000)
+            push_called = time.monotonic()
             await server.push(event, "j1")
             await asyncio.gather(*(v.next_of("card") for v in viewers))
-            fanned_out_by = time.monotonic()  # the card's fan-out ended before this
+            pushing.append((push_called, time.monotonic()))
             await asyncio.gather(*(v.close() for v in viewers))
-            # The garbage is freed by the policy's next full collection, at a quiet moment.
+            # Freed by the policy's next full collection, at the next quiet moment.
             assert await _wait(lambda g=garbage: len(g) == 0, within_s=5.0), f"wave {wave}"
-            alive_after_quiet.append(len(garbage))
-            # At a quiet moment: gc_quiet_s after the push (less the time its receipt took).
-            assert started and started[-1] - fanned_out_by >= 0.3 - 0.05, "not quiet"
             after_wave.append(len(gc.get_objects()))
-    assert alive_after_quiet == [0] * 6
+    assert len(started) >= 6
+    # None during a push, nor soon after it (gc_quiet_s, less a margin for the receipts).
+    for called, received in pushing:
+        during = [t for t in started if called <= t < received + quiet_s / 2]
+        assert during == [], "a full collection while a push was going out"
     # Six waves of 100 viewers each (about 70 tracked objects apiece while connected) and
     # 5,000 cycles each: bounded means the later waves end where the first ended.
     assert max(after_wave[1:]) - after_wave[0] < 100 * 70, after_wave
     status, text = await server.call("GET", "/metrics")
     assert status == 200
     match = re.search(
-        r'^liveevent_gc_pause_seconds_count\{generation="2",node="[^"]*"\} (\S+)$'
-        r'|^liveevent_gc_pause_seconds_count\{node="[^"]*",generation="2"\} (\S+)$',
-        text,
-        re.M,
+        r'^liveevent_gc_pause_seconds_count\{generation="2",node="[^"]*"\} (\S+)$', text, re.M
     )
     assert match, text
-    assert float(match.group(1) or match.group(2)) >= 6
+    assert float(match.group(1)) >= 6
 
 
 async def test_a_full_collection_runs_by_the_deadline_even_if_pushes_never_stop(
     make_server: Any,
 ) -> None:
-    """Pushes every ~0.1 s are never quiet; the cycles are freed after gc_full_max_wait_s."""
+    """Pushes every ~0.1 s are never quiet for gc_quiet_s; the cycles are freed all the same,
+    by the collection forced gc_full_max_wait_s after the start."""
+    before_start = time.monotonic()
     server = await make_server(gc_quiet_s=1.0, gc_full_interval_s=0.2, gc_full_max_wait_s=1.5)
     event = await server.create_event()
     viewer = await server.viewer(event)
     await viewer.next_of("hello")
     garbage = _promoted_cycles(5_000)
-    started_at = time.monotonic()
+    pushes: list[float] = []
     with full_collections() as started:
-        while len(garbage) and time.monotonic() - started_at < 6.0:
+        while len(garbage) and time.monotonic() - before_start < 8.0:
+            pushes.append(time.monotonic())
             await server.push(event, "j1")
             await viewer.next_of("card")
             await asyncio.sleep(0.1)
     assert len(garbage) == 0
     assert started, "no full collection"
-    assert 1.0 <= started[0] - started_at <= 3.0, started[0] - started_at
+    first = started[0]
+    # Forced (no sooner than the deadline), or, if this machine stalled the pushes for a
+    # second, at the quiet moment that made.
+    quiet = all(first - t >= 1.0 - 0.05 for t in pushes if t < first)
+    assert quiet or first - before_start >= 1.5 - 0.05, first - before_start
     await viewer.close()
 
 
