@@ -147,11 +147,11 @@ _GC_SERIES = re.compile(
 
 
 async def gc_snapshot(
-    session: aiohttp.ClientSession, target: targets.Target
+    session: aiohttp.ClientSession, base_url: str
 ) -> dict[tuple[str, int], float] | None:
     """``{(series, generation): value}`` from the server's /metrics, or None without them."""
     try:
-        async with session.get(target.base_url + "/metrics") as resp:
+        async with session.get(base_url + "/metrics") as resp:
             if resp.status != 200:
                 return None
             text = await resp.text()
@@ -216,7 +216,7 @@ async def run_target(
     gc_start = gc_joined = gc_end = None
     try:
         await target.prepare(session, plan.warmup + plan.pushes)
-        gc_start = await gc_snapshot(session, target)
+        gc_start = await gc_snapshot(session, target.base_url)
         workers, readies = await spawn_viewers(
             target,
             plan.viewers,
@@ -238,7 +238,7 @@ async def run_target(
                 w.send({"cmd": "start"})
             await asyncio.sleep(2)  # reach the steady rate before the first push
         await asyncio.sleep(0.5)  # let the server finish its per-viewer hello work
-        gc_joined = await gc_snapshot(session, target)
+        gc_joined = await gc_snapshot(session, target.base_url)
 
         push_at: dict[str, int] = {}
         timeouts = 0
@@ -256,7 +256,7 @@ async def run_target(
             await asyncio.sleep(plan.gap_s)
         server_cpu = osinfo.server_cpu_seconds(target.pid) - server_cpu0
         own_cpu = channel.cpu_seconds() - own_cpu0
-        gc_end = await gc_snapshot(session, target)
+        gc_end = await gc_snapshot(session, target.base_url)
 
         for w in workers:
             w.send({"cmd": "report"})
