@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import math
+import re
 import sys
 import time
 from collections import Counter
@@ -136,6 +137,53 @@ async def spawn_viewers(
     return procs, readies
 
 
+# The server's garbage collection figures, read from its /metrics (liveevent's
+# ``liveevent_gc_pause_seconds`` by generation; a peer without them gets none). With
+# ``--workers`` > 1 a scrape reaches one worker: the figures are that worker's.
+_GC_SERIES = re.compile(
+    r"^liveevent_gc_pause_(seconds_count|seconds_sum|longest_seconds)"
+    r'\{[^}]*generation="(\d)"[^}]*\} (\S+)$',
+    re.M,
+)
+
+
+async def gc_snapshot(
+    session: aiohttp.ClientSession, base_url: str
+) -> dict[tuple[str, int], float] | None:
+    """``{(series, generation): value}`` from the server's /metrics, or None without them."""
+    try:
+        async with session.get(base_url + "/metrics") as resp:
+            if resp.status != 200:
+                return None
+            text = await resp.text()
+    except aiohttp.ClientError:
+        return None
+    found = {(m[1], int(m[2])): float(m[3]) for m in _GC_SERIES.finditer(text)}
+    return found or None
+
+
+def gc_figures(
+    start: dict[tuple[str, int], float] | None,
+    joined: dict[tuple[str, int], float] | None,
+    end: dict[tuple[str, int], float] | None,
+) -> dict[str, float]:
+    """Full collections (generation 2) while viewers joined and while pushes went out, the
+    time all collections stopped the server during the pushes, and the longest full one."""
+    if start is None or joined is None or end is None:
+        return {}
+
+    def delta(a: dict[tuple[str, int], float], b: dict[tuple[str, int], float], key: Any) -> float:
+        return b.get(key, 0.0) - a.get(key, 0.0)
+
+    return {
+        "server full GCs joining": delta(start, joined, ("seconds_count", 2)),
+        "server full GCs pushing": delta(joined, end, ("seconds_count", 2)),
+        "server GC ms pushing": 1000
+        * sum(delta(joined, end, ("seconds_sum", g)) for g in range(3)),
+        "server longest full GC ms": 1000 * end.get(("longest_seconds", 2), 0.0),
+    }
+
+
 async def _all_done(workers: list[channel.WorkerProcess], key: str, timeout_s: float) -> bool:
     # Polling every 2 ms costs the generator nothing measurable and avoids a task per worker.
     deadline = time.monotonic() + timeout_s
@@ -168,8 +216,10 @@ async def run_target(
     flooder: channel.WorkerProcess | None = None
     apply_figures: dict[str, float] = {}
     flood_figures: dict[str, float] = {}
+    gc_start = gc_joined = gc_end = None
     try:
         await target.prepare(session, plan.warmup + plan.pushes)
+        gc_start = await gc_snapshot(session, target.base_url)
         workers, readies = await spawn_viewers(
             target,
             plan.viewers,
@@ -196,6 +246,7 @@ async def run_target(
             await asyncio.sleep(1)  # the attack is under way before the first push
             flood_started = time.monotonic()
         await asyncio.sleep(0.5)  # let the server finish its per-viewer hello work
+        gc_joined = await gc_snapshot(session, target.base_url)
 
         push_at: dict[str, int] = {}
         timeouts = 0
@@ -217,6 +268,7 @@ async def run_target(
             flooder.send({"cmd": "stop"})
             flood_report = await flooder.expect("report", 60)
             flood_figures = floods.flood_figures(flood_report, time.monotonic() - flood_started)
+        gc_end = await gc_snapshot(session, target.base_url)
 
         for w in workers:
             w.send({"cmd": "report"})
@@ -268,4 +320,5 @@ async def run_target(
         "loadgen CPU ms/push": (worker_cpu + own_cpu) * 1000 / n,
         **apply_figures,
         **flood_figures,
+        **gc_figures(gc_start, gc_joined, gc_end),
     }

@@ -43,7 +43,8 @@ def rows(
     names = list(results)
     subject = subject_of(names)
     peers = [n for n in names if n != subject]
-    figure_names = list(next(iter(results.values())))
+    # Every target's figures, in order of first appearance: a peer lacks some (GC pauses).
+    figure_names = list(dict.fromkeys(fig for figures in results.values() for fig in figures))
     out = [["figure", *names, *(f"{subject}/{p}" for p in peers)]]
     for fig in figure_names:
         row = [fig, *(_cell(results[n].get(fig, math.nan)) for n in names)]

@@ -106,6 +106,12 @@ class Settings:
     ping_interval_s: float = 20.0
     viewers_interval_s: float = 5.0
     node_ttl_s: float = 15.0
+    # garbage collection (liveevent/web/gcpolicy.py): full collections wait until no push has
+    # been fanned out for gc_quiet_s (0: CPython's own policy), run at most once per
+    # gc_full_interval_s, and at the latest gc_full_max_wait_s after the last one.
+    gc_quiet_s: float = 2.0
+    gc_full_interval_s: float = 60.0
+    gc_full_max_wait_s: float = 600.0
     # privacy
     retention_days: int | None = None
     # exports: the event's time zone (IANA name), for the times people read in exported files
@@ -152,6 +158,13 @@ def _positive(v: Any) -> float:
     number = float(v)
     if not number > 0:
         raise ValueError("must be above zero")
+    return number
+
+
+def _not_negative(v: Any) -> float:
+    number = float(v)
+    if not number >= 0:  # NaN too
+        raise ValueError("must be zero or more")
     return number
 
 
@@ -222,6 +235,9 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "ping_interval_s": float,
     "viewers_interval_s": float,
     "node_ttl_s": float,
+    "gc_quiet_s": _not_negative,
+    "gc_full_interval_s": _not_negative,
+    "gc_full_max_wait_s": _not_negative,
     "retention_days": _optional_int,
     "time_zone": _time_zone,
 }

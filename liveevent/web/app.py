@@ -33,6 +33,7 @@ from liveevent.web.appkeys import (
     STORE,
     WEBSOCKETS,
 )
+from liveevent.web.gcpolicy import GcPolicy, gc_running
 from liveevent.web.host import host_socket
 from liveevent.web.hub import Hub
 from liveevent.web.limits import Limits
@@ -69,6 +70,7 @@ def create_app(settings: Settings) -> web.Application:
     pages.add_routes(app)
     app.router.add_get("/metrics", _metrics, name="metrics")
     app.cleanup_ctx.append(_store_ctx)
+    app.cleanup_ctx.append(_gc_ctx)  # after the store: it reads the metrics' push counter
     app.cleanup_ctx.append(privacy.retention_ctx)  # after the store: it needs it
     app.on_shutdown.append(_close_websockets)
     app.on_response_prepare.append(security_headers)
@@ -126,6 +128,18 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
         await conn.close()
         if embedded is not None:
             await embedded.stop()
+
+
+async def _gc_ctx(app: web.Application) -> AsyncIterator[None]:
+    settings, metrics = app[SETTINGS], app[METRICS]
+    policy = GcPolicy(
+        pushes=lambda: metrics.pushes,
+        quiet_s=settings.gc_quiet_s,
+        full_interval_s=settings.gc_full_interval_s,
+        full_max_wait_s=settings.gc_full_max_wait_s,
+    )
+    async with gc_running(policy, metrics.gc_pauses):
+        yield
 
 
 async def _metrics(request: web.Request) -> web.Response:

@@ -4,6 +4,8 @@ Every series carries a ``node`` label (the hub's node id), so one dashboard can 
 the nodes behind a load balancer. Counters that move on hot paths (applications, pushes) are
 plain integers kept by the objects doing the work and read when Prometheus scrapes; only the
 two latency histograms are observed as things happen, once per push and once per application.
+Garbage collection pauses (``liveevent_gc_pause_seconds``, by generation) are timed by
+``gcpolicy.GcPauses`` from ``gc.callbacks`` and read at scrape time too.
 The registry is this app's own (not the process-wide default), so several apps in one process,
 as in the tests, do not collide.
 """
@@ -13,12 +15,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
 
 from liveevent.store.applications import ApplicationLog
 from liveevent.store.connect import StoreConnection
 from liveevent.store.ingest import ApplicationIngest
+from liveevent.web.gcpolicy import GENERATIONS, PAUSE_BUCKETS_S, GcPauses
 from liveevent.web.hub import Hub
 
 METRICS_CONTENT_TYPE = CONTENT_TYPE_LATEST
@@ -43,6 +46,8 @@ class Metrics:
         self.deliveries = 0
         self.apply_errors = 0
         self.request_errors = 0
+        # This process's collections; installed in gc.callbacks while the app runs (app.py).
+        self.gc_pauses = GcPauses()
         self._fanout = Histogram(
             "liveevent_fanout_seconds",
             "Time to hand one timeline message to every local viewer",
@@ -92,7 +97,9 @@ class _Collector(Collector):
         self._applications = applications
         self._conn = conn
 
-    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
+    def collect(
+        self,
+    ) -> Iterator[GaugeMetricFamily | CounterMetricFamily | HistogramMetricFamily]:
         node = [self._m.node]
         gauges = {
             "liveevent_viewers": ("Viewers connected to this node", self._hub.viewer_count),
@@ -133,3 +140,29 @@ class _Collector(Collector):
         for path, value in self._hub.corrupt_entries.items():
             corrupt.add_metric([*node, path], value)
         yield corrupt
+        yield from self._gc(node)
+
+    def _gc(self, node: list[str]) -> Iterator[GaugeMetricFamily | HistogramMetricFamily]:
+        pauses = self._m.gc_pauses
+        histogram = HistogramMetricFamily(
+            "liveevent_gc_pause_seconds",
+            "Garbage collections of this process by generation (2 = full), and how long each "
+            "stopped it",
+            labels=["node", "generation"],
+        )
+        longest = GaugeMetricFamily(
+            "liveevent_gc_pause_longest_seconds",
+            "The longest garbage collection pause of this process so far, by generation",
+            labels=["node", "generation"],
+        )
+        for generation in range(GENERATIONS):
+            labels = [*node, str(generation)]
+            cumulative, buckets = 0, []
+            for bound, count in zip(PAUSE_BUCKETS_S, pauses.buckets[generation], strict=True):
+                cumulative += count
+                buckets.append((repr(bound), cumulative))
+            buckets.append(("+Inf", pauses.counts[generation]))
+            histogram.add_metric(labels, buckets, sum_value=pauses.seconds[generation])
+            longest.add_metric(labels, pauses.longest[generation])
+        yield histogram
+        yield longest
