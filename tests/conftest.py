@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
+import subprocess
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -72,3 +75,74 @@ async def make_server(
     yield start
     for live in started:
         await live.stop()
+
+
+# What a skipped test needs, by a word of its skip reason: (what it is, how to enable it).
+# The first match wins; a reason matching none is shown as it is.
+ENABLE = (
+    ("chromium", "browser tests", "apt-get install chromium fonts-noto-cjk"),
+    ("playwright", "browser tests", "pip install -e '.[test]' (Playwright drives Chromium)"),
+    ("zxing", "QR code tests", "pip install -e '.[test]'"),
+    ("pillow", "QR code tests", "pip install -e '.[test]'"),
+    (
+        "shared/datasets",
+        "tests on the real job sheets",
+        "put them in ../shared/datasets (see tests/data/SOURCES.md; the synthetic sheets in "
+        "tests/data ran in their place)",
+    ),
+    ("libreoffice", "the LibreOffice export test", "apt-get install libreoffice-calc-nogui"),
+    ("iproute2", "the restart test", "apt-get install iproute2"),
+)
+
+
+def describe_skips(reasons: list[str]) -> list[str]:
+    """One line per kind of skipped test: how many, why, and how to enable them."""
+    kinds: Counter[tuple[str, str, str]] = Counter()
+    for reason in reasons:
+        reason = reason.removeprefix("Skipped: ")
+        match = next((e for e in ENABLE if e[0] in reason.lower()), None)
+        what, how = (match[1], match[2]) if match else ("tests", "")
+        kinds[(what, reason if match is None else _short(reason), how)] += 1
+    lines = []
+    for (what, why, how), count in sorted(kinds.items(), key=lambda kv: -kv[1]):
+        lines.append(
+            f"{count} {what} skipped: {why}" + (f"\n    to run them: {how}" if how else "")
+        )
+    return lines
+
+
+def _short(reason: str) -> str:
+    return reason if len(reason) <= 80 else reason[:77] + "..."
+
+
+def _no_cjk_font() -> bool:
+    """True when fontconfig knows no font for Chinese (pages then show boxes for it)."""
+    if shutil.which("fc-list") is None:
+        return False
+    found = subprocess.run(
+        ["fc-list", ":lang=zh", "family"], capture_output=True, text=True, check=False
+    )
+    return not found.stdout.strip()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Say plainly, at the end of a run, what was skipped and how to enable it (pytest's own
+    ``-ra`` list gives each test, but a reader of a passing run rarely reads it)."""
+    reasons = []
+    for report in terminalreporter.stats.get("skipped", []):
+        longrepr = report.longrepr
+        reasons.append(longrepr[2] if isinstance(longrepr, tuple) else str(longrepr))
+    lines = describe_skips(reasons)
+    ran_browser = any(
+        "browser" in report.keywords for report in terminalreporter.stats.get("passed", [])
+    )
+    if ran_browser and _no_cjk_font():
+        lines.append(
+            "the browser tests ran without a Chinese font: their screenshots show boxes\n"
+            "    to fix: apt-get install fonts-noto-cjk"
+        )
+    if not lines:
+        return
+    terminalreporter.write_sep("=", f"{len(reasons)} test(s) skipped: what they need")
+    for line in lines:
+        terminalreporter.write_line(line)
