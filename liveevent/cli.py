@@ -152,11 +152,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         # A file or folder the command could not use (the data dir, say): one line, not a
         # traceback. The specific paths (sheets, --out, --config) have their own wording.
-        where = Path(exc.filename) if exc.filename else Path(".")
-        print(
-            f"liveevent: {file_fault(where, exc, field='file', doing='use').message}",
-            file=sys.stderr,
-        )
+        if exc.filename:
+            message = file_fault(Path(exc.filename), exc, field="file", doing="use").message
+        else:  # not a file: a port in use, say
+            message = str(exc.strerror or exc).lower()
+        print(f"liveevent: {message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
