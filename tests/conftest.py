@@ -12,7 +12,6 @@ import os
 import shutil
 import subprocess
 import uuid
-from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -96,18 +95,22 @@ ENABLE = (
 
 
 def describe_skips(reasons: list[str]) -> list[str]:
-    """One line per kind of skipped test: how many, why, and how to enable them."""
-    kinds: Counter[tuple[str, str, str]] = Counter()
+    """One line per kind of skipped test: how many, why (the first reason, and how many others
+    of that kind), and how to enable them."""
+    kinds: dict[tuple[str, str], list[str]] = {}
     for reason in reasons:
         reason = reason.removeprefix("Skipped: ")
         match = next((e for e in ENABLE if e[0] in reason.lower()), None)
-        what, how = (match[1], match[2]) if match else ("tests", "")
-        kinds[(what, reason if match is None else _short(reason), how)] += 1
+        key = (match[1], match[2]) if match else (f"tests ({reason})", "")
+        kinds.setdefault(key, []).append(reason)
     lines = []
-    for (what, why, how), count in sorted(kinds.items(), key=lambda kv: -kv[1]):
-        lines.append(
-            f"{count} {what} skipped: {why}" + (f"\n    to run them: {how}" if how else "")
-        )
+    for (what, how), why in sorted(kinds.items(), key=lambda kv: -len(kv[1])):
+        line = f"{len(why)} {what} skipped"
+        if how:
+            others = len(set(why)) - 1
+            line += f": {_short(why[0])}" + (f" (and {others} more like it)" if others else "")
+            line += f"\n    to run them: {how}"
+        lines.append(line)
     return lines
 
 
