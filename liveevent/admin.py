@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import getpass
 import json
+import os
 import sys
 import time
 from collections.abc import AsyncIterator
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from liveevent.cli import file_fault, read_file
 from liveevent.config import Settings
 from liveevent.domain.events import EventState
 from liveevent.errors import BodyTooLarge, Conflict, InvalidInput
@@ -35,6 +37,7 @@ from liveevent.store.connect import StoreConnection, open_store
 from liveevent.store.embedded import EmbeddedStore
 from liveevent.store.events import EventStore
 from liveevent.store.purge import forget_on_disk, purge_event
+from liveevent.tables.errors import TableError
 
 COMMANDS = ("jobs", "outcomes", "export", "summary", "purge")
 
@@ -56,6 +59,7 @@ def add_parsers(sub: Any) -> None:
     jobs_import.add_argument("--event", required=True, help="event id")
     jobs_import.add_argument("--skip-invalid", action="store_true", help="import the good rows")
     jobs_import.add_argument("--mapping", help='JSON: {"header": "field", ...}')
+    jobs_import.add_argument("--json", action="store_true", help="print the whole report as JSON")
     store_args(jobs_import)
     outcomes = sub.add_parser("outcomes", help="employers' outcome sheets")
     actions = outcomes.add_subparsers(dest="action", required=True)
@@ -63,6 +67,9 @@ def add_parsers(sub: Any) -> None:
     outcomes_import.add_argument("file", type=Path)
     outcomes_import.add_argument("--event", required=True, help="event id")
     outcomes_import.add_argument("--dry-run", action="store_true", help="show, change nothing")
+    outcomes_import.add_argument(
+        "--json", action="store_true", help="print the whole report as JSON"
+    )
     store_args(outcomes_import)
     export = sub.add_parser("export", help="export an event's tables as CSV or XLSX")
     export.add_argument("--event", required=True, help="event id")
@@ -78,8 +85,13 @@ def add_parsers(sub: Any) -> None:
     )
     export.add_argument("--time-zone", help="IANA zone of the times (setting time_zone)")
     store_args(export)
-    totals = sub.add_parser("summary", help="every event's numbers")
+    totals = sub.add_parser(
+        "summary", help="every event's numbers, and the employers with applications or hires"
+    )
     totals.add_argument("--json", action="store_true", help="print JSON")
+    totals.add_argument(
+        "--all", action="store_true", help="list every employer, also those with no activity"
+    )
     store_args(totals)
     purge = sub.add_parser("purge", help="remove an ended event's names and phones")
     purge.add_argument("--event", required=True, help="event id")
@@ -164,49 +176,143 @@ def _now() -> int:
 
 
 async def run(args: argparse.Namespace, settings: Settings) -> int:
-    """Run one organiser command; returns the exit status (problems go to stderr)."""
+    """Run one organiser command; returns the exit status, problems going to stderr:
+
+    0 done; 1 a sheet with bad rows (each listed as ``  row N: column: why``); 2 one line for
+    anything else the caller got wrong: a file that cannot be read or written or is not a
+    sheet, a file over a limit, a bad option, an unknown event.
+    """
     try:
+        # The caller's files first: a missing sheet or an unwritable --out is reported before
+        # the store is opened (or started), and nothing is done.
+        if getattr(args, "file", None) is not None:
+            args.sheet = await asyncio.to_thread(read_file, args.file)
+        if args.command == "export":
+            _check_out_file(args.out)
         async with open_office(settings) as office:
             return await _COMMANDS[args.command](office, args)
     except (InvalidInput, BodyTooLarge) as exc:  # BodyTooLarge: a sheet over a limit
+        rows = {where: why for where, why in exc.fields.items() if where.startswith("row ")}
+        if not rows:
+            print(f"liveevent: {_whole_file(exc, args)}", file=sys.stderr)
+            return 2
         print(f"liveevent: {exc.message}", file=sys.stderr)
-        for where, why in exc.fields.items():
+        for where, why in rows.items():
             print(f"  {where}: {why}", file=sys.stderr)
         return 1
+
+
+def _whole_file(exc: InvalidInput | BodyTooLarge, args: argparse.Namespace) -> str:
+    """The one line for a whole-file fault: the sheet's own reason names no file, so add it."""
+    sheet: Path | None = getattr(args, "file", None)
+    if sheet is not None and isinstance(exc.__cause__, TableError):
+        return f"cannot import {sheet}: {exc.message}"
+    return exc.message
 
 
 async def _jobs(office: Office, args: argparse.Namespace) -> int:
     from liveevent.web.imports import parse_mapping  # the same mapping syntax as the API
 
-    data = await asyncio.to_thread(args.file.read_bytes)
+    mapping = parse_mapping(args.mapping)
     result = await import_jobs(
         office.events,
         args.event,
-        data,
+        args.sheet,
         reader=office.sheets,
         content_type=args.file.name,
-        mapping=parse_mapping(args.mapping),
+        mapping=mapping,
         skip_invalid=args.skip_invalid,
     )
-    print(json.dumps(result.to_wire(), ensure_ascii=False, indent=2))
+    wire = result.to_wire()
+    if args.json:
+        print(json.dumps(wire, ensure_ascii=False, indent=2))
+        return 0
+    print(f"{args.file}: {_counts(wire, JOB_COUNTS)}")
+    for label, key in (("repaired", "repairs"), ("not imported", "rejected")):
+        _print_rows(label, wire.get(key, []))
     return 0
 
 
+# What the short report counts, in this order: (label, key in the JSON report). A key the
+# report lacks is left out, and a list is counted.
+JOB_COUNTS = (
+    ("created", "created"),
+    ("updated", "updated"),
+    ("merged", "merged"),
+    ("repaired", "repairs"),
+    ("problems", "rejected"),
+)
+OUTCOME_COUNTS = (
+    ("rows", "rows"),
+    ("changed", "changed"),
+    ("unchanged", "unchanged"),
+    ("unmatched", "unmatched"),
+    ("problems", "problems"),
+)
+# Rows listed under the short report; the rest are counted, and all are in --json.
+SHOWN_ROWS = 10
+
+
+def _counts(wire: dict[str, Any], which: tuple[tuple[str, str], ...]) -> str:
+    """``created 2, updated 0, ...`` from a JSON report."""
+    parts = []
+    for label, key in which:
+        if key in wire:
+            value = wire[key]
+            parts.append(f"{label} {len(value) if isinstance(value, list) else value}")
+    return ", ".join(parts)
+
+
+def _print_rows(label: str, problems: list[dict[str, Any]]) -> None:
+    """The first ``SHOWN_ROWS`` problems as ``  row N: column: message`` under a heading."""
+    if not problems:
+        return
+    print(f"{label}:")
+    for p in problems[:SHOWN_ROWS]:
+        where = f"row {p.get('row')}" + (f": {p['column']}" if p.get("column") else "")
+        print(f"  {where}: {p.get('message', '')}")
+    if len(problems) > SHOWN_ROWS:
+        print(f"  ... and {len(problems) - SHOWN_ROWS} more (--json lists them all)")
+
+
 async def _outcomes(office: Office, args: argparse.Namespace) -> int:
-    data = await asyncio.to_thread(args.file.read_bytes)
     report = await import_outcomes(
         office.events,
         office.applications,
         args.event,
-        data,
+        args.sheet,
         by=_by(),
         now=_now(),
         dry_run=args.dry_run,
         reader=office.sheets,
         content_type=args.file.name,
     )
-    print(json.dumps(report.to_wire(), ensure_ascii=False, indent=2))
+    wire = report.to_wire()
+    if args.json:
+        print(json.dumps(wire, ensure_ascii=False, indent=2))
+        return 0
+    dry = " (dry run: nothing was changed)" if args.dry_run else ""
+    print(f"{args.file}: {_counts(wire, OUTCOME_COUNTS)}{dry}")
+    _print_rows("unmatched", wire.get("unmatched", []))
+    _print_rows("problems", wire.get("problems", []))
     return 0
+
+
+def _check_out_file(path: Path) -> None:
+    """Raise ``InvalidInput`` (see ``file_fault``) before any work if ``path`` cannot be
+    written: a folder, in a folder that is missing or is a file, or not writable."""
+    fault: OSError | None = None
+    parent = path.parent
+    if path.is_dir():
+        fault = IsADirectoryError(21, "Is a directory", str(path))
+    elif not parent.exists():
+        fault = FileNotFoundError(2, "No such file or directory", str(parent))
+    elif not parent.is_dir():
+        fault = NotADirectoryError(20, "Not a directory", str(parent))
+    elif not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        fault = PermissionError(13, "Permission denied", str(path))
+    if fault is not None:
+        raise file_fault(path, fault, field="out", doing="write")
 
 
 async def _export(office: Office, args: argparse.Namespace) -> int:
@@ -228,16 +334,21 @@ async def _export(office: Office, args: argparse.Namespace) -> int:
         for n in names
     ]
     bar = ProgressBar({t.name: t.expected_rows for t in tables})
-    if args.format == "csv":
-        # A local file written a page at a time (the writes are small; the store is the wait).
-        with args.out.open("wb") as fh:
+    try:
+        if args.format == "csv":
+            # A local file written a page at a time (the writes are small; the store is the
+            # wait).
+            with args.out.open("wb") as fh:
 
-            async def write(chunk: bytes) -> None:
-                fh.write(chunk)
+                async def write(chunk: bytes) -> None:
+                    fh.write(chunk)
 
-            rows = await write_csv(tables[0], write, progress=bar)
-    else:
-        rows = sum((await write_xlsx(tables, args.out, progress=bar)).values())
+                rows = await write_csv(tables[0], write, progress=bar)
+        else:
+            rows = sum((await write_xlsx(tables, args.out, progress=bar)).values())
+    except OSError as exc:  # the disk filled up, or the folder went away meanwhile
+        bar.done()
+        raise file_fault(args.out, exc, field="out", doing="write") from exc
     bar.done()
     entry = {"what": "export", "table": args.table or "+".join(names), "format": args.format}
     entry.update(by=_by(), rows=rows, at=_now())
@@ -247,7 +358,7 @@ async def _export(office: Office, args: argparse.Namespace) -> int:
 
 
 async def _summary(office: Office, args: argparse.Namespace) -> int:
-    report = await summary(office.events, office.applications)
+    report = await summary(office.events, office.applications, every_employer=args.all)
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
         return 0
@@ -258,12 +369,18 @@ async def _summary(office: Office, args: argparse.Namespace) -> int:
             f"{e['event_id']:<12} {e['state']:<9} {e['viewers_peak']:>6} "
             f"{e['applications']:>12} {e['applicants']:>10} {e['hires']:>6}  {e['title']}"
         )
-    print("\nper employer (all events):")
+    which = "all events" if args.all else "all events; those with applications or hires"
+    print(f"\nper employer ({which}):")
     for emp in report["employers"]:
         print(
             f"  {emp['employer']}: {emp['jobs']} jobs, {emp['openings']} openings, "
             f"{emp['applications']} applications, {emp['hires']} hires"
         )
+    if not report["employers"]:
+        print("  (none yet)")
+    quiet = report["employers_not_shown"]
+    if quiet:
+        print(f"  ... and {quiet} employer(s) with no applications yet (--all lists them)")
     return 0
 
 

@@ -6,16 +6,17 @@ import argparse
 import asyncio
 import logging
 import os
-import secrets
 import sys
+import tomllib
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
 from liveevent.config import Secret, Settings, default_config_path, load_settings
 from liveevent.datadir import private_dir, private_file, write_private_text
-from liveevent.errors import LiveEventError
+from liveevent.errors import InvalidInput, LiveEventError
 from liveevent.logs import configure_logging
+from liveevent.store.events import new_token
 
 log = logging.getLogger("liveevent")
 
@@ -54,10 +55,49 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# What each file error means to a person at a terminal (``OSError.strerror`` is the C
+# library's wording and the errno name is for programmers).
+_FILE_FAULTS: tuple[tuple[type[OSError], str], ...] = (
+    (FileNotFoundError, "there is no such file or folder"),
+    (IsADirectoryError, "it is a folder, not a file"),
+    (NotADirectoryError, "a part of the path is a file, not a folder"),
+    (PermissionError, "permission denied"),
+    (FileExistsError, "a file is in the way"),
+)
+
+
+def file_fault(path: Path, exc: OSError, *, field: str, doing: str = "read") -> InvalidInput:
+    """``InvalidInput`` (``fields[field]``) for an ``OSError`` met reading or writing ``path``:
+    one line, ``cannot <doing> <path>: <why in words>``. Raise it ``from exc``."""
+    why = next((text for kind, text in _FILE_FAULTS if isinstance(exc, kind)), None)
+    why = why or (exc.strerror or type(exc).__name__).lower()
+    return InvalidInput(f"cannot {doing} {path}: {why}", fields={field: why})
+
+
+def read_file(path: Path, *, field: str = "file") -> bytes:
+    """The bytes of ``path``; raises ``InvalidInput`` (see ``file_fault``) if it cannot be read."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise file_fault(path, exc, field=field) from exc
+
+
 def settings_from_args(args: argparse.Namespace, environ: dict[str, str]) -> Settings:
-    config = args.config or default_config_path()
+    """The settings for a command: ``--config`` (a named file must exist and be TOML; else the
+    packaged defaults), the environment, then the options. Raises ``InvalidInput`` naming the
+    file or the setting that is wrong."""
+    config: Path | None = args.config
+    if config is None and default_config_path().exists():
+        config = default_config_path()
+    if config is not None:
+        try:
+            # Read here, not by load_settings, so that a missing or broken file is one line.
+            tomllib.loads(read_file(config, field="config").decode("utf-8"))
+        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            why = f"not a TOML settings file ({exc})"
+            raise InvalidInput(f"cannot read {config}: {why}", fields={"config": why}) from exc
     return load_settings(
-        config if config.exists() else None,
+        config,
         environ,
         {
             "host": args.host,
@@ -80,7 +120,7 @@ def ensure_admin_token(settings: Settings) -> Settings:
     if path.exists():
         private_file(path)  # one written by an older version may be 0644
         return replace(settings, admin_token=Secret(path.read_text().strip()))
-    token = secrets.token_urlsafe(24)
+    token = new_token()  # never begins with "-": it is pasted into shells
     write_private_text(path, token + "\n", exclusive=True)
     # Printed once, to the person starting the server; never logged.
     print(f"Generated an admin token (kept in {path}):\n  {token}", flush=True)
@@ -109,6 +149,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_server(settings, demo=args.command == "demo")
     except LiveEventError as exc:
         print(f"liveevent: {exc.message}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        # A file or folder the command could not use (the data dir, say): one line, not a
+        # traceback. The specific paths (sheets, --out, --config) have their own wording.
+        if exc.filename:
+            message = file_fault(Path(exc.filename), exc, field="file", doing="use").message
+        else:  # not a file: a port in use, say
+            message = str(exc.strerror or exc).lower()
+        print(f"liveevent: {message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

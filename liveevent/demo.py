@@ -14,6 +14,7 @@ from liveevent.datadir import private_dir, private_file, write_private_text
 from liveevent.domain.events import EventState, LiveEvent
 from liveevent.domain.jobs import Job
 from liveevent.errors import NotFound
+from liveevent.store.events import new_token
 from liveevent.web.appkeys import EVENTS
 
 DEMO_JOBS = [
@@ -50,7 +51,7 @@ async def seed_demo(app: web.Application, settings: Settings) -> dict[str, Any]:
         stream_url=None,
         created_at=now,
     )
-    tokens = {role: secrets.token_urlsafe(24) for role in ("host", "staff", "overlay")}
+    tokens = {role: new_token() for role in ("host", "staff", "overlay")}
     await events.create_event(event, tokens)
     jobs = [
         Job(

@@ -15,15 +15,70 @@ from urllib.parse import urlsplit
 
 import websockets
 
+from liveevent.errors import InvalidInput
+
+_SCHEMES = {"http": "ws", "https": "wss", "ws": "ws", "wss": "wss"}
+# Pages that are not the viewer's, by the first part of their path: what a person who pasted
+# one of them should be told (they hold a host/staff/overlay token, never sent to a socket).
+_OTHER_PAGES = {
+    "host": "the host console",
+    "staff": "the staff page",
+    "overlay": "the stream overlay",
+    "ws/host": "the host console's socket",
+}
+
+
+def _refuse(url: str, why: str, *, instead: str | None) -> InvalidInput:
+    # Shown without its #fragment or ?query: a pasted host or staff link carries its token there.
+    url = url.split("#", 1)[0].split("?", 1)[0]
+    todo = f"; watch the viewer page instead: liveevent watch {instead}" if instead else ""
+    return InvalidInput(f"watch: {url} {why}{todo}", fields={"url": why})
+
 
 def socket_url(url: str) -> str:
-    """``http://host/e/ID`` (the viewer page) or ``ws://host/ws/events/ID`` -> the ws URL."""
-    parts = urlsplit(url)
-    scheme = {"http": "ws", "https": "wss"}.get(parts.scheme, parts.scheme)
-    path = parts.path
-    if path.startswith("/e/"):
-        path = "/ws/events/" + path[3:].strip("/")
-    return f"{scheme}://{parts.netloc}{path}"
+    """``http(s)://host/e/ID`` (the viewer page) or ``ws(s)://host/ws/events/ID`` -> the
+    viewer socket's URL (``ws(s)://host/ws/events/ID``).
+
+    Raises ``InvalidInput`` (``fields["url"]``), with the command to run instead where one can
+    be worked out, for a URL without ``http://``/``https://``/``ws://``/``wss://``, without a
+    host, or naming another page (the host console, staff page, overlay) or no event at all.
+    """
+    text = url.strip()
+    parts = urlsplit(text)
+    if parts.scheme not in _SCHEMES or not parts.netloc:
+        # "fair.example/e/ID" and "localhost:8080/e/ID" (urlsplit reads "localhost" as the
+        # scheme) alike: the address as typed, with http:// in front, is what was meant.
+        guess = "http://" + text.split("://", 1)[-1]
+        usable = bool(urlsplit(guess).netloc) and socket_url_or_none(guess) is not None
+        raise _refuse(
+            url,
+            "is not a web address (it must start with http://, https://, ws:// or wss://)",
+            instead=guess if usable else None,
+        )
+    scheme = _SCHEMES[parts.scheme]
+    segments = [s for s in parts.path.split("/") if s]
+    page = f"{parts.scheme}://{parts.netloc}/e/"
+    if len(segments) == 2 and segments[0] == "e":
+        return f"{scheme}://{parts.netloc}/ws/events/{segments[1]}"
+    if len(segments) == 3 and segments[:2] == ["ws", "events"]:
+        return f"{scheme}://{parts.netloc}/ws/events/{segments[2]}"
+    for prefix, what in _OTHER_PAGES.items():
+        head = prefix.split("/")
+        if segments[: len(head)] == head and len(segments) == len(head) + 1:
+            web = {"ws": "http", "wss": "https"}.get(parts.scheme, parts.scheme)
+            instead = f"{web}://{parts.netloc}/e/{segments[-1]}"
+            raise _refuse(url, f"is {what}, not an event's viewer page", instead=instead)
+    raise _refuse(
+        url, f"is not an event's viewer page (they look like {page}EVENT_ID)", instead=None
+    )
+
+
+def socket_url_or_none(url: str) -> str | None:
+    """``socket_url(url)``, or None where it would raise."""
+    try:
+        return socket_url(url)
+    except InvalidInput:
+        return None
 
 
 def describe(message: dict[str, Any]) -> str | None:
@@ -56,6 +111,11 @@ def _card(card: dict[str, Any]) -> str:
 async def watch(
     url: str, *, once: bool = False, out: TextIO = sys.stdout, max_backoff_s: float = 10.0
 ) -> int:
+    """Print the event's cards to ``out`` until cancelled (or, with ``once``, until the hello).
+
+    Returns 0. Raises ``InvalidInput`` (the CLI's exit 2, one line saying what to run instead)
+    for an address that is not an event's viewer page or socket, or that the server refuses.
+    """
     base = socket_url(url)
     cursor: str | None = None
     backoff = 0.5
@@ -75,8 +135,19 @@ async def watch(
                         return 0
         except (OSError, websockets.WebSocketException) as exc:
             if isinstance(exc, websockets.InvalidStatus):
-                print(f"refused: HTTP {exc.response.status_code}", file=sys.stderr)
-                return 1
+                raise _refused(url, exc.response.status_code) from exc
+            if isinstance(exc, websockets.InvalidURI):  # never retried: it cannot get better
+                raise _refuse(url, f"is not a usable address ({exc})", instead=None) from exc
             print(f"(disconnected: {type(exc).__name__}; reconnecting)", file=sys.stderr)
         await asyncio.sleep(backoff * (0.5 + random.random()))
         backoff = min(backoff * 2, max_backoff_s)
+
+
+def _refused(url: str, status: int) -> InvalidInput:
+    if status == 200:
+        why = "answered with a web page, not the event's live socket"
+    elif status == 404:
+        why = "names no event on that server (HTTP 404); check the event id"
+    else:
+        why = f"was refused by the server (HTTP {status})"
+    return _refuse(url, why, instead=None)

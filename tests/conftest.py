@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
+import subprocess
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import replace
@@ -72,3 +74,78 @@ async def make_server(
     yield start
     for live in started:
         await live.stop()
+
+
+# What a skipped test needs, by a word of its skip reason: (what it is, how to enable it).
+# The first match wins; a reason matching none is shown as it is.
+ENABLE = (
+    ("chromium", "browser tests", "apt-get install chromium fonts-noto-cjk"),
+    ("playwright", "browser tests", "pip install -e '.[test]' (Playwright drives Chromium)"),
+    ("zxing", "QR code tests", "pip install -e '.[test]'"),
+    ("pillow", "QR code tests", "pip install -e '.[test]'"),
+    (
+        "shared/datasets",
+        "tests on the real job sheets",
+        "put them in ../shared/datasets (see tests/data/SOURCES.md; the synthetic sheets in "
+        "tests/data ran in their place)",
+    ),
+    ("libreoffice", "the LibreOffice export test", "apt-get install libreoffice-calc-nogui"),
+    ("iproute2", "the restart test", "apt-get install iproute2"),
+)
+
+
+def describe_skips(reasons: list[str]) -> list[str]:
+    """One line per kind of skipped test: how many, why (the first reason, and how many others
+    of that kind), and how to enable them."""
+    kinds: dict[tuple[str, str], list[str]] = {}
+    for reason in reasons:
+        reason = reason.removeprefix("Skipped: ")
+        match = next((e for e in ENABLE if e[0] in reason.lower()), None)
+        key = (match[1], match[2]) if match else (f"tests ({reason})", "")
+        kinds.setdefault(key, []).append(reason)
+    lines = []
+    for (what, how), why in sorted(kinds.items(), key=lambda kv: -len(kv[1])):
+        line = f"{len(why)} {what} skipped"
+        if how:
+            others = len(set(why)) - 1
+            line += f": {_short(why[0])}" + (f" (and {others} more like it)" if others else "")
+            line += f"\n    to run them: {how}"
+        lines.append(line)
+    return lines
+
+
+def _short(reason: str) -> str:
+    return reason if len(reason) <= 80 else reason[:77] + "..."
+
+
+def _no_cjk_font() -> bool:
+    """True when fontconfig knows no font for Chinese (pages then show boxes for it)."""
+    if shutil.which("fc-list") is None:
+        return False
+    found = subprocess.run(
+        ["fc-list", ":lang=zh", "family"], capture_output=True, text=True, check=False
+    )
+    return not found.stdout.strip()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Say plainly, at the end of a run, what was skipped and how to enable it (pytest's own
+    ``-ra`` list gives each test, but a reader of a passing run rarely reads it)."""
+    reasons = []
+    for report in terminalreporter.stats.get("skipped", []):
+        longrepr = report.longrepr
+        reasons.append(longrepr[2] if isinstance(longrepr, tuple) else str(longrepr))
+    lines = describe_skips(reasons)
+    ran_browser = any(
+        "browser" in report.keywords for report in terminalreporter.stats.get("passed", [])
+    )
+    if ran_browser and _no_cjk_font():
+        lines.append(
+            "the browser tests ran without a Chinese font: their screenshots show boxes\n"
+            "    to fix: apt-get install fonts-noto-cjk"
+        )
+    if not lines:
+        return
+    terminalreporter.write_sep("=", f"{len(reasons)} test(s) skipped: what they need")
+    for line in lines:
+        terminalreporter.write_line(line)

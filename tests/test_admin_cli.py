@@ -80,14 +80,16 @@ def test_jobs_import_all_or_nothing(
     store_args: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _seed(store_args, [])
-    assert main(["jobs", "import", "--event", EVENT, str(_jobs_file(tmp_path)), *store_args]) == 0
+    argv = ["jobs", "import", "--event", EVENT, str(_jobs_file(tmp_path)), "--json", *store_args]
+    assert main(argv) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["created"] == 2 and sorted(report["job_ids"]) == ["j1", "j2"]
     bad = tmp_path / "bad.csv"
     bad.write_text("employer,title,openings\nA,B,1\nC,,2\n", encoding="utf-8")
     assert main(["jobs", "import", "--event", EVENT, str(bad), *store_args]) == 1
     assert "row 3: title" in capsys.readouterr().err
-    assert main(["jobs", "import", "--event", EVENT, str(bad), "--skip-invalid", *store_args]) == 0
+    argv = ["jobs", "import", "--event", EVENT, str(bad), "--skip-invalid", "--json", *store_args]
+    assert main(argv) == 0
     assert json.loads(capsys.readouterr().out)["created"] == 1
 
 
@@ -102,7 +104,8 @@ def test_outcomes_export_summary_and_purge(
     sheet.write_text(
         "手机,职位编号,结果\n13712345678,j1,录用\n13000000000,j1,录用\n", encoding="utf-8"
     )
-    assert main(["outcomes", "import", "--event", EVENT, str(sheet), "--dry-run", *store_args]) == 0
+    argv = ["outcomes", "import", "--event", EVENT, str(sheet), "--dry-run", "--json"]
+    assert main([*argv, *store_args]) == 0
     dry = json.loads(capsys.readouterr().out)
     assert dry["changed"] == 1 and [u["row"] for u in dry["unmatched"]] == [3]
     assert main(["outcomes", "import", "--event", EVENT, str(sheet), *store_args]) == 0

@@ -42,14 +42,29 @@ def _add(into: dict[str, dict[str, int]], employer: str, numbers: dict[str, int]
         totals[key] += numbers[key]
 
 
-def _rows(totals: dict[str, dict[str, int]]) -> list[EmployerTotals]:
-    rows = [EmployerTotals(employer, **numbers) for employer, numbers in totals.items()]
+def _rows(totals: dict[str, dict[str, int]], *, every: bool) -> list[EmployerTotals]:
+    """The employers, most hires and applications first; unless ``every``, only those with
+    some activity (an application or a hire): after a few imports most employers have none,
+    and a list of hundreds of zeros hides the ones that matter."""
+    rows = [
+        EmployerTotals(employer, **numbers)
+        for employer, numbers in totals.items()
+        if every or numbers["applications"] or numbers["hires"]
+    ]
     rows.sort(key=lambda r: (-r.hires, -r.applications, r.employer))
     return rows
 
 
-async def summary(events: EventStore, applications: ApplicationLog) -> dict[str, Any]:
-    """``{"events": [...], "employers": [...], "totals": {...}}`` over every event."""
+async def summary(
+    events: EventStore, applications: ApplicationLog, *, every_employer: bool = True
+) -> dict[str, Any]:
+    """``{"events": [...], "employers": [...], "employers_not_shown": N, "totals": {...}}``
+    over every event (each event's row lists its own ``employers`` the same way).
+
+    Every event is listed. Every employer is listed too, or with ``every_employer=False`` (the
+    CLI's default) only those with an application or a hire; ``employers_not_shown`` counts
+    the ones left out (across all events). Raises ``StoreUnavailable``.
+    """
     out_events: list[dict[str, Any]] = []
     everywhere: dict[str, dict[str, int]] = {}
     totals = dict.fromkeys(
@@ -79,14 +94,16 @@ async def summary(events: EventStore, applications: ApplicationLog) -> dict[str,
             "applications": counters.get("applications", 0),
             "applicants": counters.get("applicants", 0),
             "hires": counters.get("hires", 0),
-            "employers": [e.to_wire() for e in _rows(per_employer)],
+            "employers": [e.to_wire() for e in _rows(per_employer, every=every_employer)],
         }
         out_events.append(row)
         totals["events"] += 1
         for key in ("viewers_peak", "cards_pushed", "applications", "applicants", "hires"):
             totals[key] += int(row[key])
+    shown = _rows(everywhere, every=every_employer)
     return {
         "events": out_events,
-        "employers": [e.to_wire() for e in _rows(everywhere)],
+        "employers": [e.to_wire() for e in shown],
+        "employers_not_shown": len(everywhere) - len(shown),
         "totals": totals,
     }

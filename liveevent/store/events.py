@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import logging
 import secrets
+import string
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -39,6 +40,19 @@ ROLE_MEMORY_MAX = 4096
 
 def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+# Letters and digits only: a token people copy into a shell or a chat must not begin with
+# "-" (read as an option) or break at "-"/"_" when double-clicked. 33 of 62 symbols is
+# 196 bits, as much as the 24 random bytes of ``secrets.token_urlsafe(24)`` it replaces.
+_TOKEN_ALPHABET = string.ascii_letters + string.digits
+TOKEN_LENGTH = 33
+
+
+def new_token() -> str:
+    """A fresh secret token: ``TOKEN_LENGTH`` characters from ``[A-Za-z0-9]`` (no ``-`` or
+    ``_`` anywhere, so never a leading ``-``), from the ``secrets`` CSPRNG, about 196 bits."""
+    return "".join(secrets.choice(_TOKEN_ALPHABET) for _ in range(TOKEN_LENGTH))
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,7 +219,7 @@ class EventStore:
         kept = await self._call(self.conn.reader.hget(k.meta, "overlay_token"))
         if kept:
             return _s(kept)
-        fresh = secrets.token_urlsafe(24)
+        fresh = new_token()
         if await self._call(self.conn.reader.hsetnx(k.meta, "overlay_token", fresh)):
             await self._call(self.conn.reader.hset(k.meta, "tok:overlay", token_digest(fresh)))
             return fresh

@@ -17,6 +17,7 @@ from liveevent.domain.jobs import parse_jobs
 from liveevent.domain.phones import normalize_phone
 from liveevent.errors import Forbidden, InvalidInput
 from liveevent.store.applications import Applied, PendingApply
+from liveevent.store.events import new_token
 from liveevent.web import imports
 from liveevent.web.appkeys import APPLICATIONS, EVENTS, HUB, INGEST, SETTINGS
 from liveevent.web.auth import require_admin, require_role
@@ -55,7 +56,7 @@ async def create_event(request: web.Request) -> web.Response:
     require_admin(request)
     body = await read_json(request, request.app[SETTINGS].max_body_bytes)
     event = LiveEvent.parse(body, event_id=new_id(10), now=now_ms())
-    tokens = {role: secrets.token_urlsafe(24) for role in ("host", "staff", "overlay")}
+    tokens = {role: new_token() for role in ("host", "staff", "overlay")}
     await request.app[EVENTS].create_event(event, tokens)
     wire = event.to_wire(EventState.SCHEDULED)
     wire.update(

@@ -6,6 +6,7 @@ export default {
   "conn.live": "Connected",
   "conn.reconnecting": "Reconnecting…",
   "conn.offline": "Disconnected",
+  "conn.refused": "Key refused, not connected",
 
   "state.scheduled": "Starting soon",
   "state.live": "Live",
@@ -70,6 +71,7 @@ export default {
   "err.generic": "Not sent: {message}",
   "console.no_token": "This link has no key. Please use the full link given when the event was created (including the part after #).",
   "console.bad_token": "Wrong key or not allowed. Please use the full link given when the event was created.",
+  "console.refused_token": "This link's key is wrong or no longer valid, so this page cannot show any data. Ask the event's organiser for a new full link (including the part after #) and open this page with it.",
 
   "host.title": "Host console",
   "host.go_live": "Go live",

@@ -6,6 +6,7 @@ export default {
   "conn.live": "已连接",
   "conn.reconnecting": "重新连接中…",
   "conn.offline": "已断开",
+  "conn.refused": "密钥无效，未连接",
 
   "state.scheduled": "即将开始",
   "state.live": "直播中",
@@ -70,6 +71,7 @@ export default {
   "err.generic": "没有提交成功：{message}",
   "console.no_token": "这个链接缺少密钥，请使用创建活动时给出的完整链接（# 后面的部分也要）。",
   "console.bad_token": "密钥不对或没有权限，请使用创建活动时给出的完整链接。",
+  "console.refused_token": "这个链接的密钥不对或已经失效，本页无法显示任何数据。请向活动的创建者要一条新的完整链接（包括 # 后面的部分），再用它打开本页。",
 
   "host.title": "主持台",
   "host.go_live": "开始直播",

@@ -2,10 +2,14 @@
 import { formatClock, t } from "./i18n.js";
 
 const NS = "http://www.w3.org/2000/svg";
-const W = 960;
-const H = 240;
+// Drawn at the box's own width in CSS pixels (not a fixed viewBox scaled down), so that the
+// axis labels keep their 12px on a phone instead of shrinking to a third of it.
+const MIN_W = 280;
+const TALL = 240;
+const SHORT = 200; // below 600px wide: a phone's screen is short too
 const MIN_SLOTS = 15;
-const PAD = { left: 40, right: 12, top: 28, bottom: 28 };
+const LABEL_PX = 52; // room for one "HH:MM" time label on the x-axis
+const PAD = { left: 36, right: 12, top: 28, bottom: 28 };
 
 function svg(tag, attrs = {}, text = null) {
   const el = document.createElementNS(NS, tag);
@@ -21,8 +25,12 @@ function niceMax(n) {
   return 10 * step;
 }
 
-/** Draw `activity` (GET /activity) into `box`; list the pushes in `legend`. */
-export function drawChart(box, legend, activity) {
+/**
+ * Draw `activity` (GET /activity) into `box`; list the pushes in `legend`.
+ * `now` (ms since the epoch) and `live`: while the event is live the x-axis ends at the minute
+ * of `now`, else at the last minute with activity; it never runs past either.
+ */
+export function drawChart(box, legend, activity, { now = Date.now(), live = false } = {}) {
   const buckets = activity.buckets || [];
   if (!buckets.length) {
     box.replaceChildren(Object.assign(document.createElement("p"), {
@@ -30,11 +38,18 @@ export function drawChart(box, legend, activity) {
     legend.replaceChildren();
     return;
   }
-  const start = Date.parse(buckets[0].at);
   const bucketMs = activity.bucket_s * 1000;
-  // At least MIN_SLOTS minutes wide, so the first minutes of a broadcast are not one huge bar.
-  const slots = Math.max(buckets.length, MIN_SLOTS);
+  const first = Date.parse(buckets[0].at);
+  const lastWithData = first + (buckets.length - 1) * bucketMs;
+  const last = live ? Math.max(lastWithData, Math.floor(now / bucketMs) * bucketMs) : lastWithData;
+  // At least MIN_SLOTS minutes wide, so the first minutes of a broadcast are not one huge bar;
+  // the extra minutes go before the first one, never after the last (they would be the future).
+  const slots = Math.max(Math.round((last - first) / bucketMs) + 1, MIN_SLOTS);
+  const start = last - (slots - 1) * bucketMs;
   const span = slots * bucketMs;
+  const W = Math.max(MIN_W, Math.floor(box.clientWidth || 0));
+  const H = W < 600 ? SHORT : TALL;
+  const counts = new Map(buckets.map((b) => [Date.parse(b.at), b.applications]));
   const max = niceMax(Math.max(...buckets.map((b) => b.applications)));
   const plotW = W - PAD.left - PAD.right;
   const plotH = H - PAD.top - PAD.bottom;
@@ -42,7 +57,7 @@ export function drawChart(box, legend, activity) {
   const y = (n) => PAD.top + plotH - (n / max) * plotH;
   const total = buckets.reduce((sum, b) => sum + b.applications, 0);
   const peak = buckets.reduce((best, b) => (b.applications > best.applications ? b : best), buckets[0]);
-  const chart = svg("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", class: "chart-svg",
+  const chart = svg("svg", { viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: "img", class: "chart-svg",
     "aria-label": t("staff.chart_summary", { total, minutes: buckets.length,
       peak: peak.applications, at: formatClock(peak.at), pushes: activity.pushes.length }) });
 
@@ -52,20 +67,22 @@ export function drawChart(box, legend, activity) {
       String(Math.round(n))));
   }
   const barW = plotW / slots;
-  const labelEvery = Math.max(1, Math.ceil(slots / 8));
+  const labelEvery = Math.max(1, Math.ceil(slots / Math.max(2, Math.floor(plotW / LABEL_PX))));
   for (let i = 0; i < slots; i += 1) {
-    const bucket = buckets[i];
-    const at = new Date(start + i * bucketMs).toISOString();
+    const ms = start + i * bucketMs;
+    const at = new Date(ms).toISOString();
+    const applications = counts.get(ms) || 0;
     const left = PAD.left + i * barW;
-    if (bucket && bucket.applications) {
+    if (applications) {
       const bar = svg("rect", { x: left + barW * 0.12, width: Math.max(1, barW * 0.76),
-        y: y(bucket.applications), height: y(0) - y(bucket.applications), class: "bar", rx: 2 });
-      bar.append(svg("title", {}, `${formatClock(at)}  ${bucket.applications}`));
+        y: y(applications), height: y(0) - y(applications), class: "bar", rx: 2 });
+      bar.append(svg("title", {}, `${formatClock(at)}  ${applications}`));
       chart.append(bar);
     }
-    if (i % labelEvery === 0) {
-      chart.append(svg("text", { x: left + barW / 2, y: H - 8, class: "axis", "text-anchor": "middle" },
-        formatClock(at)));
+    // Counted back from the last minute, so the newest minute always has its label.
+    if ((slots - 1 - i) % labelEvery === 0) {
+      chart.append(svg("text", { x: left + barW / 2, y: H - 8, class: "axis tick",
+        "text-anchor": "middle", "data-at": at }, formatClock(at)));
     }
   }
   let lastX = -Infinity;

@@ -3,6 +3,7 @@ import { eventIdFromPath, request, tokenFromHash } from "./api.js";
 import { jobFacts } from "./cards.js";
 import { $, h, toast } from "./dom.js";
 import { formatNumber, initI18n, onLangChange, t } from "./i18n.js";
+import { isRefusedToken, showRefusedToken } from "./refused.js";
 import { openStatsSocket } from "./socket.js";
 import { load, save } from "./storage.js";
 
@@ -27,9 +28,18 @@ function jobById(id) {
   return host.jobs.find((job) => job.id === id);
 }
 
+/** A failed call as a toast, or, for a refused token, as the lasting banner alone. */
+function report(error) {
+  const message = explain(error);
+  if (!isRefusedToken(error)) toast(message);
+}
+
 function explain(error) {
   if (error.status === 409) return t("host.err_not_live");
-  if (error.status === 401 || error.status === 403) return t("console.bad_token");
+  if (isRefusedToken(error)) {
+    showRefusedToken(); // lasting: every later call would be refused too
+    return t("console.bad_token");
+  }
   if (error.status === 0) return t("err.network");
   return t("err.generic", { message: error.message });
 }
@@ -42,7 +52,7 @@ async function act(work) {
   try {
     await work();
   } catch (error) {
-    toast(explain(error));
+    report(error);
   } finally {
     host.busy = false;
     renderButtons();
@@ -265,7 +275,7 @@ async function showOverlayLink() {
     const { overlay_token: overlayToken } = await call("/overlay-token");
     $("#overlay-link").value = `${window.location.origin}/overlay/${encodeURIComponent(eventId)}?token=${encodeURIComponent(overlayToken)}`;
   } catch (error) {
-    toast(explain(error));
+    report(error);
   }
 }
 
@@ -314,10 +324,17 @@ async function main() {
     host.stats = await call("/stats");
     renderAll();
   } catch (error) {
-    toast(explain(error));
-    if (error.status === 401 || error.status === 403) return;
+    report(error);
+    if (isRefusedToken(error)) return; // the banner says what to do; nothing will load
   }
   socket = openStatsSocket({ eventId, token, onStats });
+  socket.stop = (event) => {
+    if (event.code !== 4401) return false;
+    // The token stopped working while the page was open. After the socket has marked itself
+    // offline (it does so once this returns), so that the banner's state is the one left.
+    queueMicrotask(showRefusedToken);
+    return true;
+  };
 }
 
 main();

@@ -3,6 +3,7 @@ import { download, eventIdFromPath, request, tokenFromHash } from "./api.js";
 import { drawChart } from "./chart.js";
 import { $, h, toast } from "./dom.js";
 import { formatNumber, formatTime, initI18n, lang, onLangChange, t } from "./i18n.js";
+import { isRefusedToken, showRefusedToken } from "./refused.js";
 import { openStatsSocket } from "./socket.js";
 
 const STATUSES = ["applied", "contacted", "interviewed", "offered", "hired", "rejected"];
@@ -27,8 +28,17 @@ function call(path, options = {}) {
   return request(base + path, { token, ...options });
 }
 
+/** A failed call as a toast, or, for a refused token, as the lasting banner alone. */
+function report(error) {
+  const message = explain(error);
+  if (!isRefusedToken(error)) toast(message);
+}
+
 function explain(error) {
-  if (error.status === 401 || error.status === 403) return t("console.bad_token");
+  if (isRefusedToken(error)) {
+    showRefusedToken(); // lasting: every later call would be refused too
+    return t("console.bad_token");
+  }
   if (error.status === 0) return t("err.network");
   return t("err.generic", { message: error.message });
 }
@@ -111,7 +121,7 @@ async function loadApplications() {
     $("#new-apps").hidden = true;
     renderApplications();
   } catch (error) {
-    toast(explain(error));
+    report(error);
   }
 }
 
@@ -164,7 +174,7 @@ async function changeStatus(ids, status, select = null) {
     await Promise.all([loadApplications(), refreshStats()]);
   } catch (error) {
     if (select) select.value = select.dataset.status;
-    toast(explain(error));
+    report(error);
   }
 }
 
@@ -213,10 +223,16 @@ async function fetchActivity() {
 async function loadChart() {
   try {
     staff.activity = await fetchActivity();
-    drawChart($("#chart"), $("#chart-legend"), staff.activity);
+    redrawChart();
   } catch {
     // The chart is a nicety; the numbers above are live anyway.
   }
+}
+
+function redrawChart() {
+  if (!staff.activity) return;
+  drawChart($("#chart"), $("#chart-legend"), staff.activity,
+    { now: Date.now(), live: (staff.stats?.state || staff.event?.state) === "live" });
 }
 
 function scheduleChart() {
@@ -249,7 +265,7 @@ async function exportFile(kind, ext) {
   try {
     await download(`${base}/export/${kind}.${ext}?${query}`, token, `${kind}-${eventId}.${ext}`);
   } catch (error) {
-    toast(explain(error));
+    report(error);
   }
 }
 
@@ -264,7 +280,7 @@ async function main() {
     renderTotals();
     renderTables();
     renderApplications();
-    if (staff.activity) drawChart($("#chart"), $("#chart-legend"), staff.activity);
+    redrawChart();
     if (socket) $("#conn-text").textContent = t(`conn.${socket.state}`);
   });
   $("#export-apps").addEventListener("click", () => exportFile("applications", "csv"));
@@ -298,10 +314,21 @@ async function main() {
     await loadApplications();
     loadChart();
   } catch (error) {
-    toast(explain(error));
-    if (error.status === 401 || error.status === 403) return;
+    report(error);
+    if (isRefusedToken(error)) return; // the banner says what to do; nothing will load
   }
   socket = openStatsSocket({ eventId, token, onStats });
+  socket.stop = (event) => {
+    if (event.code !== 4401) return false;
+    // The token stopped working while the page was open. After the socket has marked itself
+    // offline (it does so once this returns), so that the banner's state is the one left.
+    queueMicrotask(showRefusedToken);
+    return true;
+  };
+  // The chart follows the width of the page (a phone turned sideways) and, while the event is
+  // live, the clock: its x-axis ends at the current minute.
+  new ResizeObserver(() => redrawChart()).observe($("#chart"));
+  setInterval(redrawChart, 30000);
 }
 
 main();

@@ -164,10 +164,13 @@ function applyArea(job, { full }) {
   }, label);
   button.addEventListener("click", () => startApply(job, button));
   const area = h("div", { class: "apply-area" }, button);
-  if (full && profile) {
-    const edit = h("button", { type: "button", class: "link" }, t("apply.edit"));
+  if (profile) {
+    // Wherever one tap sends an application (the card on screen and every earlier job), it
+    // says whose name and phone it sends, next to a way to change them first.
+    const edit = h("button", { type: "button", class: "link edit-who",
+      "aria-label": `${t("apply.edit")}：${job.employer} ${job.title}` }, t("apply.edit"));
     edit.addEventListener("click", () => openSheet(job, edit));
-    area.append(h("p", { class: "as-who" },
+    area.append(h("p", { class: "as-who" + (full ? "" : " compact") },
       t("apply.as_who", { name: profile.name, phone: maskPhone(profile.phone) }), " ", edit));
   }
   return area;
