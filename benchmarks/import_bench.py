@@ -9,6 +9,11 @@ limits), ``--rounds`` times. Reports the import's wall time and the event loop's
 meanwhile (a task that sleeps 5 ms and records how late it wakes): the stall is what viewers
 would see. Issue 14 holds the 100,000-row import to 1.2x the time measured before the read
 moved off the loop. Writes nothing into the repository.
+
+To measure an earlier commit beside today's code, run the same file with that commit's package
+first on the path (it then imports as the earlier code did, on the loop):
+
+    PYTHONPATH=/path/to/checkout python benchmarks/import_bench.py --rounds 1
 """
 
 from __future__ import annotations
@@ -26,11 +31,15 @@ import openpyxl
 
 from liveevent.domain.events import LiveEvent
 from liveevent.office.jobs import import_jobs
-from liveevent.office.sheet_process import SheetReader
 from liveevent.store.connect import open_store
 from liveevent.store.embedded import EmbeddedStore
 from liveevent.store.events import EventStore
-from liveevent.tables.sheet import SheetLimits
+
+try:
+    from liveevent.office.sheet_process import SheetReader
+    from liveevent.tables.sheet import SheetLimits
+except ImportError:  # an earlier commit (PYTHONPATH=<checkout>), which read sheets on the loop
+    SheetReader = None  # type: ignore[assignment,misc]
 
 HEADER = ["公司名称", "职位名称", "招聘人数", "薪资", "工作地点", "岗位描述"]
 
@@ -75,7 +84,8 @@ async def run(args: argparse.Namespace, workdir: Path) -> list[dict[str, float]]
     results = []
     try:
         conn = await open_store(url, key_prefix="bench", timeout_s=60.0, waitaof_timeout_ms=2000)
-        events, reader = EventStore(conn), SheetReader(SheetLimits())
+        events = EventStore(conn)
+        reader = {} if SheetReader is None else {"reader": SheetReader(SheetLimits())}
         for round_no in range(args.rounds):
             event_id = f"import{round_no}"
             event = LiveEvent.parse({"title": "import bench"}, event_id=event_id, now=0)
@@ -83,9 +93,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> list[dict[str, float]]
             stop, stalls = asyncio.Event(), [0.0]
             watcher = asyncio.create_task(_watch_loop(stop, stalls))
             start = time.perf_counter()
-            report = await import_jobs(
-                events, event_id, data, reader=reader, content_type=path.name
-            )
+            report = await import_jobs(events, event_id, data, content_type=path.name, **reader)
             seconds = time.perf_counter() - start
             stop.set()
             await watcher
