@@ -38,6 +38,17 @@ ANSWERED: list[tuple[str, str | bytes, str, str | None]] = [
     ("NaN ref", '{"type": "ping", "ref": NaN}', "malformed", None),
     ("object ref", '{"type": "ping", "ref": {"a": 1}}', "malformed", None),
     ("bool ref", '{"type": "ping", "ref": true}', "malformed", None),
+    # A ref is sent back as it came; these cannot be (JSON text has no lone surrogate, and
+    # orjson writes no integer past 64 bits): they used to raise while the answer was
+    # written, log a traceback, break the frame and, for an apply, lose its answer.
+    ("lone surrogate ref", '{"type": "ping", "ref": "\\ud800"}', "malformed", "ref"),
+    ("lone surrogate ref, apply", _apply(ref="\udfff"), "malformed", "ref"),
+    (
+        "ref past 64 bits",
+        '{"type": "ping", "ref": 123456789012345678901234567890, "x": "\\ud800"}',
+        "malformed",
+        "ref",
+    ),
     ("no type", "{}", "not_found", "type"),
     ("unknown type", '{"type": "subscribe"}', "not_found", "type"),
     ("numeric type", '{"type": 5}', "not_found", "type"),
