@@ -161,3 +161,27 @@ async def test_close_frame_gets_a_close_back(server: LiveServer) -> None:
         await raw.message()
     assert raw.close_code == 1000
     raw.close()
+
+
+async def test_bulk_status_change_refuses_ids_that_are_not_text(server: LiveServer) -> None:
+    """A lone surrogate (valid JSON text, ``"\\ud800"``) as an application id reached the
+    store's encoder and gave a 500 with a traceback; now it is 422 naming the field, and no
+    application changes (all ids are checked before any is changed)."""
+    event = await server.create_event()
+    status, body = await server.apply(event, "j1", "13812345670")
+    assert status == 201, body
+    good = body["application_id"]
+    assert server.session is not None
+    for bad in ['"\\ud800"', '"1\\u0000"']:
+        async with server.session.patch(
+            f"{server.url}/api/events/{event.id}/applications",
+            data=f'{{"status": "hired", "application_ids": ["{good}", {bad}]}}',
+            headers={
+                "Authorization": f"Bearer {event.staff_token}",
+                "Content-Type": "application/json",
+            },
+        ) as resp:
+            answer = await resp.json()
+            assert resp.status == 422, (bad, answer)
+            assert "application_ids" in answer["error"]["fields"], answer
+    assert (await server.stats(event))["hires"] == 0
