@@ -62,6 +62,7 @@ async def host_socket(request: web.Request) -> web.StreamResponse:
         await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"too many connections")
         return ws
     allowance = budget.budget_for(settings, asyncio.get_running_loop().time())
+    budget.meter_bytes(request.transport, allowance, settings)
     messages = budget.read(ws, allowance, request.transport)
     try:
         role = await _authenticate(request, ws, event_id, messages)

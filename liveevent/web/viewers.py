@@ -154,6 +154,7 @@ async def _receive(
 ) -> None:
     loop = asyncio.get_running_loop()
     allowance = budget.budget_for(request.app[SETTINGS], loop.time())
+    budget.meter_bytes(request.transport, allowance, request.app[SETTINGS])
     try:
         await _read_messages(request, ws, event_id, viewer, allowance)
     finally:
