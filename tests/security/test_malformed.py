@@ -185,3 +185,24 @@ async def test_bulk_status_change_refuses_ids_that_are_not_text(server: LiveServ
             assert resp.status == 422, (bad, answer)
             assert "application_ids" in answer["error"]["fields"], answer
     assert (await server.stats(event))["hires"] == 0
+
+
+@pytest.mark.parametrize("mapping", ["[" * 2500, "9" * 5000], ids=["deep", "huge-number"])
+async def test_a_sheets_mapping_that_is_not_json_is_refused_naming_it(
+    server: LiveServer, mapping: str
+) -> None:
+    """``?mapping=`` (a JSON object in the query) nested 2,500 deep raised ``RecursionError``
+    and a 5,000-digit number ``ValueError``: a 500 and a traceback, not a 422 naming it."""
+    event = await server.create_event()
+    assert server.session is not None
+    async with server.session.post(
+        f"{server.url}/api/events/{event.id}/jobs",
+        params={"mapping": mapping},
+        data=b"id,employer,title\r\nz1,a,b\r\n",
+        headers={"Authorization": f"Bearer {event.staff_token}", "Content-Type": "text/csv"},
+    ) as resp:
+        body = await resp.json()
+        assert resp.status == 422, body
+        assert "mapping" in body["error"]["fields"], body
+    status, jobs = await server.call("GET", f"/api/events/{event.id}/jobs")
+    assert status == 200 and "z1" not in {job["id"] for job in jobs["jobs"]}
