@@ -206,3 +206,20 @@ async def test_a_sheets_mapping_that_is_not_json_is_refused_naming_it(
         assert "mapping" in body["error"]["fields"], body
     status, jobs = await server.call("GET", f"/api/events/{event.id}/jobs")
     assert status == 200 and "z1" not in {job["id"] for job in jobs["jobs"]}
+
+
+@pytest.mark.parametrize("window", ["9" * 5000, "²"], ids=["5000-digits", "superscript"])
+async def test_a_pushes_window_that_is_not_a_number_is_refused_naming_it(
+    server: LiveServer, window: str
+) -> None:
+    """``window_min`` was checked with ``str.isdigit``, which a 5,000-digit number and ``²``
+    pass, and then ``int()`` refused them: a 500 and a traceback."""
+    event = await server.create_event()
+    assert server.session is not None
+    async with server.session.get(
+        f"{server.url}/api/events/{event.id}/export/pushes.csv",
+        params={"window_min": window},
+        headers={"Authorization": f"Bearer {event.staff_token}"},
+    ) as resp:
+        body = await resp.json()
+        assert resp.status == 422 and "window_min" in body["error"]["fields"], body
