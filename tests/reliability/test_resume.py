@@ -98,6 +98,8 @@ def _cursor_plus(cursor: str, ms: int) -> str:
         # store, whose error went up as a traceback and a broken frame instead of a resync.
         "seq past 64 bits",
         "seq 2**64",
+        "superscript digit",  # a digit to str.isdigit, not to int()
+        "arabic-indic digits",  # digits to int(), not to the store
     ],
 )
 async def test_unusable_cursor_gets_resync_with_current_state(
@@ -119,6 +121,10 @@ async def test_unusable_cursor_gets_resync_with_current_state(
         since = f"{since.partition('-')[0]}-{'9' * 25}"
     elif case == "seq 2**64":
         since = f"{since.partition('-')[0]}-{2**64}"
+    elif case == "superscript digit":
+        since = f"{since.partition('-')[0]}-²"
+    elif case == "arabic-indic digits":
+        since = f"{since.partition('-')[0]}-٠"
     else:
         since = "not-a-cursor"
 
