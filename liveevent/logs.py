@@ -43,8 +43,27 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+class ClientFaults(logging.Filter):
+    """Drops aiohttp's record of a request it could not parse (``HttpProcessingError``: a bad
+    character, a line past 8 KiB, not HTTP at all), already answered with 400.
+
+    The client's fault, not the server's: aiohttp logs each at ERROR with a traceback and an
+    excerpt of the request (a header line, the URL), which holds whatever the client put
+    there, a phone number in a query or a token in a header; and anyone could fill the disk
+    with them, one traceback per request. Other records of ``aiohttp.server`` pass.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        # Imported here: this module is imported before anything else, aiohttp need not be.
+        from aiohttp.http_exceptions import HttpProcessingError
+
+        exc = record.exc_info[1] if record.exc_info else None
+        return not isinstance(exc, HttpProcessingError)
+
+
 def configure_logging(*, log_format: str, verbose: bool, node: str = "") -> None:
-    """Send every logger's records to stderr in the chosen format (``text`` or ``json``)."""
+    """Send every logger's records to stderr in the chosen format (``text`` or ``json``);
+    requests aiohttp could not parse are not logged (``ClientFaults``)."""
     handler = logging.StreamHandler()
     if log_format == "json":
         handler.setFormatter(JsonFormatter(node=node))
@@ -55,3 +74,6 @@ def configure_logging(*, log_format: str, verbose: bool, node: str = "") -> None
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    server_log = logging.getLogger("aiohttp.server")
+    if not any(isinstance(f, ClientFaults) for f in server_log.filters):
+        server_log.addFilter(ClientFaults())

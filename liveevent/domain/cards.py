@@ -50,14 +50,41 @@ class JobCard:
 
 
 def timeline_message(record: dict[str, Any], cursor: str) -> dict[str, Any]:
-    """The viewer message for one timeline record (as stored) at ``cursor``."""
+    """The viewer message for one timeline record (as stored) at ``cursor``.
+
+    Raises ``TypeError`` (or ``LookupError``, ``ValueError``) if ``record`` is not a timeline
+    record, including one whose fields JSON cannot carry (bytes, say): fields are copied into
+    the message as stored, and a hand-made entry may hold anything."""
     kind = TimelineKind(record["kind"])
     if kind is TimelineKind.CARD:
         card = JobCard.from_record(record["card"])
-        return {"type": "card", "card": card.to_wire(), "cursor": cursor}
-    if kind is TimelineKind.WITHDRAW:
-        return {"type": "withdraw", "card_id": record["card_id"], "cursor": cursor}
-    return {"type": "state", "state": record["state"], "cursor": cursor}
+        message = {"type": "card", "card": card.to_wire(), "cursor": cursor}
+    elif kind is TimelineKind.WITHDRAW:
+        message = {"type": "withdraw", "card_id": _text(record["card_id"]), "cursor": cursor}
+    else:
+        message = {"type": "state", "state": _text(record["state"]), "cursor": cursor}
+    _check_plain(message)
+    return message
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError("a timeline field that should be text is not")
+    return value
+
+
+def _check_plain(value: Any) -> None:
+    """Raise ``TypeError`` unless ``value`` is JSON's kind of data: maps with text keys, lists,
+    text, numbers, booleans and null."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _text(key)
+            _check_plain(item)
+    elif isinstance(value, list):
+        for item in value:
+            _check_plain(item)
+    elif value is not None and not isinstance(value, (str, int, float)):
+        raise TypeError(f"a timeline field holds {type(value).__name__}")
 
 
 def is_timeline_record(record: Any) -> bool:

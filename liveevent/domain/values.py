@@ -15,7 +15,9 @@ from typing import Any
 from liveevent.domain.text import strip_format_chars
 from liveevent.errors import InvalidInput
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# C0 and C1 controls (category Cc) but tab, LF and CR. C1 too: U+009B is a one-character CSI
+# (a terminal escape: ``liveevent watch`` prints titles), U+0085 a line break.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 

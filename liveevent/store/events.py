@@ -216,14 +216,18 @@ class EventStore:
         """
         await self.event_view(event_id)
         k = self.keys.event(event_id)
-        kept = await self._call(self.conn.reader.hget(k.meta, "overlay_token"))
-        if kept:
-            return _s(kept)
-        fresh = new_token()
-        if await self._call(self.conn.reader.hsetnx(k.meta, "overlay_token", fresh)):
-            await self._call(self.conn.reader.hset(k.meta, "tok:overlay", token_digest(fresh)))
-            return fresh
-        return _s(await self._call(self.conn.reader.hget(k.meta, "overlay_token")))
+        redis = self.conn.reader
+        kept, digest = await self._call(redis.hmget(k.meta, ["overlay_token", "tok:overlay"]))
+        if not kept:
+            # The token is the truth and its digest follows from it: a retried HSETNX (its
+            # reply lost) answers 0, and a crash may come between the two writes, so the
+            # digest is checked and set again below rather than only after a won HSETNX.
+            await self._call(redis.hsetnx(k.meta, "overlay_token", new_token()))
+            kept, digest = await self._call(redis.hmget(k.meta, ["overlay_token", "tok:overlay"]))
+        token = _s(kept)
+        if _s(digest) != token_digest(token):
+            await self._call(redis.hset(k.meta, "tok:overlay", token_digest(token)))
+        return token
 
     # jobs ---------------------------------------------------------------------------------
     async def upsert_jobs(self, event_id: str, jobs: list[Job]) -> tuple[int, int]:

@@ -232,7 +232,9 @@ async def set_status_bulk(request: web.Request) -> web.Response:
     if (
         not isinstance(ids, list)
         or not 1 <= len(ids) <= 1000
-        or not all(isinstance(i, str) and 0 < len(i) <= 32 for i in ids)
+        # isprintable: no control character and no lone surrogate (which JSON text may hold
+        # and the store's encoder cannot write: it was a 500).
+        or not all(isinstance(i, str) and 0 < len(i) <= 32 and i.isprintable() for i in ids)
     ):
         why = "must be a list of 1-1000 application ids"
         raise InvalidInput(f"application_ids {why}", fields={"application_ids": why})

@@ -21,7 +21,7 @@ import contextlib
 import socket
 import struct
 from collections.abc import AsyncGenerator
-from typing import Any
+from typing import Any, cast
 
 from aiohttp import WSCloseCode, WSMessage, WSMsgType, web
 
@@ -54,16 +54,17 @@ class MessageBudget:
         self._at = now
         self.over = False  # set by ``read`` when it closed the socket for this budget
 
-    def take(self, now: float) -> bool:
+    def take(self, now: float, cost: float = 1.0) -> bool:
+        """Take ``cost`` tokens (one message; or bytes, for ``ByteMeter``); False if short."""
         if self.rate_per_s <= 0:
             return True
         elapsed = now - self._at
         self._at = now
         if elapsed > 0:
             self._tokens = min(self.burst, self._tokens + elapsed * self.rate_per_s)
-        if self._tokens < 1.0:
+        if self._tokens < cost:
             return False
-        self._tokens -= 1.0
+        self._tokens -= cost
         return True
 
 
@@ -117,6 +118,71 @@ async def cool_down(floods: FloodCooldown, ip: str) -> None:
     wait_s = floods.wait_s(ip, asyncio.get_running_loop().time())
     if wait_s > 0:
         await asyncio.sleep(wait_s)
+
+
+# What a socket may send, by the byte: its message rate times this. An apply is 150-300 bytes,
+# a ping 20; the burst is room for the largest message twice over.
+BYTES_PER_MESSAGE = 4096
+
+
+class ByteMeter(asyncio.Protocol):
+    """The connection's own protocol, with each read charged by the byte to a budget first.
+
+    The message budget counts the messages aiohttp delivers, and a message that never ends is
+    never delivered: a text frame that is not final, followed by empty continuation frames for
+    ever, adds no byte to the message (``max_message_bytes`` never cuts it) and costs aiohttp a
+    parse per frame (ten such sockets held 68 % of a core). Over its byte budget, a socket is
+    closed like one over its message budget (``close_over_budget``) and ``allowance.over`` is
+    set, so its address cools down.
+    """
+
+    def __init__(
+        self,
+        inner: asyncio.BaseProtocol,
+        transport: Any,
+        allowance: MessageBudget,
+        bytes_: MessageBudget,
+    ) -> None:
+        self._inner = cast(asyncio.Protocol, inner)
+        self._transport = transport
+        self._allowance = allowance
+        self._bytes = bytes_
+        self._loop = asyncio.get_running_loop()
+
+    def data_received(self, data: bytes) -> None:
+        if self._allowance.over:
+            return
+        if not self._bytes.take(self._loop.time(), len(data)):
+            self._allowance.over = True
+            close_over_budget(self._transport)
+            return
+        self._inner.data_received(data)
+
+    def eof_received(self) -> bool | None:
+        return self._inner.eof_received()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._inner.connection_lost(exc)
+
+    def pause_writing(self) -> None:
+        self._inner.pause_writing()
+
+    def resume_writing(self) -> None:
+        self._inner.resume_writing()
+
+
+def meter_bytes(transport: Any, allowance: MessageBudget, settings: Settings) -> None:
+    """Charge what ``transport`` (an upgraded websocket's) reads from now on to a byte budget
+    of ``socket_messages_per_s`` x ``BYTES_PER_MESSAGE`` a second, with a burst of twice
+    ``max_message_bytes`` (``ByteMeter``). Nothing when the message budget is off."""
+    if transport is None or transport.is_closing() or allowance.rate_per_s <= 0:
+        return
+    bytes_ = MessageBudget(
+        rate_per_s=allowance.rate_per_s * BYTES_PER_MESSAGE,
+        burst=2 * settings.max_message_bytes,
+        now=asyncio.get_running_loop().time(),
+    )
+    transport.set_protocol(ByteMeter(transport.get_protocol(), transport, allowance, bytes_))
 
 
 def small_receive_buffer(transport: Any) -> None:

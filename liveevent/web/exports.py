@@ -40,7 +40,9 @@ _FORMATS = ("csv", "xlsx")
 
 def _window_min(request: web.Request) -> int:
     raw = request.query.get("window_min", str(DEFAULT_WINDOW_MIN))
-    if not raw.isdigit() or not 1 <= int(raw) <= 24 * 60:
+    # ASCII and short before int(): "²" is a digit int() refuses, and 5,000 digits are more
+    # than int() converts (both were a 500).
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 4) or not 1 <= int(raw) <= 24 * 60:
         why = "must be a whole number of minutes from 1 to 1440"
         raise InvalidInput(f"window_min {why}", fields={"window_min": why})
     return int(raw)

@@ -66,11 +66,17 @@ class Outgoing:
 
 
 def parse_cursor(value: str) -> tuple[int, int] | None:
-    """A stream id ``"<ms>-<seq>"`` as a comparable tuple, or None if it is not one."""
+    """A stream id ``"<ms>-<seq>"`` as a comparable tuple, or None if it is not one (both
+    parts are unsigned 64-bit integers: the store refuses a larger one with an error)."""
     ms, sep, seq = value.partition("-")
-    if not sep or not ms.isdigit() or not seq.isdigit() or len(value) > 41:
+    # ASCII: "²" is a digit to isdigit but not to int(), and "١" one to int() but not to the
+    # store (both were a traceback on a hand-edited ?since=).
+    if not sep or not value.isascii() or not ms.isdigit() or not seq.isdigit() or len(value) > 41:
         return None
-    return int(ms), int(seq)
+    cursor = int(ms), int(seq)
+    if cursor[0] >= 2**64 or cursor[1] >= 2**64:
+        return None
+    return cursor
 
 
 def decode(data: str | bytes, *, binary: bool) -> dict[str, Any]:

@@ -5,10 +5,10 @@ The first message must be ``{"type": "auth", "token": "<host, staff or admin tok
 ``GET /stats``) every ``INTERVAL_S`` while anything changes, and at least every 10 s.
 
 Frames go through the viewer socket's decoder (``frames.decode``) and limits: at most
-``max_message_bytes`` a frame (past it: 1009), the message budget (past it: 1008). A first
-message that is not a valid auth (not JSON, nested too deep, binary, no or a wrong token) closes
-the socket with 4401. A client that goes away, politely or not, is an ordinary end: nothing is
-logged as an error.
+``max_message_bytes`` a frame (past it: 1009), the message budget (past it: 1008), a place
+under ``max_sockets_per_ip`` (past it: 1008). A first message that is not a valid auth (not
+JSON, nested too deep, binary, no or a wrong token) closes the socket with 4401. A client that
+goes away, politely or not, is an ordinary end: nothing is logged as an error.
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ import asyncio
 import contextlib
 from collections.abc import AsyncGenerator
 
-from aiohttp import WSMessage, WSMsgType, web
+from aiohttp import WSCloseCode, WSMessage, WSMsgType, web
 
 from liveevent.errors import LiveEventError
 from liveevent.web import api, budget
-from liveevent.web.appkeys import EVENTS, FLOODS, SETTINGS, WEBSOCKETS
+from liveevent.web.appkeys import EVENTS, FLOODS, LIMITS, SETTINGS, WEBSOCKETS
 from liveevent.web.auth import require_role
 from liveevent.web.frames import decode
 from liveevent.web.origin import check_origin
@@ -55,7 +55,14 @@ async def host_socket(request: web.Request) -> web.StreamResponse:
     except ConnectionError:
         return ws  # gone before the upgrade (while the event was looked up): nothing to do
     request.app[WEBSOCKETS].add(ws)
+    # Anyone may open this socket until its first message is checked: it takes a place under
+    # the same per-address cap as a viewer socket, or one address could hold any number.
+    limits = request.app[LIMITS]
+    if not limits.open_socket(ip):
+        await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"too many connections")
+        return ws
     allowance = budget.budget_for(settings, asyncio.get_running_loop().time())
+    budget.meter_bytes(request.transport, allowance, settings)
     messages = budget.read(ws, allowance, request.transport)
     try:
         role = await _authenticate(request, ws, event_id, messages)
@@ -74,6 +81,7 @@ async def host_socket(request: web.Request) -> web.StreamResponse:
     except ConnectionError:
         pass  # the client went away while we wrote to it: an ordinary end
     finally:
+        limits.close_socket(ip)
         await messages.aclose()
         if allowance.over:
             request.app[FLOODS].record(ip, asyncio.get_running_loop().time())

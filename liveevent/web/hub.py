@@ -362,7 +362,12 @@ class Hub:
         sid, record = entry
         if record is not None:
             try:
-                return Outgoing(timeline_message(record, sid), parse_cursor(sid))
+                out = Outgoing(timeline_message(record, sid), parse_cursor(sid))
+                # Encoded here, once (every viewer's send reuses it): a record whose fields
+                # JSON cannot hold (bytes, say) used to fail in the fan-out's broadcast and
+                # end the event's fan-out task for good.
+                out.text_frame()
+                return out
             except (LiveEventError, LookupError, TypeError, ValueError, AttributeError):
                 pass  # a map, but not a timeline record: as corrupt as undecodable bytes
         self.corrupt_entries[path] += 1

@@ -57,7 +57,7 @@ def parse_mapping(text: str | None) -> dict[str, str] | None:
     why = "must be a JSON object of column header -> field name"
     try:
         value = json.loads(text)
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):  # not JSON, nested too deep, a 5,000-digit number
         raise InvalidInput(f"mapping {why}", fields={"mapping": why}) from None
     if not isinstance(value, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in value.items()

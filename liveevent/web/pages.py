@@ -85,9 +85,7 @@ def check_host(request: web.Request) -> None:
     """Raise ``ClientError`` (400) unless ``Host`` names the local address of the connection."""
     sockname = request.transport.get_extra_info("sockname") if request.transport else None
     local = _address(str(sockname[0])) if isinstance(sockname, tuple) and sockname else None
-    header = request.headers.get("Host", "")
-    name = header.rsplit(":", 1)[0] if not header.endswith("]") else header
-    name = name.strip("[]").lower()
+    name = _host_name(request.headers.get("Host", ""))
     wanted = _address(name)
     if local is not None and (
         (wanted is not None and wanted == local) or (name == "localhost" and local.is_loopback)
@@ -97,6 +95,26 @@ def check_host(request: web.Request) -> None:
         "the Host header is not this server's address; set public_url for printed links",
         fields={"Host": "not allowed without public_url"},
     )
+
+
+def _host_name(header: str) -> str:
+    """The name in a ``Host`` header (RFC 9110 7.2: ``name[:port]``, IPv6 in brackets),
+    lowercased; ``""`` if anything but a port follows it. The whole header becomes the link
+    (``own_origin``), so ``127.0.0.1:@evil.example`` must not pass as 127.0.0.1: it is a link
+    to evil.example."""
+    if header.startswith("["):
+        name, _, rest = header[1:].partition("]")
+        if rest and not rest.startswith(":"):
+            return ""
+        port = rest[1:] if rest else None
+    else:
+        name, colon, port_text = header.partition(":")
+        port = port_text if colon else None
+    if port is not None and not (
+        port.isascii() and port.isdigit() and len(port) <= 5 and 0 < int(port) < 65536
+    ):
+        return ""
+    return name.lower()
 
 
 def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:

@@ -83,6 +83,7 @@ class _Guarded(asyncio.Protocol):
         self._address: str | None = None  # set while this connection is counted as pending
         self._timer: asyncio.TimerHandle | None = None
         self._tail = b""
+        self._begun = False  # whether a byte other than CR or LF has arrived
         self._started = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -122,6 +123,13 @@ class _Guarded(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         if self._timer is not None:
             window = self._tail + data
+            if not self._begun:
+                # Blank lines before the request line are skipped by the parser (RFC 9112
+                # 2.2), so they end no head: "\r\n\r\n" first, then a head trickled a line
+                # at a time, used to pass for a complete head and escape both the deadline
+                # and the per-address cap.
+                window = window.lstrip(b"\r\n")
+                self._begun = bool(window)
             if any(end in window for end in HEAD_ENDS):
                 self._head_done()
             else:

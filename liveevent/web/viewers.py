@@ -154,6 +154,7 @@ async def _receive(
 ) -> None:
     loop = asyncio.get_running_loop()
     allowance = budget.budget_for(request.app[SETTINGS], loop.time())
+    budget.meter_bytes(request.transport, allowance, request.app[SETTINGS])
     try:
         await _read_messages(request, ws, event_id, viewer, allowance)
     finally:
@@ -204,7 +205,7 @@ def _handle(
     try:
         message = decode(data, binary=msg_type == WSMsgType.BINARY)
         ref = message.get("ref")
-        if not (ref is None or isinstance(ref, (str, int))) or isinstance(ref, bool):
+        if not _echoable(ref):
             ref = None
             raise MalformedBody("ref must be a string or a number", fields={"ref": "invalid"})
         kind = message.get("type")
@@ -229,6 +230,26 @@ def _handle(
     except LiveEventError as exc:
         _reply(request, ws, viewer, _error(ref, exc))
     return None
+
+
+def _echoable(ref: Any) -> bool:
+    """Whether ``ref`` (sent back with the answer as it came) is None, a string or an integer
+    that both encodings can write: JSON text has no lone surrogate (the standard parser lets
+    one in) and orjson, like msgpack, writes no integer outside 64 bits. Anything else used to
+    fail while the answer was written, after an apply had been stored."""
+    if ref is None:
+        return True
+    if isinstance(ref, bool):
+        return False
+    if isinstance(ref, int):
+        return -(2**63) <= ref < 2**64
+    if isinstance(ref, str):
+        try:
+            ref.encode()
+        except UnicodeEncodeError:
+            return False
+        return True
+    return False
 
 
 def _answer_apply(

@@ -94,6 +94,12 @@ def _cursor_plus(cursor: str, ms: int) -> str:
         "future",  # after the newest entry: the store lost its history (restored backup)
         "trimmed",  # the entry was trimmed away
         "garbage",  # not a cursor at all
+        # Hand-edited: a sequence past 64 bits, which no stream id can have. It reached the
+        # store, whose error went up as a traceback and a broken frame instead of a resync.
+        "seq past 64 bits",
+        "seq 2**64",
+        "superscript digit",  # a digit to str.isdigit, not to int()
+        "arabic-indic digits",  # digits to int(), not to the store
     ],
 )
 async def test_unusable_cursor_gets_resync_with_current_state(
@@ -111,6 +117,14 @@ async def test_unusable_cursor_gets_resync_with_current_state(
     elif case == "trimmed":
         conn = server.app[STORE]
         await conn.reader.xtrim(conn.keys.event(event.id).timeline, maxlen=2, approximate=False)
+    elif case == "seq past 64 bits":
+        since = f"{since.partition('-')[0]}-{'9' * 25}"
+    elif case == "seq 2**64":
+        since = f"{since.partition('-')[0]}-{2**64}"
+    elif case == "superscript digit":
+        since = f"{since.partition('-')[0]}-²"
+    elif case == "arabic-indic digits":
+        since = f"{since.partition('-')[0]}-٠"
     else:
         since = "not-a-cursor"
 

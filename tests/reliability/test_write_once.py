@@ -251,6 +251,22 @@ def _purge(*markers: Callable[[EventKeys], str]) -> Callable[[Rig], Awaitable[No
     return purge
 
 
+async def overlay_token_first_read(rig: Rig) -> None:
+    """An event made before overlay tokens were kept gets one on the host's first read: HSETNX
+    of the token, then HSET of its digest. The retry of a lost HSETNX found the token set and
+    skipped the digest, so the token the host was given opened nothing (403), for good."""
+    await rig.store.hdel(rig.keys.meta, "overlay_token")  # as an event made before
+    rig.lose("HSETNX", rig.keys.meta, "overlay_token")
+    status, body = await rig.call("GET", "/overlay-token", rig.event.host_token)
+    assert status == 200, body
+    token = body["overlay_token"]
+    assert await rig.store.hget(rig.keys.meta, "overlay_token") == token.encode()
+    status, page = await rig.server.call("GET", f"/overlay/{rig.event.id}?token={token}")
+    assert status == 200, page
+    status, again = await rig.call("GET", "/overlay-token", rig.event.host_token)
+    assert status == 200 and again == body
+
+
 WRITES: dict[str, Callable[[Rig], Awaitable[None]]] = {
     "push_card": push_card,
     "withdraw_card": withdraw_card,
@@ -263,6 +279,7 @@ WRITES: dict[str, Callable[[Rig], Awaitable[None]]] = {
     "import_outcomes_status": import_outcomes_status,
     "import_outcomes_audit": import_outcomes_audit,
     "export_audit": export_audit,
+    "overlay_token_first_read": overlay_token_first_read,
     # The purge's steps, each losing its reply in turn.
     "purge_mark": _purge(lambda k: "HSETNX", lambda k: k.meta),
     "purge_copy": _purge(lambda k: "XADD", lambda k: k.apps_purge),

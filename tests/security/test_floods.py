@@ -232,3 +232,52 @@ async def test_a_flooders_address_waits_before_its_next_upgrade(server: LiveServ
     assert await _seconds_to_hello(server, event, "127.0.0.2") < 0.5 * cooldown_s
     await asyncio.sleep(cooldown_s)
     assert await _seconds_to_hello(server, event, "127.0.0.1") < 0.5 * cooldown_s
+
+
+def _empty_continuations(count: int) -> bytes:
+    """``count`` masked client continuation frames (not final) with no payload."""
+    return (struct.pack("!BB", 0x0, 0x80) + b"\0\0\0\0") * count
+
+
+@pytest.mark.parametrize("path", ["/ws/events/{e}", "/ws/host/{e}"])
+async def test_a_flood_of_empty_continuation_frames_is_closed_with_1008(
+    server: LiveServer, path: str
+) -> None:
+    """A message begun and then continued for ever by empty fragments is no message: aiohttp
+    delivers nothing (so nothing was charged to the budget) and the fragments add no bytes
+    to it (so ``max_message_bytes`` never cut it). Ten such sockets held 68 % of a core for
+    as long as they kept sending. What a socket sends is charged by the byte too."""
+    event = await server.create_event()
+    raw = await RawViewer.connect(server.port, path.format(e=event.id))
+    if "host" in path:
+        await raw.send_json({"type": "auth", "token": event.host_token})
+    first = await raw.message()
+    assert first["type"] in ("hello", "welcome")
+    begun = struct.pack("!BB", TEXT, 0x80 | 5) + b"\0\0\0\0" + b'{"typ'  # not final
+    blob = _empty_continuations(20_000)
+
+    async def flood() -> None:
+        await raw.loop.sock_sendall(raw.sock, begun)
+        await _flood(raw, blob)
+
+    task = asyncio.create_task(flood())
+    try:
+        async with asyncio.timeout(5):
+            assert await _until_closed(raw) == 1008
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        raw.close()
+
+
+async def test_a_message_of_the_largest_size_is_within_the_byte_budget(
+    server: LiveServer,
+) -> None:
+    event = await server.create_event()
+    raw = await RawViewer.connect(server.port, f"/ws/events/{event.id}")
+    assert (await raw.message())["type"] == "hello"
+    ref = "r" * (server.settings.max_message_bytes - 100)
+    for _ in range(2):
+        await raw.send_json({"type": "ping", "ref": ref})
+        assert (await raw.message())["ref"] == ref
+    raw.close()

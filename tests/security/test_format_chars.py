@@ -189,3 +189,25 @@ async def test_outcome_sheet(server: LiveServer, char: str) -> None:
     assert status == 200, report
     assert report["changed"] == 1 and not report["unmatched"] and not report["problems"], report
     assert (await server.stats(event))["hires"] == 1
+
+
+@pytest.mark.parametrize("char", ["\x85", "\x9b", "\x80", "\x9f"], ids=["NEL", "CSI", "x80", "x9f"])
+async def test_c1_control_characters_are_refused_like_the_others(
+    server: LiveServer, char: str
+) -> None:
+    """The C1 controls (U+0080-U+009F, Unicode category Cc like U+0000-U+001F) passed the
+    control-character check that refuses ESC: U+009B is the one-character CSI that starts a
+    terminal escape sequence, and ``liveevent watch`` prints titles to a terminal; U+0085 is a
+    line break. They are refused, naming the field, and nothing is stored."""
+    event = await server.create_event()
+    status, body = await server.call(
+        "POST",
+        f"/api/events/{event.id}/jobs",
+        token=event.staff_token,
+        json_body=[{"id": "c1", "employer": "顺丰", "title": f"仓管{char}[2J员"}],
+    )
+    assert status == 422 and body["error"]["fields"] == {"[0].title": "control characters"}, body
+    assert "c1" not in await jobs_of(server, event)
+    status, body = await server.apply(event, "j1", "13800000002", name=f"王{char}芳")
+    assert status == 422 and body["error"]["fields"] == {"name": "control characters"}, body
+    assert await names_of(server, event) == []

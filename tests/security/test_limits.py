@@ -3,6 +3,7 @@ refused with a clear answer (429, an error message, a close code), never a crash
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable
 
@@ -101,3 +102,29 @@ async def test_viewers_per_process_cap(make_server: MakeServer) -> None:
     assert json.dumps(body)
     for viewer in viewers:
         await viewer.close()
+
+
+async def test_host_sockets_count_against_the_per_address_cap(make_server: MakeServer) -> None:
+    """The host socket is open to anyone until its first message (the token): it used to
+    skip ``max_sockets_per_ip`` altogether, so one address could hold any number of them
+    (each for the 5 s the token may take, then open it again), using up the server's open
+    files that viewers need. Now it takes a place under the same cap as a viewer socket."""
+    server = await make_server(max_sockets_per_ip=3)
+    event = await server.create_event()
+    assert server.session is not None
+    url = f"{server.url}/ws/host/{event.id}"
+    held = [await server.session.ws_connect(url) for _ in range(3)]  # no token sent yet
+    refused = await server.session.ws_connect(url)
+    msg = await refused.receive(timeout=5)
+    assert msg.type == aiohttp.WSMsgType.CLOSE and refused.close_code == 1008, msg
+    viewer = await server.session.ws_connect(f"{server.url}/ws/events/{event.id}")
+    msg = await viewer.receive(timeout=5)
+    assert msg.type == aiohttp.WSMsgType.CLOSE and viewer.close_code == 1008, msg
+    await held[0].close()  # a place frees up: a host with its token gets in
+    host = await server.session.ws_connect(url)
+    await host.send_json({"type": "auth", "token": event.host_token})
+    assert (await host.receive_json(timeout=5))["type"] == "welcome"
+    for ws in [*held[1:], host]:
+        await ws.close()
+    await asyncio.sleep(0.1)
+    assert dict(server.app[LIMITS].sockets_per_ip) == {}

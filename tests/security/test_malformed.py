@@ -38,6 +38,17 @@ ANSWERED: list[tuple[str, str | bytes, str, str | None]] = [
     ("NaN ref", '{"type": "ping", "ref": NaN}', "malformed", None),
     ("object ref", '{"type": "ping", "ref": {"a": 1}}', "malformed", None),
     ("bool ref", '{"type": "ping", "ref": true}', "malformed", None),
+    # A ref is sent back as it came; these cannot be (JSON text has no lone surrogate, and
+    # orjson writes no integer past 64 bits): they used to raise while the answer was
+    # written, log a traceback, break the frame and, for an apply, lose its answer.
+    ("lone surrogate ref", '{"type": "ping", "ref": "\\ud800"}', "malformed", "ref"),
+    ("lone surrogate ref, apply", _apply(ref="\udfff"), "malformed", "ref"),
+    (
+        "ref past 64 bits",
+        '{"type": "ping", "ref": 123456789012345678901234567890, "x": "\\ud800"}',
+        "malformed",
+        "ref",
+    ),
     ("no type", "{}", "not_found", "type"),
     ("unknown type", '{"type": "subscribe"}', "not_found", "type"),
     ("numeric type", '{"type": 5}', "not_found", "type"),
@@ -150,3 +161,65 @@ async def test_close_frame_gets_a_close_back(server: LiveServer) -> None:
         await raw.message()
     assert raw.close_code == 1000
     raw.close()
+
+
+async def test_bulk_status_change_refuses_ids_that_are_not_text(server: LiveServer) -> None:
+    """A lone surrogate (valid JSON text, ``"\\ud800"``) as an application id reached the
+    store's encoder and gave a 500 with a traceback; now it is 422 naming the field, and no
+    application changes (all ids are checked before any is changed)."""
+    event = await server.create_event()
+    status, body = await server.apply(event, "j1", "13812345670")
+    assert status == 201, body
+    good = body["application_id"]
+    assert server.session is not None
+    for bad in ['"\\ud800"', '"1\\u0000"']:
+        async with server.session.patch(
+            f"{server.url}/api/events/{event.id}/applications",
+            data=f'{{"status": "hired", "application_ids": ["{good}", {bad}]}}',
+            headers={
+                "Authorization": f"Bearer {event.staff_token}",
+                "Content-Type": "application/json",
+            },
+        ) as resp:
+            answer = await resp.json()
+            assert resp.status == 422, (bad, answer)
+            assert "application_ids" in answer["error"]["fields"], answer
+    assert (await server.stats(event))["hires"] == 0
+
+
+@pytest.mark.parametrize("mapping", ["[" * 2500, "9" * 5000], ids=["deep", "huge-number"])
+async def test_a_sheets_mapping_that_is_not_json_is_refused_naming_it(
+    server: LiveServer, mapping: str
+) -> None:
+    """``?mapping=`` (a JSON object in the query) nested 2,500 deep raised ``RecursionError``
+    and a 5,000-digit number ``ValueError``: a 500 and a traceback, not a 422 naming it."""
+    event = await server.create_event()
+    assert server.session is not None
+    async with server.session.post(
+        f"{server.url}/api/events/{event.id}/jobs",
+        params={"mapping": mapping},
+        data=b"id,employer,title\r\nz1,a,b\r\n",
+        headers={"Authorization": f"Bearer {event.staff_token}", "Content-Type": "text/csv"},
+    ) as resp:
+        body = await resp.json()
+        assert resp.status == 422, body
+        assert "mapping" in body["error"]["fields"], body
+    status, jobs = await server.call("GET", f"/api/events/{event.id}/jobs")
+    assert status == 200 and "z1" not in {job["id"] for job in jobs["jobs"]}
+
+
+@pytest.mark.parametrize("window", ["9" * 5000, "²"], ids=["5000-digits", "superscript"])
+async def test_a_pushes_window_that_is_not_a_number_is_refused_naming_it(
+    server: LiveServer, window: str
+) -> None:
+    """``window_min`` was checked with ``str.isdigit``, which a 5,000-digit number and ``²``
+    pass, and then ``int()`` refused them: a 500 and a traceback."""
+    event = await server.create_event()
+    assert server.session is not None
+    async with server.session.get(
+        f"{server.url}/api/events/{event.id}/export/pushes.csv",
+        params={"window_min": window},
+        headers={"Authorization": f"Bearer {event.staff_token}"},
+    ) as resp:
+        body = await resp.json()
+        assert resp.status == 422 and "window_min" in body["error"]["fields"], body

@@ -88,3 +88,29 @@ async def test_public_url_ignores_host(make_server: MakeServer) -> None:
         assert status == 200
         assert body == _qr(f"https://fair.example.edu.cn/e/{event.id}?job=j2")
         assert headers["Cache-Control"] == "public, max-age=60"
+
+
+async def test_a_host_with_something_after_its_address_is_refused(make_server: MakeServer) -> None:
+    """Only the part before the last ``:`` used to be checked, and the whole header was
+    encoded: ``Host: 127.0.0.1:@evil.example`` passed as 127.0.0.1 and the QR code read
+    ``http://127.0.0.1:@evil.example/e/...``, whose host (after the userinfo) is evil.example.
+    What follows the address may only be a port."""
+    server = await make_server()
+    event = await server.create_event()
+    planned = await _event_with_start(server)
+    port = server.port
+    for host in [
+        "127.0.0.1:@evil.example",
+        f"127.0.0.1:{port}@evil.example",
+        f"localhost:{port}@evil.example",
+        f"127.0.0.1:{port},evil.example",
+        f"127.0.0.1:{port}/evil",
+        f"127.0.0.1:{port}#x",
+        "127.0.0.1:99999",
+        "127.0.0.1:" + "9" * 5000,
+        "127.0.0.1:",
+    ]:
+        for path in (f"/api/events/{event.id}/qr.svg", f"/api/events/{planned}/calendar.ics"):
+            status, body, _ = await _get(server, path, host)
+            assert status == 400, (host, path, body)
+            assert b'"Host"' in body and b"evil" not in body, (host, path)

@@ -175,3 +175,31 @@ async def test_a_trickled_body_is_cut_off(serve: Served) -> None:
     assert answered < 2.0 and time.monotonic() - started < 4.5
     task.cancel()
     writer.close()
+
+
+async def test_blank_lines_before_the_head_do_not_end_it(serve: Served) -> None:
+    """The parser skips blank lines before a request line (RFC 9112 2.2). They used to look
+    like the end of a head: ``\\r\\n\\r\\n`` first, then a head trickled a line at a time, was
+    taken for a complete request, so it escaped the head deadline (held until the idle
+    timeout instead) and the per-address cap (all six held here, where the cap is 3)."""
+    port = await serve(header_timeout_s=1.0, idle_timeout_s=30.0, max_pending_per_ip=3)
+    for prefix in (b"\r\n\r\n", b"\n\n", b"\r\n"):
+        opened = time.monotonic()
+        connections = []
+        for _ in range(6):
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(prefix)
+            await writer.drain()
+            await asyncio.sleep(0.01)
+            writer.write(HEAD)  # never the blank line that ends the head
+            connections.append((reader, writer))
+        closed = await asyncio.gather(*(_closed_within(r, 3.0) for r, _ in connections))
+        assert all(closed), (prefix, closed)
+        assert time.monotonic() - opened < 3.0, prefix
+        for _, writer in connections:
+            writer.close()
+    # A blank line before a real request is still served.
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(b"\r\n" + HEAD + b"\r\n")
+    assert (await reader.readline()).startswith(b"HTTP/1.1 200")
+    writer.close()

@@ -84,8 +84,33 @@ async def _metric(server: LiveServer, name: str, path: str) -> float:
         {"d": b"\xc1garbage"},  # not msgpack at all
         {"d": codec.pack({"kind": "card"})},  # a map, but not a timeline record
         {"x": b"1"},  # no record field
+        # Records whose fields are copied into the viewer message as they are, but cannot be
+        # written as JSON: they passed as records and failed later, in the fan-out's send.
+        {"d": codec.pack({"kind": "withdraw", "card_id": b"\xff\xfe", "at": 1})},
+        {"d": codec.pack({"kind": "state", "state": {"nested": [1]}, "at": 1})},
+        {"d": codec.pack({"kind": "withdraw", "card_id": 2**64 - 1, "at": 1})},
+        {
+            "d": codec.pack(
+                {
+                    "kind": "card",
+                    "card": {
+                        "card_id": "c",
+                        "pushed_at": 1,
+                        "job": {"id": "j1", "employer": b"\xff", "title": "t"},
+                    },
+                }
+            )
+        },
     ],
-    ids=["not-msgpack", "not-a-record", "no-record-field"],
+    ids=[
+        "not-msgpack",
+        "not-a-record",
+        "no-record-field",
+        "bytes-id",
+        "map-state",
+        "big-id",
+        "bytes-in-job",
+    ],
 )
 async def test_a_corrupt_timeline_entry_is_skipped_logged_and_counted(
     server: LiveServer, caplog: pytest.LogCaptureFixture, fields: dict[str, bytes]
