@@ -260,9 +260,7 @@ def test_cli_import_has_the_same_limits(
     path = tmp_path / "jobs.xlsx"
     path.write_bytes(_blank_rows_xlsx())
     # A limit is the caller's to fix: one line and exit 2, as for every caller error (cli.py).
-    assert (
-        main(["jobs", "import", "--event", EVENT, str(path), *store_args]) == 2
-    )  # a limit is the caller's to fix: one line, exit 2 (cli.py)
+    assert main(["jobs", "import", "--event", EVENT, str(path), *store_args]) == 2
     assert "max_sheet_rows" in capsys.readouterr().err
     monkeypatch.setenv("LIVEEVENT_MAX_SHEET_COLUMNS", "1")
     path.write_bytes(xlsx({1: HEADER, 2: job_row(2)}))
