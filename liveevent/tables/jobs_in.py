@@ -22,7 +22,8 @@ __all__ = ["JOB_FIELDS", "JobImport", "JobRow", "parse_job_sheet"]
 # Header text (compared after `fold`) -> field.
 _SYNONYMS: dict[str, tuple[str, ...]] = {
     "employer": (
-        "公司名称", "公司名字", "公司", "单位名称", "企业名称", "用人单位", "招聘单位",
+        # 单位 heads liveevent's own exports (office/layout.py): they must read back.
+        "公司名称", "公司名字", "公司", "单位", "单位名称", "企业名称", "用人单位", "招聘单位",
         "employer", "company", "company name",
     ),
     "title": (
