@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
 import logging
 import signal
@@ -12,6 +13,7 @@ from aiohttp import web
 
 from liveevent.config import Settings
 from liveevent.demo import seed_demo
+from liveevent.errors import LiveEventError
 from liveevent.web.app import create_app
 from liveevent.web.proxies import trusted_networks
 from liveevent.web.slowclients import GuardedSite, PendingConnections
@@ -76,11 +78,29 @@ async def start_site(
     return site
 
 
+def listen_failure(host: str, port: int, exc: OSError) -> str:
+    """The message for a listening socket that could not be opened on ``host``:``port``."""
+    if exc.errno == errno.EADDRINUSE:
+        why = f"port {port} is already in use (another program, or another liveevent, has it)"
+    else:
+        why = exc.strerror or str(exc)
+    return (
+        f"cannot listen on {host}:{port}: {why}; "
+        "choose another port with --port or LIVEEVENT_PORT (or another --host)"
+    )
+
+
 async def _serve(settings: Settings, *, demo: bool) -> int:
     app = create_app(settings)
     runner = make_runner(app, settings)
     await runner.setup()
-    await start_site(runner, settings)
+    try:
+        await start_site(runner, settings)
+    except OSError as exc:
+        # The first thing a new user meets when 8080 is taken: say so and how to choose another
+        # port, not a traceback. cleanup() also stops the embedded store setup() started.
+        await runner.cleanup()
+        raise LiveEventError(listen_failure(settings.host, settings.port, exc)) from exc
     base = settings.public_url or f"http://{settings.host}:{settings.port}"
     if not settings.public_url and not demo:
         # QR codes and calendar links are then built from the Host header, and refused

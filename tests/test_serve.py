@@ -1,0 +1,30 @@
+"""``liveevent serve`` on a port that is taken: a clear message and exit code, no traceback."""
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.support import ADMIN_TOKEN
+
+
+def test_a_taken_port_is_named_with_how_to_choose_another(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("LIVEEVENT_")}
+        env["LIVEEVENT_ADMIN_TOKEN"] = ADMIN_TOKEN
+        done = subprocess.run(
+            [sys.executable, "-m", "liveevent.cli", "serve", "--port", str(port),
+             "--data-dir", str(tmp_path)],
+            env=env, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    assert f"port {port} is already in use" in done.stderr
+    assert "--port" in done.stderr and "LIVEEVENT_PORT" in done.stderr
+    # The embedded store it had started was stopped cleanly (that removes its state file).
+    assert (tmp_path / "store").is_dir()
+    assert not (tmp_path / "store" / "server.json").exists()
