@@ -1,0 +1,46 @@
+"""The staff page's per-minute chart in Chromium: its y-axis labels say what the gridlines mean."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import CHROMIUM, DESKTOP, HAVE_CHROMIUM, Pages
+from tests.support import LiveServer
+
+pytest.importorskip("playwright.async_api", reason="playwright is not installed")
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not HAVE_CHROMIUM, reason=f"{CHROMIUM} is missing"),
+]
+
+
+@pytest.mark.parametrize("applications", [1, 3])
+async def test_y_axis_labels_are_distinct_and_at_their_heights(
+    server: LiveServer, pages: Pages, applications: int
+) -> None:
+    # With a peak of 1 the axis read 0, 1, 1 (the half-way line, 0.5, rounded to 1), and with
+    # a peak of 3 it read 0, 2, 3: a staff member saw a bar of 1 reach the line labelled 1.
+    event = await server.create_event()
+    await server.push(event, "j1")
+    for n in range(applications):
+        status, body = await server.apply(event, "j1", f"1380000{n:04d}", name="赵铁柱")
+        assert status == 201, body
+    staff = await pages.open(
+        f"{server.url}/staff/{event.id}#token={event.staff_token}", name="staff", viewport=DESKTOP
+    )
+    await staff.wait_for_selector(".chart-svg .bar")
+    labels = await staff.eval_on_selector_all(
+        '.chart-svg text.axis[text-anchor="end"]',
+        "els => els.map(e => [e.textContent, Number(e.getAttribute('y'))])",
+    )
+    values = [int(text) for text, _ in labels]
+    assert values == sorted(set(values)) and values[0] == 0 and values[-1] >= applications
+    # Every label sits at its own height: pixels per application are the same for all of them.
+    zero_y = labels[0][1]
+    per_unit = {
+        round((zero_y - y) / value, 3)
+        for (_, y), value in zip(labels, values, strict=True)
+        if value
+    }
+    assert len(per_unit) == 1, labels
