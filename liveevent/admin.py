@@ -171,7 +171,8 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
     except (InvalidInput, BodyTooLarge) as exc:  # BodyTooLarge: a sheet over a limit
         print(f"liveevent: {exc.message}", file=sys.stderr)
         for where, why in exc.fields.items():
-            print(f"  {where}: {why}", file=sys.stderr)
+            if why != exc.message:  # a whole-file problem is its own headline: once is enough
+                print(f"  {where}: {why}", file=sys.stderr)
         return 1
 
 
