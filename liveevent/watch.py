@@ -15,10 +15,21 @@ from urllib.parse import urlsplit
 
 import websockets
 
+from liveevent.errors import InvalidInput
+
 
 def socket_url(url: str) -> str:
-    """``http://host/e/ID`` (the viewer page) or ``ws://host/ws/events/ID`` -> the ws URL."""
+    """``http://host/e/ID`` (the viewer page) or ``ws://host/ws/events/ID`` -> the ws URL.
+
+    Raises `InvalidInput` naming ``url`` when it is not an http(s) or ws(s) address with a host
+    (``localhost:8080/e/ID``, without ``http://``, could never connect: watch would retry forever).
+    """
     parts = urlsplit(url)
+    if parts.scheme not in ("http", "https", "ws", "wss") or not parts.hostname:
+        raise InvalidInput(
+            f"{url!r} is not a page address: give it whole, e.g. http://127.0.0.1:8080/e/ID",
+            fields={"url": "not an http(s) or ws(s) address"},
+        )
     scheme = {"http": "ws", "https": "wss"}.get(parts.scheme, parts.scheme)
     path = parts.path
     if path.startswith("/e/"):
