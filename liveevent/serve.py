@@ -101,7 +101,8 @@ async def _serve(settings: Settings, *, demo: bool) -> int:
         # port, not a traceback. cleanup() also stops the embedded store setup() started.
         await runner.cleanup()
         raise LiveEventError(listen_failure(settings.host, settings.port, exc)) from exc
-    base = settings.public_url or f"http://{settings.host}:{settings.port}"
+    listening = f"http://{settings.host}:{settings.port}"
+    base = settings.public_url or listening
     if not settings.public_url and not demo:
         # QR codes and calendar links are then built from the Host header, and refused
         # unless it is this machine's own address: behind nginx or a domain they fail.
@@ -110,7 +111,10 @@ async def _serve(settings: Settings, *, demo: bool) -> int:
             "reach this server at its own IP address. Set public_url (LIVEEVENT_PUBLIC_URL) "
             "to the address viewers use, e.g. https://fair.example.edu.cn"
         )
-    print(f"liveevent listening on {base}", flush=True)
+    # Where this process listens, and (behind a proxy) where viewers come in: only the first
+    # is something to curl or to point nginx at.
+    via = f" (viewers use {settings.public_url})" if settings.public_url else ""
+    print(f"liveevent listening on {listening}{via}", flush=True)
     if demo:
         info = await seed_demo(app, settings)
         print(json.dumps(info, ensure_ascii=False, indent=2), flush=True)

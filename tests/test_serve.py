@@ -1,12 +1,13 @@
 """``liveevent serve`` on a port that is taken: a clear message and exit code, no traceback."""
 
 import os
+import signal
 import socket
 import subprocess
 import sys
 from pathlib import Path
 
-from tests.support import ADMIN_TOKEN
+from tests.support import ADMIN_TOKEN, free_port
 
 
 def test_a_taken_port_is_named_with_how_to_choose_another(tmp_path: Path) -> None:
@@ -28,3 +29,26 @@ def test_a_taken_port_is_named_with_how_to_choose_another(tmp_path: Path) -> Non
     # The embedded store it had started was stopped cleanly (that removes its state file).
     assert (tmp_path / "store").is_dir()
     assert not (tmp_path / "store" / "server.json").exists()
+
+
+def test_the_listening_line_names_the_port_and_the_public_url(tmp_path: Path) -> None:
+    # With public_url set it printed only "listening on https://fair.example.edu.cn": not where
+    # this process listens, which is what an operator curls or points nginx at.
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LIVEEVENT_")}
+    env["LIVEEVENT_ADMIN_TOKEN"] = ADMIN_TOKEN
+    server = subprocess.Popen(
+        [sys.executable, "-m", "liveevent.cli", "serve", "--port", str(port),
+         "--data-dir", str(tmp_path), "--public-url", "https://fair.example.edu.cn"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )  # fmt: skip
+    with server:
+        try:
+            assert server.stdout is not None
+            line = server.stdout.readline()
+        finally:
+            server.send_signal(signal.SIGINT)
+            server.wait(timeout=30)
+    assert line.strip() == (
+        f"liveevent listening on http://127.0.0.1:{port} (viewers use https://fair.example.edu.cn)"
+    )
