@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import ipaddress
 import json
 import logging
 import signal
+import socket
 import time
 
 from aiohttp import web
@@ -90,6 +92,32 @@ def listen_failure(host: str, port: int, exc: OSError) -> str:
     )
 
 
+def link_host(host: str) -> str:
+    """The address to print in links for a server listening on ``host``.
+
+    A wildcard (``0.0.0.0``, ``::``) is no address a phone can open, and the pages refuse to
+    build QR codes from it (``web.pages.check_host``): this machine's outward address is used
+    instead, the one its default route leaves from (found without sending anything), or
+    ``127.0.0.1`` when there is no route.
+    """
+    if host not in ("", "0.0.0.0", "::"):
+        return host
+    # IPv4 for "::" too: Linux listens on both there, and phones on a LAN reach IPv4 first.
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+            udp.connect(("192.0.2.1", 9))  # a UDP connect only picks the route: nothing is sent
+            return str(udp.getsockname()[0])
+    except OSError:
+        return "127.0.0.1"
+
+
+def _url_host(host: str) -> str:
+    try:
+        return f"[{host}]" if ipaddress.ip_address(host).version == 6 else host
+    except ValueError:
+        return host  # a name
+
+
 async def _serve(settings: Settings, *, demo: bool) -> int:
     app = create_app(settings)
     runner = make_runner(app, settings)
@@ -101,8 +129,8 @@ async def _serve(settings: Settings, *, demo: bool) -> int:
         # port, not a traceback. cleanup() also stops the embedded store setup() started.
         await runner.cleanup()
         raise LiveEventError(listen_failure(settings.host, settings.port, exc)) from exc
-    listening = f"http://{settings.host}:{settings.port}"
-    base = settings.public_url or listening
+    listening = f"http://{_url_host(settings.host)}:{settings.port}"
+    base = settings.public_url or f"http://{_url_host(link_host(settings.host))}:{settings.port}"
     if not settings.public_url and not demo:
         # QR codes and calendar links are then built from the Host header, and refused
         # unless it is this machine's own address: behind nginx or a domain they fail.

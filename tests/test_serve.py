@@ -1,11 +1,14 @@
 """``liveevent serve`` on a port that is taken: a clear message and exit code, no traceback."""
 
+import ipaddress
 import os
 import signal
 import socket
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from tests.support import ADMIN_TOKEN, free_port
 
@@ -52,3 +55,37 @@ def test_the_listening_line_names_the_port_and_the_public_url(tmp_path: Path) ->
     assert line.strip() == (
         f"liveevent listening on http://127.0.0.1:{port} (viewers use https://fair.example.edu.cn)"
     )
+
+
+def test_the_demo_on_all_addresses_prints_links_a_phone_can_open(tmp_path: Path) -> None:
+    # With --host 0.0.0.0 it printed http://0.0.0.0:PORT/... links: no phone opens that, and
+    # the host console opened there could not show its QR code (400: Host is not an address).
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LIVEEVENT_")}
+    env["LIVEEVENT_ADMIN_TOKEN"] = ADMIN_TOKEN
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "liveevent.cli", "demo", "--host", "0.0.0.0", "--port", str(port),
+         "--data-dir", str(tmp_path)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )  # fmt: skip
+    with demo:
+        try:
+            assert demo.stdout is not None
+            lines = iter(demo.stdout.readline, "")
+            viewer = next(line for line in lines if line.startswith("Viewer page:")).split()[-1]
+            parts = urlsplit(viewer)
+            assert parts.hostname is not None
+            assert not ipaddress.ip_address(parts.hostname).is_unspecified, viewer
+            event_id = parts.path.rsplit("/", 1)[-1]
+            with _direct.open(viewer, timeout=10) as page:
+                assert page.status == 200
+            qr = f"{parts.scheme}://{parts.netloc}/api/events/{event_id}/qr.svg"
+            with _direct.open(qr, timeout=10) as picture:
+                assert picture.status == 200  # not 400 naming Host
+        finally:
+            demo.send_signal(signal.SIGINT)
+            demo.wait(timeout=30)
+
+
+# Straight to the server, whatever proxy the environment names.
+_direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
