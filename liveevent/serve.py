@@ -118,16 +118,39 @@ def _url_host(host: str) -> str:
         return host  # a name
 
 
+def check_port(settings: Settings) -> None:
+    """Raise `LiveEventError` (naming the port and how to choose another) if it is taken.
+
+    Checked before the app starts: starting means re-attaching to the data dir's embedded store,
+    and a failed start must not stop the store that the liveevent already on that port uses.
+    """
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            settings.host or None, settings.port, type=socket.SOCK_STREAM
+        )[0]
+        with socket.socket(family, kind, proto) as probe:
+            # As aiohttp binds (SO_REUSEADDR; SO_REUSEPORT when workers share the port), but
+            # never listening: a listening probe could take a sibling worker's connection.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if settings.workers > 1:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+            probe.bind(address)
+    except OSError as exc:
+        raise LiveEventError(listen_failure(settings.host, settings.port, exc)) from exc
+
+
 async def _serve(settings: Settings, *, demo: bool) -> int:
+    # The first thing a new user meets when 8080 is taken: say so and how to choose another
+    # port, not a traceback.
+    check_port(settings)
     app = create_app(settings)
     runner = make_runner(app, settings)
     await runner.setup()
     try:
         await start_site(runner, settings)
-    except OSError as exc:
-        # The first thing a new user meets when 8080 is taken: say so and how to choose another
-        # port, not a traceback. cleanup() also stops the embedded store setup() started.
-        await runner.cleanup()
+    except OSError as exc:  # taken between the check and now
+        # No runner.cleanup(): it would stop the embedded store, which another liveevent on
+        # this data dir may be using (a store left running is re-attached to on the next start).
         raise LiveEventError(listen_failure(settings.host, settings.port, exc)) from exc
     listening = f"http://{_url_host(settings.host)}:{settings.port}"
     base = settings.public_url or f"http://{_url_host(link_host(settings.host))}:{settings.port}"

@@ -1,9 +1,9 @@
-"""``liveevent serve`` on a port that is taken: a clear message and exit code, no traceback."""
+"""``liveevent serve`` and ``demo`` starting: a taken port, the links they print."""
 
 import ipaddress
+import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import urllib.request
@@ -13,25 +13,29 @@ from urllib.parse import urlsplit
 from tests.support import ADMIN_TOKEN, free_port
 
 
-def test_a_taken_port_is_named_with_how_to_choose_another(tmp_path: Path) -> None:
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen()
-        port = taken.getsockname()[1]
-        env = {k: v for k, v in os.environ.items() if not k.startswith("LIVEEVENT_")}
-        env["LIVEEVENT_ADMIN_TOKEN"] = ADMIN_TOKEN
-        done = subprocess.run(
-            [sys.executable, "-m", "liveevent.cli", "serve", "--port", str(port),
-             "--data-dir", str(tmp_path)],
-            env=env, capture_output=True, text=True, timeout=60,
-        )  # fmt: skip
+def test_a_taken_port_is_named_and_the_liveevent_on_it_keeps_its_store(tmp_path: Path) -> None:
+    # A second `liveevent demo` in the same folder: it printed a traceback; it must instead say
+    # the port is taken, and leave the first one's embedded store (same data dir) running.
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LIVEEVENT_")}
+    env["LIVEEVENT_ADMIN_TOKEN"] = ADMIN_TOKEN
+    command = [sys.executable, "-m", "liveevent.cli", "serve", "--port", str(port),
+               "--data-dir", str(tmp_path)]  # fmt: skip
+    first = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    with first:
+        try:
+            assert first.stdout is not None
+            assert b"listening on" in first.stdout.readline()
+            done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+            with _direct.open(f"http://127.0.0.1:{port}/healthz", timeout=10) as health:
+                assert json.load(health)["ok"] is True
+        finally:
+            first.send_signal(signal.SIGINT)
+            first.wait(timeout=30)
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr
     assert f"port {port} is already in use" in done.stderr
     assert "--port" in done.stderr and "LIVEEVENT_PORT" in done.stderr
-    # The embedded store it had started was stopped cleanly (that removes its state file).
-    assert (tmp_path / "store").is_dir()
-    assert not (tmp_path / "store" / "server.json").exists()
 
 
 def test_the_listening_line_names_the_port_and_the_public_url(tmp_path: Path) -> None:
