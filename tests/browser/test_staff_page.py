@@ -75,3 +75,6 @@ async def test_applications_list_fits_a_phone_and_names_stay_on_one_line(
     assert name_box is not None and row_box is not None
     assert name_box["width"] > 2.5 * line, name_box  # three characters side by side
     assert row_box["height"] < 5 * line, row_box  # the job label wraps, but not per character
+    label = staff.locator(".filters label > span").first  # 岗位, beside the job filter
+    label_box = await label.bounding_box()
+    assert label_box is not None and label_box["height"] < 1.5 * line, label_box
