@@ -151,13 +151,18 @@ class ProgressBar:
         self.expected = expected
         self.out = out
         self._last = 0.0
+        self._name: str | None = None
 
     def __call__(self, name: str, rows: int) -> None:
         now = time.monotonic()
         total = self.expected.get(name, 0)
-        if now - self._last < 0.2 and rows < total:
+        if now - self._last < 0.2 and rows < total and name == self._name:
             return
         self._last = now
+        if self._name is not None and name != self._name:
+            # Each table keeps its finished line: "\r" alone ran them together in a log.
+            self.out.write("\n")
+        self._name = name
         share = f"{min(100, rows * 100 // total):3d}%" if total else ""
         self.out.write(f"\r{name:<13} {rows:>11,} / {total:,} {share}")
         self.out.flush()

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from liveevent.errors import InvalidInput
@@ -147,6 +148,18 @@ def _proxies(v: Any) -> tuple[str, ...]:
     return entries
 
 
+def _public_url(v: Any) -> str | None:
+    # Without a scheme the QR codes hold no link a phone opens, the own origin is garbage, and
+    # nothing would say why browsers' requests are refused.
+    if v in (None, ""):
+        return None
+    url = str(v).strip().rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{url!r} is not an address like https://fair.example.edu.cn")
+    return url
+
+
 def _forwarded_header(v: Any) -> str:
     name = str(v).strip().lower()
     if name not in ("x-forwarded-for", "forwarded"):
@@ -196,7 +209,7 @@ def _time_zone(v: Any) -> str:
 _PARSERS: dict[str, Callable[[Any], Any]] = {
     "host": _str,
     "port": _int,
-    "public_url": lambda v: str(v).rstrip("/") if v else None,
+    "public_url": _public_url,
     "data_dir": lambda v: Path(v),
     "workers": _int,
     "listen_backlog": _int,
@@ -274,8 +287,12 @@ def load_settings(
             raise InvalidInput(f"unknown setting {key!r}", fields={key: "unknown setting"})
         try:
             parsed[key] = parser(value)
-        except (TypeError, ValueError):
-            raise InvalidInput(f"setting {key!r} is invalid", fields={key: "invalid"}) from None
+        except (TypeError, ValueError) as exc:
+            # The parser's reason ("'bogus' does not appear to be an IPv4 or IPv6 network") is
+            # what tells the operator which entry to fix.
+            raise InvalidInput(
+                f"setting {key!r} is invalid: {exc}", fields={key: "invalid"}
+            ) from None
     return replace(Settings(), **parsed)
 
 

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import errno
+import ipaddress
 import json
 import logging
 import signal
+import socket
 import time
 
 from aiohttp import web
 
 from liveevent.config import Settings
 from liveevent.demo import seed_demo
+from liveevent.errors import LiveEventError
 from liveevent.web.app import create_app
 from liveevent.web.proxies import trusted_networks
 from liveevent.web.slowclients import GuardedSite, PendingConnections
@@ -76,12 +80,80 @@ async def start_site(
     return site
 
 
+def listen_failure(host: str, port: int, exc: OSError) -> str:
+    """The message for a listening socket that could not be opened on ``host``:``port``."""
+    if exc.errno == errno.EADDRINUSE:
+        why = f"port {port} is already in use (another program, or another liveevent, has it)"
+    else:
+        why = exc.strerror or str(exc)
+    return (
+        f"cannot listen on {host}:{port}: {why}; "
+        "choose another port with --port or LIVEEVENT_PORT (or another --host)"
+    )
+
+
+def link_host(host: str) -> str:
+    """The address to print in links for a server listening on ``host``.
+
+    A wildcard (``0.0.0.0``, ``::``) is no address a phone can open, and the pages refuse to
+    build QR codes from it (``web.pages.check_host``): this machine's outward address is used
+    instead, the one its default route leaves from (found without sending anything), or
+    ``127.0.0.1`` when there is no route.
+    """
+    if host not in ("", "0.0.0.0", "::"):
+        return host
+    # IPv4 for "::" too: Linux listens on both there, and phones on a LAN reach IPv4 first.
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+            udp.connect(("192.0.2.1", 9))  # a UDP connect only picks the route: nothing is sent
+            return str(udp.getsockname()[0])
+    except OSError:
+        return "127.0.0.1"
+
+
+def _url_host(host: str) -> str:
+    try:
+        return f"[{host}]" if ipaddress.ip_address(host).version == 6 else host
+    except ValueError:
+        return host  # a name
+
+
+def check_port(settings: Settings) -> None:
+    """Raise `LiveEventError` (naming the port and how to choose another) if it is taken.
+
+    Checked before the app starts: starting means re-attaching to the data dir's embedded store,
+    and a failed start must not stop the store that the liveevent already on that port uses.
+    """
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            settings.host or None, settings.port, type=socket.SOCK_STREAM
+        )[0]
+        with socket.socket(family, kind, proto) as probe:
+            # As aiohttp binds (SO_REUSEADDR; SO_REUSEPORT when workers share the port), but
+            # never listening: a listening probe could take a sibling worker's connection.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if settings.workers > 1:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+            probe.bind(address)
+    except OSError as exc:
+        raise LiveEventError(listen_failure(settings.host, settings.port, exc)) from exc
+
+
 async def _serve(settings: Settings, *, demo: bool) -> int:
+    # The first thing a new user meets when 8080 is taken: say so and how to choose another
+    # port, not a traceback.
+    check_port(settings)
     app = create_app(settings)
     runner = make_runner(app, settings)
     await runner.setup()
-    await start_site(runner, settings)
-    base = settings.public_url or f"http://{settings.host}:{settings.port}"
+    try:
+        await start_site(runner, settings)
+    except OSError as exc:  # taken between the check and now
+        # No runner.cleanup(): it would stop the embedded store, which another liveevent on
+        # this data dir may be using (a store left running is re-attached to on the next start).
+        raise LiveEventError(listen_failure(settings.host, settings.port, exc)) from exc
+    listening = f"http://{_url_host(settings.host)}:{settings.port}"
+    base = settings.public_url or f"http://{_url_host(link_host(settings.host))}:{settings.port}"
     if not settings.public_url and not demo:
         # QR codes and calendar links are then built from the Host header, and refused
         # unless it is this machine's own address: behind nginx or a domain they fail.
@@ -90,7 +162,10 @@ async def _serve(settings: Settings, *, demo: bool) -> int:
             "reach this server at its own IP address. Set public_url (LIVEEVENT_PUBLIC_URL) "
             "to the address viewers use, e.g. https://fair.example.edu.cn"
         )
-    print(f"liveevent listening on {base}", flush=True)
+    # Where this process listens, and (behind a proxy) where viewers come in: only the first
+    # is something to curl or to point nginx at.
+    via = f" (viewers use {settings.public_url})" if settings.public_url else ""
+    print(f"liveevent listening on {listening}{via}", flush=True)
     if demo:
         info = await seed_demo(app, settings)
         print(json.dumps(info, ensure_ascii=False, indent=2), flush=True)

@@ -93,6 +93,18 @@ def test_jobs_import_all_or_nothing(
     assert json.loads(capsys.readouterr().out)["created"] == 1
 
 
+def test_a_sheet_without_a_header_is_explained_once(
+    store_args: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The reason came out twice: after "liveevent:" and again as "  file: ..." (its field).
+    _seed(store_args, [])
+    sheet = tmp_path / "no-header.csv"
+    sheet.write_text("甲,乙\n1,2\n", encoding="utf-8")
+    assert main(["jobs", "import", "--event", EVENT, str(sheet), *store_args]) == 1
+    err = capsys.readouterr().err
+    assert err.count("no header row names the employer") == 1, err
+
+
 def test_outcomes_export_summary_and_purge(
     store_args: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from liveevent.admin import open_office
+from liveevent.admin import ProgressBar, open_office
 from liveevent.cli import main
 from liveevent.domain.applications import ApplyRequest
 from liveevent.domain.events import EventState, LiveEvent
@@ -149,3 +149,19 @@ def test_date_cells_hold_the_local_time(store_args: list[str], tmp_path: Path) -
     assert main([*args, "--out", str(out), *store_args]) == 0
     cell = openpyxl.load_workbook(out)["报名表"]["H2"]
     assert cell.value == dt.datetime(1970, 1, 1, 8, 0, 0) and cell.is_date
+
+
+def test_progress_keeps_one_finished_line_per_table() -> None:
+    # An XLSX of three tables printed "hires  4 / 4 100%pushes  1 / 1 100%" in a log: each
+    # table redrew the same line with "\r" and never ended it.
+    out = io.StringIO()
+    bar = ProgressBar({"applications": 2, "hires": 4, "pushes": 1}, out=out)
+    for name, rows in [("applications", 1), ("applications", 2), ("hires", 4), ("pushes", 1)]:
+        bar(name, rows)
+    bar.done()
+    finished = [line.rsplit("\r", 1)[-1].split() for line in out.getvalue().split("\n") if line]
+    assert [(words[0], words[-1]) for words in finished] == [
+        ("applications", "100%"),
+        ("hires", "100%"),
+        ("pushes", "100%"),
+    ]

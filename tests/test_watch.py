@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 import io
 
+import pytest
+
+from liveevent.errors import InvalidInput
 from liveevent.watch import socket_url, watch
 from tests.support import LiveServer
 
@@ -13,6 +16,14 @@ def test_socket_url() -> None:
     assert socket_url("http://h:8080/e/abc") == "ws://h:8080/ws/events/abc"
     assert socket_url("https://fair.example/e/abc/") == "wss://fair.example/ws/events/abc"
     assert socket_url("ws://h/ws/events/abc") == "ws://h/ws/events/abc"
+
+
+def test_an_address_without_its_scheme_is_refused_at_once() -> None:
+    # It used to be taken as a scheme "localhost" and retried forever ("InvalidURI; reconnecting").
+    for url in ("localhost:8080/e/abc", "127.0.0.1:8080/e/abc", "ftp://h/e/abc", "http:///e/abc"):
+        with pytest.raises(InvalidInput) as bad:
+            socket_url(url)
+        assert list(bad.value.fields) == ["url"] and "http://" in bad.value.message
 
 
 async def _until(out: io.StringIO, text: str, timeout_s: float = 5.0) -> None:

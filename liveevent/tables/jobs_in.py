@@ -24,6 +24,7 @@ __all__ = ["JOB_FIELDS", "JobImport", "JobRow", "parse_job_sheet"]
 # docs/exports.md lists them. 序号 is deliberately absent: it numbers rows, it is not an id.
 _SYNONYMS: dict[str, tuple[str, ...]] = {
     "employer": (
+        # 单位 heads liveevent's own exports (office/layout.py): they must read back.
         "单位", "单位名称", "单位全称", "用人单位", "用人单位名称", "招聘单位", "招聘单位名称",
         "公司", "公司名称", "公司名字", "公司全称", "企业", "企业名称", "企业全称", "招聘企业",
         "招聘公司", "参会单位", "参会企业", "参会单位名称", "参会企业名称", "机构名称", "雇主",

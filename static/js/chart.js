@@ -61,10 +61,13 @@ export function drawChart(box, legend, activity, { now = Date.now(), live = fals
     "aria-label": t("staff.chart_summary", { total, minutes: buckets.length,
       peak: peak.applications, at: formatClock(peak.at), pushes: activity.pushes.length }) });
 
-  for (const n of [0, max / 2, max]) {
+  // A half-way line only when it falls on a whole number: labelled by rounding, 0.5 read "1"
+  // and 1.5 read "2", so a bar reached a line whose label it did not have.
+  const ticks = max % 2 === 0 ? [0, max / 2, max] : [0, max];
+  for (const n of ticks) {
     chart.append(svg("line", { x1: PAD.left, x2: W - PAD.right, y1: y(n), y2: y(n), class: "grid" }));
     chart.append(svg("text", { x: PAD.left - 6, y: y(n) + 4, class: "axis", "text-anchor": "end" },
-      String(Math.round(n))));
+      String(n)));
   }
   const barW = plotW / slots;
   const labelEvery = Math.max(1, Math.ceil(slots / Math.max(2, Math.floor(plotW / LABEL_PX))));

@@ -138,9 +138,9 @@ function renderApplications() {
       h("td", {}, box),
       h("td", { class: "mono" }, row.application_id),
       h("td", { class: "nowrap" }, formatTime(row.applied_at)),
-      h("td", {}, row.name),
+      h("td", { class: "nowrap" }, row.name),
       h("td", { class: "mono nowrap" }, row.phone),
-      h("td", {}, jobLabel(row.job_id)),
+      h("td", { class: "job" }, jobLabel(row.job_id)),
       h("td", {}, statusSelect(row.status, t("staff.status_of", { name: row.name }),
         (select) => changeStatus([row.application_id], select.value, select))));
   }));

@@ -40,6 +40,18 @@ def test_gbk_file_with_chinese_headers() -> None:
     assert (second.openings, second.salary, second.salary_range) == (None, "面议", None)
 
 
+def test_the_hires_export_reads_back_as_a_job_sheet() -> None:
+    # liveevent's own 录用统计 export heads the employer column 单位: staff who edit that file
+    # and import it for the next fair must not be told no column names the employer.
+    data = csv_bytes(
+        "\ufeff单位,岗位编号,岗位名称,招聘人数,报名数,录用数\n顺丰速运,j1,快递员,20,3,1\n"
+    )
+    result = parse_job_sheet(data)
+    assert result.ok
+    (row,) = result.rows
+    assert (row.employer, row.id, row.title, row.openings) == ("顺丰速运", "j1", "快递员", 20)
+
+
 def test_bom_utf8_with_english_headers_in_any_case() -> None:
     text = " Company ,TITLE,Headcount,City,ID\nACME,Welder,3,Wuhan,J-1\n"
     data = b"\xef\xbb\xbf" + csv_bytes(text)
