@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import redis.asyncio as aioredis
+from redis.exceptions import RedisError
 
 from liveevent.datadir import private_dir, private_tree, write_private_text
 from liveevent.errors import StoreUnavailable
@@ -115,15 +116,32 @@ class EmbeddedStore:
         return self.process.url
 
     async def stop(self, *, timeout_s: float = 10.0) -> None:
-        """Shut the server down cleanly (it fsyncs its AOF) and forget it."""
+        """Shut the server down cleanly (it fsyncs its AOF) and forget it, unless another
+        process still uses it.
+
+        The store belongs to the data dir, not to the process that started it: a second
+        ``liveevent serve`` on the same data dir, or a CLI command while a server runs,
+        re-attaches to it. So the last one out stops it: if any other client is still
+        connected when this one stops (the caller has closed its own connections first), the
+        server is left running for them, and the next start re-attaches to it.
+        """
         process, self.process = self.process, None
         if process is None:
             return
         client = aioredis.Redis.from_url(process.url, socket_timeout=timeout_s)
         try:
+            own = await client.client_id()
+            others = [c for c in await client.client_list() if int(c["id"]) != own]
+            if others:
+                log.info(
+                    "embedded store left running for the %d other connection(s) still using it",
+                    len(others),
+                )
+                self._child = None  # it runs in its own session; whoever stops last reaps it
+                return
             await client.shutdown(nosave=False)
-        except Exception:
-            pass
+        except RedisError:
+            pass  # already gone, or going: the wait below tells which
         finally:
             await client.aclose()
         deadline = asyncio.get_running_loop().time() + timeout_s
