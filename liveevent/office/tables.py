@@ -44,6 +44,17 @@ APPLICATION_COLUMNS = (
     "via",
 )
 HIRES_COLUMNS = ("employer", "job_id", "title", "openings", "applications", "hires")
+# For scripts the headcount is two numbers (an empty end is open; both empty, unknown); for
+# people it is one cell in words (``10-20人``), see `Layout.headcount`.
+RAW_HIRES_COLUMNS = (
+    "employer",
+    "job_id",
+    "title",
+    "openings",
+    "openings_max",
+    "applications",
+    "hires",
+)
 TABLE_NAMES = ("applications", "hires", "pushes")
 DEFAULT_WINDOW_MIN = 10
 
@@ -227,15 +238,18 @@ class ApplicationLines:
         return text
 
 
-async def hire_rows(src: Sources, event_id: str) -> list[Row]:
-    """Per job: employer, job id, title, openings, applications, hires (the /stats counters)."""
+async def hire_rows(src: Sources, event_id: str, *, layout: Layout = RAW) -> list[Row]:
+    """Per job: employer, job id, title, headcount, applications, hires (the /stats counters).
+
+    The headcount is ``openings, openings_max`` (raw) or one cell in words (people)."""
     counters = await src.applications.counters(event_id)
     return [
         [
             job.employer,
             job.id,
             job.title,
-            job.openings,
+            layout.headcount(job.openings, job.openings_max),
+            *([job.openings_max] if layout.raw else []),
             counters.get(f"app:{job.id}", 0),
             counters.get(f"hire:{job.id}", 0),
         ]
@@ -244,12 +258,13 @@ async def hire_rows(src: Sources, event_id: str) -> list[Row]:
 
 
 async def hires_table(src: Sources, event_id: str, *, layout: Layout = RAW) -> Table:
-    rows = await hire_rows(src, event_id)
+    rows = await hire_rows(src, event_id, layout=layout)
 
     async def pages() -> AsyncIterator[list[Row]]:
         yield rows
 
-    return _table(layout, "hires", HIRES_COLUMNS, pages, len(rows))
+    columns = RAW_HIRES_COLUMNS if layout.raw else HIRES_COLUMNS
+    return _table(layout, "hires", columns, pages, len(rows))
 
 
 async def pushes_table(

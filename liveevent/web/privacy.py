@@ -35,9 +35,7 @@ async def get_summary(request: web.Request) -> web.Response:
     as ``\\uXXXX`` escapes, for an organiser who opens it with curl or a browser."""
     require_admin(request)
     report = await summary(request.app[EVENTS], request.app[APPLICATIONS])
-    return web.Response(
-        body=frames.dumps(report), content_type="application/json", charset="utf-8"
-    )
+    return web.Response(body=frames.dumps(report), content_type="application/json", charset="utf-8")
 
 
 @api.routes.post("/api/events/{event_id}/purge", name="purge")
