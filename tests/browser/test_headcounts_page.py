@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import CHROMIUM, DESKTOP, HAVE_CHROMIUM, Pages
-from tests.browser.test_pages import LIVE, open_viewer, staff_url
+from tests.browser.test_pages import LIVE, host_url, open_viewer, staff_url
 from tests.support import LiveServer
 from tests.web.test_headcounts import CASES, jobs_for_cases
 
@@ -94,3 +94,10 @@ async def test_viewer_card_list_overlay_and_staff_show_the_range(
     # The total: the known low ends added up; a top end left open by any job stays open.
     assert await staff.inner_text("#n-openings") == "12154人以上"
     await pages.shot(staff, "headcount-staff")
+
+    host = await pages.open(host_url(server, event), name="host", viewport=DESKTOP)
+    await host.wait_for_selector(LIVE)
+    for index, case in enumerate(CASES):
+        meta = host.locator(f'.job-row[data-job-id="h{index}"] .meta')
+        await meta.wait_for()
+        assert case["zh"] in (await meta.inner_text()).split(" · "), case
