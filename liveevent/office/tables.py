@@ -45,16 +45,9 @@ APPLICATION_COLUMNS = (
 )
 HIRES_COLUMNS = ("employer", "job_id", "title", "openings", "applications", "hires")
 # For scripts the headcount is two numbers (an empty end is open; both empty, unknown); for
-# people it is one cell in words (``10-20人``), see `Layout.headcount`.
-RAW_HIRES_COLUMNS = (
-    "employer",
-    "job_id",
-    "title",
-    "openings",
-    "openings_max",
-    "applications",
-    "hires",
-)
+# people it is one cell in words (``10-20人``), see `Layout.headcount`. ``openings_max`` comes
+# last so that a script that reads the raw columns by position reads what it did before.
+RAW_HIRES_COLUMNS = (*HIRES_COLUMNS, "openings_max")
 TABLE_NAMES = ("applications", "hires", "pushes")
 DEFAULT_WINDOW_MIN = 10
 
@@ -241,7 +234,8 @@ class ApplicationLines:
 async def hire_rows(src: Sources, event_id: str, *, layout: Layout = RAW) -> list[Row]:
     """Per job: employer, job id, title, headcount, applications, hires (the /stats counters).
 
-    The headcount is ``openings, openings_max`` (raw) or one cell in words (people)."""
+    The headcount is ``openings`` here and ``openings_max`` last (raw), or one cell in words
+    (people)."""
     counters = await src.applications.counters(event_id)
     return [
         [
@@ -249,9 +243,9 @@ async def hire_rows(src: Sources, event_id: str, *, layout: Layout = RAW) -> lis
             job.id,
             job.title,
             layout.headcount(job.openings, job.openings_max),
-            *([job.openings_max] if layout.raw else []),
             counters.get(f"app:{job.id}", 0),
             counters.get(f"hire:{job.id}", 0),
+            *([job.openings_max] if layout.raw else []),
         ]
         for job in await src.events.jobs(event_id)
     ]
