@@ -46,6 +46,32 @@ async def test_the_pages_rule_matches_the_table(server: LiveServer, pages: Pages
         assert got == [[case[full], case[short]] for case in CASES], lang
 
 
+# Several jobs' headcounts added up (the staff page's totals): jobs as (openings, openings_max).
+TOTALS = [
+    ([(8, 8), (20, None)], "28人以上"),
+    ([(8, 8), (None, 10)], "8-18人"),
+    ([(10, 20), (5, 5)], "15-25人"),
+    ([(None, 10), (None, 10)], "20人以内"),
+    ([(None, 10), (None, None)], "若干人"),
+    ([(3, 3), (None, None)], "3人以上"),
+    ([(None, None)], "若干人"),
+    ([], "若干人"),
+]
+_TOTALS = """async (cases) => {
+  const { headcountText, totalHeadcount } = await import("/static/js/cards.js");
+  return cases.map((jobs) => headcountText(
+    totalHeadcount(jobs.map(([openings, openings_max]) => ({ openings, openings_max }))),
+    { short: true }));
+}"""
+
+
+async def test_totals_add_up_ranges(server: LiveServer, pages: Pages) -> None:
+    event = await server.create_event()
+    viewer = await open_viewer(pages, server, event, "viewer")
+    got = await viewer.evaluate(_TOTALS, [jobs for jobs, _ in TOTALS])
+    assert got == [want for _, want in TOTALS]
+
+
 async def _card_text(page: Any, job_id: str) -> str:
     card = page.locator(f'#card-slot .card[data-job-id="{job_id}"]')
     await card.wait_for(timeout=10_000)
