@@ -4,6 +4,7 @@ what it shows. The README cannot go stale, and the file it names is in the repos
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import os
 import re
@@ -11,12 +12,16 @@ import shutil
 import subprocess
 import sys
 import uuid
+import zipfile
 from pathlib import Path
+
+import openpyxl
 
 from liveevent.admin import open_office
 from liveevent.cli import build_parser, settings_from_args
 from liveevent.domain.events import EventState, LiveEvent
 from liveevent.domain.jobs import headcount_text
+from tests.data.make_readme_sheet import build
 
 ROOT = Path(__file__).resolve().parents[1]
 SHEET = "tests/data/fair_jobs_messy.xlsx"
@@ -102,3 +107,20 @@ def _headcounts(environ: dict[str, str], data_dir: Path, event_id: str) -> dict[
         return {job.title: headcount_text(job.openings, job.openings_max) for job in jobs}
 
     return asyncio.run(read())
+
+
+def test_the_readme_sheet_is_what_its_script_makes() -> None:
+    """``fair_jobs_messy.xlsx`` and ``make_readme_sheet.py`` cannot drift (the zip's timestamps
+    aside): the same cells, merged ranges, hidden rows and false size."""
+
+    def shape(xlsx: bytes) -> tuple[object, ...]:
+        sheet = openpyxl.load_workbook(io.BytesIO(xlsx)).worksheets[0]
+        cells = [list(row) for row in sheet.iter_rows(values_only=True)]
+        merged = sorted(str(r) for r in sheet.merged_cells.ranges)
+        hidden = sorted(n for n, d in sheet.row_dimensions.items() if d.hidden)
+        xml = zipfile.ZipFile(io.BytesIO(xlsx)).read("xl/worksheets/sheet1.xml")
+        return cells, merged, hidden, b'<dimension ref="A1"/>' in xml
+
+    on_disk = shape((ROOT / SHEET).read_bytes())
+    assert on_disk == shape(build())
+    assert on_disk[2] == [7] and on_disk[3] is True
