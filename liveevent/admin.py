@@ -233,7 +233,12 @@ async def _jobs(office: Office, args: argparse.Namespace) -> int:
         print(json.dumps(wire, ensure_ascii=False, indent=2))
         return 0
     print(f"{args.file}: {_counts(wire, JOB_COUNTS)}")
-    for label, key in (("repaired", "repairs"), ("not imported", "rejected")):
+    # Warnings too: a hidden row skipped is a row the sender may expect to see imported.
+    for label, key in (
+        ("repaired", "repairs"),
+        ("not imported", "rejected"),
+        ("warnings", "warnings"),
+    ):
         _print_rows(label, wire.get(key, []))
     return 0
 

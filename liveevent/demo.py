@@ -59,6 +59,7 @@ async def seed_demo(app: web.Application, settings: Settings) -> dict[str, Any]:
             employer=e,
             title=t,
             openings=o,
+            openings_max=o,  # an exact count (None would mean "o or more")
             salary=s,
             location=loc,
             description="欢迎退役军人报名，部队经历优先。",

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import websockets
 
+from liveevent.domain.jobs import headcount_text
 from liveevent.errors import InvalidInput
 
 _SCHEMES = {"http": "ws", "https": "wss", "ws": "ws", "wss": "wss"}
@@ -104,8 +105,10 @@ def describe(message: dict[str, Any]) -> str | None:
 def _card(card: dict[str, Any]) -> str:
     job = card["job"]
     extra = " · ".join(str(job[k]) for k in ("salary", "location") if job.get(k))
-    openings = f" · 招{job['openings']}人" if job.get("openings") else ""
-    return f">> {job['employer']} — {job['title']}{openings}{' · ' + extra if extra else ''}"
+    # A record from before ranges has only ``openings``: an exact count (see `Job`).
+    low = job.get("openings")
+    headcount = headcount_text(low, job.get("openings_max", low))
+    return f">> {job['employer']} — {job['title']} · {headcount}{' · ' + extra if extra else ''}"
 
 
 async def watch(

@@ -10,6 +10,7 @@ import pytest
 from liveevent.errors import InvalidInput
 from liveevent.watch import socket_url, watch
 from tests.support import LiveServer
+from tests.web.test_headcounts import CASES, jobs_for_cases
 
 
 def test_socket_url() -> None:
@@ -49,6 +50,22 @@ async def test_watch_prints_cards_and_resumes(server: LiveServer) -> None:
         await server.push(event, "j3")
         await _until(out, ">> 京东物流 — 仓储管理员")
         assert out.getvalue().count("片区运营主管") == 1  # resumed, not replayed from the start
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_watch_shows_headcounts_as_people_write_them(server: LiveServer) -> None:
+    """Each card's headcount: 招10-20人, 招20人以上, 招10人以内, 招若干人, 招8人 (one rule with the
+    exports, ``tests/data/headcounts.json``)."""
+    event = await server.create_event(jobs=jobs_for_cases())
+    out = io.StringIO()
+    task = asyncio.create_task(watch(f"{server.url}/e/{event.id}", out=out, max_backoff_s=0.2))
+    try:
+        await _until(out, "(no card on screen)")
+        for index, case in enumerate(CASES):
+            await server.push(event, f"h{index}")
+            await _until(out, f">> 单位{index} — 岗位{index} · {case['zh']}\n")
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)

@@ -120,3 +120,63 @@ def parse_jobs(data: object, new_ids: list[str]) -> list[Job]:
     if problems:
         raise InvalidInput(f"{len(problems)} problem(s) in the jobs", fields=problems)
     return jobs
+
+
+# A headcount in words, as people write it on a job sheet. One table per language, mirrored by
+# ``static/i18n/*.js`` (``headcount.*``) so that files, ``liveevent watch`` and the pages say the
+# same; ``tests/data/headcounts.json`` runs one set of cases against both. ``short`` is for a
+# column or a label that already says "openings" (招聘人数: 10-20人); the full phrase stands alone.
+_HEADCOUNT_WORDS: dict[str, dict[str, str]] = {
+    "zh-CN": {
+        "exact": "{n}人",
+        "range": "{low}-{high}人",
+        "at_least": "{n}人以上",
+        "at_most": "{n}人以内",
+        "unknown": "若干人",
+        "full": "招{short}",
+        "full_one": "招1人",
+        "full_unknown": "招若干人",
+    },
+    "en": {
+        "exact": "{n}",
+        "range": "{low}-{high}",
+        "at_least": "{n}+",
+        "at_most": "up to {n}",
+        "unknown": "not given",
+        "full": "{short} openings",
+        "full_one": "1 opening",
+        "full_unknown": "openings: not given",
+    },
+}
+HEADCOUNT_LANGS = tuple(_HEADCOUNT_WORDS)
+
+
+def headcount_text(
+    openings: int | None, openings_max: int | None, *, lang: str = "zh-CN", short: bool = False
+) -> str:
+    """A job's headcount as people write it: ``招10-20人``, ``招20人以上``, ``招若干人``;
+    English ``10-20 openings``, ``20+ openings``, ``openings: not given``.
+
+    ``openings``/``openings_max`` are the two ends as `Job` holds them (``None`` for an open
+    end; both ``None`` for unknown; equal for an exact count). ``short`` drops the verb for a
+    place already labelled "openings" (``10-20人``, ``20+``). ``lang`` is ``zh-CN`` or ``en``;
+    raises ``ValueError`` for any other.
+    """
+    try:
+        words = _HEADCOUNT_WORDS[lang]
+    except KeyError:
+        raise ValueError(f"lang must be one of {', '.join(HEADCOUNT_LANGS)}") from None
+    low, high = openings, openings_max
+    if low is None and high is None:
+        return words["unknown"] if short else words["full_unknown"]
+    if low is None:
+        text = words["at_most"].format(n=high)
+    elif high is None:
+        text = words["at_least"].format(n=low)
+    elif low == high:
+        if low == 1 and not short:
+            return words["full_one"]
+        text = words["exact"].format(n=low)
+    else:
+        text = words["range"].format(low=low, high=high)
+    return text if short else words["full"].format(short=text)

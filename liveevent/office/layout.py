@@ -32,6 +32,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from liveevent.domain import values
 from liveevent.domain.applications import Status
+from liveevent.domain.jobs import headcount_text
 from liveevent.errors import InvalidInput
 
 __all__ = [
@@ -72,7 +73,8 @@ _COLUMNS: dict[str, tuple[str, str, float]] = {
     "card_id": ("卡片编号", "card ID", 10),
     "consent": ("同意联系", "consent", 9),
     "via": ("报名渠道", "channel", 12),
-    "openings": ("招聘人数", "openings", 9),
+    "openings": ("招聘人数", "openings", 10),
+    "openings_max": ("招聘人数上限", "openings (most)", 9),
     "applications": ("报名数", "applications", 10),
     "hires": ("录用数", "hires", 8),
     "pushed_at": ("推送时间 ({zone})", "pushed at ({zone})", 20),
@@ -245,6 +247,13 @@ class Layout:
         if self.raw:
             return {True: "TRUE", False: "FALSE", None: ""}
         return dict(_CONSENT_WORDS[self.lang])
+
+    def headcount(self, openings: int | None, openings_max: int | None) -> object:
+        """A job's headcount cell: the low end as a number (raw; ``openings_max`` is its own
+        column there), or the range in words as people write it (``10-20人``, ``20+``)."""
+        if self.raw:
+            return openings
+        return headcount_text(openings, openings_max, lang=self.lang.value, short=True)
 
     def via(self, via: str) -> str:
         return via if self.raw else _VIA_WORDS[self.lang].get(via, via)

@@ -44,6 +44,10 @@ APPLICATION_COLUMNS = (
     "via",
 )
 HIRES_COLUMNS = ("employer", "job_id", "title", "openings", "applications", "hires")
+# For scripts the headcount is two numbers (an empty end is open; both empty, unknown); for
+# people it is one cell in words (``10-20人``), see `Layout.headcount`. ``openings_max`` comes
+# last so that a script that reads the raw columns by position reads what it did before.
+RAW_HIRES_COLUMNS = (*HIRES_COLUMNS, "openings_max")
 TABLE_NAMES = ("applications", "hires", "pushes")
 DEFAULT_WINDOW_MIN = 10
 
@@ -227,29 +231,34 @@ class ApplicationLines:
         return text
 
 
-async def hire_rows(src: Sources, event_id: str) -> list[Row]:
-    """Per job: employer, job id, title, openings, applications, hires (the /stats counters)."""
+async def hire_rows(src: Sources, event_id: str, *, layout: Layout = RAW) -> list[Row]:
+    """Per job: employer, job id, title, headcount, applications, hires (the /stats counters).
+
+    The headcount is ``openings`` here and ``openings_max`` last (raw), or one cell in words
+    (people)."""
     counters = await src.applications.counters(event_id)
     return [
         [
             job.employer,
             job.id,
             job.title,
-            job.openings,
+            layout.headcount(job.openings, job.openings_max),
             counters.get(f"app:{job.id}", 0),
             counters.get(f"hire:{job.id}", 0),
+            *([job.openings_max] if layout.raw else []),
         ]
         for job in await src.events.jobs(event_id)
     ]
 
 
 async def hires_table(src: Sources, event_id: str, *, layout: Layout = RAW) -> Table:
-    rows = await hire_rows(src, event_id)
+    rows = await hire_rows(src, event_id, layout=layout)
 
     async def pages() -> AsyncIterator[list[Row]]:
         yield rows
 
-    return _table(layout, "hires", HIRES_COLUMNS, pages, len(rows))
+    columns = RAW_HIRES_COLUMNS if layout.raw else HIRES_COLUMNS
+    return _table(layout, "hires", columns, pages, len(rows))
 
 
 async def pushes_table(

@@ -324,6 +324,7 @@ async def event_stats(app: web.Application, event_id: str) -> dict[str, Any]:
                 "employer": job.employer,
                 "title": job.title,
                 "openings": job.openings,
+                "openings_max": job.openings_max,
                 "applications": counters.get(f"app:{job.id}", 0),
                 "hires": counters.get(f"hire:{job.id}", 0),
             }

@@ -58,7 +58,21 @@ def document() -> dict[str, Any]:
             "id": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
             "employer": {"type": "string", "minLength": 1, "maxLength": 100},
             "title": {"type": "string", "minLength": 1, "maxLength": 100},
-            "openings": {"type": ["integer", "null"], "minimum": 0, "maximum": 1000000},
+            "openings": {
+                "type": ["integer", "null"],
+                "minimum": 0,
+                "maximum": 1000000,
+                "description": "headcount, or the low end of a range; null: no low end",
+            },
+            "openings_max": {
+                "type": ["integer", "null"],
+                "minimum": 0,
+                "maximum": 1000000,
+                "description": (
+                    "the top end (not below openings); null: no top end. Left out: the same"
+                    " as openings (an exact count). Both null: unknown (若干)"
+                ),
+            },
             "salary": {"type": ["string", "null"], "maxLength": 100},
             "location": {"type": ["string", "null"], "maxLength": 100},
             "description": {"type": ["string", "null"], "maxLength": 4000},
@@ -91,7 +105,8 @@ def document() -> dict[str, Any]:
         "type": "object",
         "required": ["job_id", "employer", "title", "applications", "hires"],
         "properties": {k: {"type": "integer"} for k in ("applications", "hires")}
-        | {k: {"type": "string"} for k in ("job_id", "employer", "title")},
+        | {k: {"type": "string"} for k in ("job_id", "employer", "title")}
+        | {k: {"type": ["integer", "null"]} for k in ("openings", "openings_max")},
     }
     stats = {
         "type": "object",

@@ -20,7 +20,7 @@ from liveevent.domain.events import EventState
 from liveevent.errors import Conflict, LiveEventError
 from liveevent.office.summary import summary
 from liveevent.store.purge import forget_on_disk, purge_event, purge_expired
-from liveevent.web import api
+from liveevent.web import api, frames
 from liveevent.web.appkeys import APPLICATIONS, EVENTS, SETTINGS, STORE
 from liveevent.web.auth import require_admin
 
@@ -31,8 +31,11 @@ RETENTION_INTERVAL_S = 3600.0
 
 @api.routes.get("/api/summary", name="summary")
 async def get_summary(request: web.Request) -> web.Response:
+    """Every event's numbers as UTF-8 JSON: employers' names read as written (``"华为"``), not
+    as ``\\uXXXX`` escapes, for an organiser who opens it with curl or a browser."""
     require_admin(request)
-    return web.json_response(await summary(request.app[EVENTS], request.app[APPLICATIONS]))
+    report = await summary(request.app[EVENTS], request.app[APPLICATIONS])
+    return web.Response(body=frames.dumps(report), content_type="application/json", charset="utf-8")
 
 
 @api.routes.post("/api/events/{event_id}/purge", name="purge")

@@ -37,7 +37,15 @@ export default {
   "card.salary": "Pay",
   "card.location": "Location",
   "card.openings": "Openings",
-  "card.openings_n": "{n}",
+  // A headcount as people write it; the same words as liveevent/domain/jobs.py (headcount_text).
+  "headcount.exact": "{n}",
+  "headcount.range": "{low}-{high}",
+  "headcount.at_least": "{n}+",
+  "headcount.at_most": "up to {n}",
+  "headcount.unknown": "not given",
+  "headcount.full": "{short} openings",
+  "headcount.full_one": "1 opening",
+  "headcount.full_unknown": "openings: not given",
 
   "apply.title": "Apply for this job",
   "apply.name": "Name",
@@ -114,7 +122,6 @@ export default {
 
   "overlay.kicker": "Now hiring",
   "overlay.scan": "Scan to apply",
-  "overlay.openings": "{n} openings",
   "overlay.qr_alt": "Scan to apply for {title}",
 
   "staff.title": "Hiring dashboard",

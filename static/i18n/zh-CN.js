@@ -37,7 +37,15 @@ export default {
   "card.salary": "薪资",
   "card.location": "地点",
   "card.openings": "招聘",
-  "card.openings_n": "{n} 人",
+  // A headcount as people write it; the same words as liveevent/domain/jobs.py (headcount_text).
+  "headcount.exact": "{n}人",
+  "headcount.range": "{low}-{high}人",
+  "headcount.at_least": "{n}人以上",
+  "headcount.at_most": "{n}人以内",
+  "headcount.unknown": "若干人",
+  "headcount.full": "招{short}",
+  "headcount.full_one": "招1人",
+  "headcount.full_unknown": "招若干人",
 
   "apply.title": "报名这个岗位",
   "apply.name": "姓名",
@@ -114,7 +122,6 @@ export default {
 
   "overlay.kicker": "正在招聘",
   "overlay.scan": "扫码报名",
-  "overlay.openings": "招 {n} 人",
   "overlay.qr_alt": "扫码报名 {title}",
 
   "staff.title": "招聘数据",

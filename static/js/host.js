@@ -1,6 +1,6 @@
 // The host console: push jobs, keep a "next up" queue, go live / end, watch the numbers.
 import { eventIdFromPath, request, tokenFromHash } from "./api.js";
-import { jobFacts } from "./cards.js";
+import { headcountText, jobFacts } from "./cards.js";
 import { $, h, toast } from "./dom.js";
 import { formatNumber, initI18n, onLangChange, t } from "./i18n.js";
 import { isRefusedToken, showRefusedToken } from "./refused.js";
@@ -158,7 +158,7 @@ function renderJobs() {
       h("div", { class: "job-main" },
         h("span", { class: "employer" }, job.employer),
         h("strong", { class: "job-title" }, job.title),
-        h("span", { class: "meta" }, [job.salary, job.location,
+        h("span", { class: "meta" }, [job.salary, job.location, headcountText(job),
           t("host.n_applications", { n: applicationsFor(job.id) })].filter(Boolean).join(" · "))),
       h("div", { class: "job-actions" },
         h("button", { type: "button", class: "queue-btn", disabled: queued,

@@ -1,5 +1,6 @@
 // The broadcast overlay: the card on screen now, with a QR code straight to its apply form.
 import { eventIdFromPath, request, socketUrl } from "./api.js";
+import { headcountText } from "./cards.js";
 import { $ } from "./dom.js";
 import { initI18n, onLangChange, t } from "./i18n.js";
 import { LiveSocket } from "./socket.js";
@@ -23,8 +24,7 @@ function render() {
   box.dataset.jobId = job.id;
   $("#ov-employer").textContent = job.employer;
   $("#ov-title").textContent = job.title;
-  const facts = [job.salary, job.location, job.openings ? t("overlay.openings", { n: job.openings }) : null]
-    .filter(Boolean);
+  const facts = [job.salary, job.location, headcountText(job)].filter(Boolean);
   $("#ov-facts").replaceChildren(...facts.map((text) => Object.assign(document.createElement("span"), { textContent: text })));
   $("#ov-qr").src = `${base}/qr.svg?job=${encodeURIComponent(job.id)}`;
   $("#ov-qr").alt = t("overlay.qr_alt", { title: job.title });

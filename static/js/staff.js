@@ -1,5 +1,6 @@
 // The staff dashboard: totals, per employer and job, the applications list, the chart, exports.
 import { download, eventIdFromPath, request, tokenFromHash } from "./api.js";
+import { headcountText, totalHeadcount } from "./cards.js";
 import { drawChart } from "./chart.js";
 import { $, h, toast } from "./dom.js";
 import { formatNumber, formatTime, initI18n, lang, onLangChange, t } from "./i18n.js";
@@ -60,10 +61,9 @@ function statusSelect(value, label, onchange) {
 function renderTotals() {
   const s = staff.stats;
   if (!s) return;
-  const openings = s.jobs.reduce((sum, j) => sum + (j.openings || 0), 0);
   const set = (id, n) => {
     const el = $(id);
-    const text = formatNumber(n);
+    const text = typeof n === "string" ? n : formatNumber(n);
     if (el.textContent !== text && el.textContent !== "–") {
       el.parentElement.classList.remove("bump");
       void el.parentElement.offsetWidth;
@@ -74,7 +74,7 @@ function renderTotals() {
   set("#n-applications", s.applications);
   set("#n-applicants", s.applicants);
   set("#n-hires", s.hires);
-  set("#n-openings", openings);
+  set("#n-openings", headcountText(totalHeadcount(s.jobs), { short: true }));
   set("#n-viewers", s.viewers_online);
   if (staff.event) {
     staff.event.state = s.state;
@@ -88,8 +88,8 @@ function renderTables() {
   if (!s) return;
   const employers = new Map();
   for (const job of s.jobs) {
-    const row = employers.get(job.employer) || { openings: 0, applications: 0, hires: 0 };
-    row.openings += job.openings || 0;
+    const row = employers.get(job.employer) || { jobs: [], applications: 0, hires: 0 };
+    row.jobs.push(job);
     row.applications += job.applications;
     row.hires += job.hires;
     employers.set(job.employer, row);
@@ -97,13 +97,13 @@ function renderTables() {
   const sorted = Array.from(employers.entries()).sort((a, b) => b[1].applications - a[1].applications);
   $("#employers").replaceChildren(...sorted.map(([name, row]) => h("tr", {},
     h("th", { scope: "row" }, name),
-    h("td", { class: "num" }, formatNumber(row.openings)),
+    h("td", { class: "num" }, headcountText(totalHeadcount(row.jobs), { short: true })),
     h("td", { class: "num" }, formatNumber(row.applications)),
     h("td", { class: "num hires" }, formatNumber(row.hires)))));
   const jobs = [...s.jobs].sort((a, b) => b.applications - a.applications);
   $("#jobs").replaceChildren(...jobs.map((job) => h("tr", { dataset: { jobId: job.job_id } },
     h("th", { scope: "row" }, h("span", { class: "sub" }, job.employer), " ", job.title),
-    h("td", { class: "num" }, job.openings ? formatNumber(job.openings) : "–"),
+    h("td", { class: "num openings" }, headcountText(job, { short: true })),
     h("td", { class: "num" }, formatNumber(job.applications)),
     h("td", { class: "num hires" }, formatNumber(job.hires)))));
 }

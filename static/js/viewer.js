@@ -1,6 +1,6 @@
 // The viewer's page: the stream, the card on screen now, the jobs shown so far, and applying.
 import { ApiError, eventIdFromPath, request, socketUrl } from "./api.js";
-import { jobFacts, jobSummary } from "./cards.js";
+import { headcountText, jobFacts, jobSummary } from "./cards.js";
 import { $, announce, h } from "./dom.js";
 import { formatDateTime, formatClock, formatNumber, initI18n, onLangChange, t } from "./i18n.js";
 import { checkPhone } from "./phone.js";
@@ -144,7 +144,7 @@ function renderShown() {
   h("div", { class: "shown-main" },
     h("p", { class: "employer" }, job.employer),
     h("h3", { class: "job-title" }, job.title),
-    h("p", { class: "meta" }, [job.salary, job.location].filter(Boolean).join(" · ")),
+    h("p", { class: "meta" }, [job.salary, job.location, headcountText(job)].filter(Boolean).join(" · ")),
     h("p", { class: "meta when" }, job.id === current
       ? t("viewer.now_presenting") : t("viewer.presented_at", { time: formatClock(pushed_at) }))),
   applyArea(job, { full: false }))));

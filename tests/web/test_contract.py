@@ -302,7 +302,8 @@ async def test_status_changes_hires_and_exports(server: LiveServer) -> None:
         "GET", f"/api/events/{event.id}/export/hires.csv?form=raw", token=event.staff_token
     )
     hires = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
-    assert list(hires[0]) == ["employer", "job_id", "title", "openings", "applications", "hires"]
+    columns = ["employer", "job_id", "title", "openings", "applications", "hires", "openings_max"]
+    assert list(hires[0]) == columns
     j1 = next(r for r in hires if r["job_id"] == "j1")
     assert (j1["applications"], j1["hires"], j1["openings"]) == ("3", "1", "20")
 

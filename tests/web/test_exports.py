@@ -103,7 +103,7 @@ async def test_xlsx_exports_open_in_openpyxl(server: LiveServer, tmp_path: Path)
     assert values[1][4] == '\'=HYPERLINK("http://x")'
     hires = list(book["hires"].iter_rows(values_only=True))
     j1 = next(r for r in hires if r[1] == "j1")
-    assert j1[3:] == (20, 3, 1)  # typed numbers, not text
+    assert j1[3:] == (20, 3, 1, 20)  # typed numbers, not text (openings_max last)
     status, raw, _ = await _get_bytes(server, f"{base}/hires.csv?format=xlsx", event.staff_token)
     assert status == 200 and raw[:2] == b"PK"
     assert (await _get_bytes(server, f"{base}/workbook.csv", event.staff_token))[0] == 422

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 
 import pytest
@@ -141,3 +142,19 @@ async def test_summary_is_admin_only_with_peak_viewers(server: LiveServer) -> No
     assert (sf["jobs"], sf["openings"], sf["applications"], sf["hires"]) == (1, 20, 2, 1)
     assert not any(p in str(report) for p in PHONES)
     await viewer.close()
+
+
+async def test_summary_is_readable_utf8_json(server: LiveServer) -> None:
+    """Employers' names come as written, not as ``\\uXXXX`` escapes (issue 14, part 4)."""
+    await _fair(server)
+    assert server.session is not None
+    headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    async with server.session.get(server.url + "/api/summary", headers=headers) as resp:
+        assert resp.status == 200
+        assert resp.content_type == "application/json"
+        assert resp.charset == "utf-8"
+        body = await resp.read()
+    assert "顺丰速运有限公司".encode() in body
+    assert b"\\u" not in body
+    names = {e["employer"] for e in json.loads(body.decode("utf-8"))["employers"]}
+    assert "顺丰速运有限公司" in names
