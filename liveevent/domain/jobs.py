@@ -16,6 +16,10 @@ MAX_JOBS_PER_CALL = 2000
 MAX_OPENINGS = 1_000_000
 
 
+# ``Job.openings_max`` left out: the same as ``openings`` (an exact count), not an open range.
+SAME_AS_OPENINGS = -1
+
+
 @dataclass(frozen=True, slots=True)
 class Job:
     """A job posting.
@@ -24,7 +28,9 @@ class Job:
     ``openings_max`` the top end. An exact count has both equal (8 -> 8, 8); ``10-20人`` is
     10, 20; ``20人以上`` is 20, None; ``10人以内`` None, 10; unknown (``若干``) None, None.
     ``openings_max`` came after ``openings``: a client or a stored record that gives only
-    ``openings`` means an exact count, so older records and clients read as before.
+    ``openings`` means an exact count, so older records and clients read as before, and so
+    does code that builds ``Job(id, employer, title, 8)``: left out, ``openings_max`` is
+    ``openings`` (``SAME_AS_OPENINGS``); an open top end must be asked for with ``None``.
     """
 
     id: str
@@ -34,7 +40,11 @@ class Job:
     salary: str | None = None
     location: str | None = None
     description: str | None = None
-    openings_max: int | None = None
+    openings_max: int | None = -1  # SAME_AS_OPENINGS
+
+    def __post_init__(self) -> None:
+        if self.openings_max == SAME_AS_OPENINGS:
+            object.__setattr__(self, "openings_max", self.openings)
 
     @classmethod
     def parse(cls, data: object, *, new_id: str) -> Job:
