@@ -26,7 +26,7 @@ from redis.backoff import ExponentialBackoff, NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError, ResponseError
 
-from liveevent.errors import StoreUnavailable
+from liveevent.errors import InvalidInput, StoreUnavailable
 from liveevent.store.keys import Keys
 
 if TYPE_CHECKING:
@@ -114,11 +114,19 @@ def _client(url: str, *, max_connections: int, **options: Any) -> aioredis.Redis
 async def open_store(
     url: str, *, key_prefix: str, timeout_s: float, waitaof_timeout_ms: int
 ) -> StoreConnection:
-    """Connect, check persistence and eviction settings, and say what they guarantee.
+    """Connect to one server, check persistence and eviction settings, say what they guarantee.
 
-    Raises ``StoreUnavailable`` if the store does not answer, or if its eviction policy could
+    Callers open the store through ``store.opening`` (which sends a ``redis+cluster://`` URL to
+    ``store.cluster``). Raises ``InvalidInput`` naming ``redis_url`` for a URL redis-py cannot
+    use, and ``StoreUnavailable`` if the store does not answer, or if its eviction policy could
     silently drop applications.
     """
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        # redis-py would raise a bare ValueError from deep in its pool.
+        raise InvalidInput(
+            "the store URL must begin with redis://, rediss://, unix:// or redis+cluster://",
+            fields={"redis_url": "scheme"},
+        )
     common = {
         "socket_timeout": timeout_s,
         "socket_connect_timeout": timeout_s,

@@ -69,6 +69,11 @@ class EmbeddedStore:
         self._child: subprocess.Popen[bytes] | None = None
 
     @property
+    def started_here(self) -> bool:
+        """True if ``start`` started the server; False if it re-attached to a running one."""
+        return self._child is not None
+
+    @property
     def url(self) -> str:
         if self.process is None:
             raise StoreUnavailable("the embedded store is not running")
