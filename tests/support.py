@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,6 +11,7 @@ import aiohttp
 from aiohttp import web
 
 from liveevent.config import Settings
+from liveevent.store.embedded import free_port
 from liveevent.web.app import create_app
 
 ADMIN_TOKEN = "admin-test-token-0123456789"
@@ -28,12 +28,6 @@ JOBS = [
     {"id": "j2", "employer": "国家电网北京电力公司", "title": "输电线路运维员", "openings": 15},
     {"id": "j3", "employer": "京东物流", "title": "仓储管理员", "openings": 40},
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass

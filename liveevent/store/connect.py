@@ -14,11 +14,13 @@ that its script recognises: see ``scripts`` and the table in ``docs/reliability.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import logging
 import secrets
+from collections.abc import Awaitable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
@@ -33,6 +35,7 @@ if TYPE_CHECKING:
     from liveevent.store.cluster import NodeBatches
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 TAIL_BLOCK_MS = 5000
 
@@ -41,6 +44,26 @@ TAIL_BLOCK_MS = 5000
 # read timeout, 0.5 s of backoff between); this is far beyond that, and short enough that the
 # keys of a busy hour (a few thousand pushes and status changes) are gone soon after.
 ONCE_TTL_S = 300
+
+
+@contextlib.contextmanager
+def store_errors() -> Iterator[None]:
+    """Around store calls: a ``redis.RedisError`` leaves as ``StoreUnavailable`` (``from`` it).
+
+    The one place the store's foreign errors are translated (STYLE point 19). Code that must
+    tell one Redis reply error from another (``ResponseError`` for NOSCRIPT or OOM, say) catches
+    it inside the block, before it gets here.
+    """
+    try:
+        yield
+    except RedisError as exc:
+        raise StoreUnavailable(f"the store did not answer: {type(exc).__name__}") from exc
+
+
+async def store_call(awaitable: Awaitable[T]) -> T:
+    """Await one store call; raises ``StoreUnavailable`` as ``store_errors`` does."""
+    with store_errors():
+        return await awaitable
 
 
 def new_attempt() -> str:
