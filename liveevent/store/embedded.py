@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import redis.asyncio as aioredis
+from redis.exceptions import RedisError
 
 from liveevent.datadir import private_dir, private_tree, write_private_text
 from liveevent.errors import StoreUnavailable
@@ -130,8 +131,9 @@ class EmbeddedStore:
         client = aioredis.Redis.from_url(process.url, socket_timeout=timeout_s)
         try:
             await client.shutdown(nosave=False)
-        except Exception:
-            pass
+        except RedisError as exc:
+            # Not answering, or refusing: it is killed below if it has not gone in time.
+            log.warning("the embedded store did not take SHUTDOWN: %s", type(exc).__name__)
         finally:
             await client.aclose()
         deadline = asyncio.get_running_loop().time() + timeout_s
@@ -208,7 +210,7 @@ async def _answers(process: StoreProcess) -> bool:
     client = aioredis.Redis.from_url(process.url, socket_timeout=1.0, socket_connect_timeout=1.0)
     try:
         return bool(await client.ping())
-    except Exception:
+    except RedisError:  # not running, not yet listening, or another server on the port
         return False
     finally:
         await client.aclose()
