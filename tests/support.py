@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +30,23 @@ JOBS = [
     {"id": "j2", "employer": "国家电网北京电力公司", "title": "输电线路运维员", "openings": 15},
     {"id": "j3", "employer": "京东物流", "title": "仓储管理员", "openings": 40},
 ]
+
+
+async def eventually(
+    predicate: Callable[[], bool | Awaitable[bool]], timeout_s: float, step_s: float = 0.02
+) -> bool:
+    """Poll ``predicate`` (a plain or an async check) until it holds (True) or ``timeout_s``
+    passes (False): how a test waits for something to happen, instead of sleeping."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        held = predicate()
+        if not isinstance(held, bool):
+            held = await held
+        if held:
+            return True
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(step_s)
 
 
 @dataclass
