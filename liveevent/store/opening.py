@@ -21,6 +21,12 @@ from liveevent.store.connect import StoreConnection, open_store
 from liveevent.store.embedded import EmbeddedStore
 
 
+def uses_embedded(settings: Settings) -> bool:
+    """True if the settings name no store, so the embedded one of ``data_dir`` is used (a
+    supervisor starts it once for all its workers, then passes its URL on)."""
+    return settings.redis_url is None and not settings.redis_cluster_nodes
+
+
 async def connect(
     url: str, *, key_prefix: str, timeout_s: float, waitaof_timeout_ms: int
 ) -> StoreConnection:
@@ -53,7 +59,7 @@ async def open_configured_store(
         url = cluster_url(settings.redis_cluster_nodes)
     elif settings.redis_url is not None:
         url = settings.redis_url.reveal()
-    else:
+    else:  # uses_embedded(settings)
         embedded = EmbeddedStore(settings.data_dir)
         url = await embedded.start()
     stop_embedded = embedded is not None and (stop_reattached or embedded.started_here)
