@@ -93,6 +93,8 @@ class ApplicationLog:
         once (safe: see ``scripts.APPLY``); after that, every item gets ``StoreUnavailable``
         and none is acknowledged.
         """
+        # Not store_errors: a batch answers each item with its error instead of raising, and a
+        # dropped connection is retried here first.
         for attempt in range(2):
             try:
                 return await self._apply_once(batch)
