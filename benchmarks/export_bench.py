@@ -40,9 +40,9 @@ from liveevent.domain.events import EventState, LiveEvent
 from liveevent.domain.jobs import Job
 from liveevent.office.tables import APPLICATION_COLUMNS
 from liveevent.store.applications import ApplicationLog, PendingApply
-from liveevent.store.connect import open_store
 from liveevent.store.embedded import EmbeddedStore
 from liveevent.store.events import EventStore
+from liveevent.store.opening import connect as open_store
 
 EVENT = "bench"
 JOBS = 50

@@ -39,9 +39,9 @@ from liveevent.domain.events import EventState, LiveEvent
 from liveevent.domain.jobs import Job
 from liveevent.errors import NotFound
 from liveevent.store.applications import ApplicationLog, PendingApply
-from liveevent.store.connect import open_store
 from liveevent.store.embedded import EmbeddedStore
 from liveevent.store.events import EventStore
+from liveevent.store.opening import connect as open_store
 
 JOBS = 50
 BATCH = 5000

@@ -31,9 +31,9 @@ import openpyxl
 
 from liveevent.domain.events import LiveEvent
 from liveevent.office.jobs import import_jobs
-from liveevent.store.connect import open_store
 from liveevent.store.embedded import EmbeddedStore
 from liveevent.store.events import EventStore
+from liveevent.store.opening import connect as open_store
 
 try:
     from liveevent.office.sheet_process import SheetReader

@@ -16,7 +16,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import sys
 import tempfile
 import time
@@ -28,6 +27,7 @@ from typing import Any
 import aiohttp
 
 from benchmarks import osinfo
+from liveevent.store.embedded import free_port
 
 HOST = "127.0.0.1"
 NODE_PEER_DIR = osinfo.REPO_ROOT / "benchmarks" / "peers" / "node_ws"
@@ -54,12 +54,6 @@ class ApplyRoute:
     ws_path: str
     http_path: str
     job_id: str
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
 
 
 class Target:

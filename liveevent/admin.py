@@ -33,9 +33,9 @@ from liveevent.office.summary import summary
 from liveevent.office.tables import DEFAULT_WINDOW_MIN, TABLE_NAMES, Sources, table
 from liveevent.office.writers import write_csv, write_xlsx
 from liveevent.store.applications import ApplicationLog
-from liveevent.store.connect import StoreConnection, open_store
-from liveevent.store.embedded import EmbeddedStore
+from liveevent.store.connect import StoreConnection
 from liveevent.store.events import EventStore
+from liveevent.store.opening import open_configured_store
 from liveevent.store.purge import forget_on_disk, purge_event
 from liveevent.tables.errors import TableError
 
@@ -114,34 +114,15 @@ class Office:
 @contextlib.asynccontextmanager
 async def open_office(settings: Settings) -> AsyncIterator[Office]:
     """The store, as ``serve`` would open it; an embedded one started here is stopped after."""
-    embedded: EmbeddedStore | None = None
-    if settings.redis_url is not None:
-        url = settings.redis_url.reveal()
-    else:
-        embedded = EmbeddedStore(settings.data_dir)
-        url = await embedded.start()
     # Re-attached to a running server's store: that server owns it, so leave it running.
-    started_here = embedded is not None and embedded._child is not None
-    try:
-        conn = await open_store(
-            url,
-            key_prefix=settings.key_prefix,
-            timeout_s=settings.store_timeout_s,
-            waitaof_timeout_ms=settings.waitaof_timeout_ms,
+    async with open_configured_store(settings, stop_reattached=False) as conn:
+        yield Office(
+            conn,
+            EventStore(conn),
+            ApplicationLog(conn),
+            SheetReader(sheet_limits(settings)),
+            time_zone=settings.time_zone,
         )
-        try:
-            yield Office(
-                conn,
-                EventStore(conn),
-                ApplicationLog(conn),
-                SheetReader(sheet_limits(settings)),
-                time_zone=settings.time_zone,
-            )
-        finally:
-            await conn.close()
-    finally:
-        if embedded is not None and started_here:
-            await embedded.stop()
 
 
 class ProgressBar:

@@ -25,6 +25,7 @@ from types import FrameType
 from liveevent.config import Secret, Settings
 from liveevent.logs import configure_logging
 from liveevent.store.embedded import EmbeddedStore
+from liveevent.store.opening import uses_embedded
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ DRAIN_TIMEOUT_S = 60.0
 def run_workers(settings: Settings) -> int:
     """Run ``settings.workers`` worker processes until SIGTERM/SIGINT; returns the exit code."""
     embedded: EmbeddedStore | None = None
-    if settings.redis_url is None and not settings.redis_cluster_nodes:
+    if uses_embedded(settings):
         embedded = EmbeddedStore(settings.data_dir)
         settings = replace(settings, redis_url=Secret(asyncio.run(embedded.start())))
     base = settings.node_id or secrets.token_hex(3)

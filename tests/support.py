@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,6 +13,7 @@ import aiohttp
 from aiohttp import web
 
 from liveevent.config import Settings
+from liveevent.store.embedded import free_port
 from liveevent.web.app import create_app
 
 ADMIN_TOKEN = "admin-test-token-0123456789"
@@ -30,10 +32,21 @@ JOBS = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+async def eventually(
+    predicate: Callable[[], bool | Awaitable[bool]], timeout_s: float, step_s: float = 0.02
+) -> bool:
+    """Poll ``predicate`` (a plain or an async check) until it holds (True) or ``timeout_s``
+    passes (False): how a test waits for something to happen, instead of sleeping."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        held = predicate()
+        if not isinstance(held, bool):
+            held = await held
+        if held:
+            return True
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(step_s)
 
 
 @dataclass

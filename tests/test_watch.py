@@ -9,7 +9,8 @@ import pytest
 
 from liveevent.errors import InvalidInput
 from liveevent.watch import socket_url, watch
-from tests.support import LiveServer
+from liveevent.web.appkeys import HUB
+from tests.support import LiveServer, eventually
 from tests.web.test_headcounts import CASES, jobs_for_cases
 
 
@@ -28,11 +29,8 @@ def test_an_address_without_its_scheme_is_refused_at_once() -> None:
 
 
 async def _until(out: io.StringIO, text: str, timeout_s: float = 5.0) -> None:
-    for _ in range(int(timeout_s / 0.02)):
-        if text in out.getvalue():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"{text!r} never printed; got {out.getvalue()!r}")
+    if not await eventually(lambda: text in out.getvalue(), timeout_s):
+        raise AssertionError(f"{text!r} never printed; got {out.getvalue()!r}")
 
 
 async def test_watch_prints_cards_and_resumes(server: LiveServer) -> None:
@@ -46,7 +44,8 @@ async def test_watch_prints_cards_and_resumes(server: LiveServer) -> None:
         # Drop every socket from the server side; watch reconnects with its cursor.
         await server.stop()
         await server.start()
-        await asyncio.sleep(1.0)  # let it reconnect before the next push
+        # It has reconnected (its socket is on the new server) before the next push.
+        assert await eventually(lambda: server.app[HUB].socket_count == 1, 5.0)
         await server.push(event, "j3")
         await _until(out, ">> 京东物流 — 仓储管理员")
         assert out.getvalue().count("片区运营主管") == 1  # resumed, not replayed from the start

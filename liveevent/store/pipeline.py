@@ -101,3 +101,25 @@ async def chain(
         if in_flight:  # a reply is still owed (the caller stopped early, or an error)
             await connection.disconnect()
         await pool.release(connection)
+
+
+# Items per call when a whole key is walked (XRANGE, HSCAN, RPUSH in chunks: a rebuild, a
+# purge): big enough that round trips do not dominate, small enough that one call never holds
+# the store up for long.
+PAGE = 2000
+
+
+async def stream_pages(
+    client: aioredis.Redis, key: str, *, after: str = "-", count: int = PAGE
+) -> AsyncIterator[list[tuple[bytes, dict[bytes, bytes]]]]:
+    """The stream ``key`` from after ``after`` (an XRANGE bound: ``-`` or ``(<id>``) to its end,
+    as pages of at most ``count`` ``(id, fields)`` entries, oldest first; an empty stream yields
+    nothing. Redis errors are raised as they come (callers wrap with ``store_errors``)."""
+    while True:
+        entries = await client.xrange(key, min=after, max="+", count=count)
+        if entries:
+            yield entries
+        if len(entries) < count:
+            return
+        last = entries[-1][0]
+        after = "(" + (last.decode() if isinstance(last, bytes) else last)

@@ -41,16 +41,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import ResponseError
 
 from liveevent.errors import StoreUnavailable
 from liveevent.store import codec, scripts
-from liveevent.store.connect import StoreConnection
-from liveevent.store.events import _s
+from liveevent.store.connect import StoreConnection, store_errors
+from liveevent.store.pipeline import PAGE, stream_pages
 
 log = logging.getLogger(__name__)
-
-PAGE = 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,13 +65,11 @@ async def purge_event(conn: StoreConnection, event_id: str, *, now: int) -> Purg
     """
     k = conn.keys.event(event_id)
     redis = conn.reader
-    try:
+    with store_errors():
         await redis.hsetnx(k.meta, "purged_at", now)
         applications = await _rewrite_applications(conn, event_id)
         applicants = await _rewrite_applicants(conn, event_id)
         await redis.delete(k.dedupe, k.idem)
-    except RedisError as exc:
-        raise StoreUnavailable(f"the store did not answer: {type(exc).__name__}") from exc
     log.info("purged applicants' data of event %s (%d applications)", event_id, applications)
     return PurgeReport(event_id, applications, applicants)
 
@@ -85,8 +81,7 @@ async def _rewrite_applications(conn: StoreConnection, event_id: str) -> int:
     await redis.delete(k.apps_purge)  # the leftovers of an interrupted purge
     after, last, copied = "-", "", 0
     while True:
-        entries = await redis.xrange(k.apps, min=after, max="+", count=PAGE)
-        if entries:
+        async for entries in stream_pages(redis, k.apps, after=after):
             async with redis.pipeline(transaction=False) as pipe:
                 for sid, fields in entries:
                     record = codec.unpack(fields[b"d"])
@@ -99,12 +94,10 @@ async def _rewrite_applications(conn: StoreConnection, event_id: str) -> int:
                 added = await pipe.execute(raise_on_error=False)
             await _check_copied(redis, k.apps_purge, [e[0] for e in entries], added)
             copied += len(entries)
-            last = _s(entries[-1][0])
+            last = codec.text(entries[-1][0])
             after = "(" + last
-            if len(entries) == PAGE:
-                continue
         outcome, _ = await swap(keys=[k.apps, k.apps_purge], args=[last])
-        if _s(outcome) == "ok":
+        if codec.text(outcome) == "ok":
             return copied
 
 
@@ -158,18 +151,16 @@ async def ended_at(conn: StoreConnection, event_id: str) -> int | None:
     """When the event ended (epoch ms), from its timeline; None if it has not ended."""
     k = conn.keys.event(event_id)
     before = "+"
-    try:
+    with store_errors():
         while True:
             entries = await conn.reader.xrevrange(k.timeline, max=before, min="-", count=200)
             for sid, fields in entries:
                 record = codec.unpack(fields[b"d"])
                 if record.get("kind") == "state":
                     return int(record["at"]) if record.get("state") == "ended" else None
-                before = "(" + _s(sid)
+                before = "(" + codec.text(sid)
             if len(entries) < 200:
                 return None
-    except RedisError as exc:
-        raise StoreUnavailable(f"the store did not answer: {type(exc).__name__}") from exc
 
 
 async def purge_expired(
@@ -180,10 +171,8 @@ async def purge_expired(
     done = []
     for event_id in event_ids:
         k = conn.keys.event(event_id)
-        try:
+        with store_errors():
             purged = await conn.reader.hexists(k.meta, "purged_at")
-        except RedisError as exc:
-            raise StoreUnavailable(f"the store did not answer: {type(exc).__name__}") from exc
         if purged:
             continue
         ended = await ended_at(conn, event_id)
@@ -194,10 +183,8 @@ async def purge_expired(
 
 async def purged_at(conn: StoreConnection, event_id: str) -> int | None:
     k = conn.keys.event(event_id)
-    try:
+    with store_errors():
         value = await conn.reader.hget(k.meta, "purged_at")
-    except RedisError as exc:
-        raise StoreUnavailable(f"the store did not answer: {type(exc).__name__}") from exc
     return int(value) if value else None
 
 
@@ -231,13 +218,11 @@ async def forget_on_disk(
     """
     servers = conn.batches.masters() if conn.batches is not None else [conn.reader]
     aof, rdb, todo = 0, 0, []
-    try:
+    with store_errors():
         for server in servers:
             done_aof, done_rdb, notes = await _forget_on(server, timeout_s)
             aof, rdb = aof + done_aof, rdb + done_rdb
             todo += [n for n in notes if n not in todo]
-    except RedisError as exc:
-        raise StoreUnavailable(f"the store did not answer: {type(exc).__name__}") from exc
     for note in todo:
         log.warning("after the purge, the operator must: %s", note)
     log.info("purge on disk: %d AOF rewritten, %d RDB written again", aof, rdb)

@@ -17,17 +17,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from redis.exceptions import RedisError
-
 from liveevent.domain.applications import Status
 from liveevent.domain.cards import TimelineKind
-from liveevent.errors import NotFound, StoreUnavailable
+from liveevent.errors import NotFound
 from liveevent.store import codec
 from liveevent.store.applications import MINUTE_MS
-from liveevent.store.connect import StoreConnection
-from liveevent.store.events import _s
-
-PAGE = 2000
+from liveevent.store.connect import StoreConnection, store_errors
+from liveevent.store.pipeline import PAGE, stream_pages
 
 
 @dataclass
@@ -56,30 +52,25 @@ class Derived:
 
 
 async def _pages(conn: StoreConnection, key: str) -> Any:
-    after = "-"
-    while True:
-        entries = await conn.reader.xrange(key, min=after, max="+", count=PAGE)
+    async for entries in stream_pages(conn.reader, key):
         for entry in entries:
             yield entry
-        if len(entries) < PAGE:
-            return
-        after = "(" + _s(entries[-1][0])
 
 
 async def derive(conn: StoreConnection, event_id: str) -> Derived:
     """Read an event's streams and compute its derived keys (nothing is written)."""
     k = conn.keys.event(event_id)
-    try:
+    with store_errors():
         state = await conn.reader.hget(k.meta, "state")
         if state is None:
             raise NotFound(f"no event {event_id!r}")
         derived = Derived(purged=bool(await conn.reader.hexists(k.meta, "purged_at")))
         jobs: dict[str, str] = {}
         async for sid, fields in _pages(conn, k.apps):
-            app_id, record = _s(fields[b"id"]), codec.unpack(fields[b"d"])
+            app_id, record = codec.text(fields[b"id"]), codec.unpack(fields[b"d"])
             job = record["job_id"]
             jobs[app_id] = job
-            derived.appidx[app_id] = f"{_s(sid)}|{job}"
+            derived.appidx[app_id] = f"{codec.text(sid)}|{job}"
             derived.counters["applications"] += 1
             derived.counters[f"app:{job}"] += 1
             derived.by_job.setdefault(job, []).append(app_id)
@@ -102,7 +93,7 @@ async def derive(conn: StoreConnection, event_id: str) -> Derived:
         meta: dict[str, Any] = {"card": b"", "card_id": "", "cursor": "0-0"}
         async for sid, fields in _pages(conn, k.timeline):
             entry = codec.unpack(fields[b"d"])
-            meta["cursor"] = _s(sid)
+            meta["cursor"] = codec.text(sid)
             kind = TimelineKind(entry["kind"])
             if kind is TimelineKind.CARD:
                 derived.counters["cards_pushed"] += 1
@@ -116,8 +107,6 @@ async def derive(conn: StoreConnection, event_id: str) -> Derived:
                     meta["card"], meta["card_id"] = b"", ""
         derived.meta = meta
         derived.job_of = jobs
-    except RedisError as exc:
-        raise StoreUnavailable(f"the store did not answer: {type(exc).__name__}") from exc
     return derived
 
 
@@ -127,10 +116,10 @@ async def rebuild(conn: StoreConnection, event_id: str) -> Derived:
     k = conn.keys.event(event_id)
     # Counters that are not derived from the streams survive the rebuild.
     kept = {"viewers_peak", "repeats"}
-    try:
+    with store_errors():
         old = await conn.reader.hmget(k.counters, sorted(kept))
         # Every index key there may be: of each job known to the event or to its streams.
-        jobs = {_s(job) for job in await conn.reader.hkeys(k.jobs)} | set(derived.by_job)
+        jobs = {codec.text(job) for job in await conn.reader.hkeys(k.jobs)} | set(derived.by_job)
         others = [str(s) for s in Status if s is not Status.APPLIED]
         indexes = [k.minutes] + [k.by_job(job) for job in sorted(jobs)]
         indexes += [k.by_status(s, j) for s in others for j in [None, *sorted(jobs)]]
@@ -161,6 +150,4 @@ async def rebuild(conn: StoreConnection, event_id: str) -> Derived:
                     pipe.zadd(k.by_status(status, of_job), {i: int(i) for i in chunk})
             pipe.hset(k.meta, mapping=derived.meta)
             await pipe.execute()
-    except RedisError as exc:
-        raise StoreUnavailable(f"the store did not answer: {type(exc).__name__}") from exc
     return derived

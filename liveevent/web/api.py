@@ -15,8 +15,9 @@ from liveevent.domain.applications import ApplyRequest, mask_phone, parse_status
 from liveevent.domain.events import EventState, LiveEvent, parse_state
 from liveevent.domain.jobs import parse_jobs
 from liveevent.domain.phones import normalize_phone
-from liveevent.errors import Forbidden, InvalidInput
+from liveevent.errors import Forbidden, InvalidInput, StoreUnavailable
 from liveevent.store.applications import Applied, PendingApply
+from liveevent.store.connect import store_call
 from liveevent.store.events import new_token
 from liveevent.web import imports
 from liveevent.web.appkeys import APPLICATIONS, EVENTS, HUB, INGEST, SETTINGS
@@ -41,9 +42,9 @@ async def healthz(request: web.Request) -> web.Response:
         return web.json_response({"ok": False, "node": "draining"}, status=503)
     conn = request.app[EVENTS].conn
     try:
-        await conn.reader.ping()
-        info = await conn.reader.info("memory")
-    except Exception:
+        await store_call(conn.reader.ping())
+        info = await store_call(conn.reader.info("memory"))
+    except StoreUnavailable:  # the answer says so; any other error is a bug for the middleware
         return web.json_response({"ok": False, "store": "unreachable"}, status=503)
     used, limit = int(info.get("used_memory", 0)), int(info.get("maxmemory", 0))
     if limit and used >= limit:

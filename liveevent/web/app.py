@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import secrets
 import weakref
@@ -14,11 +13,9 @@ from aiohttp import WSCloseCode, web
 from liveevent.config import Settings
 from liveevent.office.sheet_process import SheetReader, sheet_limits
 from liveevent.store.applications import ApplicationLog
-from liveevent.store.cluster import cluster_url, is_cluster_url, open_cluster_store
-from liveevent.store.connect import open_store
-from liveevent.store.embedded import EmbeddedStore
 from liveevent.store.events import EventStore
 from liveevent.store.ingest import ApplicationIngest
+from liveevent.store.opening import open_configured_store
 from liveevent.web import api, budget, exports, openapi, outcomes, pages, pages_api, privacy
 from liveevent.web.appkeys import (
     APPLICATIONS,
@@ -79,55 +76,37 @@ def create_app(settings: Settings) -> web.Application:
 
 async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
-    embedded: EmbeddedStore | None = None
-    if settings.redis_cluster_nodes:
-        url = cluster_url(settings.redis_cluster_nodes)
-    elif settings.redis_url is not None:
-        url = settings.redis_url.reveal()
-    else:
-        embedded = EmbeddedStore(settings.data_dir)
-        url = await embedded.start()
-    # A cluster URL (or redis_cluster_nodes) selects the cluster store; see store/cluster.py.
-    opener = open_cluster_store if is_cluster_url(url) else open_store
-    conn = await opener(
-        url,
-        key_prefix=settings.key_prefix,
-        timeout_s=settings.store_timeout_s,
-        waitaof_timeout_ms=settings.waitaof_timeout_ms,
-    )
-    app[STORE] = conn
-    app[EVENTS] = EventStore(conn)
-    app[APPLICATIONS] = ApplicationLog(
-        conn,
-        apply_rate_per_ip=settings.apply_rate_per_ip,
-        rate_window_s=settings.rate_window_s,
-    )
-    app[INGEST] = ApplicationIngest(
-        app[APPLICATIONS],
-        max_batch=settings.max_apply_batch,
-        answer_within_s=settings.store_timeout_s,
-    )
-    app[HUB] = Hub(
-        app[EVENTS],
-        write_buffer_limit=settings.write_buffer_limit_bytes,
-        node_id=settings.node_id or secrets.token_hex(4),
-        viewers_interval_s=settings.viewers_interval_s,
-        node_ttl_s=settings.node_ttl_s,
-        ping_interval_s=settings.ping_interval_s,
-    )
-    app[METRICS] = Metrics(
-        hub=app[HUB], ingest=app[INGEST], applications=app[APPLICATIONS], conn=conn
-    )
-    app[INGEST].start()
-    app[HUB].start()
-    try:
-        yield
-    finally:
-        await app[INGEST].stop()  # in-flight applies finish before the store goes
-        await app[HUB].stop()
-        await conn.close()
-        if embedded is not None:
-            await embedded.stop()
+    async with open_configured_store(settings) as conn:
+        app[STORE] = conn
+        app[EVENTS] = EventStore(conn)
+        app[APPLICATIONS] = ApplicationLog(
+            conn,
+            apply_rate_per_ip=settings.apply_rate_per_ip,
+            rate_window_s=settings.rate_window_s,
+        )
+        app[INGEST] = ApplicationIngest(
+            app[APPLICATIONS],
+            max_batch=settings.max_apply_batch,
+            answer_within_s=settings.store_timeout_s,
+        )
+        app[HUB] = Hub(
+            app[EVENTS],
+            write_buffer_limit=settings.write_buffer_limit_bytes,
+            node_id=settings.node_id or secrets.token_hex(4),
+            viewers_interval_s=settings.viewers_interval_s,
+            node_ttl_s=settings.node_ttl_s,
+            ping_interval_s=settings.ping_interval_s,
+        )
+        app[METRICS] = Metrics(
+            hub=app[HUB], ingest=app[INGEST], applications=app[APPLICATIONS], conn=conn
+        )
+        app[INGEST].start()
+        app[HUB].start()
+        try:
+            yield
+        finally:
+            await app[INGEST].stop()  # in-flight applies finish before the store goes
+            await app[HUB].stop()
 
 
 async def _gc_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -162,7 +141,7 @@ async def _close_websockets(app: web.Application) -> None:
     sockets = [ws for ws in registry]
     if not sockets:
         return
-    with contextlib.suppress(Exception):
+    try:
         await asyncio.wait_for(
             asyncio.gather(
                 *(
@@ -173,3 +152,5 @@ async def _close_websockets(app: web.Application) -> None:
             ),
             timeout=5,
         )
+    except TimeoutError:  # each close's own error is gathered and dropped: it is going away
+        log.warning("%d websockets did not close within 5 s of shutdown", len(sockets))

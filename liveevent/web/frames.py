@@ -9,7 +9,6 @@ fan-out time and costs ~100 KiB per viewer.
 
 from __future__ import annotations
 
-import json
 import struct
 from typing import Any
 
@@ -17,6 +16,7 @@ import msgpack
 import orjson
 
 from liveevent.errors import MalformedBody
+from liveevent.web.jsontext import parse_json
 
 TEXT = 0x1
 BINARY = 0x2
@@ -92,12 +92,7 @@ def decode(data: str | bytes, *, binary: bool) -> dict[str, Any]:
             # unpackb takes no buffer limit: the frame is bounded before it gets here.
             message = msgpack.unpackb(data, raw=False)
         else:
-            try:
-                message = orjson.loads(data)
-            except orjson.JSONDecodeError:
-                # orjson is strict (no lone surrogates, no NaN): the standard parser decides,
-                # so that such text reaches the field checks and they name the field.
-                message = json.loads(data)
+            message = parse_json(data)
     except (ValueError, TypeError, RecursionError, msgpack.UnpackException):
         raise MalformedBody("the message is not valid JSON (or msgpack)") from None
     if not isinstance(message, dict):

@@ -11,7 +11,6 @@ import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import orjson
 from aiohttp import web
 
 from liveevent.errors import (
@@ -24,6 +23,7 @@ from liveevent.errors import (
 )
 from liveevent.logs import REQUEST_ID as LOG_REQUEST_ID
 from liveevent.web.appkeys import METRICS, SETTINGS
+from liveevent.web.jsontext import parse_json
 from liveevent.web.origin import check_origin
 
 log = logging.getLogger(__name__)
@@ -186,11 +186,6 @@ async def read_json(request: web.Request, limit: int) -> Any:
     """The body as JSON; 413 over ``limit``, 400 if it is not JSON."""
     body = await read_body(request, limit)
     try:
-        try:
-            return orjson.loads(body)
-        except orjson.JSONDecodeError:
-            # orjson is strict (no lone surrogates, no NaN): the standard parser decides, so
-            # that such text reaches the field checks and they name the field.
-            return json.loads(body)
+        return parse_json(body)
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise MalformedBody("the body is not valid JSON") from None

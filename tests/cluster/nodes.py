@@ -13,7 +13,7 @@ from pathlib import Path
 import aiohttp
 
 from liveevent.config import Settings
-from tests.support import free_port
+from liveevent.store.embedded import free_port
 
 
 class NodeProcess:

@@ -13,6 +13,7 @@ import pytest
 from liveevent.office.sheet_process import SheetReader
 from liveevent.tables.errors import NoHeaderError, TableTimeoutError, TableTooLargeError
 from liveevent.tables.sheet import SheetLimits
+from tests.support import eventually
 
 SHEET = (
     "公司名称,职位名称,招聘人数,工作地点\r\n"
@@ -65,15 +66,11 @@ async def test_a_cancelled_read_kills_its_child() -> None:
     task = asyncio.create_task(
         reader.read_jobs(big_sheet(80_000), content_type="x.csv", mapping=None)
     )
-    await asyncio.sleep(0.5)
-    assert sheet_children(), "the read should still be running"
+    assert await eventually(lambda: bool(sheet_children()), 5.0), "the read should be running"
     start = time.perf_counter()
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    for _ in range(40):  # the waiting thread notices within 0.25 s
-        if not sheet_children():
-            break
-        await asyncio.sleep(0.05)
-    assert not sheet_children()
+    # The waiting thread notices within 0.25 s.
+    assert await eventually(lambda: not sheet_children(), 2.0)
     assert time.perf_counter() - start < 2.0

@@ -14,7 +14,6 @@ import signal
 import subprocess
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,20 +23,9 @@ import redis.asyncio as aioredis
 
 from liveevent.store.embedded import free_port, valkey_binary
 from tests.ledger import Ledger
+from tests.support import eventually as eventually  # its home: tests/support.py
 
 _phones = itertools.count(1)
-
-
-async def eventually(predicate: Callable[[], bool], timeout_s: float, step_s: float = 0.02) -> bool:
-    """Poll ``predicate`` until it holds (True) or ``timeout_s`` passes (False)."""
-    deadline = time.monotonic() + timeout_s
-    for _ in itertools.count():
-        if predicate():
-            return True
-        if time.monotonic() > deadline:
-            return False
-        await asyncio.sleep(step_s)
-    return False
 
 
 def next_phone() -> str:

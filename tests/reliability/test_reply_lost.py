@@ -18,7 +18,7 @@ from tests.faultproxy import FaultProxy, Mode
 from tests.ledger import Ledger
 from tests.reliability.conftest import fault_settings
 from tests.reliability.support import ApplyStream, ValkeyProcess, next_phone
-from tests.support import Event, LiveServer
+from tests.support import Event, LiveServer, eventually
 
 
 @pytest.fixture
@@ -71,11 +71,12 @@ async def test_faulty_link_under_load(
     ledger = Ledger()
     stream = ApplyStream(server.url, event.id, ledger, workers=8)
     task = asyncio.create_task(stream.run())
-    await asyncio.sleep(0.5)
+    assert await eventually(lambda: len(stream.acks) > 0, 10.0), "the stream never got going"
     began = time.monotonic()
+    # The other faults last a set time under load (their sleeps are durations, not waits).
     if fault == "drop-replies":
         proxy.drop_reply_after(b"WAITAOF", times=2)
-        await asyncio.sleep(2.0)
+        assert await eventually(lambda: proxy.dropped_replies >= 2, 10.0), "it never fired"
     elif fault == "delay":
         proxy.set_mode(Mode.DELAY, delay_s=0.3)  # every chunk, both ways
         await asyncio.sleep(2.0)
@@ -92,7 +93,8 @@ async def test_faulty_link_under_load(
         assert during == 0, "acknowledged while no reply could come back"
     proxy.set_mode(Mode.FORWARD)
     restored = time.monotonic()
-    await asyncio.sleep(1.5)
+    # Applies are acknowledged again (within the bound asserted below) before the stop.
+    await eventually(lambda: stream.first_ack_after(restored) is not None, 5.0)
     stream.stop()
     await task
     report = await ledger.check(store.url, server.settings.key_prefix, event.id)

@@ -3,7 +3,6 @@ refused with a clear answer (429, an error message, a close code), never a crash
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Awaitable, Callable
 
@@ -11,7 +10,7 @@ import aiohttp
 
 from liveevent.web.appkeys import HUB, LIMITS
 from tests.reliability.support import Watcher, next_phone
-from tests.support import LiveServer
+from tests.support import LiveServer, eventually
 
 MakeServer = Callable[..., Awaitable[LiveServer]]
 
@@ -126,5 +125,4 @@ async def test_host_sockets_count_against_the_per_address_cap(make_server: MakeS
     assert (await host.receive_json(timeout=5))["type"] == "welcome"
     for ws in [*held[1:], host]:
         await ws.close()
-    await asyncio.sleep(0.1)
-    assert dict(server.app[LIMITS].sockets_per_ip) == {}
+    assert await eventually(lambda: dict(server.app[LIMITS].sockets_per_ip) == {}, 5.0)

@@ -24,8 +24,8 @@ from liveevent.domain.applications import ApplyRequest
 from liveevent.domain.events import EventState, LiveEvent
 from liveevent.domain.jobs import Job
 from liveevent.store.applications import Applied, PendingApply
-from liveevent.store.connect import open_store
 from liveevent.store.embedded import EmbeddedStore
+from liveevent.store.opening import connect
 from liveevent.web.appkeys import EVENTS
 
 PURGED = "purgeev01"
@@ -163,7 +163,7 @@ async def test_purge_waits_out_a_rewrite_already_running_then_rewrites(tmp_path:
     from liveevent.store.purge import forget_on_disk
 
     store = EmbeddedStore(tmp_path)
-    conn = await open_store(
+    conn = await connect(
         await store.start(), key_prefix="t", timeout_s=5.0, waitaof_timeout_ms=1000
     )
     try:
@@ -192,7 +192,7 @@ async def test_an_external_store_without_aof_tells_the_operator(tmp_path: Path) 
     from liveevent.store.purge import forget_on_disk
 
     store = EmbeddedStore(tmp_path)
-    conn = await open_store(
+    conn = await connect(
         await store.start(), key_prefix="t", timeout_s=5.0, waitaof_timeout_ms=1000
     )
     try:

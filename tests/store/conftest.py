@@ -7,12 +7,13 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from liveevent.store.connect import StoreConnection, open_store
+from liveevent.store.connect import StoreConnection
+from liveevent.store.opening import connect
 
 
 @pytest.fixture
 async def conn(store_url: str) -> AsyncIterator[StoreConnection]:
-    connection = await open_store(
+    connection = await connect(
         store_url,
         key_prefix=f"test-{uuid.uuid4().hex[:10]}",
         timeout_s=3.0,

@@ -7,7 +7,7 @@ import pytest
 from liveevent.domain.applications import ApplyRequest, Status
 from liveevent.domain.events import LiveEvent
 from liveevent.domain.jobs import Job
-from liveevent.errors import CorruptEntry, NotFound, RateLimited
+from liveevent.errors import Conflict, CorruptEntry, NotFound, RateLimited
 from liveevent.store import codec
 from liveevent.store.applications import CALL_MAX, ApplicationLog, Applied, PendingApply
 from liveevent.store.connect import Durability, StoreConnection
@@ -183,3 +183,35 @@ async def test_an_unknown_event_takes_nothing(conn: StoreConnection) -> None:
     assert isinstance(results[0], NotFound)
     assert await conn.reader.exists(conn.keys.apply_rate("nope", "10.0.0.9")) == 0
     assert await conn.reader.keys(f"{conn.keys.prefix}:{{nope}}:*") == []
+
+
+async def test_the_hire_count_follows_every_status_move(conn: StoreConnection) -> None:
+    """Every move from every status (the STATUS script keeps ``hire:<job>``): the job's hire
+    count is the number of its applications hired now; a move to the same status is refused
+    and changes nothing."""
+    log = ApplicationLog(conn)
+    event = await _event(conn)
+    pairs = [(a, b) for a in Status for b in Status if a is not b]
+    batch = [PendingApply(event, _request(f"1390000{n:04d}"), "ws", n) for n in range(len(pairs))]
+    applied = await log.apply_batch(batch)
+    hired: set[str] = set()
+    for (first, then), result in zip(pairs, applied, strict=True):
+        assert isinstance(result, Applied)
+        app_id, current = result.application_id, Status.APPLIED
+        for target in (first, then):
+            if target is current:
+                with pytest.raises(Conflict):
+                    await log.change_status(event, app_id, target, by="t", now=1)
+            else:
+                assert await log.change_status(event, app_id, target, by="t", now=1) == (
+                    current,
+                    target,
+                )
+            current = target
+            (hired.add if target is Status.HIRED else hired.discard)(app_id)
+            counters = await log.counters(event)
+            assert counters.get("hire:j1", 0) == len(hired), (first, then)
+            assert await log.status_of(event, app_id) is target
+    with pytest.raises(Conflict):
+        await log.change_status(event, app_id, then, by="t", now=1)
+    assert (await log.counters(event)).get("hire:j1", 0) == len(hired)
