@@ -33,12 +33,14 @@ from liveevent.domain.events import LiveEvent
 from liveevent.office.jobs import import_jobs
 from liveevent.store.embedded import EmbeddedStore
 from liveevent.store.events import EventStore
-from liveevent.store.opening import connect as open_store
 
 try:
     from liveevent.office.sheet_process import SheetReader
+    from liveevent.store.opening import connect as open_store
     from liveevent.tables.sheet import SheetLimits
 except ImportError:  # an earlier commit (PYTHONPATH=<checkout>), which read sheets on the loop
+    from liveevent.store.connect import open_store  # type: ignore[no-redef]
+
     SheetReader = None  # type: ignore[assignment,misc]
 
 HEADER = ["公司名称", "职位名称", "招聘人数", "薪资", "工作地点", "岗位描述"]
