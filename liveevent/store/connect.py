@@ -67,7 +67,9 @@ async def store_call(awaitable: Awaitable[T]) -> T:
 
 
 def new_attempt() -> str:
-    """A fresh id for one write attempt: 16 hex characters (64 random bits), unique across processes.
+    """A fresh id for one write attempt: 16 hex characters (64 random bits).
+
+    Unique across processes (``secrets``).
 
     Raises nothing.
     """
