@@ -124,7 +124,7 @@ class StoreConnection:
     def client_for(self, key: str) -> aioredis.Redis:
         """A plain client on the server holding ``key``: the store, or its cluster master.
 
-        Raises nothing itself; a key whose master is unknown fails as ``NodeBatches.owner`` does.
+        On a cluster, raises ``StoreUnavailable`` when no master serves ``key``'s slot.
         """
         if self.batches is not None:
             return self.batches.owner(key)

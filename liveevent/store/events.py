@@ -321,7 +321,7 @@ class EventStore:
     async def withdraw_card(self, event_id: str, *, now: int) -> str:
         """Take the card on screen down; returns the cursor of the withdrawal.
 
-        ``Conflict`` if there is none, or if it changed between the read and the write;
+        Raises ``Conflict`` if there is none, or if it changed between the read and the write;
         ``NotFound`` for an unknown event; ``StoreUnavailable``. ``now`` is Unix ms.
         Exactly once under retry (a once key: ``_timeline_op``).
         """
