@@ -196,7 +196,8 @@ class NodeBatches:
         return [self.client(str(n.host), int(n.port)) for n in self.cluster.get_primaries()]
 
     async def close(self) -> None:
-        """Close every per-master client; errors of the close are ignored. Returns None."""
+        """Close every per-master client; returns None and raises nothing (errors of the
+        close are ignored: the clients are dropped either way)."""
         for client in self._clients.values():
             with contextlib.suppress(RedisError, OSError):
                 await client.aclose()

@@ -69,7 +69,10 @@ class StoreProcess:
 
     @property
     def url(self) -> str:
-        """``redis://:<password>@127.0.0.1:<port>/0``: it holds the password, never log it."""
+        """``redis://:<password>@127.0.0.1:<port>/0``: it holds the password, never log it.
+
+        Raises nothing.
+        """
         return f"redis://:{self.password}@127.0.0.1:{self.port}/0"
 
 
@@ -87,7 +90,10 @@ class EmbeddedStore:
 
     @property
     def started_here(self) -> bool:
-        """True if ``start`` started the server; False if it re-attached to a running one."""
+        """True if ``start`` started the server; False if it re-attached to a running one.
+
+        Also False before ``start`` and after ``stop``. Raises nothing.
+        """
         return self._child is not None
 
     @property

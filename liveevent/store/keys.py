@@ -94,15 +94,24 @@ class Keys:
         self.events = f"{prefix}:events"
 
     def apply_rate(self, event_id: str, ip: str) -> str:
-        """The per-address apply counter: in the event's slot, so APPLY can count it."""
+        """The per-address apply counter: in the event's slot, so APPLY can count it.
+
+        Raises nothing.
+        """
         return f"{self.prefix}:{{{event_id}}}:rate:{ip}"
 
     def once(self, event_id: str, attempt: str) -> str:
-        """A write attempt's once key: in the event's slot, so the script can set it."""
+        """A write attempt's once key: in the event's slot, so the script can set it.
+
+        Raises nothing.
+        """
         return f"{self.prefix}:{{{event_id}}}:once:{attempt}"
 
     def event(self, event_id: str) -> EventKeys:
-        """The keys of one event (cached: every apply asks for them)."""
+        """The keys of one event (cached: every apply asks for them).
+
+        The last 4,096 (prefix, event) pairs are kept; raises nothing.
+        """
         return _event_keys(self.prefix, event_id)
 
 
