@@ -87,8 +87,8 @@ class Metrics:
         self.apply_errors += errors
 
     def render(self) -> bytes:
-        """Every metric in the Prometheus text exposition format 0.0.4
-        (``METRICS_CONTENT_TYPE``), as UTF-8. Raises nothing of its own."""
+        """Every metric in the Prometheus text exposition format, in the version that
+        ``METRICS_CONTENT_TYPE`` names, as UTF-8. Raises nothing of its own."""
         return generate_latest(self.registry)
 
 
