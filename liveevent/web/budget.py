@@ -171,7 +171,10 @@ class ByteMeter(asyncio.Protocol):
         self._loop = asyncio.get_running_loop()
 
     def data_received(self, data: bytes) -> None:
-        """Charge ``len(data)`` bytes, then hand ``data`` on; over budget, close instead."""
+        """Charge ``len(data)`` bytes, then hand ``data`` on; over budget, close instead.
+
+        Raises what the inner protocol's ``data_received`` raises.
+        """
         if self._allowance.over:
             return
         if not self._bytes.take(self._loop.time(), len(data)):
@@ -181,19 +184,23 @@ class ByteMeter(asyncio.Protocol):
         self._inner.data_received(data)
 
     def eof_received(self) -> bool | None:
-        """As the inner protocol's (``asyncio.Protocol.eof_received``)."""
+        """As the inner protocol's (``asyncio.Protocol.eof_received``);
+        raises what it raises."""
         return self._inner.eof_received()
 
     def connection_lost(self, exc: Exception | None) -> None:
-        """As the inner protocol's (``asyncio.BaseProtocol.connection_lost``)."""
+        """As the inner protocol's (``asyncio.BaseProtocol.connection_lost``);
+        raises what it raises."""
         self._inner.connection_lost(exc)
 
     def pause_writing(self) -> None:
-        """As the inner protocol's (``asyncio.BaseProtocol.pause_writing``)."""
+        """As the inner protocol's (``asyncio.BaseProtocol.pause_writing``);
+        raises what it raises."""
         self._inner.pause_writing()
 
     def resume_writing(self) -> None:
-        """As the inner protocol's (``asyncio.BaseProtocol.resume_writing``)."""
+        """As the inner protocol's (``asyncio.BaseProtocol.resume_writing``);
+        raises what it raises."""
         self._inner.resume_writing()
 
 
@@ -218,7 +225,8 @@ def small_receive_buffer(transport: Any) -> None:
     (before the upgrade, so even frames a client sends ahead of the 101 are read in small
     bites). A transport without a socket (a test's, a TLS one's) is left as it is.
 
-    Returns None; an ``OSError`` of ``setsockopt`` is ignored (the default buffer stays)."""
+    Returns None and raises nothing: an ``OSError`` of ``setsockopt`` is ignored (the
+    default buffer stays)."""
     sock = transport.get_extra_info("socket") if transport is not None else None
     if sock is not None:
         with contextlib.suppress(OSError):

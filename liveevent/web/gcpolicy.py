@@ -105,12 +105,14 @@ class GcPauses:
             self.buckets[generation][index] += 1
 
     def install(self) -> None:
-        """Add it to ``gc.callbacks`` (once, however often called). Returns None."""
+        """Add it to ``gc.callbacks`` (once, however often called). Returns None; raises
+        nothing."""
         if self not in gc.callbacks:
             gc.callbacks.append(self)
 
     def remove(self) -> None:
-        """Take it out of ``gc.callbacks``; nothing if it is not there. Returns None."""
+        """Take it out of ``gc.callbacks``; nothing if it is not there. Returns None; raises
+        nothing."""
         with contextlib.suppress(ValueError):
             gc.callbacks.remove(self)
 

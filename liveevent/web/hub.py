@@ -338,9 +338,9 @@ class Hub:
         """Stop every channel's tail and the background tasks, and withdraw this node's
         viewer counts from the store.
 
-        Waits at most ``STOP_TIMEOUT_S`` (5 s) for the tasks. Returns None; store errors while
-        withdrawing the counts are ignored (they expire after ``node_ttl_s``). Viewer
-        connections are not closed here.
+        Waits at most ``STOP_TIMEOUT_S`` (5 s) for the tasks. Returns None and raises nothing
+        of its own: store errors while withdrawing the counts are ignored (they expire after
+        ``node_ttl_s``). Viewer connections are not closed here.
         """
         self._stopping = True
         for channel in self.channels.values():
