@@ -29,7 +29,10 @@ from liveevent.store.pipeline import Command, chain, send_script_batch
 @dataclass(frozen=True, slots=True)
 class Applied:
     """A stored application: its id, and ``duplicate`` True when the store already held it
-    (same applicant and job, or same idempotency key) and nothing new was written."""
+    (same applicant and job, or same idempotency key) and nothing new was written.
+
+    Built by the store from its reply; raises nothing.
+    """
 
     application_id: str
     duplicate: bool

@@ -64,6 +64,7 @@ class ClusterAddress:
 
     ``seeds`` are ``(host, port)`` pairs (IPv6 hosts without brackets); the user name and
     password are percent-decoded (RFC 3986), None when absent.
+    Build it with ``parse``, which raises ``InvalidInput``; the constructor checks nothing.
     """
 
     seeds: tuple[tuple[str, int], ...]
@@ -154,6 +155,7 @@ class NodeBatches:
 
     Keeps one plain client per master (``client``); ``redirects`` counts the MOVED, ASK and
     TRYAGAIN replies followed (Redis Cluster specification). ``close`` it once.
+    Constructing it does no I/O and raises nothing.
     """
 
     def __init__(self, cluster: RedisCluster, address: ClusterAddress, *, timeout_s: float):

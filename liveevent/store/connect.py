@@ -79,7 +79,8 @@ def new_attempt() -> str:
 class Durability(enum.StrEnum):
     """What an acknowledged write guarantees on this server, as ``open_store`` found it.
 
-    The values are the strings logged and shown in ``/health``; see ``docs/reliability.md``.
+    The values are the strings logged and shown in ``/healthz``; see ``docs/reliability.md``.
+    ``Durability(text)`` raises ``ValueError`` for any other text.
     """
 
     WAITAOF = "waitaof"  # the server confirms the fsync of each batch (Redis 7.2+, Valkey)
@@ -91,10 +92,11 @@ class Durability(enum.StrEnum):
 class StoreConnection:
     """The three clients of one open store (module docstring), its key names and guarantees.
 
-    Built only by ``open_store`` (or ``open_cluster``); ``close`` it once. ``server`` is the
+    Built only by ``open_store`` (or ``open_cluster_store``); ``close`` it once. ``server`` is the
     server's name and version as it reported them, ``timeout_s`` the socket timeout in seconds,
     ``waitaof_timeout_ms`` the WAITAOF wait in milliseconds. Its methods do not translate
     ``redis.RedisError``: callers wrap store calls in ``store_errors``.
+    Constructing it checks nothing and raises nothing.
     """
 
     reader: aioredis.Redis

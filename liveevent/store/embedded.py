@@ -61,6 +61,7 @@ class StoreProcess:
 
     Also what ``server.json`` in the store's folder records, so that another process can
     re-attach to it.
+    Constructing it checks nothing and raises nothing.
     """
 
     pid: int
@@ -77,7 +78,11 @@ class StoreProcess:
 
 
 class EmbeddedStore:
-    """Start, re-attach to, and stop the embedded Valkey server of one data dir."""
+    """Start, re-attach to, and stop the embedded Valkey server of one data dir.
+
+    The server lives in ``<data_dir>/store``. Constructing it starts nothing and raises nothing;
+    ``start`` and ``stop`` say what they raise.
+    """
 
     def __init__(self, data_dir: Path, *, port: int | None = None) -> None:
         # Absolute: the server changes into its data directory, so a relative log file or

@@ -31,6 +31,7 @@ class ApplicationIngest:
     ``answer_within_s`` (seconds, None: no bound) caps how long a caller waits for its answer.
     ``batches`` and ``applied`` count what was sent and stored. ``start`` it inside the event
     loop, ``stop`` it once.
+    Constructing it starts nothing and raises nothing.
     """
 
     def __init__(

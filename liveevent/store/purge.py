@@ -53,7 +53,10 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class PurgeReport:
-    """What ``purge_event`` rewrote: the event's applications and its distinct applicants."""
+    """What ``purge_event`` rewrote: the event's applications and its distinct applicants.
+
+    Counts, not ids; raises nothing.
+    """
 
     event_id: str
     applications: int
