@@ -44,6 +44,7 @@ class MessageBudget:
     ``now`` is any monotonic clock in seconds (the event loop's time). A rate of 0 or less
     turns the budget off: every ``take`` is True. ``over`` is set by its reader when the
     socket was closed for it. The single-rate token bucket of RFC 2697 (CIR and CBS only).
+    Starts full; constructing it raises nothing.
     """
 
     __slots__ = ("_at", "_tokens", "burst", "over", "rate_per_s")

@@ -57,6 +57,7 @@ class Outgoing:
 
     ``cursor`` is the timeline position it stands for (``parse_cursor``'s tuple), or None
     for a message outside the timeline.
+    Constructing it encodes nothing and raises nothing; the frame methods say what they raise.
     """
 
     __slots__ = ("_binary", "_text", "cursor", "message")

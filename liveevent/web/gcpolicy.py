@@ -125,6 +125,7 @@ class GcPolicy:
     loop time. ``quiet_s`` <= 0 makes ``start`` a no-op: CPython's own policy applies.
     A full collection runs at most every ``full_interval_s``, and at the latest every
     ``full_max_wait_s`` even without a quiet moment. ``full_collections`` counts those run.
+    Constructing it changes nothing and raises nothing; ``start`` does.
     """
 
     def __init__(

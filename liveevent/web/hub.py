@@ -53,6 +53,7 @@ class Viewer:
     ``web.frames``); ``binary`` chooses msgpack frames over JSON text; ``ip`` is the
     per-address key (``proxies.client_ip``); ``now`` and ``last_seen`` are event-loop times
     in seconds; ``cursor`` the last timeline position sent, as ``(ms, seq)``.
+    Constructing it raises nothing.
     """
 
     __slots__ = (
@@ -125,6 +126,8 @@ class Channel:
     are in step and get each frame as it comes, in timeline order, so the hot loop needs no
     per-viewer bookkeeping. ``position`` is the last timeline entry broadcast or skipped as
     corrupt, ``sent`` the last one broadcast, both as comparable ``(ms, seq)`` tuples.
+    Made by ``Hub.join``: constructing it starts the event's tail task, so it raises
+    ``RuntimeError`` outside a running event loop.
     """
 
     def __init__(self, event_id: str, hub: Hub) -> None:
@@ -254,6 +257,7 @@ class Hub:
     viewer counts are published, ``node_ttl_s`` how long a published count stays valid,
     ``ping_interval_s`` the heartbeat (0: none), all in seconds. ``start`` it inside the
     event loop, ``stop`` it once.
+    Constructing it starts nothing and raises nothing.
     """
 
     def __init__(

@@ -37,7 +37,10 @@ _TRUE = frozenset({"1", "true", "yes", "on"})
 @dataclass(frozen=True, slots=True)
 class Upload:
     """An uploaded sheet: its bytes, its declared content type (or file name when the part
-    declared none), and the column mapping (header text -> field name) if one was given."""
+    declared none), and the column mapping (header text -> field name) if one was given.
+
+    Raises nothing.
+    """
 
     data: bytes
     content_type: str

@@ -19,6 +19,7 @@ class Limits:
     """This node's per-viewer apply limit and per-address socket cap (module docstring).
 
     ``sockets_per_ip`` maps an address key (``proxies.client_ip``) to its open sockets.
+    Constructing it raises nothing.
     """
 
     def __init__(self, settings: Settings) -> None:

@@ -34,6 +34,8 @@ class Metrics:
 
     Prometheus metrics in their own registry, every one labelled with the hub's ``node``;
     ``render`` gives the text exposition format. Times are in seconds (Prometheus naming).
+    Constructing it replaces the hub's ``on_fanout`` and the ingest's ``on_batch`` hooks; it raises
+    nothing.
     """
 
     def __init__(

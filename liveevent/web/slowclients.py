@@ -172,6 +172,7 @@ class GuardedSite(web.BaseSite):
     """A TCP site like ``web.TCPSite`` whose connections go through ``PendingConnections``.
 
     ``port`` 0 binds a free port (read it back from ``port`` after ``start``).
+    Constructing it binds nothing and raises nothing; ``start`` does.
     """
 
     def __init__(
