@@ -21,7 +21,11 @@ APPLY_FIELDS = frozenset({"job_id", "name", "phone", "idempotency_key", "consent
 
 
 class Status(enum.StrEnum):
-    """An application's status; the value is the wire and store text. See the module."""
+    """An application's status; the value is the wire and store text. See the module.
+
+    ``Status(text)`` raises ``ValueError`` for any other text; ``parse_status`` turns that into
+    ``InvalidInput``.
+    """
 
     APPLIED = "applied"
     CONTACTED = "contacted"
@@ -75,6 +79,7 @@ class ApplyRequest:
     """A viewer's application, validated, before it is stored.
 
     ``phone`` is normalised (``domain.phones``); ``consent`` None means not asked.
+    Build it with ``parse`` (which raises ``InvalidInput``); the constructor checks nothing.
     """
 
     job_id: str
@@ -148,6 +153,7 @@ class Application(NamedTuple):
     frozen dataclass's ``__init__`` (one ``object.__setattr__`` per field) costs 3.5x as much.
     ``applied_at`` is Unix milliseconds; ``card_id`` the card on screen when it came, if any;
     ``via`` the way in (``"http"``, ``"ws"``, ...).
+    Constructing one checks nothing and raises nothing.
     """
 
     application_id: str

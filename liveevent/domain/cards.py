@@ -17,7 +17,10 @@ from liveevent.errors import LiveEventError
 
 
 class TimelineKind(enum.StrEnum):
-    """A timeline record's ``kind``: the value is the stored text."""
+    """A timeline record's ``kind``: the value is the stored text.
+
+    ``TimelineKind(text)`` raises ``ValueError`` for any other text.
+    """
 
     CARD = "card"
     WITHDRAW = "withdraw"
@@ -29,6 +32,7 @@ class JobCard:
     """A job on screen: pushed by the host at ``pushed_at`` (epoch ms).
 
     ``job`` is the job as stored when the card was pushed (a later edit does not change it).
+    Constructing one checks nothing and raises nothing.
     """
 
     card_id: str

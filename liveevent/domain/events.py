@@ -16,7 +16,11 @@ from liveevent.errors import Conflict, InvalidInput
 
 
 class EventState(enum.StrEnum):
-    """An event's lifecycle state; the value is the wire and store text. See the module."""
+    """An event's lifecycle state; the value is the wire and store text. See the module.
+
+    ``EventState(text)`` raises ``ValueError`` for any other text; ``parse_state`` turns a request's
+    into ``InvalidInput``.
+    """
 
     SCHEDULED = "scheduled"
     LIVE = "live"
@@ -53,7 +57,11 @@ def check_transition(current: EventState, target: EventState) -> None:
 @dataclass(frozen=True, slots=True)
 class LiveEvent:
     """An event's record: ``starts_at`` and ``created_at`` in epoch ms, ``stream_url`` an
-    http(s) URL or None. Its state is kept apart (``EventState``), as it changes."""
+    http(s) URL or None. Its state is kept apart (``EventState``), as it changes.
+
+    Build it from a request with ``parse`` (which raises ``InvalidInput``); the constructor checks
+    nothing.
+    """
 
     id: str
     title: str

@@ -31,6 +31,8 @@ class Job:
     ``openings`` means an exact count, so older records and clients read as before, and so
     does code that builds ``Job(id, employer, title, 8)``: left out, ``openings_max`` is
     ``openings`` (``SAME_AS_OPENINGS``); an open top end must be asked for with ``None``.
+    Build it from a request with ``parse`` (which raises ``InvalidInput``); the constructor checks
+    nothing and raises nothing.
     """
 
     id: str

@@ -30,6 +30,7 @@ class Push:
     """A card as it was pushed; ``until`` is when it left the screen (None: still on it).
 
     ``until`` is epoch ms, like the card's ``pushed_at``.
+    Raises nothing.
     """
 
     card: JobCard
@@ -72,7 +73,10 @@ class _Tally:
 
 @dataclass(frozen=True, slots=True)
 class PushRow:
-    """One push and its counts (module docstring), as ``PushBreakdown.rows`` gives them."""
+    """One push and its counts (module docstring), as ``PushBreakdown.rows`` gives them.
+
+    Raises nothing.
+    """
 
     push: Push
     applications: int
@@ -93,6 +97,7 @@ class PushBreakdown:
 
     ``pushes`` from ``pushes_from_timeline``; ``window_ms`` the ``applications_within`` window
     in milliseconds. Memory grows with the pushes, not the applications.
+    Constructing it raises nothing.
     """
 
     pushes: Sequence[Push]
