@@ -112,7 +112,10 @@ class ApplicationLog:
 
         Each item gets an ``Applied`` or the error for it. A connection failure is retried
         once (safe: see ``scripts.APPLY``); after that, every item gets ``StoreUnavailable``
-        and none is acknowledged.
+        and none is acknowledged. Returns one answer per item, in order; an item's error is
+        ``StoreUnavailable``, ``NotFound`` (event or job), ``RateLimited`` or ``Conflict``
+        (purged event). A ``redis.RedisError`` is never raised; on a cluster, a slot that no
+        master serves raises ``StoreUnavailable`` (``NodeBatches.run``).
         """
         # Not store_errors: a batch answers each item with its error instead of raising, and a
         # dropped connection is retried here first.

@@ -52,7 +52,8 @@ def store_errors() -> Iterator[None]:
 
     The one place the store's foreign errors are translated (STYLE point 19). Code that must
     tell one Redis reply error from another (``ResponseError`` for NOSCRIPT or OOM, say) catches
-    it inside the block, before it gets here.
+    it inside the block, before it gets here. Raises ``StoreUnavailable``; any other error
+    passes through unchanged.
     """
     try:
         yield
