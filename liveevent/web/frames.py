@@ -89,7 +89,9 @@ class Outgoing:
 
 def parse_cursor(value: str) -> tuple[int, int] | None:
     """A stream id ``"<ms>-<seq>"`` as a comparable tuple, or None if it is not one (both
-    parts are unsigned 64-bit integers: the store refuses a larger one with an error)."""
+    parts are unsigned 64-bit integers: the store refuses a larger one with an error).
+
+    Only ASCII digits, at most 41 characters. Never raises."""
     ms, sep, seq = value.partition("-")
     # ASCII: "²" is a digit to isdigit but not to int(), and "١" one to int() but not to the
     # store (both were a traceback on a hand-edited ?since=).
