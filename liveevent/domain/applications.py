@@ -21,6 +21,12 @@ APPLY_FIELDS = frozenset({"job_id", "name", "phone", "idempotency_key", "consent
 
 
 class Status(enum.StrEnum):
+    """An application's status; the value is the wire and store text. See the module.
+
+    ``Status(text)`` raises ``ValueError`` for any other text; ``parse_status`` turns that into
+    ``InvalidInput``.
+    """
+
     APPLIED = "applied"
     CONTACTED = "contacted"
     INTERVIEWED = "interviewed"
@@ -35,6 +41,11 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
 
 
 def parse_status(data: object) -> Status:
+    """The ``status`` field of a request body ``{"status": "..."}``.
+
+    Raises ``InvalidInput`` naming ``status`` (and listing the statuses) for a missing or
+    unknown one, or a body that is not an object.
+    """
     raw = data.get("status") if isinstance(data, dict) else None
     try:
         return Status(str(raw))
@@ -44,12 +55,20 @@ def parse_status(data: object) -> Status:
 
 
 def check_transition(current: Status, target: Status) -> None:
+    """Returns None if ``current`` may move to ``target`` (``TRANSITIONS``).
+
+    Raises ``Conflict`` for a move to the status it already has, the only one refused.
+    """
     if target not in TRANSITIONS[current]:
         raise Conflict(f"the application is already {current}")
 
 
 def mask_phone(phone: str) -> str:
-    """``13812345678`` -> ``138****5678``: what a host may see."""
+    """``13812345678`` -> ``138****5678``: what a host may see.
+
+    Keeps the first 3 and last 4 characters; 7 or fewer become all ``*`` (same length).
+    Raises nothing.
+    """
     if len(phone) <= 7:
         return "*" * len(phone)
     return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
@@ -57,7 +76,11 @@ def mask_phone(phone: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class ApplyRequest:
-    """A viewer's application, validated, before it is stored."""
+    """A viewer's application, validated, before it is stored.
+
+    ``phone`` is normalised (``domain.phones``); ``consent`` None means not asked.
+    Build it with ``parse`` (which raises ``InvalidInput``); the constructor checks nothing.
+    """
 
     job_id: str
     name: str
@@ -67,7 +90,12 @@ class ApplyRequest:
 
     @classmethod
     def parse(cls, data: object, *, extra_fields: frozenset[str] = frozenset()) -> ApplyRequest:
-        """Validate an apply body; every bad field is named at once."""
+        """Validate an apply body; every bad field is named at once.
+
+        Accepts ``APPLY_FIELDS`` plus ``extra_fields`` (checked by the caller). ``name`` is
+        1-50 characters, ``idempotency_key`` 1-128 printable ones. Raises ``InvalidInput``
+        naming every bad or unknown field.
+        """
         body = values.only_fields(data, APPLY_FIELDS | extra_fields, what="body")
         try:
             # Thousands a second arrive in a burst: a valid body is checked field by field
@@ -94,7 +122,10 @@ class ApplyRequest:
         return cls(**parsed)  # pragma: no cover (check_all raised: a check failed above)
 
     def dedupe_key(self) -> str:
-        """Same job and same phone is the same application."""
+        """Same job and same phone is the same application: ``"<job_id>|<phone>"``.
+
+        Raises nothing.
+        """
         return f"{self.job_id}|{self.phone}"
 
 
@@ -120,6 +151,9 @@ class Application(NamedTuple):
 
     A named tuple rather than a frozen dataclass: exports build a million of these, and a
     frozen dataclass's ``__init__`` (one ``object.__setattr__`` per field) costs 3.5x as much.
+    ``applied_at`` is Unix milliseconds; ``card_id`` the card on screen when it came, if any;
+    ``via`` the way in (``"http"``, ``"ws"``, ...).
+    Constructing one checks nothing and raises nothing.
     """
 
     application_id: str
@@ -132,6 +166,7 @@ class Application(NamedTuple):
     via: str
 
     def to_record(self) -> dict[str, Any]:
+        """The stored form: a dict of every field by name. Raises nothing."""
         return {
             "application_id": self.application_id,
             "job_id": self.job_id,
@@ -145,6 +180,9 @@ class Application(NamedTuple):
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> Application:
+        """The inverse of ``to_record``; older records without ``card_id``, ``consent`` or
+        ``via`` read as None, None and ``"http"``. Raises ``KeyError`` for a record missing
+        a required field (id, job, name, phone, ``applied_at``)."""
         return cls(
             application_id=record["application_id"],
             job_id=record["job_id"],

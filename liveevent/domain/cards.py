@@ -17,6 +17,11 @@ from liveevent.errors import LiveEventError
 
 
 class TimelineKind(enum.StrEnum):
+    """A timeline record's ``kind``: the value is the stored text.
+
+    ``TimelineKind(text)`` raises ``ValueError`` for any other text.
+    """
+
     CARD = "card"
     WITHDRAW = "withdraw"
     STATE = "state"
@@ -24,17 +29,24 @@ class TimelineKind(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class JobCard:
-    """A job on screen: pushed by the host at ``pushed_at`` (epoch ms)."""
+    """A job on screen: pushed by the host at ``pushed_at`` (epoch ms).
+
+    ``job`` is the job as stored when the card was pushed (a later edit does not change it).
+    Constructing one checks nothing and raises nothing.
+    """
 
     card_id: str
     job: Job
     pushed_at: int
 
     def to_record(self) -> dict[str, Any]:
+        """The stored form (``card_fields``, with the job's record). Raises nothing."""
         return card_fields(self.card_id, self.pushed_at, self.job.to_record())
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> JobCard:
+        """The inverse of ``to_record``. Raises ``KeyError`` for a missing field, and what
+        ``Job.from_record`` raises for a bad job."""
         return cls(
             card_id=record["card_id"],
             job=Job.from_record(record["job"]),
@@ -42,6 +54,8 @@ class JobCard:
         )
 
     def to_wire(self) -> dict[str, Any]:
+        """The JSON object viewers get: ``{"card_id", "job": Job.to_wire(), "pushed_at"}``,
+        ``pushed_at`` as ISO 8601 UTC text. Raises nothing for a card built by this module."""
         return {
             "card_id": self.card_id,
             "job": self.job.to_wire(),
@@ -90,7 +104,9 @@ def _check_plain(value: Any) -> None:
 def is_timeline_record(record: Any) -> bool:
     """Whether ``record`` (a decoded timeline entry) is a record this module can read: a card
     with its job, a withdrawal or a state change, each with the fields readers use. A hand-made
-    or partly restored entry can decode to any map; readers skip one that is not."""
+    or partly restored entry can decode to any map; readers skip one that is not.
+
+    Never raises: every error of the check means False."""
     try:
         timeline_message(record, "0-0")
         if record["kind"] != TimelineKind.CARD:
@@ -102,18 +118,27 @@ def is_timeline_record(record: Any) -> bool:
 
 def card_fields(card_id: str, pushed_at: int, job: dict[str, Any] | None) -> dict[str, Any]:
     """A card as stored. The job's record comes last, so that a card packed with ``job=None``
-    can be completed by the store with the job's stored bytes (store/events.py: push_card)."""
+    can be completed by the store with the job's stored bytes (store/events.py: push_card).
+
+    ``{"card_id", "pushed_at" (epoch ms), "job" (a job record, or None)}``; raises nothing."""
     return {"card_id": card_id, "pushed_at": pushed_at, "job": job}
 
 
 def card_entry(fields: dict[str, Any]) -> dict[str, Any]:
-    """The timeline record of a card push (``fields`` from ``card_fields``)."""
+    """The timeline record of a card push (``fields`` from ``card_fields``).
+
+    ``{"kind": "card", "card": fields}``; raises nothing.
+    """
     return {"kind": str(TimelineKind.CARD), "card": fields}
 
 
 def withdraw_record(card_id: str, at: int) -> dict[str, Any]:
+    """The timeline record of a withdrawal: ``{"kind": "withdraw", "card_id", "at"}``, ``at``
+    in epoch ms. Raises nothing."""
     return {"kind": str(TimelineKind.WITHDRAW), "card_id": card_id, "at": at}
 
 
 def state_record(state: str, at: int) -> dict[str, Any]:
+    """The timeline record of a state change: ``{"kind": "state", "state", "at"}``, ``at``
+    in epoch ms. Raises nothing (``state`` is not checked here)."""
     return {"kind": str(TimelineKind.STATE), "state": state, "at": at}

@@ -16,6 +16,12 @@ from liveevent.errors import Conflict, InvalidInput
 
 
 class EventState(enum.StrEnum):
+    """An event's lifecycle state; the value is the wire and store text. See the module.
+
+    ``EventState(text)`` raises ``ValueError`` for any other text; ``parse_state`` turns a request's
+    into ``InvalidInput``.
+    """
+
     SCHEDULED = "scheduled"
     LIVE = "live"
     ENDED = "ended"
@@ -29,6 +35,11 @@ TRANSITIONS: dict[EventState, frozenset[EventState]] = {
 
 
 def parse_state(data: object) -> EventState:
+    """The target state of a body ``{"state": "live" | "ended"}``.
+
+    ``scheduled`` is not a target. Raises ``InvalidInput`` naming ``state`` (or ``body``, or
+    each unknown field) otherwise; whether the move is legal is ``check_transition``'s part.
+    """
     body = values.only_fields(data, frozenset({"state"}), what="body")
     raw = body.get("state")
     if raw not in (EventState.LIVE, EventState.ENDED):
@@ -38,13 +49,20 @@ def parse_state(data: object) -> EventState:
 
 
 def check_transition(current: EventState, target: EventState) -> None:
-    """Raise ``Conflict`` unless ``current -> target`` is a legal move."""
+    """Raise ``Conflict`` unless ``current -> target`` is a legal move; returns None."""
     if target not in TRANSITIONS[current]:
         raise Conflict(f"an event that is {current} cannot become {target}")
 
 
 @dataclass(frozen=True, slots=True)
 class LiveEvent:
+    """An event's record: ``starts_at`` and ``created_at`` in epoch ms, ``stream_url`` an
+    http(s) URL or None. Its state is kept apart (``EventState``), as it changes.
+
+    Build it from a request with ``parse`` (which raises ``InvalidInput``); the constructor checks
+    nothing.
+    """
+
     id: str
     title: str
     starts_at: int | None
@@ -53,6 +71,12 @@ class LiveEvent:
 
     @classmethod
     def parse(cls, data: object, *, event_id: str, now: int) -> LiveEvent:
+        """A new event from a create body ``{"title", "starts_at"?, "stream_url"?}``.
+
+        ``title`` 1-200 characters, ``starts_at`` ISO 8601 with a zone, ``stream_url``
+        http(s); ``now`` (epoch ms) becomes ``created_at``. Raises ``InvalidInput`` naming the
+        first bad field, or every unknown one.
+        """
         body = values.only_fields(
             data, frozenset({"title", "starts_at", "stream_url"}), what="body"
         )
@@ -65,6 +89,7 @@ class LiveEvent:
         )
 
     def to_record(self) -> dict[str, Any]:
+        """The stored form: every field by name. Raises nothing."""
         return {
             "id": self.id,
             "title": self.title,
@@ -75,6 +100,8 @@ class LiveEvent:
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> LiveEvent:
+        """The inverse of ``to_record``. Raises ``KeyError`` for a record without ``id``,
+        ``title`` or ``created_at``."""
         return cls(
             id=record["id"],
             title=record["title"],
@@ -84,6 +111,8 @@ class LiveEvent:
         )
 
     def to_wire(self, state: EventState) -> dict[str, Any]:
+        """The JSON object clients get, with ``state``; times as ISO 8601 UTC text (or
+        null). Raises nothing."""
         return {
             "id": self.id,
             "title": self.title,

@@ -31,6 +31,8 @@ class Job:
     ``openings`` means an exact count, so older records and clients read as before, and so
     does code that builds ``Job(id, employer, title, 8)``: left out, ``openings_max`` is
     ``openings`` (``SAME_AS_OPENINGS``); an open top end must be asked for with ``None``.
+    Build it from a request with ``parse`` (which raises ``InvalidInput``); the constructor checks
+    nothing and raises nothing.
     """
 
     id: str
@@ -48,7 +50,13 @@ class Job:
 
     @classmethod
     def parse(cls, data: object, *, new_id: str) -> Job:
-        """Validate one job object from a client; ``new_id`` is used when it has no ``id``."""
+        """Validate one job object from a client; ``new_id`` is used when it has no ``id``.
+
+        ``employer`` and ``title`` 1-100 characters, ``salary`` and ``location`` up to 100,
+        ``description`` up to 4000, ``openings`` and ``openings_max`` 0-``MAX_OPENINGS``.
+        Raises ``InvalidInput`` naming every bad field at once (or every unknown one), and
+        ``openings_max`` when it is below ``openings``.
+        """
         body = values.only_fields(data, JOB_FIELDS, what="job")
         checks: dict[str, Callable[[], Any]] = {
             "id": lambda: values.identifier(body, "id") if body.get("id") is not None else new_id,
@@ -73,6 +81,8 @@ class Job:
         return cls(**parsed)
 
     def to_record(self) -> dict[str, Any]:
+        """The stored form, also the wire form (``to_wire``): every field by name, absent
+        values as None. Raises nothing."""
         return {
             "id": self.id,
             "employer": self.employer,
@@ -88,6 +98,8 @@ class Job:
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> Job:
+        """The inverse of ``to_record``; a record without ``openings_max`` (older) reads as an
+        exact count. Raises ``KeyError`` for one without ``id``, ``employer`` or ``title``."""
         return cls(
             id=record["id"],
             employer=record["employer"],
@@ -100,6 +112,7 @@ class Job:
         )
 
     def with_id(self, job_id: str) -> Job:
+        """A copy with ``id`` replaced (not checked here). Raises nothing."""
         return replace(self, id=job_id)
 
 

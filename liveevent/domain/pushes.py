@@ -27,14 +27,23 @@ from liveevent.domain.cards import JobCard, TimelineKind
 
 @dataclass(frozen=True, slots=True)
 class Push:
-    """A card as it was pushed; ``until`` is when it left the screen (None: still on it)."""
+    """A card as it was pushed; ``until`` is when it left the screen (None: still on it).
+
+    ``until`` is epoch ms, like the card's ``pushed_at``.
+    Raises nothing.
+    """
 
     card: JobCard
     until: int | None
 
 
 def pushes_from_timeline(records: Iterable[dict[str, Any]]) -> list[Push]:
-    """The pushes in timeline ``records`` (as stored, oldest first)."""
+    """The pushes in timeline ``records`` (as stored, oldest first).
+
+    Returns them in push order; each ends at its withdrawal, the next push or the event's end.
+    Raises ``ValueError`` for an unknown ``kind``, ``KeyError`` for a record missing a field
+    (callers pass records that ``cards.is_timeline_record`` accepted).
+    """
     cards: list[JobCard] = []
     ends: list[int | None] = []
     for record in records:
@@ -64,6 +73,11 @@ class _Tally:
 
 @dataclass(frozen=True, slots=True)
 class PushRow:
+    """One push and its counts (module docstring), as ``PushBreakdown.rows`` gives them.
+
+    Raises nothing.
+    """
+
     push: Push
     applications: int
     applications_for_job: int
@@ -73,11 +87,19 @@ class PushRow:
 
     @property
     def on_screen_ms(self) -> int | None:
+        """Milliseconds the card was on screen, or None while it still is. Raises nothing."""
         return None if self.push.until is None else self.push.until - self.push.card.pushed_at
 
 
 @dataclass(slots=True)
 class PushBreakdown:
+    """The per-push counts, filled one application at a time (module docstring).
+
+    ``pushes`` from ``pushes_from_timeline``; ``window_ms`` the ``applications_within`` window
+    in milliseconds. Memory grows with the pushes, not the applications.
+    Constructing it raises nothing.
+    """
+
     pushes: Sequence[Push]
     window_ms: int
     _by_card: dict[str, _Tally] = field(default_factory=dict)
@@ -93,6 +115,11 @@ class PushBreakdown:
             ids.append(push.card.card_id)
 
     def add(self, application: Application, status: Status) -> None:
+        """Count one application with its current status; returns None.
+
+        An application made under no known card (``card_id`` None or unknown) still counts
+        for ``applications_within``. Raises nothing.
+        """
         hired = status is Status.HIRED
         tally = self._by_card.get(application.card_id or "")
         if tally is not None:
@@ -109,6 +136,10 @@ class PushBreakdown:
             index -= 1
 
     def rows(self) -> list[PushRow]:
+        """One ``PushRow`` per push, in the order of ``pushes``, with the counts so far.
+
+        Raises nothing.
+        """
         out = []
         for push in self.pushes:
             t = self._by_card[push.card.card_id]

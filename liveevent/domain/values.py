@@ -39,7 +39,11 @@ def text(data: dict[str, Any], field: str, *, max_len: int, min_len: int = 1) ->
 def optional_text(
     data: dict[str, Any], field: str, *, max_len: int, min_len: int = 1
 ) -> str | None:
-    """Like ``text`` but absent, null or blank gives ``None``."""
+    """Like ``text`` but absent, null or blank gives ``None``.
+
+    Raises ``InvalidInput`` naming ``field`` for a non-string, lone surrogates, control
+    characters, or a length outside ``min_len``-``max_len`` (characters, after trimming).
+    """
     value = data.get(field)
     if value is None:
         return None
@@ -61,7 +65,11 @@ def optional_text(
 
 
 def identifier(data: dict[str, Any], field: str) -> str:
-    """A required id chosen by a client: 1-64 of ``A-Z a-z 0-9 _ -``."""
+    """A required id chosen by a client: 1-64 of ``A-Z a-z 0-9 _ -``.
+
+    An integer (not a bool) is taken as its decimal text. Raises ``InvalidInput`` naming
+    ``field`` for anything else.
+    """
     value = data.get(field)
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
@@ -72,7 +80,10 @@ def identifier(data: dict[str, Any], field: str) -> str:
 
 
 def count(data: dict[str, Any], field: str, *, maximum: int) -> int | None:
-    """An optional non-negative whole number."""
+    """An optional whole number from 0 to ``maximum``; None when absent or null.
+
+    Raises ``InvalidInput`` naming ``field`` for a bool, a float, a string or one out of range.
+    """
     value = data.get(field)
     if value is None:
         return None
@@ -83,7 +94,11 @@ def count(data: dict[str, Any], field: str, *, maximum: int) -> int | None:
 
 
 def timestamp(data: dict[str, Any], field: str) -> int | None:
-    """An optional ISO 8601 date-time, returned as epoch milliseconds."""
+    """An optional ISO 8601 date-time, returned as epoch milliseconds; None when absent.
+
+    A time zone is required (``Z`` or an offset); at most 40 characters. Parsed by
+    ``datetime.fromisoformat``. Raises ``InvalidInput`` naming ``field``.
+    """
     value = data.get(field)
     if value is None:
         return None
@@ -101,7 +116,11 @@ def timestamp(data: dict[str, Any], field: str) -> int | None:
 
 def check_all(checks: dict[str, Callable[[], Any]], *, what: str) -> dict[str, Any]:
     """Run every field's check; the parsed values, or one ``InvalidInput`` naming every bad
-    field (a form shows all its mistakes at once, not the first one)."""
+    field (a form shows all its mistakes at once, not the first one).
+
+    Returns ``{field: parsed value}`` in the order of ``checks``. Raises ``InvalidInput``
+    whose message names ``what`` and whose ``fields`` hold every problem; only
+    ``InvalidInput`` is collected, any other error of a check propagates."""
     parsed: dict[str, Any] = {}
     problems: dict[str, str] = {}
     for field, check in checks.items():
@@ -115,7 +134,11 @@ def check_all(checks: dict[str, Callable[[], Any]], *, what: str) -> dict[str, A
 
 
 def iso(ms: int) -> str:
-    """Epoch milliseconds as an ISO 8601 UTC string (what the wire carries)."""
+    """Epoch milliseconds as an ISO 8601 UTC string (what the wire carries).
+
+    Shape ``YYYY-MM-DDTHH:MM:SS.mmmZ``. Raises only for a time ``datetime`` cannot hold
+    (``OverflowError``, ``OSError`` or ``ValueError``, outside years 1-9999).
+    """
     seconds, millis = divmod(ms, 1000)
     return f"{_iso_second(seconds)}.{millis:03d}Z"
 
@@ -128,6 +151,11 @@ def _iso_second(seconds: int) -> str:
 
 
 def url(data: dict[str, Any], field: str) -> str | None:
+    """An optional ``http://`` or ``https://`` URL of at most 2000 characters, no spaces.
+
+    None when absent or blank. Only the scheme and the absence of whitespace are checked, not
+    RFC 3986 syntax. Raises ``InvalidInput`` naming ``field``.
+    """
     value = optional_text(data, field, max_len=2000)
     if value is not None and not re.match(r"^https?://[^\s]+$", value):
         why = "must be an http(s) URL"
@@ -136,7 +164,11 @@ def url(data: dict[str, Any], field: str) -> str | None:
 
 
 def only_fields(data: object, allowed: frozenset[str], *, what: str) -> dict[str, Any]:
-    """``data`` as a dict, refusing non-objects and unknown fields."""
+    """``data`` as a dict, refusing non-objects and unknown fields.
+
+    Returns ``data`` itself (not a copy). Raises ``InvalidInput`` naming ``what`` for a
+    non-object, or naming every unknown field at once.
+    """
     if not isinstance(data, dict):
         raise InvalidInput(f"{what} must be a JSON object", fields={what: "must be an object"})
     if data.keys() <= allowed:

@@ -28,6 +28,12 @@ from liveevent.store.pipeline import Command, chain, send_script_batch
 
 @dataclass(frozen=True, slots=True)
 class Applied:
+    """A stored application: its id, and ``duplicate`` True when the store already held it
+    (same applicant and job, or same idempotency key) and nothing new was written.
+
+    Built by the store from its reply; raises nothing.
+    """
+
     application_id: str
     duplicate: bool
 
@@ -48,6 +54,7 @@ def idempotency_digest(key: str | None) -> str | None:
     Clients are free to put anything in the key, and some put the applicant's phone there; the
     digest still dedupes a retry (same key, same digest) but is not the phone. It is unsalted, so
     a guessable key (a phone) can be found by trying them all: the purge deletes it too.
+    Raises nothing.
     """
     if key is None:
         return None
@@ -56,6 +63,12 @@ def idempotency_digest(key: str | None) -> str | None:
 
 @dataclass(slots=True)
 class PendingApply:
+    """One application waiting for its batch (``ApplicationLog.apply_batch``).
+
+    ``now`` is the arrival time in Unix milliseconds; ``via`` names the way in (``"http"``,
+    ...); ``attempt`` is filled with a fresh process-unique id when left empty. Raises nothing.
+    """
+
     event_id: str
     request: ApplyRequest
     via: str
@@ -71,6 +84,14 @@ class PendingApply:
 
 
 class ApplicationLog:
+    """The applications of every event, their statuses, counters and audit trail, in the store.
+
+    One per process, on a ``StoreConnection``. Methods raise ``StoreUnavailable`` when the
+    store does not answer (``store_errors``), except ``apply_batch``, which answers each item
+    with its error instead of raising. ``apply_rate_per_ip`` applications per address per
+    ``rate_window_s`` seconds, across nodes (0: no limit). Times are Unix milliseconds.
+    """
+
     def __init__(
         self, conn: StoreConnection, *, apply_rate_per_ip: int = 0, rate_window_s: int = 60
     ) -> None:
@@ -91,7 +112,10 @@ class ApplicationLog:
 
         Each item gets an ``Applied`` or the error for it. A connection failure is retried
         once (safe: see ``scripts.APPLY``); after that, every item gets ``StoreUnavailable``
-        and none is acknowledged.
+        and none is acknowledged. Returns one answer per item, in order; an item's error is
+        ``StoreUnavailable``, ``NotFound`` (event or job), ``RateLimited`` or ``Conflict``
+        (purged event). A ``redis.RedisError`` is never raised; on a cluster, a slot that no
+        master serves raises ``StoreUnavailable`` (``NodeBatches.run``).
         """
         # Not store_errors: a batch answers each item with its error instead of raising, and a
         # dropped connection is retried here first.
@@ -190,6 +214,9 @@ class ApplicationLog:
 
         Exactly once under retry: the STATUS script gets this call's once key, so a retry of
         a run whose reply was lost answers (from, to) as that run did, instead of "already".
+        Raises ``NotFound`` for an unknown application, ``Conflict`` for a move
+        ``domain.applications`` forbids or when it kept changing over 5 tries,
+        ``StoreUnavailable``. ``now`` is Unix ms; ``by`` names who made the change.
         """
         k = self.keys.event(event_id)
         once = self.keys.once(event_id, new_attempt())
@@ -348,6 +375,10 @@ class ApplicationLog:
         return {int(minute): int(count) for minute, count in raw.items()}
 
     async def status_of(self, event_id: str, application_id: str) -> Status:
+        """The application's current status (``APPLIED`` until one is set).
+
+        Raises ``NotFound`` for an application unknown in this event, ``StoreUnavailable``.
+        """
         k = self.keys.event(event_id)
         with store_errors():
             exists, status = (
@@ -366,7 +397,9 @@ class ApplicationLog:
         Memory stays constant whatever the number of applications. The store reads the next
         page while this one is decoded (``pipeline.chain``); a page holds the store for about
         a millisecond per 250 entries, small enough not to delay a live broadcast's
-        applications and pushes while an export runs.
+        applications and pushes while an export runs. Yields lists of at most ``page``
+        ``(Application, Status)`` pairs; an unknown event yields nothing. Raises
+        ``StoreUnavailable``.
         """
         k = self.keys.event(event_id)
 
@@ -384,6 +417,9 @@ class ApplicationLog:
                     yield _applications(flat)
 
     async def counters(self, event_id: str) -> dict[str, int]:
+        """The event's counters hash as ``{name: count}``, plus ``applicants`` (distinct
+        applicants); an unknown event has only ``applicants: 0``. Raises ``StoreUnavailable``.
+        """
         k = self.keys.event(event_id)
         with store_errors():
             raw = await self.conn.reader.hgetall(k.counters)

@@ -60,7 +60,12 @@ TRYAGAIN_PAUSE_S = 0.05
 
 @dataclass(frozen=True, slots=True)
 class ClusterAddress:
-    """Seed nodes and credentials parsed from a ``redis+cluster://`` URL."""
+    """Seed nodes and credentials parsed from a ``redis+cluster://`` URL.
+
+    ``seeds`` are ``(host, port)`` pairs (IPv6 hosts without brackets); the user name and
+    password are percent-decoded (RFC 3986), None when absent.
+    Build it with ``parse``, which raises ``InvalidInput``; the constructor checks nothing.
+    """
 
     seeds: tuple[tuple[str, int], ...]
     username: str | None
@@ -90,18 +95,26 @@ class ClusterAddress:
 
 
 def is_cluster_url(url: str) -> bool:
+    """Whether ``url`` names a cluster (``redis+cluster://``). Raises nothing."""
     return url.startswith(SCHEME)
 
 
 def cluster_url(nodes: Sequence[str]) -> str:
-    """The store URL for a list of ``host:port`` seeds (the ``redis_cluster_nodes`` setting)."""
+    """The store URL for a list of ``host:port`` seeds (the ``redis_cluster_nodes`` setting).
+
+    The seeds are not checked here (``ClusterAddress.parse`` does); raises nothing.
+    """
     return SCHEME + ",".join(n.strip() for n in nodes)
 
 
 def open_cluster_clients(
     address: ClusterAddress, *, timeout_s: float, tail_block_ms: int
 ) -> tuple[RedisCluster, RedisCluster, RedisCluster]:
-    """(reader, writer, tail) cluster clients with the same policies as for a single store."""
+    """(reader, writer, tail) cluster clients with the same policies as for a single store.
+
+    ``timeout_s`` is the socket timeout in seconds; the tail's is longer by ``tail_block_ms``.
+    The clients are not connected yet (``initialize()`` them); nothing is raised here.
+    """
     nodes = [ClusterNode(host, port) for host, port in address.seeds]
     auth = {"username": address.username, "password": address.password}
     reader = RedisCluster(
@@ -138,7 +151,12 @@ def open_cluster_clients(
 
 
 class NodeBatches:
-    """Runs batches of one script on the masters that own each call's keys, WAITAOF per master."""
+    """Runs batches of one script on the masters that own each call's keys, WAITAOF per master.
+
+    Keeps one plain client per master (``client``); ``redirects`` counts the MOVED, ASK and
+    TRYAGAIN replies followed (Redis Cluster specification). ``close`` it once.
+    Constructing it does no I/O and raises nothing.
+    """
 
     def __init__(self, cluster: RedisCluster, address: ClusterAddress, *, timeout_s: float):
         self.cluster = cluster
@@ -148,7 +166,10 @@ class NodeBatches:
         self.redirects = 0  # MOVED/ASK/TRYAGAIN replies followed (for the metrics)
 
     def client(self, host: str, port: int) -> aioredis.Redis:
-        """A plain client for one master: WAITAOF must share the writes' connection."""
+        """A plain client for one master: WAITAOF must share the writes' connection.
+
+        Made on first use and kept; it connects lazily, so nothing is raised here.
+        """
         key = (host, port)
         client = self._clients.get(key)
         if client is None:
@@ -165,13 +186,20 @@ class NodeBatches:
         return client
 
     def owner(self, key: str) -> aioredis.Redis:
-        """A plain client for the master that owns ``key``'s slot now."""
+        """A plain client for the master that owns ``key``'s slot now.
+
+        From the client's slot map (no round trip). Raises ``StoreUnavailable`` when no
+        master serves the slot.
+        """
         return self.client(*self._owner(key))
 
     def masters(self) -> list[aioredis.Redis]:
+        """A plain client per master in the slot map, as now known. Raises nothing."""
         return [self.client(str(n.host), int(n.port)) for n in self.cluster.get_primaries()]
 
     async def close(self) -> None:
+        """Close every per-master client; returns None and raises nothing (errors of the
+        close are ignored: the clients are dropped either way)."""
         for client in self._clients.values():
             with contextlib.suppress(RedisError, OSError):
                 await client.aclose()
@@ -189,6 +217,9 @@ class NodeBatches:
         With ``waitaof_timeout_ms``, a call's reply is returned only if its master confirmed
         the fsync; otherwise it is a ``StoreUnavailable``. Calls still redirected after
         ``MAX_ROUNDS`` get ``StoreUnavailable`` too: nothing is acknowledged that is not stored.
+        Raises ``StoreUnavailable`` when no master serves a call's slot, and lets through a
+        ``redis.RedisError`` of a part other than a connection error or timeout (those parts
+        are re-sent after the topology is read again).
         """
         results: list[Any] = [None] * len(calls)
         todo = list(range(len(calls)))

@@ -10,20 +10,29 @@ from liveevent.errors import CorruptEntry
 
 
 def text(value: bytes | str | None) -> str:
-    """A Redis reply value as ``str`` (UTF-8); ``None`` (a missing field) as ``""``."""
+    """A Redis reply value as ``str`` (UTF-8); ``None`` (a missing field) as ``""``.
+
+    Raises ``UnicodeDecodeError`` for bytes that are not UTF-8.
+    """
     if value is None:
         return ""
     return value.decode() if isinstance(value, bytes) else value
 
 
 def pack(record: dict[str, Any]) -> bytes:
+    """``record`` as msgpack bytes (the msgpack specification; str as str, bytes as bin).
+
+    Raises ``TypeError`` for a value msgpack cannot encode.
+    """
     return msgpack.packb(record, use_bin_type=True)  # type: ignore[no-any-return]
 
 
 def pack_open(record: dict[str, Any]) -> bytes:
     """``record`` packed without its last value, which must be None (nested: the last value
     of its last value, and so on): the store appends bytes it holds, already packed, in its
-    place. A script can then copy a stored record into a new one without decoding either."""
+    place. A script can then copy a stored record into a new one without decoding either.
+
+    Raises ``ValueError`` when the last value is not None, ``TypeError`` as ``pack`` does."""
     packed = pack(record)
     if not packed.endswith(b"\xc0"):  # msgpack nil
         raise ValueError("the last value of an open record must be None")

@@ -52,7 +52,8 @@ def store_errors() -> Iterator[None]:
 
     The one place the store's foreign errors are translated (STYLE point 19). Code that must
     tell one Redis reply error from another (``ResponseError`` for NOSCRIPT or OOM, say) catches
-    it inside the block, before it gets here.
+    it inside the block, before it gets here. Raises ``StoreUnavailable``; any other error
+    passes through unchanged.
     """
     try:
         yield
@@ -67,11 +68,22 @@ async def store_call(awaitable: Awaitable[T]) -> T:
 
 
 def new_attempt() -> str:
-    """A fresh id for one write attempt (64 random bits, hex), unique across processes."""
+    """A fresh id for one write attempt: 16 hex characters (64 random bits).
+
+    Unique across processes (``secrets``).
+
+    Raises nothing.
+    """
     return secrets.token_hex(8)
 
 
 class Durability(enum.StrEnum):
+    """What an acknowledged write guarantees on this server, as ``open_store`` found it.
+
+    The values are the strings logged and shown in ``/healthz``; see ``docs/reliability.md``.
+    ``Durability(text)`` raises ``ValueError`` for any other text.
+    """
+
     WAITAOF = "waitaof"  # the server confirms the fsync of each batch (Redis 7.2+, Valkey)
     FSYNC_ALWAYS = "fsync-always"  # no WAITAOF, but appendfsync always: reply after fsync
     NONE = "none"  # a reply may come before the write is on disk
@@ -79,6 +91,15 @@ class Durability(enum.StrEnum):
 
 @dataclass(slots=True)
 class StoreConnection:
+    """The three clients of one open store (module docstring), its key names and guarantees.
+
+    Built only by ``open_store`` (or ``open_cluster_store``); ``close`` it once. ``server`` is the
+    server's name and version as it reported them, ``timeout_s`` the socket timeout in seconds,
+    ``waitaof_timeout_ms`` the WAITAOF wait in milliseconds. Its methods do not translate
+    ``redis.RedisError``: callers wrap store calls in ``store_errors``.
+    Constructing it checks nothing and raises nothing.
+    """
+
     reader: aioredis.Redis
     writer: aioredis.Redis
     tail: aioredis.Redis
@@ -92,21 +113,32 @@ class StoreConnection:
 
     @property
     def once_ttl_s(self) -> int:
-        """Seconds a write attempt's once key lives: ``ONCE_TTL_S``, or more on slow stores."""
+        """Seconds a write attempt's once key lives: ``ONCE_TTL_S``, or more on slow stores.
+
+        At least ``ONCE_TTL_S`` (300), else ten socket timeouts; raises nothing.
+        """
         return max(ONCE_TTL_S, int(10 * self.timeout_s))
 
     @property
     def is_cluster(self) -> bool:
+        """True when the store is a Redis Cluster (``batches`` set); raises nothing."""
         return self.batches is not None
 
     def client_for(self, key: str) -> aioredis.Redis:
-        """A plain client on the server holding ``key``: the store, or its cluster master."""
+        """A plain client on the server holding ``key``: the store, or its cluster master.
+
+        On a cluster, raises ``StoreUnavailable`` when no master serves ``key``'s slot.
+        """
         if self.batches is not None:
             return self.batches.owner(key)
         return self.reader
 
     async def interrupt_tails(self) -> None:
-        """End every blocking XREAD now (shutdown) rather than when its block times out."""
+        """End every blocking XREAD now (shutdown) rather than when its block times out.
+
+        Closes the tail client's connections, so each pending XREAD fails at once. Returns None;
+        raises nothing of its own (a ``redis.RedisError`` of the close is not translated).
+        """
         if self.batches is not None:  # a cluster client has a pool per node
             for node in self.tail.get_nodes():
                 await node.disconnect()
@@ -114,6 +146,11 @@ class StoreConnection:
             await self.tail.connection_pool.disconnect()
 
     async def close(self) -> None:
+        """Close the cluster batches (if any) and the three clients with their pools.
+
+        Returns None; call it once, at shutdown. Raises nothing of its own; a
+        ``redis.RedisError`` of a client's close is not translated.
+        """
         if self.batches is not None:
             await self.batches.close()
         for client in (self.reader, self.writer, self.tail):

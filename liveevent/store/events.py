@@ -37,6 +37,10 @@ ROLE_MEMORY_MAX = 4096
 
 
 def token_digest(token: str) -> str:
+    """The SHA-256 of ``token`` (UTF-8), as 64 lowercase hex characters; raises nothing.
+
+    What the store keeps of a token (``tok:<role>`` fields): a leaked store does not leak them.
+    """
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -49,13 +53,19 @@ TOKEN_LENGTH = 33
 
 def new_token() -> str:
     """A fresh secret token: ``TOKEN_LENGTH`` characters from ``[A-Za-z0-9]`` (no ``-`` or
-    ``_`` anywhere, so never a leading ``-``), from the ``secrets`` CSPRNG, about 196 bits."""
+    ``_`` anywhere, so never a leading ``-``), from the ``secrets`` CSPRNG, about 196 bits.
+
+    Raises nothing."""
     return "".join(secrets.choice(_TOKEN_ALPHABET) for _ in range(TOKEN_LENGTH))
 
 
 @dataclass(frozen=True, slots=True)
 class EventView:
-    """An event as a viewer sees it on connect: record, state, card on screen, cursor."""
+    """An event as a viewer sees it on connect: record, state, card on screen, cursor.
+
+    ``cursor`` is the timeline stream id (``"<ms>-<seq>"``) of the last entry the view
+    includes, ``"0-0"`` for none; ``card`` is None when nothing is on screen. Raises nothing.
+    """
 
     event: LiveEvent
     state: EventState
@@ -63,6 +73,8 @@ class EventView:
     cursor: str
 
     def to_wire(self) -> dict[str, Any]:
+        """The event's JSON object (``LiveEvent.to_wire``) plus ``current_card`` (a card's
+        wire object, or None). A fresh dict each call; raises nothing."""
         wire = self.event.to_wire(self.state)
         wire["current_card"] = self.card.to_wire() if self.card else None
         return wire
@@ -89,6 +101,16 @@ def _entries(raw: list[Any]) -> list[TimelineEntry]:
 
 
 class EventStore:
+    """Events, their jobs, their timelines and their viewer counts, in the store.
+
+    One per process, on a ``StoreConnection``; safe to share between tasks. Every method that
+    reaches the store raises ``StoreUnavailable`` when it does not answer (``store_call``),
+    except ``tail``, which lets redis-py's errors through. Times are Unix
+    milliseconds (ints) unless a name says ``_s``; cursors are timeline stream ids
+    (``"<ms>-<seq>"``). Writes that append to a timeline are exactly once under redis-py's
+    retries (a once key per attempt); the others are naturally idempotent.
+    """
+
     def __init__(self, conn: StoreConnection, *, role_memory_s: float = ROLE_MEMORY_S) -> None:
         self.conn = conn
         self.keys = conn.keys
@@ -132,7 +154,10 @@ class EventStore:
             await self._run(pipe)
 
     async def event_view(self, event_id: str) -> EventView:
-        """Raises ``NotFound`` for an unknown event."""
+        """The event as a viewer sees it on connect (one round trip).
+
+        Raises ``NotFound`` for an unknown event, ``StoreUnavailable``.
+        """
         k = self.keys.event(event_id)
         record, state, card, cursor = await self._call(
             self.conn.reader.hmget(k.meta, ["record", "state", "card", "cursor"])
@@ -147,6 +172,7 @@ class EventStore:
         )
 
     async def event_ids(self) -> list[str]:
+        """Every listed event's id, sorted. Raises ``StoreUnavailable``."""
         ids = await self._call(self.conn.reader.smembers(self.keys.events))
         return sorted(codec.text(i) for i in ids)
 
@@ -154,7 +180,8 @@ class EventStore:
         """Many events in one round trip per store node (for cross-event summaries).
 
         The events live in different slots, so this is a plain pipeline (no MULTI); on a
-        cluster, redis-py sends each node its part. Unknown ids are left out.
+        cluster, redis-py sends each node its part. Unknown ids are left out; the rest come in
+        the order of ``event_ids``. Raises ``StoreUnavailable``.
         """
         fields = ["record", "state", "card", "cursor"]
         async with self.conn.reader.pipeline(transaction=False) as pipe:
@@ -179,6 +206,8 @@ class EventStore:
         """The role ``token`` holds on this event among ``roles``, or None. Constant time.
 
         A confirmed role is remembered for ``role_memory_s``; a refusal is never remembered.
+        The digests are compared with ``hmac.compare_digest``. An unknown event holds no
+        role (None, not ``NotFound``). Raises ``StoreUnavailable``.
         """
         offered = token_digest(token)
         memo = (event_id, roles, offered)
@@ -243,6 +272,11 @@ class EventStore:
         return created, len(jobs) - created
 
     async def jobs(self, event_id: str) -> list[Job]:
+        """The event's jobs in the order they were first added (then by id).
+
+        An unknown event has none (an empty list, not ``NotFound``). Raises
+        ``StoreUnavailable``.
+        """
         k = self.keys.event(event_id)
         raw = await self._call(self.conn.reader.hgetall(k.jobs))
         records = [codec.unpack(v) for v in raw.values()]
@@ -250,6 +284,7 @@ class EventStore:
         return [Job.from_record(r) for r in records]
 
     async def job(self, event_id: str, job_id: str) -> Job:
+        """One job of the event. Raises ``NotFound`` (field ``job_id``), ``StoreUnavailable``."""
         k = self.keys.event(event_id)
         raw = await self._call(self.conn.reader.hget(k.jobs, job_id))
         if raw is None:
@@ -263,7 +298,8 @@ class EventStore:
         ``NotFound`` for an unknown job, then ``Conflict`` unless the event is live. The store
         reads the job and appends the card in one step (scripts.TIMELINE), so a push under
         load waits for one round trip, not two; the card carries the job as stored then.
-        Exactly once under retry (a once key: ``_timeline_op``).
+        Exactly once under retry (a once key: ``_timeline_op``). Also raises ``NotFound`` for an
+        unknown event, ``StoreUnavailable``.
         """
         fields = card_fields(card_id, pushed_at, None)
         status, detail = await self._timeline_op(
@@ -285,7 +321,8 @@ class EventStore:
     async def withdraw_card(self, event_id: str, *, now: int) -> str:
         """Take the card on screen down; returns the cursor of the withdrawal.
 
-        ``Conflict`` if there is none, or if it changed between the read and the write.
+        Raises ``Conflict`` if there is none, or if it changed between the read and the write;
+        ``NotFound`` for an unknown event; ``StoreUnavailable``. ``now`` is Unix ms.
         Exactly once under retry (a once key: ``_timeline_op``).
         """
         view = await self.event_view(event_id)
@@ -305,6 +342,7 @@ class EventStore:
         ``Conflict`` for a move the state machine forbids (``domain.events``), or if the state
         changed between the read and the write. Exactly once under retry: a retry whose first
         run changed the state answers 'ok' with the same cursor, not "nothing was changed".
+        Also raises ``NotFound`` for an unknown event, ``StoreUnavailable``; ``now`` is Unix ms.
         """
         view = await self.event_view(event_id)
         check_transition(view.state, target)
@@ -374,7 +412,10 @@ class EventStore:
         self, event_id: str, after: str, *, count: int = TIMELINE_PAGE
     ) -> list[TimelineEntry]:
         """Up to ``count`` timeline entries strictly after cursor ``after``, oldest first; an
-        entry that cannot be decoded comes as ``(sid, None)`` instead of failing the page."""
+        entry that cannot be decoded comes as ``(sid, None)`` instead of failing the page.
+
+        ``after`` is a stream id (``"0-0"`` for the start); an unknown event has no entries.
+        Raises ``StoreUnavailable``."""
         k = self.keys.event(event_id)
         entries = await self._call(
             self.conn.reader.xrange(k.timeline, min=f"({after}", max="+", count=count)
@@ -382,13 +423,22 @@ class EventStore:
         return _entries(entries)
 
     async def timeline_first(self, event_id: str) -> str | None:
+        """The stream id of the event's oldest timeline entry, or None if it has none.
+
+        Raises ``StoreUnavailable``.
+        """
         k = self.keys.event(event_id)
         entries = await self._call(self.conn.reader.xrange(k.timeline, count=1))
         return codec.text(entries[0][0]) if entries else None
 
     async def tail(self, event_id: str, after: str) -> list[TimelineEntry]:
         """Block up to a few seconds for entries after ``after`` (raises on store errors);
-        an entry that cannot be decoded comes as ``(sid, None)``."""
+        an entry that cannot be decoded comes as ``(sid, None)``.
+
+        Blocks at most ``TAIL_BLOCK_MS`` (5,000 ms) on the ``tail`` client, returns at most 500
+        entries, oldest first, and ``[]`` when none came. Unlike the other methods it raises
+        ``redis.RedisError`` untranslated (the fan-out's tail loop, ``web.hub``, logs any
+        error and tries again after 0.5 s)."""
         k = self.keys.event(event_id)
         reply = await self.conn.tail.xread({k.timeline: after}, block=TAIL_BLOCK_MS, count=500)
         if not reply:
@@ -396,7 +446,10 @@ class EventStore:
         return _entries(reply[0][1])
 
     async def pushes(self, event_id: str) -> list[JobCard]:
-        """Every card pushed in this event, oldest first."""
+        """Every card pushed in this event, oldest first (withdrawn ones too).
+
+        Reads the whole timeline (``timeline_records``). Raises ``StoreUnavailable``.
+        """
         return [
             JobCard.from_record(record["card"])
             async for record in self.timeline_records(event_id)
@@ -405,6 +458,11 @@ class EventStore:
 
     # viewers across nodes -----------------------------------------------------------------
     async def publish_viewers(self, event_id: str, node_id: str, count: int, ttl_s: float) -> None:
+        """Report this node's ``count`` viewers of the event, valid for ``ttl_s`` seconds.
+
+        Also raises the event's ``viewers_peak`` counter to the total across live nodes if it
+        is higher (scripts.VIEWERS_PEAK). Returns None. Raises ``StoreUnavailable``.
+        """
         k = self.keys.event(event_id)
         expires = int((time.time() + ttl_s) * 1000)
         await self._call(self.conn.reader.hset(k.viewers, node_id, f"{count}|{expires}"))
@@ -413,13 +471,16 @@ class EventStore:
         await self._call(self._peak(keys=[k.counters], args=[total]))
 
     async def forget_node(self, event_id: str, node_id: str) -> None:
+        """Drop ``node_id``'s viewer report at once (a node shutting down), rather than at
+        its expiry. Returns None. Raises ``StoreUnavailable``."""
         k = self.keys.event(event_id)
         await self._call(self.conn.reader.hdel(k.viewers, node_id))
 
     async def viewers_online(self, event_id: str, *, exclude: str | None = None) -> int:
         """Viewers on every node whose report has not expired (a dead node drops out).
 
-        ``exclude`` leaves out one node, for a caller that adds its own live count.
+        ``exclude`` leaves out one node, for a caller that adds its own live count. Returns
+        the sum of the counts (0 for an unknown event). Raises ``StoreUnavailable``.
         """
         k = self.keys.event(event_id)
         raw = await self._call(self.conn.reader.hgetall(k.viewers))

@@ -25,6 +25,15 @@ SWEEP_INTERVAL_S = 0.05
 
 
 class ApplicationIngest:
+    """Gathers concurrent applies into batches of at most ``max_batch`` for
+    ``ApplicationLog.apply_batch``, one batch in flight at a time.
+
+    ``answer_within_s`` (seconds, None: no bound) caps how long a caller waits for its answer.
+    ``batches`` and ``applied`` count what was sent and stored. ``start`` it inside the event
+    loop, ``stop`` it once.
+    Constructing it starts nothing and raises nothing.
+    """
+
     def __init__(
         self,
         applications: ApplicationLog,
@@ -51,16 +60,26 @@ class ApplicationIngest:
 
     @property
     def watched(self) -> int:
-        """Applies whose answer deadline is still being watched (answered ones leave soon)."""
+        """Applies whose answer deadline is still being watched (answered ones leave soon).
+
+        0 without ``answer_within_s``; raises nothing.
+        """
         return len(self._deadlines)
 
     def start(self) -> None:
+        """Start the flusher (and the deadline sweeper) tasks; returns None.
+
+        Raises ``RuntimeError`` outside a running event loop.
+        """
         self._task = asyncio.create_task(self._flush_forever(), name="liveevent-ingest")
         if self._answer_within_s is not None:
             self._sweeper = asyncio.create_task(self._expire_forever(), name="liveevent-expire")
 
     async def stop(self) -> None:
-        """Finish what is pending, then stop; later submits are refused."""
+        """Finish what is pending, then stop; later submits are refused.
+
+        Returns None once the flusher and sweeper have ended; raises nothing of its own.
+        """
         self._closing = True
         self._wake.set()
         if self._task is not None:
@@ -77,7 +96,12 @@ class ApplicationIngest:
         return await self.enqueue(item)
 
     def enqueue(self, item: PendingApply) -> asyncio.Future[Applied]:
-        """Queue one application; the future is done once it is on disk (or with the error)."""
+        """Queue one application; the future is done once it is on disk (or with the error).
+
+        The future's error is a ``LiveEventError`` (``StoreUnavailable``, ``NotFound``,
+        ``RateLimited``, ``Conflict``: see ``ApplicationLog.apply_batch``). Raises
+        ``StoreUnavailable`` at once after ``stop``.
+        """
         if self._closing:
             raise StoreUnavailable("this server is shutting down; try again")
         future: asyncio.Future[Applied] = asyncio.get_running_loop().create_future()

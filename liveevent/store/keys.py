@@ -46,6 +46,10 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class EventKeys:
+    """The key names of one event (the table above), all under ``base``
+    (``<prefix>:{<event id>}``, hash-tagged for Redis Cluster). Plain strings; raises nothing.
+    """
+
     base: str
     meta: str
     jobs: str
@@ -65,34 +69,49 @@ class EventKeys:
     minutes: str
 
     def by_job(self, job_id: str) -> str:
-        """The list of a job's application ids (``scripts.APPLY`` appends to it)."""
+        """The list of a job's application ids (``scripts.APPLY`` appends to it).
+
+        ``job_id`` is not checked here; raises nothing.
+        """
         return f"{self.base}:byjob:{job_id}"
 
     def by_status(self, status: str, job_id: str | None = None) -> str:
         """The sorted set of application ids with ``status`` (not "applied"), of one job or of
-        all (``scripts.STATUS`` moves ids between them)."""
+        all (``scripts.STATUS`` moves ids between them). Raises nothing."""
         if job_id is None:
             return f"{self.base}:bystatus:{status}"
         return f"{self.base}:bystatus:{status}:{job_id}"
 
 
 class Keys:
-    """Key names under one prefix (tests use their own prefix on a shared Redis)."""
+    """Key names under one prefix (tests use their own prefix on a shared Redis).
+
+    Every method returns key names only (no I/O) and raises nothing; ids are not checked here.
+    """
 
     def __init__(self, prefix: str) -> None:
         self.prefix = prefix
         self.events = f"{prefix}:events"
 
     def apply_rate(self, event_id: str, ip: str) -> str:
-        """The per-address apply counter: in the event's slot, so APPLY can count it."""
+        """The per-address apply counter: in the event's slot, so APPLY can count it.
+
+        Raises nothing.
+        """
         return f"{self.prefix}:{{{event_id}}}:rate:{ip}"
 
     def once(self, event_id: str, attempt: str) -> str:
-        """A write attempt's once key: in the event's slot, so the script can set it."""
+        """A write attempt's once key: in the event's slot, so the script can set it.
+
+        Raises nothing.
+        """
         return f"{self.prefix}:{{{event_id}}}:once:{attempt}"
 
     def event(self, event_id: str) -> EventKeys:
-        """The keys of one event (cached: every apply asks for them)."""
+        """The keys of one event (cached: every apply asks for them).
+
+        The last 4,096 (prefix, event) pairs are kept; raises nothing.
+        """
         return _event_keys(self.prefix, event_id)
 
 

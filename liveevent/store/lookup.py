@@ -7,7 +7,10 @@ from liveevent.store.connect import StoreConnection, store_errors
 
 
 async def application_job(conn: StoreConnection, event_id: str, application_id: str) -> str | None:
-    """The job id of an application, or None if the event has no such application."""
+    """The job id of an application, or None if the event has no such application.
+
+    Raises ``StoreUnavailable``.
+    """
     k = conn.keys.event(event_id)
     with store_errors():
         index = await conn.reader.hget(k.appidx, application_id)
@@ -20,6 +23,7 @@ async def application_by_phone(
     """Ids of the applications made with ``phone`` (normalized) for any of ``job_ids``.
 
     Uses the dedupe index, so it finds nothing once the event's data has been purged.
+    At most one id per job, in the order of ``job_ids``. Raises ``StoreUnavailable``.
     """
     if not job_ids:
         return []
@@ -30,7 +34,10 @@ async def application_by_phone(
 
 
 async def application_count(conn: StoreConnection, event_id: str) -> int:
-    """Entries in the applications stream (for progress bars)."""
+    """Entries in the applications stream (for progress bars); 0 for an unknown event.
+
+    Raises ``StoreUnavailable``.
+    """
     k = conn.keys.event(event_id)
     with store_errors():
         return int(await conn.reader.xlen(k.apps))

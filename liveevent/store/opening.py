@@ -23,7 +23,7 @@ from liveevent.store.embedded import EmbeddedStore
 
 def uses_embedded(settings: Settings) -> bool:
     """True if the settings name no store, so the embedded one of ``data_dir`` is used (a
-    supervisor starts it once for all its workers, then passes its URL on)."""
+    supervisor starts it once for all its workers, then passes its URL on). Raises nothing."""
     return settings.redis_url is None and not settings.redis_cluster_nodes
 
 

@@ -59,6 +59,9 @@ async def send_script_batch(
 
     If the server does not know the script (it restarted), it is loaded and the whole batch is
     sent again: callers must make their calls safe to repeat (APPLY is, see its attempt nonce).
+    Returns one reply per command (calls, then ``tail``), error replies as their
+    ``ResponseError``; raises ``redis.RedisError`` on a connection error or timeout, as
+    ``send_batch`` does (untranslated: the caller decides whether to retry).
     """
     commands: list[Command] = [
         ("EVALSHA", script.sha, len(keys), *keys, *args) for keys, args in calls

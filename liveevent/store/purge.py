@@ -53,6 +53,11 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class PurgeReport:
+    """What ``purge_event`` rewrote: the event's applications and its distinct applicants.
+
+    Counts, not ids; raises nothing.
+    """
+
     event_id: str
     applications: int
     applicants: int
@@ -148,7 +153,11 @@ def _digest_input(phone: bytes | str) -> bytes:
 
 
 async def ended_at(conn: StoreConnection, event_id: str) -> int | None:
-    """When the event ended (epoch ms), from its timeline; None if it has not ended."""
+    """When the event ended (epoch ms), from its timeline; None if it has not ended.
+
+    Reads the timeline newest first, 200 entries a round trip, until the last state change.
+    Raises ``StoreUnavailable``, and ``CorruptEntry`` for an entry that cannot be decoded.
+    """
     k = conn.keys.event(event_id)
     before = "+"
     with store_errors():
@@ -167,7 +176,10 @@ async def purge_expired(
     conn: StoreConnection, event_ids: list[str], *, retention_days: int, now: int
 ) -> list[PurgeReport]:
     """Purge every event of ``event_ids`` that ended over ``retention_days`` ago and is not
-    purged yet; returns what was purged."""
+    purged yet; returns what was purged, in the order of ``event_ids``.
+
+    ``now`` is epoch ms; a day is 86,400,000 ms. Raises ``StoreUnavailable`` (events purged
+    before the failure stay purged), and ``CorruptEntry`` as ``ended_at`` does."""
     done = []
     for event_id in event_ids:
         k = conn.keys.event(event_id)
@@ -182,6 +194,10 @@ async def purge_expired(
 
 
 async def purged_at(conn: StoreConnection, event_id: str) -> int | None:
+    """When the event's applicants' data was purged (epoch ms), or None if it was not.
+
+    Raises ``StoreUnavailable``.
+    """
     k = conn.keys.event(event_id)
     with store_errors():
         value = await conn.reader.hget(k.meta, "purged_at")
@@ -198,7 +214,7 @@ POLL_S = 0.1
 class DiskReport:
     """What ``forget_on_disk`` did: servers whose AOF was rewritten and whose RDB snapshot was
     written again after the purge, and what the operator must still do (one sentence each,
-    empty when nothing)."""
+    empty when nothing). Raises nothing."""
 
     aof_rewritten: int
     rdb_saved: int

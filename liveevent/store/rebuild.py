@@ -28,7 +28,12 @@ from liveevent.store.pipeline import PAGE, stream_pages
 
 @dataclass
 class Derived:
-    """What the streams say the derived keys should hold."""
+    """What the streams say the derived keys should hold.
+
+    Each field mirrors the derived key of the same name (``store/keys.py``); ``purged`` is
+    True once the event's applicants' data was purged (dedupe, idem and applicants are then
+    left empty). Built by ``derive``; its own methods raise nothing.
+    """
 
     counters: Counter[str] = field(default_factory=Counter)
     dedupe: dict[str, str] = field(default_factory=dict)
@@ -43,7 +48,10 @@ class Derived:
     minutes: Counter[int] = field(default_factory=Counter)  # minute -> applications
 
     def by_status(self) -> dict[tuple[str, str | None], list[str]]:
-        """(status, job or None for all jobs) -> the ids in that status (not "applied")."""
+        """(status, job or None for all jobs) -> the ids in that status (not "applied").
+
+        A fresh dict each call; raises nothing.
+        """
         sets: dict[tuple[str, str | None], list[str]] = {}
         for app_id, status in self.current.items():
             sets.setdefault((status, None), []).append(app_id)
@@ -58,7 +66,12 @@ async def _pages(conn: StoreConnection, key: str) -> Any:
 
 
 async def derive(conn: StoreConnection, event_id: str) -> Derived:
-    """Read an event's streams and compute its derived keys (nothing is written)."""
+    """Read an event's streams and compute its derived keys (nothing is written).
+
+    Holds all of them in memory. Raises ``NotFound`` for an unknown event,
+    ``StoreUnavailable``, and ``CorruptEntry`` (or ``KeyError``/``ValueError``) for a stream
+    entry that cannot be decoded or read.
+    """
     k = conn.keys.event(event_id)
     with store_errors():
         state = await conn.reader.hget(k.meta, "state")
@@ -111,7 +124,12 @@ async def derive(conn: StoreConnection, event_id: str) -> Derived:
 
 
 async def rebuild(conn: StoreConnection, event_id: str) -> Derived:
-    """Replace an event's derived keys with what its streams say; returns what was written."""
+    """Replace an event's derived keys with what its streams say; returns what was written.
+
+    The writes go in one MULTI/EXEC transaction, so a connection lost before EXEC replaces
+    nothing; ``viewers_peak`` and ``repeats`` survive, as the streams do not hold them.
+    Raises what ``derive`` raises, and ``StoreUnavailable``.
+    """
     derived = await derive(conn, event_id)
     k = conn.keys.event(event_id)
     # Counters that are not derived from the streams survive the rebuild.

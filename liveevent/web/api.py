@@ -1,4 +1,9 @@
-"""The HTTP API: events, jobs, cards, applications, stats."""
+"""The HTTP API: events, jobs, cards, applications, stats.
+
+Handlers raise ``LiveEventError`` subclasses; ``middleware.errors_middleware`` turns each into
+its HTTP status and ``{"error": {...}}`` body (``errors.py``), so each docstring names the
+errors, with their status, and the JSON answered. Times on the wire are ISO 8601 UTC text.
+"""
 
 from __future__ import annotations
 
@@ -29,15 +34,26 @@ routes = web.RouteTableDef()
 
 
 def now_ms() -> int:
+    """The wall-clock time in Unix milliseconds. Raises nothing."""
     return int(time.time() * 1000)
 
 
 def new_id(size: int = 8) -> str:
+    """A fresh random id of ``size`` hex characters (rounded down to even, at least 2).
+
+    From ``secrets``; raises nothing.
+    """
     return secrets.token_hex(size // 2 if size > 1 else 1)
 
 
 @routes.get("/healthz", name="healthz")
 async def healthz(request: web.Request) -> web.Response:
+    """``GET /healthz``: 200 ``{"ok": true, "store", "durability"}`` when the store answers.
+
+    503 ``{"ok": false, "node": "draining"}`` while shutting down, ``{"ok": false, "store":
+    "unreachable" | "out of memory"}`` when the store cannot take writes (for a load
+    balancer). Raises nothing of its own.
+    """
     if request.app[HUB].draining:  # shutting down: a balancer should send viewers elsewhere
         return web.json_response({"ok": False, "node": "draining"}, status=503)
     conn = request.app[EVENTS].conn
@@ -54,6 +70,13 @@ async def healthz(request: web.Request) -> web.Response:
 
 @routes.post("/api/events", name="create_event")
 async def create_event(request: web.Request) -> web.Response:
+    """``POST /api/events`` (admin): 201 with the event (``LiveEvent.to_wire``) and its
+    ``host_token``, ``staff_token`` and ``overlay_token``, shown this once.
+
+    Raises ``Unauthenticated`` (401), ``Forbidden`` (403), ``BodyTooLarge`` (413),
+    ``MalformedBody`` (400), ``InvalidInput`` (422, see ``LiveEvent.parse``),
+    ``StoreUnavailable`` (503).
+    """
     require_admin(request)
     body = await read_json(request, request.app[SETTINGS].max_body_bytes)
     event = LiveEvent.parse(body, event_id=new_id(10), now=now_ms())
@@ -68,6 +91,10 @@ async def create_event(request: web.Request) -> web.Response:
 
 @routes.get("/api/events/{event_id}", name="get_event")
 async def get_event(request: web.Request) -> web.Response:
+    """``GET /api/events/{id}`` (public): the event as viewers see it (``EventView.to_wire``).
+
+    Raises ``NotFound`` (404), ``StoreUnavailable`` (503).
+    """
     view = await request.app[EVENTS].event_view(request.match_info["event_id"])
     return web.json_response(view.to_wire())
 
@@ -75,7 +102,10 @@ async def get_event(request: web.Request) -> web.Response:
 @routes.get("/api/events/{event_id}/overlay-token", name="overlay_token")
 async def overlay_token(request: web.Request) -> web.Response:
     """``{"overlay_token"}`` for the host (or admin): the OBS overlay's link is
-    ``/overlay/{id}?token=<overlay_token>``, never the host's own token (docs/security.md)."""
+    ``/overlay/{id}?token=<overlay_token>``, never the host's own token (docs/security.md).
+
+    Raises ``Unauthenticated`` (401), ``Forbidden`` (403), ``NotFound`` (404),
+    ``StoreUnavailable`` (503)."""
     event_id = request.match_info["event_id"]
     await require_role(request, event_id, ("host",))
     token = await request.app[EVENTS].overlay_token(event_id)
@@ -84,6 +114,14 @@ async def overlay_token(request: web.Request) -> web.Response:
 
 @routes.post("/api/events/{event_id}/jobs", name="upsert_jobs")
 async def upsert_jobs(request: web.Request) -> web.Response:
+    """``POST /api/events/{id}/jobs`` (staff): a JSON array of jobs, or a CSV/XLSX sheet.
+
+    Answers ``{"created", "updated", "job_ids"}`` (201 if any was created, else 200); a
+    sheet answers as ``imports.upsert_jobs_from_sheet``. Raises ``Unauthenticated`` (401),
+    ``Forbidden`` (403), ``NotFound`` (404), ``BodyTooLarge`` (413, over
+    ``max_upload_bytes``), ``MalformedBody`` (400), ``InvalidInput`` (422, every bad field
+    keyed ``[index].field``; nothing stored), ``StoreUnavailable`` (503).
+    """
     event_id = request.match_info["event_id"]
     await require_role(request, event_id, ("staff",))
     if imports.is_sheet(request):  # CSV or XLSX: web/imports.py
@@ -100,6 +138,9 @@ async def upsert_jobs(request: web.Request) -> web.Response:
 
 @routes.get("/api/events/{event_id}/jobs", name="list_jobs")
 async def list_jobs(request: web.Request) -> web.Response:
+    """``GET /api/events/{id}/jobs`` (public): ``{"jobs": [Job.to_wire(), ...]}``, in the
+    order they were added. Raises ``NotFound`` (404), ``StoreUnavailable`` (503).
+    """
     event_id = request.match_info["event_id"]
     await request.app[EVENTS].event_view(event_id)
     jobs = await request.app[EVENTS].jobs(event_id)
@@ -108,6 +149,13 @@ async def list_jobs(request: web.Request) -> web.Response:
 
 @routes.post("/api/events/{event_id}/state", name="set_state")
 async def set_state(request: web.Request) -> web.Response:
+    """``POST /api/events/{id}/state`` (host): ``{"state": "live" | "ended"}``; answers
+    ``{"state", "cursor"}``.
+
+    Raises ``Unauthenticated`` (401), ``Forbidden`` (403), ``NotFound`` (404),
+    ``InvalidInput`` (422), ``Conflict`` (409, a move ``domain.events`` forbids),
+    ``MalformedBody`` (400), ``BodyTooLarge`` (413), ``StoreUnavailable`` (503).
+    """
     event_id = request.match_info["event_id"]
     await require_role(request, event_id, ("host",))
     target = parse_state(await read_json(request, request.app[SETTINGS].max_body_bytes))
@@ -117,6 +165,13 @@ async def set_state(request: web.Request) -> web.Response:
 
 @routes.post("/api/events/{event_id}/cards", name="push_card")
 async def push_card(request: web.Request) -> web.Response:
+    """``POST /api/events/{id}/cards`` (host): ``{"job_id"}``; 201 ``{"card_id", "job_id",
+    "pushed_at", "cursor"}``, and every viewer gets the card.
+
+    Raises ``Unauthenticated`` (401), ``Forbidden`` (403), ``NotFound`` (404, event or job),
+    ``Conflict`` (409, the event is not live), ``InvalidInput`` (422), ``MalformedBody``
+    (400), ``BodyTooLarge`` (413), ``StoreUnavailable`` (503).
+    """
     event_id = request.match_info["event_id"]
     await require_role(request, event_id, ("host",))
     body = values.only_fields(
@@ -142,6 +197,11 @@ async def push_card(request: web.Request) -> web.Response:
 
 @routes.delete("/api/events/{event_id}/cards/current", name="withdraw_card")
 async def withdraw_card(request: web.Request) -> web.Response:
+    """``DELETE /api/events/{id}/cards/current`` (host): 204, the card leaves every screen.
+
+    Raises ``Unauthenticated`` (401), ``Forbidden`` (403), ``NotFound`` (404), ``Conflict``
+    (409, no card on screen), ``StoreUnavailable`` (503).
+    """
     event_id = request.match_info["event_id"]
     await require_role(request, event_id, ("host",))
     await request.app[EVENTS].withdraw_card(event_id, now=now_ms())
@@ -150,7 +210,11 @@ async def withdraw_card(request: web.Request) -> web.Response:
 
 @routes.get("/api/events/{event_id}/cards", name="list_cards")
 async def list_cards(request: web.Request) -> web.Response:
-    """Every card pushed so far (the viewer's "jobs shown so far")."""
+    """Every card pushed so far (the viewer's "jobs shown so far").
+
+    ``GET /api/events/{id}/cards`` (public): ``{"cards": [JobCard.to_wire(), ...]}``, oldest
+    first. Raises ``NotFound`` (404), ``StoreUnavailable`` (503).
+    """
     event_id = request.match_info["event_id"]
     await request.app[EVENTS].event_view(event_id)
     cards = await request.app[EVENTS].pushes(event_id)
@@ -160,7 +224,12 @@ async def list_cards(request: web.Request) -> web.Response:
 async def apply(
     request: web.Request, event_id: str, body: Any, *, via: str, ip: str
 ) -> tuple[str, bool]:
-    """Validate and store one application; returns (application_id, duplicate)."""
+    """Validate and store one application; returns (application_id, duplicate).
+
+    ``via`` names the way in (``"http"``, ``"ws"``), ``ip`` the address the per-address limit
+    counts (``client_ip``). Raises ``InvalidInput`` (bad body), and what the store answered:
+    ``NotFound``, ``RateLimited``, ``Conflict`` (purged event), ``StoreUnavailable``.
+    """
     applied = await enqueue_apply(request, event_id, body, via=via, ip=ip)
     return applied.application_id, applied.duplicate
 
@@ -171,6 +240,7 @@ def enqueue_apply(
     """Validate one application (raising at once if it is bad) and queue it for storing.
 
     The future is done once the application is on disk, or with the error that stopped it.
+    Raises ``InvalidInput`` at once for a bad body, ``StoreUnavailable`` while shutting down.
     """
     req = ApplyRequest.parse(body)
     # The per-address limit is global across nodes: the store counts it (scripts.APPLY).
@@ -179,6 +249,13 @@ def enqueue_apply(
 
 
 async def create_application(request: web.Request) -> web.Response:
+    """``POST /api/events/{id}/applications`` (public): an apply body (``ApplyRequest``).
+
+    201 ``{"application_id", "duplicate": false}``, or 200 with ``true`` for a repeat. Raises
+    ``UnsupportedMediaType`` (415, not ``application/json``), ``MalformedBody`` (400),
+    ``BodyTooLarge`` (413), ``NotFound`` (404, event or job), ``InvalidInput`` (422),
+    ``RateLimited`` (429), ``Conflict`` (409, purged), ``StoreUnavailable`` (503).
+    """
     event_id = request.match_info["event_id"]
     require_json(request)  # a cross-site form or no-cors fetch cannot send application/json
     body = await read_json(request, request.app[SETTINGS].max_body_bytes)
@@ -201,6 +278,13 @@ async def create_application(request: web.Request) -> web.Response:
 
 @routes.patch("/api/events/{event_id}/applications/{application_id}", name="set_status")
 async def set_status(request: web.Request) -> web.Response:
+    """``PATCH /api/events/{id}/applications/{application_id}`` (staff): ``{"status"}``.
+
+    Answers ``{"application_id", "from", "status"}``. Raises ``Unauthenticated`` (401),
+    ``Forbidden`` (403), ``NotFound`` (404), ``InvalidInput`` (422), ``Conflict`` (409,
+    already in that status), ``MalformedBody`` (400), ``BodyTooLarge`` (413),
+    ``StoreUnavailable`` (503).
+    """
     event_id = request.match_info["event_id"]
     role = await require_role(request, event_id, ("staff",))
     body = values.only_fields(
@@ -220,7 +304,14 @@ async def set_status(request: web.Request) -> web.Response:
 
 @routes.patch("/api/events/{event_id}/applications", name="set_status_bulk")
 async def set_status_bulk(request: web.Request) -> web.Response:
-    """Change many applications at once: ``{"application_ids": [...], "status"}``."""
+    """Change many applications at once: ``{"application_ids": [...], "status"}``.
+
+    ``PATCH /api/events/{id}/applications`` (staff), 1-1000 ids; answers ``{"changed",
+    "unchanged", "status"}``. Raises ``InvalidInput`` (422, naming ``application_ids`` or
+    ``status``), ``NotFound`` (404, an unknown id: nothing changed), ``Unauthenticated``
+    (401), ``Forbidden`` (403), ``MalformedBody`` (400), ``BodyTooLarge`` (413),
+    ``StoreUnavailable`` (503).
+    """
     event_id = request.match_info["event_id"]
     role = await require_role(request, event_id, ("staff",))
     body = values.only_fields(
@@ -254,6 +345,12 @@ async def list_applications(request: web.Request) -> web.Response:
     Staff see phone numbers in full; hosts see them masked, and may not search by phone (that
     would tell them who applied). ``phone`` is read by the one phone rule (`normalize_phone`), so
     any accepted way of writing it finds the application.
+
+    ``GET /api/events/{id}/applications`` (staff, host): ``{"applications": [record with
+    ``status``, ``applied_at`` as ISO 8601], "total", "offset"}``; ``limit`` 1-500 (default
+    50). Raises ``Unauthenticated`` (401), ``Forbidden`` (403, and a host searching by
+    phone), ``NotFound`` (404), ``InvalidInput`` (422: ``offset``/``limit`` not numbers, an
+    unknown ``status``, a bad ``phone``), ``StoreUnavailable`` (503).
     """
     event_id = request.match_info["event_id"]
     role = await require_role(request, event_id, ("staff", "host"))
@@ -298,12 +395,21 @@ async def list_applications(request: web.Request) -> web.Response:
 
 @routes.get("/api/events/{event_id}/stats", name="stats")
 async def stats(request: web.Request) -> web.Response:
+    """``GET /api/events/{id}/stats`` (host, staff): ``event_stats`` as JSON.
+
+    Raises ``Unauthenticated`` (401), ``Forbidden`` (403), ``NotFound`` (404),
+    ``StoreUnavailable`` (503).
+    """
     event_id = request.match_info["event_id"]
     await require_role(request, event_id, ("host", "staff"))
     return web.json_response(await event_stats(request.app, event_id))
 
 
 async def event_stats(app: web.Application, event_id: str) -> dict[str, Any]:
+    """The event's live figures: ``viewers_online`` (every node), ``cards_pushed``,
+    ``applications``, ``applicants``, ``hires``, ``state``, ``current_card`` (or None),
+    ``current_card_applications`` and per job ``jobs: [{job_id, employer, title, openings,
+    openings_max, applications, hires}]``. Raises ``NotFound``, ``StoreUnavailable``."""
     events, hub = app[EVENTS], app[HUB]
     view = await events.event_view(event_id)
     counters = await app[APPLICATIONS].counters(event_id)

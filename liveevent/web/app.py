@@ -43,7 +43,13 @@ _ = (exports, outcomes, privacy)  # their routes register on api.routes
 
 
 def create_app(settings: Settings) -> web.Application:
-    """Build the aiohttp application; the store is opened (or started) on startup."""
+    """Build the aiohttp application; the store is opened (or started) on startup.
+
+    Nothing is opened here: ``settings`` (already checked by ``config``) are read, the routes,
+    middlewares and cleanup contexts wired. Raises ``ValueError`` if the static folder is
+    missing (``pages.add_routes``); a store that cannot be opened fails the app's startup
+    with ``StoreUnavailable``.
+    """
     app = web.Application(
         middlewares=[errors_middleware, browser_guard],
         # Uploads (job sheets) may be large; JSON bodies are limited per route in read_json.

@@ -16,6 +16,11 @@ from liveevent.web.appkeys import EVENTS, SETTINGS
 
 
 def bearer(request: web.Request) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header (RFC 6750 section 2.1; the
+    scheme is matched case-insensitively), stripped; None without one.
+
+    Raises ``Forbidden`` for a token that is not ASCII.
+    """
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -27,11 +32,17 @@ def bearer(request: web.Request) -> str | None:
 
 
 def is_admin(request: web.Request, token: str) -> bool:
+    """Whether ``token`` is the ``admin_token`` setting (constant time); False when none is
+    set. Raises nothing."""
     admin = request.app[SETTINGS].admin_token
     return admin is not None and hmac.compare_digest(admin.reveal().encode(), token.encode())
 
 
 def require_admin(request: web.Request) -> None:
+    """Returns None if the caller holds the admin token.
+
+    Raises ``Unauthenticated`` (401) without a bearer token, ``Forbidden`` (403) for another.
+    """
     token = bearer(request)
     if token is None:
         raise Unauthenticated("an admin token is required")

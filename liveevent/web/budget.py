@@ -42,7 +42,9 @@ class MessageBudget:
 
     ``rate_per_s`` is tokens (messages) per second, ``burst`` the bucket's size in messages;
     ``now`` is any monotonic clock in seconds (the event loop's time). A rate of 0 or less
-    turns the budget off: every ``take`` is True.
+    turns the budget off: every ``take`` is True. ``over`` is set by its reader when the
+    socket was closed for it. The single-rate token bucket of RFC 2697 (CIR and CBS only).
+    Starts full; constructing it raises nothing.
     """
 
     __slots__ = ("_at", "_tokens", "burst", "over", "rate_per_s")
@@ -55,7 +57,11 @@ class MessageBudget:
         self.over = False  # set by ``read`` when it closed the socket for this budget
 
     def take(self, now: float, cost: float = 1.0) -> bool:
-        """Take ``cost`` tokens (one message; or bytes, for ``ByteMeter``); False if short."""
+        """Take ``cost`` tokens (one message; or bytes, for ``ByteMeter``); False if short.
+
+        Refills for the seconds since the last call first. A refused take leaves the tokens
+        as they were. Raises nothing.
+        """
         if self.rate_per_s <= 0:
             return True
         elapsed = now - self._at
@@ -84,6 +90,7 @@ class FloodCooldown:
     new connection costs the server a handshake, a ``hello`` and the parsing of its first read.
     The wait is a sleep before the 101, which costs the server nothing; it is never a refusal,
     because hundreds of real viewers may share the flooder's address (carrier NAT).
+    At most ``MAX_ADDRESSES`` are remembered; its methods raise nothing.
     """
 
     # Forget addresses once this many are remembered (their cooldowns are long over).
@@ -94,7 +101,10 @@ class FloodCooldown:
         self._closed_at: dict[str, float] = {}
 
     def record(self, ip: str, now: float) -> None:
-        """A socket from ``ip`` was closed for flooding at ``now`` (loop time, seconds)."""
+        """A socket from ``ip`` was closed for flooding at ``now`` (loop time, seconds).
+
+        Returns None; raises nothing. Nothing is kept when ``cooldown_s`` is 0.
+        """
         if self.cooldown_s <= 0:
             return
         if len(self._closed_at) >= self.MAX_ADDRESSES:
@@ -103,7 +113,11 @@ class FloodCooldown:
         self._closed_at[ip] = now
 
     def wait_s(self, ip: str, now: float) -> float:
-        """Seconds a new socket from ``ip`` waits before its upgrade (0.0: none)."""
+        """Seconds a new socket from ``ip`` waits before its upgrade (0.0: none).
+
+        The whole ``cooldown_s`` while it lasts, not what is left of it; an expired entry is
+        forgotten here. ``now`` is loop time in seconds. Raises nothing.
+        """
         closed_at = self._closed_at.get(ip)
         if closed_at is None:
             return 0.0
@@ -114,7 +128,11 @@ class FloodCooldown:
 
 
 async def cool_down(floods: FloodCooldown, ip: str) -> None:
-    """Wait as ``floods`` says before a socket from ``ip`` is upgraded."""
+    """Wait as ``floods`` says before a socket from ``ip`` is upgraded.
+
+    Returns None after ``floods.wait_s`` seconds (at once for most addresses). Raises only
+    ``CancelledError`` (the client went away meanwhile).
+    """
     wait_s = floods.wait_s(ip, asyncio.get_running_loop().time())
     if wait_s > 0:
         await asyncio.sleep(wait_s)
@@ -134,6 +152,10 @@ class ByteMeter(asyncio.Protocol):
     parse per frame (ten such sockets held 68 % of a core). Over its byte budget, a socket is
     closed like one over its message budget (``close_over_budget``) and ``allowance.over`` is
     set, so its address cools down.
+
+    The ``asyncio.Protocol`` callbacks are passed to the inner (aiohttp) protocol unchanged,
+    except that ``data_received`` drops data once over budget. They raise what the inner
+    protocol raises.
     """
 
     def __init__(
@@ -150,6 +172,10 @@ class ByteMeter(asyncio.Protocol):
         self._loop = asyncio.get_running_loop()
 
     def data_received(self, data: bytes) -> None:
+        """Charge ``len(data)`` bytes, then hand ``data`` on; over budget, close instead.
+
+        Raises what the inner protocol's ``data_received`` raises.
+        """
         if self._allowance.over:
             return
         if not self._bytes.take(self._loop.time(), len(data)):
@@ -159,22 +185,32 @@ class ByteMeter(asyncio.Protocol):
         self._inner.data_received(data)
 
     def eof_received(self) -> bool | None:
+        """As the inner protocol's (``asyncio.Protocol.eof_received``);
+        raises what it raises."""
         return self._inner.eof_received()
 
     def connection_lost(self, exc: Exception | None) -> None:
+        """As the inner protocol's (``asyncio.BaseProtocol.connection_lost``);
+        raises what it raises."""
         self._inner.connection_lost(exc)
 
     def pause_writing(self) -> None:
+        """As the inner protocol's (``asyncio.BaseProtocol.pause_writing``);
+        raises what it raises."""
         self._inner.pause_writing()
 
     def resume_writing(self) -> None:
+        """As the inner protocol's (``asyncio.BaseProtocol.resume_writing``);
+        raises what it raises."""
         self._inner.resume_writing()
 
 
 def meter_bytes(transport: Any, allowance: MessageBudget, settings: Settings) -> None:
     """Charge what ``transport`` (an upgraded websocket's) reads from now on to a byte budget
     of ``socket_messages_per_s`` x ``BYTES_PER_MESSAGE`` a second, with a burst of twice
-    ``max_message_bytes`` (``ByteMeter``). Nothing when the message budget is off."""
+    ``max_message_bytes`` (``ByteMeter``). Nothing when the message budget is off.
+
+    Also nothing for a missing or closing transport. Returns None; raises nothing."""
     if transport is None or transport.is_closing() or allowance.rate_per_s <= 0:
         return
     bytes_ = MessageBudget(
@@ -188,7 +224,10 @@ def meter_bytes(transport: Any, allowance: MessageBudget, settings: Settings) ->
 def small_receive_buffer(transport: Any) -> None:
     """Shrink the kernel receive buffer of ``transport``'s socket to ``RECEIVE_BUFFER_BYTES``
     (before the upgrade, so even frames a client sends ahead of the 101 are read in small
-    bites). A transport without a socket (a test's, a TLS one's) is left as it is."""
+    bites). A transport without a socket (a test's, a TLS one's) is left as it is.
+
+    Returns None and raises nothing: an ``OSError`` of ``setsockopt`` is ignored (the
+    default buffer stays)."""
     sock = transport.get_extra_info("socket") if transport is not None else None
     if sock is not None:
         with contextlib.suppress(OSError):
@@ -197,7 +236,7 @@ def small_receive_buffer(transport: Any) -> None:
 
 def budget_for(settings: Settings, now: float) -> MessageBudget:
     """The budget the settings give every socket (``socket_messages_per_s``,
-    ``socket_message_burst``)."""
+    ``socket_message_burst``), full at ``now`` (loop time, seconds). Raises nothing."""
     return MessageBudget(
         rate_per_s=settings.socket_messages_per_s, burst=settings.socket_message_burst, now=now
     )
@@ -210,7 +249,8 @@ async def read(
     ``transport`` is the request's (``request.transport``), closed when over budget.
 
     Ends when the connection closes or fails (an ordinary disconnect is not an error: nothing
-    is raised or logged), or, over budget, after closing the socket with 1008.
+    is raised or logged), or, over budget, after closing the socket with 1008 and setting
+    ``budget.over``. Raises what ``ws.receive`` raises beyond that (``CancelledError``).
     """
     loop = asyncio.get_running_loop()
     in_a_row = 0
@@ -236,7 +276,8 @@ def close_over_budget(transport: Any) -> None:
     Not ``ws.close()``: that waits for the client's answer, reading (and parsing) every frame
     the flooder sends meanwhile, and ten flooders doing that held a push back by a second.
     Closing the transport stops reading at once; what it still holds unsent is flushed, and a
-    client that does not take it within ``CLOSE_GRACE_S`` is cut.
+    client that does not take it within ``CLOSE_GRACE_S`` is cut. Nothing for a missing or
+    closing transport. Returns None; raises nothing.
     """
     if transport is None or transport.is_closing():
         return

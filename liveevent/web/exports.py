@@ -60,6 +60,15 @@ Audit = Callable[[int], Awaitable[None]]
 
 
 async def export(request: web.Request) -> web.StreamResponse:
+    """``GET /api/events/{id}/export/{table}.{ext}`` (staff): a table as CSV or XLSX.
+
+    ``table`` is ``applications``, ``hires``, ``pushes`` or ``workbook`` (XLSX only, every
+    table a sheet); ``?format=`` overrides the extension; the ``Layout`` query fields choose
+    columns and language. Streams the file as an attachment, with an audit entry written
+    before its last byte. Raises ``InvalidInput`` (422: format, layout), ``Unauthenticated``
+    (401), ``Forbidden`` (403), ``NotFound`` (404), ``StoreUnavailable`` (503); a store
+    error after the CSV's first bytes went out ends the download short instead.
+    """
     event_id, name = request.match_info["event_id"], request.match_info["table"]
     ext = request.match_info["ext"]
     fmt = request.query.get("format", ext)
@@ -124,7 +133,11 @@ async def _send_xlsx(
 
 
 def add_routes(routes: web.RouteTableDef) -> None:
-    """The export paths (the two contract paths among them, under their old names)."""
+    """The export paths (the two contract paths among them, under their old names).
+
+    Adds three GET route definitions to ``routes``; returns None and raises nothing (a name
+    given twice fails later, when the table is added to the app's router).
+    """
     base = "/api/events/{event_id}/export/"
     routes.get(base + "{table:applications}.{ext:csv}", name="export_applications")(export)
     routes.get(base + "{table:hires}.{ext:csv}", name="export_hires")(export)

@@ -25,7 +25,13 @@ MAX_DEPTH = 16
 
 
 def frame(payload: bytes, opcode: int) -> bytes:
-    """One complete, unmasked, final websocket frame."""
+    """One complete, unmasked, final websocket frame (RFC 6455 section 5.2).
+
+    FIN set, no extension bits, ``opcode`` (``TEXT`` or ``BINARY``) as given, the payload
+    length in the 7-bit, 16-bit or 64-bit form (network byte order) as its size requires.
+    A server's frames are never masked (section 5.1). Raises nothing; the opcode and a text
+    payload's UTF-8 are not checked.
+    """
     first = 0x80 | opcode
     size = len(payload)
     if size < 126:
@@ -39,12 +45,20 @@ def frame(payload: bytes, opcode: int) -> bytes:
 
 def dumps(message: dict[str, Any]) -> bytes:
     """Compact UTF-8 JSON (what ``json.dumps(separators=(",", ":"), ensure_ascii=False)``
-    writes, at a twentieth of the cost: every apply's answer is one)."""
+    writes, at a twentieth of the cost: every apply's answer is one).
+
+    Raises ``TypeError`` (``orjson.JSONEncodeError``) for a value JSON cannot carry, or
+    an int beyond 64 bits."""
     return orjson.dumps(message)
 
 
 class Outgoing:
-    """A message for viewers, encoded lazily and at most once per format."""
+    """A message for viewers, encoded lazily and at most once per format.
+
+    ``cursor`` is the timeline position it stands for (``parse_cursor``'s tuple), or None
+    for a message outside the timeline.
+    Constructing it encodes nothing and raises nothing; the frame methods say what they raise.
+    """
 
     __slots__ = ("_binary", "_text", "cursor", "message")
 
@@ -55,11 +69,19 @@ class Outgoing:
         self._binary: bytes | None = None
 
     def text_frame(self) -> bytes:
+        """The message as one JSON text frame (``frame``, ``TEXT``), made on first call.
+
+        Raises as ``dumps`` does.
+        """
         if self._text is None:
             self._text = frame(dumps(self.message), TEXT)
         return self._text
 
     def binary_frame(self) -> bytes:
+        """The message as one msgpack binary frame (``frame``, ``BINARY``), made on first call.
+
+        Raises ``TypeError`` for a value msgpack cannot encode.
+        """
         if self._binary is None:
             self._binary = frame(msgpack.packb(self.message, use_bin_type=True), BINARY)
         return self._binary
@@ -67,7 +89,9 @@ class Outgoing:
 
 def parse_cursor(value: str) -> tuple[int, int] | None:
     """A stream id ``"<ms>-<seq>"`` as a comparable tuple, or None if it is not one (both
-    parts are unsigned 64-bit integers: the store refuses a larger one with an error)."""
+    parts are unsigned 64-bit integers: the store refuses a larger one with an error).
+
+    Only ASCII digits, at most 41 characters. Never raises."""
     ms, sep, seq = value.partition("-")
     # ASCII: "²" is a digit to isdigit but not to int(), and "١" one to int() but not to the
     # store (both were a traceback on a hand-edited ?since=).

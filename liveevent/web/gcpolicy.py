@@ -79,6 +79,7 @@ class GcPauses:
     collections that took at most ``PAUSE_BUCKETS_S[i]``, not cumulative). The times are wall
     clock (``time.perf_counter``) between gc's "start" and "stop" callbacks, i.e. how long the
     loop was stopped. ``install`` adds it to ``gc.callbacks``; ``remove`` takes it out.
+    Its methods raise nothing (the ``gc.callbacks`` protocol: a callback must not raise).
     """
 
     def __init__(self) -> None:
@@ -104,10 +105,14 @@ class GcPauses:
             self.buckets[generation][index] += 1
 
     def install(self) -> None:
+        """Add it to ``gc.callbacks`` (once, however often called). Returns None; raises
+        nothing."""
         if self not in gc.callbacks:
             gc.callbacks.append(self)
 
     def remove(self) -> None:
+        """Take it out of ``gc.callbacks``; nothing if it is not there. Returns None; raises
+        nothing."""
         with contextlib.suppress(ValueError):
             gc.callbacks.remove(self)
 
@@ -118,6 +123,9 @@ class GcPolicy:
     ``pushes`` returns how many pushes this process has fanned out so far (a counter); a push
     is noticed within one tick (``tick_s``, at most half of ``quiet_s``). Times in seconds,
     loop time. ``quiet_s`` <= 0 makes ``start`` a no-op: CPython's own policy applies.
+    A full collection runs at most every ``full_interval_s``, and at the latest every
+    ``full_max_wait_s`` even without a quiet moment. ``full_collections`` counts those run.
+    Constructing it changes nothing and raises nothing; ``start`` does.
     """
 
     def __init__(
@@ -141,10 +149,15 @@ class GcPolicy:
 
     @property
     def enabled(self) -> bool:
+        """Whether ``start`` takes over full collections (``quiet_s`` > 0). Raises nothing."""
         return self.quiet_s > 0
 
     def start(self) -> None:
-        """Turn automatic full collections off (process-wide) and start the timer."""
+        """Turn automatic full collections off (process-wide) and start the timer.
+
+        Sets gc's third threshold to ``NEVER``, keeping the young ones. Returns None; nothing
+        when not ``enabled``. Raises ``RuntimeError`` outside a running event loop.
+        """
         global _active, _saved_threshold
         if not self.enabled:
             return
@@ -159,7 +172,10 @@ class GcPolicy:
         self._task = asyncio.create_task(self._run(), name="liveevent-gc")
 
     async def stop(self) -> None:
-        """Stop the timer; the last policy of the process restores the thresholds it found."""
+        """Stop the timer; the last policy of the process restores the thresholds it found.
+
+        Returns None; nothing if not started. Raises nothing of its own.
+        """
         global _active, _saved_threshold
         if self._task is None:
             return
@@ -179,7 +195,12 @@ class GcPolicy:
             self.tick(loop.time())
 
     def tick(self, now: float) -> bool:
-        """Run a full collection if one is due at loop time ``now``; True if it ran."""
+        """Run a full collection if one is due at loop time ``now``; True if it ran.
+
+        Not due: within ``full_interval_s`` of the last, within ``quiet_s`` of a push (until
+        ``full_max_wait_s``), or no young collection since the last. Raises what the
+        ``pushes`` callable raises.
+        """
         pushes = self.pushes()
         if pushes != self._pushes_seen:
             self._pushes_seen = pushes
@@ -204,7 +225,11 @@ class GcPolicy:
 
 @contextlib.asynccontextmanager
 async def gc_running(policy: GcPolicy, pauses: GcPauses) -> AsyncIterator[None]:
-    """``policy`` and ``pauses`` active for the body (the app's cleanup context uses it)."""
+    """``policy`` and ``pauses`` active for the body (the app's cleanup context uses it).
+
+    Yields None; both are undone on the way out, also on an error, which propagates.
+    Raises ``RuntimeError`` outside a running event loop (``GcPolicy.start``).
+    """
     pauses.install()
     policy.start()
     try:

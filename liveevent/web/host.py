@@ -34,6 +34,12 @@ CLOSE_TIMEOUT_S = 2.0
 
 
 async def host_socket(request: web.Request) -> web.StreamResponse:
+    """``GET /ws/host/{event_id}``: the websocket of the module docstring (RFC 6455).
+
+    Returns the closed ``WebSocketResponse``. Raises before the upgrade only: ``Forbidden``
+    (403, a foreign ``Origin``), ``NotFound`` (404), ``StoreUnavailable`` (503); after it,
+    every problem is a close code (1008, 1009, 4401) and the handler returns.
+    """
     settings = request.app[SETTINGS]
     check_origin(request)
     event_id = request.match_info["event_id"]

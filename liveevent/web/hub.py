@@ -47,7 +47,14 @@ PING_SLICES = 20  # the heartbeat pings one slice of the viewers at a time: see 
 
 
 class Viewer:
-    """One viewer connection as the fan-out sees it."""
+    """One viewer connection as the fan-out sees it.
+
+    ``transport`` is the socket's asyncio transport (frames are written to it directly,
+    ``web.frames``); ``binary`` chooses msgpack frames over JSON text; ``ip`` is the
+    per-address key (``proxies.client_ip``); ``now`` and ``last_seen`` are event-loop times
+    in seconds; ``cursor`` the last timeline position sent, as ``(ms, seq)``.
+    Constructing it raises nothing.
+    """
 
     __slots__ = (
         "applies",
@@ -84,7 +91,12 @@ class Viewer:
         self.last_seen = now  # loop time of the last frame from this viewer (pongs included)
 
     def send(self, out: Outgoing, limit: int) -> bool:
-        """Write ``out`` without waiting; False (and the connection cut) if the viewer lags."""
+        """Write ``out`` without waiting; False (and the connection cut) if the viewer lags.
+
+        Lagging: more than ``limit`` bytes still unsent after the write. A timeline message
+        at or before the viewer's cursor is skipped (True). Also False for a closed viewer.
+        Raises as ``Outgoing``'s encoding does (never for a message ``Hub.message`` built).
+        """
         if self.closed or self.transport is None or self.transport.is_closing():
             return False
         if out.cursor is not None:
@@ -98,6 +110,8 @@ class Viewer:
         return True
 
     def drop(self) -> None:
+        """Mark the viewer closed and abort its connection at once (no close frame: it is
+        lagging or silent). Returns None; raises nothing."""
         self.closed = True
         if self.transport is not None:
             self.transport.abort()
@@ -112,6 +126,8 @@ class Channel:
     are in step and get each frame as it comes, in timeline order, so the hot loop needs no
     per-viewer bookkeeping. ``position`` is the last timeline entry broadcast or skipped as
     corrupt, ``sent`` the last one broadcast, both as comparable ``(ms, seq)`` tuples.
+    Made by ``Hub.join``: constructing it starts the event's tail task, so it raises
+    ``RuntimeError`` outside a running event loop.
     """
 
     def __init__(self, event_id: str, hub: Hub) -> None:
@@ -132,17 +148,24 @@ class Channel:
 
     @property
     def sockets(self) -> int:
-        """Every connection fed here, counted or not."""
+        """Every connection fed here, counted or not (live and joining). Raises nothing."""
         return len(self.live) + len(self.joining)
 
     @property
     def count(self) -> int:
         """Viewers: the connections that are people. (Never below 0: a viewer cut by the
-        heartbeat or the fan-out leaves ``uncounted`` a moment later, in ``Hub.leave``.)"""
+        heartbeat or the fan-out leaves ``uncounted`` a moment later, in ``Hub.leave``.)
+
+        Raises nothing."""
         return max(0, self.sockets - len(self.uncounted))
 
     def broadcast(self, out: Outgoing) -> None:
-        """Write one message to every viewer; never waits, never encodes it twice."""
+        """Write one message to every viewer; never waits, never encodes it twice.
+
+        A live viewer with more than ``write_buffer_limit`` bytes unsent afterwards is cut
+        (counted in ``dropped``). Returns None. Raises as ``Outgoing.text_frame`` does, which
+        ``Hub.message`` has already checked for timeline messages.
+        """
         limit = self.hub.write_buffer_limit
         text = out.text_frame()
         lagging: list[Viewer] = []
@@ -175,7 +198,8 @@ class Channel:
     def admit(self, viewer: Viewer) -> None:
         """Make a handed-off viewer live if the channel has reached its cursor; otherwise it
         waits in ``joining`` (``_feed_joining`` or ``_advance`` admits it when the cursors
-        meet)."""
+        meet). Returns None; a closed viewer, or one not joining here, is left alone.
+        Raises nothing."""
         if viewer.closed or viewer not in self.joining:
             return
         if self.position >= viewer.cursor:
@@ -227,7 +251,14 @@ class Channel:
 
 
 class Hub:
-    """All channels of this process."""
+    """All channels of this process.
+
+    ``write_buffer_limit`` is in bytes per viewer; ``viewers_interval_s`` how often the
+    viewer counts are published, ``node_ttl_s`` how long a published count stays valid,
+    ``ping_interval_s`` the heartbeat (0: none), all in seconds. ``start`` it inside the
+    event loop, ``stop`` it once.
+    Constructing it starts nothing and raises nothing.
+    """
 
     def __init__(
         self,
@@ -260,15 +291,22 @@ class Hub:
 
     @property
     def viewer_count(self) -> int:
-        """Viewers (people) on this node, overlays and monitors left out."""
+        """Viewers (people) on this node, overlays and monitors left out. Raises nothing."""
         return sum(c.count for c in self.channels.values())
 
     @property
     def socket_count(self) -> int:
-        """Every viewer-socket connection on this node (what ``max_viewers`` caps)."""
+        """Every viewer-socket connection on this node (what ``max_viewers`` caps).
+
+        Raises nothing.
+        """
         return sum(c.sockets for c in self.channels.values())
 
     def start(self) -> None:
+        """Start the viewer-count publisher and, if ``ping_interval_s`` > 0, the heartbeat.
+
+        Returns None. Raises ``RuntimeError`` outside a running event loop.
+        """
         self._counts_task = asyncio.create_task(self._publish_counts(), name="liveevent-counts")
         if self.ping_interval_s > 0:
             self._ping_task = asyncio.create_task(self._heartbeat(), name="liveevent-ping")
@@ -301,6 +339,13 @@ class Hub:
                             viewer.transport.write(PING_FRAME)
 
     async def stop(self) -> None:
+        """Stop every channel's tail and the background tasks, and withdraw this node's
+        viewer counts from the store.
+
+        Waits at most ``STOP_TIMEOUT_S`` (5 s) for the tasks. Returns None and raises nothing
+        of its own: store errors while withdrawing the counts are ignored (they expire after
+        ``node_ttl_s``). Viewer connections are not closed here.
+        """
         self._stopping = True
         for channel in self.channels.values():
             channel.stopped = True
@@ -327,7 +372,9 @@ class Hub:
         """Add a viewer (collecting live messages in ``pending`` until ``catch_up``).
 
         Call it before reading what the viewer is to be sent first (hello, replay): what the
-        channel broadcasts from here on is kept for it.
+        channel broadcasts from here on is kept for it. Returns the event's channel (made on
+        the first viewer) once its tail has read the event's cursor: it waits, retrying every
+        0.5 s, while the store is away. Raises nothing of its own.
         """
         channel = self.channels.get(event_id)
         if channel is None:
@@ -358,7 +405,11 @@ class Hub:
 
     def message(self, event_id: str, entry: TimelineEntry, *, path: str) -> Outgoing | None:
         """The viewer message for one timeline entry, or None (logged, counted) if the entry
-        cannot be decoded or is not a timeline record."""
+        cannot be decoded or is not a timeline record.
+
+        ``path`` is where it was met (``"fanout"`` or ``"replay"``, the key counted in
+        ``corrupt_entries``). The message is a ``cards.timeline_message`` with its cursor, its
+        text frame already encoded. Never raises for a bad entry."""
         sid, record = entry
         if record is not None:
             try:
@@ -404,6 +455,8 @@ class Hub:
             channel.admit(viewer)
 
     def leave(self, event_id: str, viewer: Viewer) -> None:
+        """Forget ``viewer`` (a closed connection). Returns None; raises nothing, also for a
+        viewer or event not known here. An empty channel is closed by the next count publish."""
         channel = self.channels.get(event_id)
         if channel is not None:
             channel.live.discard(viewer)
@@ -411,6 +464,7 @@ class Hub:
             channel.uncounted.discard(viewer)
 
     def local_viewers(self, event_id: str) -> int:
+        """Viewers (people) of ``event_id`` on this node; 0 without a channel. Raises nothing."""
         channel = self.channels.get(event_id)
         return channel.count if channel else 0
 

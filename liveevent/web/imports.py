@@ -36,17 +36,28 @@ _TRUE = frozenset({"1", "true", "yes", "on"})
 
 @dataclass(frozen=True, slots=True)
 class Upload:
+    """An uploaded sheet: its bytes, its declared content type (or file name when the part
+    declared none), and the column mapping (header text -> field name) if one was given.
+
+    Raises nothing.
+    """
+
     data: bytes
     content_type: str
     mapping: dict[str, str] | None
 
 
 def is_sheet(request: web.Request) -> bool:
-    """True when the body is a spreadsheet rather than JSON."""
+    """True when the body is a spreadsheet rather than JSON (a CSV or XLSX content type,
+    or ``multipart/form-data``). Raises nothing."""
     return request.content_type in SHEET_TYPES or request.content_type == MULTIPART
 
 
 def flag(request: web.Request, name: str) -> bool:
+    """Whether the query parameter ``name`` is ``1``, ``true``, ``yes`` or ``on`` (any case).
+
+    Absent or anything else is False; raises nothing.
+    """
     return request.query.get(name, "").strip().lower() in _TRUE
 
 
@@ -67,7 +78,12 @@ def parse_mapping(text: str | None) -> dict[str, str] | None:
 
 
 async def read_upload(request: web.Request) -> Upload:
-    """The uploaded sheet; 413 over ``max_upload_bytes``, 422 without a file."""
+    """The uploaded sheet; 413 over ``max_upload_bytes``, 422 without a file.
+
+    A raw body, or the ``file`` part (and an optional ``mapping`` part) of a multipart form
+    (RFC 7578). Raises ``BodyTooLarge`` (413), ``InvalidInput`` (422: no ``file`` part, a bad
+    ``mapping``), ``MalformedBody`` (400: a broken form, or a body too slow or short).
+    """
     limit = request.app[SETTINGS].max_upload_bytes
     mapping = parse_mapping(request.query.get("mapping"))
     if request.content_type != MULTIPART:
@@ -112,7 +128,10 @@ async def upsert_jobs_from_sheet(request: web.Request, event_id: str) -> web.Res
     The sheet is parsed in a child process (``office.sheet_process``), so viewers and
     ``/healthz`` are served meanwhile. 413 over a size limit (``max_upload_bytes``,
     ``max_sheet_unzipped_bytes``, ``max_sheet_rows``, ``max_sheet_columns``), 422 past
-    ``sheet_read_budget_s``; the message names the setting, and nothing is stored."""
+    ``sheet_read_budget_s``; the message names the setting, and nothing is stored.
+
+    Raises (mapped to HTTP by the middleware) what ``read_upload`` raises, ``InvalidInput``
+    (422), ``BodyTooLarge`` (413), ``NotFound`` (404) and ``StoreUnavailable`` (503)."""
     upload = await read_upload(request)
     result = await import_jobs(
         request.app[EVENTS],

@@ -16,12 +16,23 @@ from liveevent.errors import RateLimited
 
 
 class Limits:
+    """This node's per-viewer apply limit and per-address socket cap (module docstring).
+
+    ``sockets_per_ip`` maps an address key (``proxies.client_ip``) to its open sockets.
+    Constructing it raises nothing.
+    """
+
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.sockets_per_ip: dict[str, int] = defaultdict(int)
 
     def check_apply_viewer(self, history: list[float]) -> None:
-        """Per-viewer limit over a sliding window; ``history`` is the viewer's own list."""
+        """Per-viewer limit over a sliding window; ``history`` is the viewer's own list.
+
+        ``apply_rate_per_viewer`` applies per ``rate_window_s`` seconds (0: no limit);
+        ``history`` holds ``time.monotonic()`` seconds and is updated in place. Returns None;
+        raises ``RateLimited`` (nothing recorded) when the viewer is at its limit.
+        """
         limit = self.settings.apply_rate_per_viewer
         if limit <= 0:
             return
@@ -34,12 +45,17 @@ class Limits:
         history.append(now)
 
     def open_socket(self, ip: str) -> bool:
+        """Count one more socket of ``ip``; False (nothing counted) at ``max_sockets_per_ip``.
+
+        Raises nothing. Every True must be matched by one ``close_socket``.
+        """
         if self.sockets_per_ip[ip] >= self.settings.max_sockets_per_ip:
             return False
         self.sockets_per_ip[ip] += 1
         return True
 
     def close_socket(self, ip: str) -> None:
+        """One socket of ``ip`` closed. Returns None; raises nothing."""
         self.sockets_per_ip[ip] -= 1
         if self.sockets_per_ip[ip] <= 0:
             del self.sockets_per_ip[ip]

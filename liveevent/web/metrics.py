@@ -30,7 +30,13 @@ ACK_BUCKETS_S = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2
 
 
 class Metrics:
-    """This node's metrics; wires itself to the hub's and the ingest's hooks."""
+    """This node's metrics; wires itself to the hub's and the ingest's hooks.
+
+    Prometheus metrics in their own registry, every one labelled with the hub's ``node``;
+    ``render`` gives the text exposition format. Times are in seconds (Prometheus naming).
+    Constructing it replaces the hub's ``on_fanout`` and the ingest's ``on_batch`` hooks; it raises
+    nothing.
+    """
 
     def __init__(
         self,
@@ -67,16 +73,24 @@ class Metrics:
         ingest.on_batch = self.batch
 
     def fanout(self, viewers: int, seconds: float) -> None:
+        """The hub's hook: one message handed to ``viewers`` viewers in ``seconds``.
+
+        Returns None; raises nothing.
+        """
         self.pushes += 1
         self.deliveries += viewers
         self._fanout.observe(seconds)
 
     def batch(self, latencies: list[float], errors: int) -> None:
+        """The ingest's hook, once per batch: each stored application's arrival-to-ack
+        seconds, and how many got a store error. Returns None; raises nothing."""
         for seconds in latencies:
             self._ack.observe(seconds)
         self.apply_errors += errors
 
     def render(self) -> bytes:
+        """Every metric in the Prometheus text exposition format, in the version that
+        ``METRICS_CONTENT_TYPE`` names, as UTF-8. Raises nothing of its own."""
         return generate_latest(self.registry)
 
 

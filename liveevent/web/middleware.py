@@ -43,11 +43,23 @@ def _new_request_id() -> str:
 
 
 def error_response(exc: LiveEventError) -> web.Response:
+    """The HTTP answer for ``exc``: its ``status`` and ``{"error": exc.to_wire()}``.
+
+    The one place errors become HTTP (with ``errors_middleware``); raises nothing.
+    """
     return web.json_response({"error": exc.to_wire()}, status=exc.status)
 
 
 @web.middleware
 async def errors_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Map every error a handler raises to a JSON answer; tag the request with an id.
+
+    ``LiveEventError`` -> its status (5xx ones logged by code); aiohttp's 404/405/413 and
+    other 4xx -> the same shape; anything else -> 500 ``internal`` with the request id,
+    logged without body or parameters (personal data). The id is the client's
+    ``X-Request-Id`` (first 64 characters) or a fresh one, echoed in the response header.
+    Raises only an ``HTTPException`` below 400 (a redirect), which aiohttp answers.
+    """
     request_id = request.headers.get("X-Request-Id", "")[:64] or _new_request_id()
     request[REQUEST_ID] = request_id
     LOG_REQUEST_ID.set(request_id)  # each request runs in its own task: its own context
@@ -97,6 +109,7 @@ async def browser_guard(request: web.Request, handler: Handler) -> web.StreamRes
 
     Runs inside ``errors_middleware`` and before any handler reads the body, so a refused
     request stores nothing. Token-bearing calls from curl (no ``Origin``) still work.
+    Raises ``Forbidden`` (403) for such a request; otherwise returns the handler's answer.
     """
     if request.method in UNSAFE_METHODS:
         check_origin(request)
@@ -131,6 +144,7 @@ async def security_headers(request: web.Request, response: web.StreamResponse) -
     ``Cache-Control: no-store`` goes on every response that has not chosen its own caching:
     API answers carry names and phones (applications, exports, staff views), and no shared
     cache or phone may keep them. Static files are versioned and public: they may be cached.
+    Headers already set are kept. Returns None; raises nothing.
     """
     headers = response.headers
     headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -150,6 +164,8 @@ async def read_body(request: web.Request, limit: int) -> bytes:
     The whole body must arrive within ``body_timeout_s`` (``MalformedBody``, 400, naming
     ``body``, and the connection is closed): a client that sends a complete head and then
     trickles its body would otherwise hold the connection and this handler indefinitely.
+    Raises ``BodyTooLarge`` (413) over ``limit``, ``MalformedBody`` (400) for a body shorter
+    than its ``Content-Length`` or one that came too slowly.
     """
     timeout_s = request.app[SETTINGS].body_timeout_s
     try:
@@ -183,7 +199,11 @@ async def _read_body(request: web.Request, limit: int) -> bytes:
 
 
 async def read_json(request: web.Request, limit: int) -> Any:
-    """The body as JSON; 413 over ``limit``, 400 if it is not JSON."""
+    """The body as JSON; 413 over ``limit``, 400 if it is not JSON.
+
+    Raises ``BodyTooLarge`` over ``limit`` bytes, ``MalformedBody`` for a body that is not
+    UTF-8 JSON (RFC 8259), nested too deep, short of its ``Content-Length`` or too slow.
+    """
     body = await read_body(request, limit)
     try:
         return parse_json(body)

@@ -50,6 +50,11 @@ def _op(
 
 
 def document() -> dict[str, Any]:
+    """The API's description as an OpenAPI 3.1.0 document (a fresh JSON-ready dict).
+
+    Written by hand beside the handlers: a route added to ``api`` must be added here too.
+    Raises nothing.
+    """
     job_in = {
         "type": "object",
         "required": ["employer", "title"],
@@ -363,6 +368,7 @@ def document() -> dict[str, Any]:
 
 @routes.get("/api/openapi.json", name="openapi")
 async def openapi(request: web.Request) -> web.Response:
+    """``GET /api/openapi.json`` (public): ``document()`` as JSON. Raises nothing."""
     return web.json_response(document())
 
 

@@ -23,6 +23,9 @@ from liveevent.web.appkeys import SETTINGS
 
 
 def own_origin(request: web.Request) -> str:
+    """The server's own origin, ``scheme://host[:port]`` (RFC 6454 serialisation, as
+    browsers send it): from ``public_url`` when set, else from the request's scheme and
+    ``Host``. Raises nothing."""
     settings = request.app[SETTINGS]
     if settings.public_url:
         scheme, _, rest = settings.public_url.partition("://")
@@ -31,7 +34,11 @@ def own_origin(request: web.Request) -> str:
 
 
 def check_origin(request: web.Request) -> None:
-    """Raise ``Forbidden`` (403, naming the header) for a request from a foreign site."""
+    """Raise ``Forbidden`` (403, naming the header) for a request from a foreign site.
+
+    Returns None otherwise. ``Origin`` (RFC 6454) is compared exactly, a trailing ``/``
+    aside; ``Sec-Fetch-Site`` is the W3C Fetch Metadata header.
+    """
     origin = request.headers.get("Origin")
     if origin is None:
         if request.headers.get("Sec-Fetch-Site", "").strip().lower() == "cross-site":

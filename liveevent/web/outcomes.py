@@ -17,6 +17,13 @@ from liveevent.web.imports import flag, read_upload
 
 @api.routes.post("/api/events/{event_id}/outcomes", name="import_outcomes")
 async def outcomes(request: web.Request) -> web.Response:
+    """``POST /api/events/{id}/outcomes`` (staff): the module's sheet; answers the report
+    (``import_outcomes``' ``to_wire``), 200 also for a dry run.
+
+    Raises ``Unauthenticated`` (401), ``Forbidden`` (403), ``NotFound`` (404), what
+    ``imports.read_upload`` raises (400, 413, 422), ``BodyTooLarge`` (413) and
+    ``InvalidInput`` (422) for a sheet that cannot be read, ``StoreUnavailable`` (503).
+    """
     event_id = request.match_info["event_id"]
     role = await require_role(request, event_id, ("staff",))
     upload = await read_upload(request)

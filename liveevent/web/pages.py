@@ -19,7 +19,10 @@ PAGES = {"e": "viewer.html", "host": "host.html", "staff": "staff.html", "overla
 
 
 def static_dir() -> Path:
-    """Installed: ``liveevent/static``; in a checkout: the repository's ``static/``."""
+    """Installed: ``liveevent/static``; in a checkout: the repository's ``static/``.
+
+    Not checked beyond ``viewer.html``'s presence in the first; raises nothing.
+    """
     here = Path(__file__).resolve().parent.parent
     installed = here / "static"
     if (installed / "viewer.html").exists():
@@ -28,6 +31,12 @@ def static_dir() -> Path:
 
 
 def add_routes(app: web.Application) -> None:
+    """Add the pages (``/e/``, ``/host/``, ``/staff/``, ``/overlay/`` + event id), the QR
+    code, the calendar file, ``/`` and ``/static/`` to ``app``'s router. Returns None.
+
+    Raises aiohttp's ``RuntimeError`` on a frozen router, ``ValueError`` if the static folder
+    does not exist.
+    """
     for prefix, filename in PAGES.items():
         app.router.add_get(f"/{prefix}/{{event_id}}", _page(filename), name=f"page_{prefix}")
     app.router.add_get("/api/events/{event_id}/qr.svg", qr_code, name="qr_code")
@@ -55,6 +64,7 @@ def _page(filename: str):  # type: ignore[no-untyped-def]
 
 
 async def index(request: web.Request) -> web.Response:
+    """``GET /``: a one-line HTML page saying the server runs. Raises nothing."""
     return web.Response(
         text="<!doctype html><meta charset=utf-8><title>liveevent</title>"
         "<p>liveevent is running. Open an event's page: /e/&lt;event id&gt;.</p>",
@@ -128,7 +138,12 @@ def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
 
 
 async def qr_code(request: web.Request) -> web.Response:
-    """An SVG QR code of the viewer page (``?job=ID`` opens that job's apply form)."""
+    """An SVG QR code of the viewer page (``?job=ID`` opens that job's apply form).
+
+    ``GET /api/events/{id}/qr.svg`` (public): ISO/IEC 18004 by segno, error correction M,
+    8 px modules, a 2-module border. Raises ``NotFound`` (404, event or job), ``ClientError``
+    (400, ``Host``; see ``viewer_url``), ``StoreUnavailable`` (503).
+    """
     event_id = request.match_info["event_id"]
     await request.app[EVENTS].event_view(event_id)
     job_id = request.query.get("job")
@@ -157,7 +172,13 @@ def _ics_text(text: str) -> str:
 
 
 async def calendar(request: web.Request) -> web.Response:
-    """An .ics file to add the broadcast to a calendar (needs a start time)."""
+    """An .ics file to add the broadcast to a calendar (needs a start time).
+
+    ``GET /api/events/{id}/calendar.ics`` (public): an RFC 5545 VCALENDAR with one VEVENT of
+    two hours from ``starts_at``, in UTC, linking the viewer page. Raises ``InvalidInput``
+    (422, naming ``starts_at``) when the event has none, ``NotFound`` (404), ``ClientError``
+    (400, ``Host``), ``StoreUnavailable`` (503).
+    """
     event_id = request.match_info["event_id"]
     view = await request.app[EVENTS].event_view(event_id)
     if view.event.starts_at is None:

@@ -38,6 +38,10 @@ async def activity(request: web.Request) -> web.Response:
     its oldest minute), fetch without ``since``. A ``since`` that is not a whole number >= 0 is
     422 naming it. Costs the same at any number of applications: the minutes index of
     ``scripts.APPLY``, never the applications stream.
+
+    ``GET /api/events/{id}/activity`` (host, staff). Raises ``InvalidInput`` (422, ``since``),
+    ``Unauthenticated`` (401), ``Forbidden`` (403), ``NotFound`` (404), ``StoreUnavailable``
+    (503).
     """
     event_id = request.match_info["event_id"]
     await require_role(request, event_id, ("host", "staff"))

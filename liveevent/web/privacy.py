@@ -32,7 +32,10 @@ RETENTION_INTERVAL_S = 3600.0
 @api.routes.get("/api/summary", name="summary")
 async def get_summary(request: web.Request) -> web.Response:
     """Every event's numbers as UTF-8 JSON: employers' names read as written (``"华为"``), not
-    as ``\\uXXXX`` escapes, for an organiser who opens it with curl or a browser."""
+    as ``\\uXXXX`` escapes, for an organiser who opens it with curl or a browser.
+
+    ``GET /api/summary`` (admin). Raises ``Unauthenticated`` (401), ``Forbidden`` (403),
+    ``StoreUnavailable`` (503)."""
     require_admin(request)
     report = await summary(request.app[EVENTS], request.app[APPLICATIONS])
     return web.Response(body=frames.dumps(report), content_type="application/json", charset="utf-8")
@@ -40,7 +43,14 @@ async def get_summary(request: web.Request) -> web.Response:
 
 @api.routes.post("/api/events/{event_id}/purge", name="purge")
 async def purge(request: web.Request) -> web.Response:
-    """Purge an ended event now; 409 while it is scheduled or live."""
+    """Purge an ended event now; 409 while it is scheduled or live.
+
+    ``POST /api/events/{id}/purge`` (admin): removes names and phones (``purge_event``),
+    audits it, then has the store's files rewritten (``forget_on_disk``); answers
+    ``{"event_id", "applications", "applicants", "operator_todo": [sentences]}``. Raises
+    ``Unauthenticated`` (401), ``Forbidden`` (403), ``NotFound`` (404), ``Conflict`` (409),
+    ``StoreUnavailable`` (503; a failure after the purge leaves the event purged).
+    """
     require_admin(request)
     event_id = request.match_info["event_id"]
     view = await request.app[EVENTS].event_view(event_id)
@@ -59,7 +69,12 @@ async def purge(request: web.Request) -> web.Response:
 
 
 async def retention_ctx(app: web.Application) -> AsyncIterator[None]:
-    """Runs the retention purge while the app runs (nothing when retention is not set)."""
+    """Runs the retention purge while the app runs (nothing when retention is not set).
+
+    An aiohttp cleanup context: every ``RETENTION_INTERVAL_S`` (an hour) it purges events
+    ended over ``retention_days`` days ago. Store errors are logged and retried next hour,
+    never raised.
+    """
     days = app[SETTINGS].retention_days
     task = asyncio.create_task(_retention(app, days), name="liveevent-retention") if days else None
     yield

@@ -51,7 +51,9 @@ MAX_HOPS = 32
 
 def parse_address(text: str) -> Address | None:
     """An address from a header entry: ``1.2.3.4``, ``1.2.3.4:80``, ``2001:db8::1``,
-    ``[2001:db8::1]:80`` (IPv4-mapped IPv6 becomes IPv4). ``None`` if it is not one."""
+    ``[2001:db8::1]:80`` (IPv4-mapped IPv6 becomes IPv4). ``None`` if it is not one.
+
+    Also takes an RFC 7239 ``for=`` value (quoted, IPv6 in brackets); never raises."""
     text = text.strip().strip('"').strip()
     if text.startswith("["):
         end = text.find("]")
@@ -71,7 +73,11 @@ def parse_address(text: str) -> Address | None:
 
 @functools.lru_cache(maxsize=8)
 def trusted_networks(entries: tuple[str, ...]) -> tuple[Network, ...]:
-    """The networks of ``trusted_proxies`` entries (addresses or CIDRs); ValueError if bad."""
+    """The networks of ``trusted_proxies`` entries (addresses or CIDRs); ValueError if bad.
+
+    Host bits are allowed (``strict=False``). Raises ``ValueError`` for an entry that is
+    neither; ``config`` checks the setting at start, so a running server never sees one.
+    """
     return tuple(ipaddress.ip_network(entry.strip(), strict=False) for entry in entries)
 
 
@@ -125,6 +131,10 @@ def resolve(
 
     ``header_values`` are the lines of ``header`` (``x-forwarded-for`` or ``forwarded``) in the
     order received. Returns ``"unknown"`` only when the peer itself is unknown (a closed socket).
+    ``forwarded`` is read as RFC 7239 (section 4, the ``for`` parameter; section 6 for
+    ``unknown`` and obfuscated nodes); ``x-forwarded-for`` as a comma list, several lines
+    being one list (RFC 9110 section 5.3). Only the right-most ``MAX_HOPS`` entries are read.
+    Never raises: an entry that is not an address ends the walk.
     """
     if peer is None:
         return "unknown"
@@ -162,7 +172,11 @@ def _hop(text: str, networks: tuple[Network, ...]) -> tuple[str | None, bool]:
 
 
 def address_key(address: str) -> str:
-    """What per-address rules count: an IPv4 address as is, an IPv6 address as its /64."""
+    """What per-address rules count: an IPv4 address as is, an IPv6 address as its /64.
+
+    ``"2001:db8:1:2::/64"`` for an IPv6 one; anything that is not an address comes back as
+    given. Never raises.
+    """
     if ":" not in address:  # IPv4 (canonical already) or "unknown": the common, fast case
         return address
     parsed = parse_address(address)
@@ -173,7 +187,9 @@ def address_key(address: str) -> str:
 
 def client_ip(request: web.Request) -> str:
     """The client of ``request`` as the per-address rules count it (``address_key``), under
-    the rule in the module docstring: ``"198.51.100.7"``, ``"2001:db8:1:2::/64"``."""
+    the rule in the module docstring: ``"198.51.100.7"``, ``"2001:db8:1:2::/64"``.
+
+    ``"unknown"`` for a closed socket. Raises nothing for settings ``config`` accepted."""
     settings = request.app[SETTINGS]
     if not settings.trusted_proxies:  # no proxy configured: the peer
         return address_key(request.remote or "unknown")

@@ -35,7 +35,9 @@ HEAD_ENDS = (b"\r\n\r\n", b"\n\n")
 class PendingConnections:
     """The per-address count of pending connections, and the protocol wrapper that keeps it.
 
-    ``header_timeout_s`` in seconds; ``max_pending_per_ip`` <= 0 means no cap.
+    ``header_timeout_s`` in seconds; ``max_pending_per_ip`` <= 0 means no cap. ``pending``
+    maps an address key (IPv6 as its /64) to its pending connections; ``refused`` and
+    ``timed_out`` count for the metrics. Its methods raise nothing.
     """
 
     def __init__(
@@ -53,14 +55,21 @@ class PendingConnections:
         self.timed_out = 0  # connections closed for not sending a request head in time
 
     def wrap(self, make: Callable[[], asyncio.Protocol]) -> Callable[[], asyncio.Protocol]:
-        """A protocol factory for ``loop.create_server`` around aiohttp's ``make``."""
+        """A protocol factory for ``loop.create_server`` around aiohttp's ``make``.
+
+        Each protocol it makes counts its connection here until the first request head ends
+        (a blank line, RFC 9112 section 2.1) or ``header_timeout_s`` passes. Raises nothing.
+        """
         return lambda: _Guarded(self, make())
 
     def exempt(self, address: str) -> bool:
+        """Whether the peer ``address`` is a trusted proxy (no pending cap). Never raises."""
         parsed = parse_address(address)
         return parsed is not None and any(parsed in network for network in self.trusted)
 
     def admit(self, address: str) -> bool:
+        """Count one more pending connection of ``address`` (an address key); False (and
+        ``refused`` counted) if it already holds ``max_pending_per_ip``. Raises nothing."""
         if self.max_pending_per_ip > 0 and self.pending[address] >= self.max_pending_per_ip:
             self.refused += 1
             return False
@@ -68,6 +77,8 @@ class PendingConnections:
         return True
 
     def release(self, address: str) -> None:
+        """One pending connection of ``address`` is pending no more. Returns None; raises
+        nothing. Call it once per ``admit`` that returned True."""
         self.pending[address] -= 1
         if self.pending[address] <= 0:
             del self.pending[address]
@@ -158,7 +169,11 @@ def _canonical(address: str) -> str:
 
 
 class GuardedSite(web.BaseSite):
-    """A TCP site like ``web.TCPSite`` whose connections go through ``PendingConnections``."""
+    """A TCP site like ``web.TCPSite`` whose connections go through ``PendingConnections``.
+
+    ``port`` 0 binds a free port (read it back from ``port`` after ``start``).
+    Constructing it binds nothing and raises nothing; ``start`` does.
+    """
 
     def __init__(
         self,
@@ -178,16 +193,24 @@ class GuardedSite(web.BaseSite):
 
     @property
     def name(self) -> str:
+        """The site's URL, ``http://host:port`` (IPv6 in brackets). Raises nothing."""
         host = f"[{self._host}]" if ":" in self._host else self._host
         return f"http://{host}:{self.port}"
 
     @property
     def port(self) -> int:
-        """The bound port (useful when 0 was asked for)."""
+        """The bound port (useful when 0 was asked for); the asked one before ``start``.
+
+        Raises nothing.
+        """
         sockets = getattr(self._server, "sockets", None)  # asyncio's and uvloop's servers
         return int(sockets[0].getsockname()[1]) if sockets else self._port
 
     async def start(self) -> None:
+        """Bind and listen, as ``web.TCPSite.start`` does. Returns None.
+
+        Raises ``OSError`` if the address cannot be bound (in use, not local).
+        """
         await super().start()
         server = self._runner.server
         assert server is not None

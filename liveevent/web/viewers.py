@@ -52,6 +52,15 @@ CLOSE_TIMEOUT_S = 2.0
 
 
 async def viewer_socket(request: web.Request) -> web.StreamResponse:
+    """``GET /ws/events/{event_id}``: the viewer websocket of the module docstring (RFC 6455;
+    the subprotocol is chosen by ``Sec-WebSocket-Protocol``, section 1.9).
+
+    Returns the closed ``WebSocketResponse``. Raises before the upgrade only: ``Forbidden``
+    (403, a foreign ``Origin``), ``InvalidInput`` (422, ``role``), ``NotFound`` (404),
+    ``StoreUnavailable`` (503). After it, refusals are close codes: 1001 (draining), 1013
+    (``max_viewers``), 1008 (``max_sockets_per_ip``, message budget), 1009 (a frame over
+    ``max_message_bytes``); a closed connection is an ordinary end.
+    """
     settings = request.app[SETTINGS]
     check_origin(request)
     event_id = request.match_info["event_id"]
