@@ -220,7 +220,28 @@ return {'ok', sid}
 #    (a retry of an attempt that was stored: {'ok', job_id}, nothing written)
 # The status indexes (<base>:bystatus:<status>[:<job>], as ``EventKeys.by_status`` names them)
 # move with the status in the same atomic step; "applied" has none (it is everything else).
-STATUS = """
+# One application's move between the status indexes (<base>:bystatus:<status>[:<job>]) and
+# its current status (``statuses``: the event's current-status hash), shared by STATUS and
+# STATUS_MANY so the rule has one home. "applied" has no index (it is everything else).
+_MOVE_STATUS = """
+local function move_status(statuses, base, app, job, current, to)
+  if to == 'applied' then
+    redis.call('HDEL', statuses, app)
+  else
+    redis.call('HSET', statuses, app, to)
+    redis.call('ZADD', base .. ':bystatus:' .. to, app, app)
+    redis.call('ZADD', base .. ':bystatus:' .. to .. ':' .. job, app, app)
+  end
+  if current ~= 'applied' then
+    redis.call('ZREM', base .. ':bystatus:' .. current, app)
+    redis.call('ZREM', base .. ':bystatus:' .. current .. ':' .. job, app)
+  end
+end
+"""
+
+STATUS = (
+    _MOVE_STATUS
+    + """
 local done = redis.call('GET', KEYS[5])
 if done then return {'ok', done} end
 local idx = redis.call('HGET', KEYS[4], ARGV[1])
@@ -230,18 +251,8 @@ local current = redis.call('HGET', KEYS[1], ARGV[1]) or 'applied'
 if current ~= ARGV[2] then return {'changed', current} end
 redis.call('XADD', KEYS[2], '*', 'd', ARGV[4])
 redis.call('SET', KEYS[5], job, 'EX', ARGV[5])
-local app, to, base = ARGV[1], ARGV[3], ARGV[6]
-if to == 'applied' then
-  redis.call('HDEL', KEYS[1], app)
-else
-  redis.call('HSET', KEYS[1], app, to)
-  redis.call('ZADD', base .. ':bystatus:' .. to, app, app)
-  redis.call('ZADD', base .. ':bystatus:' .. to .. ':' .. job, app, app)
-end
-if current ~= 'applied' then
-  redis.call('ZREM', base .. ':bystatus:' .. current, app)
-  redis.call('ZREM', base .. ':bystatus:' .. current .. ':' .. job, app)
-end
+move_status(KEYS[1], ARGV[6], ARGV[1], job, current, ARGV[3])
+local to = ARGV[3]
 if to == 'hired' then
   redis.call('HINCRBY', KEYS[3], 'hires', 1)
   redis.call('HINCRBY', KEYS[3], 'hire:' .. job, 1)
@@ -252,6 +263,7 @@ if current == 'hired' then
 end
 return {'ok', job}
 """
+)
 
 # Many applications to one status, in one call (the staff page's bulk change).
 # KEYS: current status counters appidx once
@@ -264,7 +276,9 @@ return {'ok', job}
 # in the target status is left alone (not changed, not refused): the domain's only rule for a
 # move (``check_transition``) is that it goes to another status. Each change is what STATUS
 # does for one: a status entry, the current status, the indexes and the hire counts.
-STATUS_MANY = """
+STATUS_MANY = (
+    _MOVE_STATUS
+    + """
 local done = redis.call('GET', KEYS[5])
 if done then return {'ok', done} end
 local to, base = ARGV[1], ARGV[3]
@@ -281,17 +295,7 @@ for i = 4, #ARGV, 2 do
   if current ~= to then
     -- msgpack: a fixstr (statuses are under 32 bytes) closes the open record
     redis.call('XADD', KEYS[2], '*', 'd', ARGV[i + 1] .. string.char(0xa0 + #current) .. current)
-    if to == 'applied' then
-      redis.call('HDEL', KEYS[1], app)
-    else
-      redis.call('HSET', KEYS[1], app, to)
-      redis.call('ZADD', base .. ':bystatus:' .. to, app, app)
-      redis.call('ZADD', base .. ':bystatus:' .. to .. ':' .. job, app, app)
-    end
-    if current ~= 'applied' then
-      redis.call('ZREM', base .. ':bystatus:' .. current, app)
-      redis.call('ZREM', base .. ':bystatus:' .. current .. ':' .. job, app)
-    end
+    move_status(KEYS[1], base, app, job, current, to)
     if to == 'hired' then
       hires = hires + 1
       redis.call('HINCRBY', KEYS[3], 'hire:' .. job, 1)
@@ -308,6 +312,7 @@ local answer = table.concat(changed, ',')
 redis.call('SET', KEYS[5], answer, 'EX', ARGV[2])
 return {'ok', answer}
 """
+)
 
 # KEYS: audit once
 # ARGV: blob once_ttl_s
