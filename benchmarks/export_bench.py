@@ -38,7 +38,7 @@ from liveevent.domain import values
 from liveevent.domain.applications import ApplyRequest
 from liveevent.domain.events import EventState, LiveEvent
 from liveevent.domain.jobs import Job
-from liveevent.office.tables import APPLICATION_COLUMNS
+from liveevent.office.export_tables import APPLICATION_COLUMNS
 from liveevent.store.applications import ApplicationLog, PendingApply
 from liveevent.store.embedded import EmbeddedStore
 from liveevent.store.events import EventStore

@@ -25,12 +25,12 @@ from liveevent.cli import file_fault, read_file
 from liveevent.config import Settings
 from liveevent.domain.events import EventState
 from liveevent.errors import BodyTooLarge, Conflict, InvalidInput
+from liveevent.office.export_tables import DEFAULT_WINDOW_MIN, TABLE_NAMES, Sources, table
 from liveevent.office.jobs import import_jobs
 from liveevent.office.layout import DEFAULT_TIME_ZONE, Layout
 from liveevent.office.outcomes import import_outcomes
 from liveevent.office.sheet_process import SheetReader, sheet_limits
 from liveevent.office.summary import summary
-from liveevent.office.tables import DEFAULT_WINDOW_MIN, TABLE_NAMES, Sources, table
 from liveevent.office.writers import write_csv, write_xlsx
 from liveevent.store.applications import ApplicationLog
 from liveevent.store.connect import StoreConnection

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from liveevent.domain import values
+from liveevent.store import keys
 from liveevent.store.applications import ApplicationLog
 from liveevent.store.events import EventStore
 from liveevent.store.purge import purged_at
@@ -78,8 +79,8 @@ async def summary(
             numbers = {
                 "jobs": 1,
                 "openings": job.openings or 0,
-                "applications": counters.get(f"app:{job.id}", 0),
-                "hires": counters.get(f"hire:{job.id}", 0),
+                "applications": counters.get(keys.job_applications(job.id), 0),
+                "hires": counters.get(keys.job_hires(job.id), 0),
             }
             _add(per_employer, job.employer, numbers)
             _add(everywhere, job.employer, numbers)
@@ -89,11 +90,11 @@ async def summary(
             "title": view.event.title,
             "state": str(view.state),
             "purged_at": values.iso(purged) if purged else None,
-            "viewers_peak": counters.get("viewers_peak", 0),
-            "cards_pushed": counters.get("cards_pushed", 0),
-            "applications": counters.get("applications", 0),
-            "applicants": counters.get("applicants", 0),
-            "hires": counters.get("hires", 0),
+            "viewers_peak": counters.get(keys.Counter.VIEWERS_PEAK, 0),
+            "cards_pushed": counters.get(keys.Counter.CARDS_PUSHED, 0),
+            "applications": counters.get(keys.Counter.APPLICATIONS, 0),
+            "applicants": counters.get(keys.Counter.APPLICANTS, 0),
+            "hires": counters.get(keys.Counter.HIRES, 0),
             "employers": [e.to_wire() for e in _rows(per_employer, every=every_employer)],
         }
         out_events.append(row)

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import IO
 
 from liveevent.errors import InvalidInput
-from liveevent.office.tables import Row, Table
+from liveevent.office.export_tables import Row, Table
 from liveevent.tables.csv_out import CSV_BOM, format_row
 from liveevent.tables.errors import TableTooLargeError
 from liveevent.tables.xlsx_out import XlsxBook, XlsxSheet

@@ -445,7 +445,7 @@ class EventStore:
             return []
         return _entries(reply[0][1])
 
-    async def pushes(self, event_id: str) -> list[JobCard]:
+    async def pushed_cards(self, event_id: str) -> list[JobCard]:
         """Every card pushed in this event, oldest first (withdrawn ones too).
 
         Reads the whole timeline (``timeline_records``). Raises ``StoreUnavailable``.

@@ -16,8 +16,7 @@ scripts and multi-key steps stay on one slot. Only the event index is global.
     <p>:{E}:idem        hash    client idempotency key -> "application_id|dup"  (derived)
     <p>:{E}:appidx      hash    application id -> "stream id|job id"            (derived)
     <p>:{E}:current     hash    application id -> status, if not applied        (derived)
-    <p>:{E}:counters    hash    applications, cards_pushed, hires, seq, viewers_peak,
-                        app:<job>, hire:<job>                           (derived)
+    <p>:{E}:counters    hash    the counter fields below                      (derived)
     <p>:{E}:applicants  hash    phone -> applications with it (after a purge:
                         a salted digest of the phone, the salt discarded)  (derived)
     <p>:{E}:applicants:purge hash  the applicants hash being rewritten (purge)
@@ -31,6 +30,12 @@ scripts and multi-key steps stay on one slot. Only the event index is global.
     <p>:{E}:once:<attempt> string  what a write attempt answered, so a retry of it answers
                         the same and writes nothing (expires; see store/scripts.py)
 
+The fields of the counters hash (read them through these names, never by hand-built text):
+
+    applications, applicants, cards_pushed, hires, seq, viewers_peak     (``Counter``)
+    app:<job>    applications for one job        (``job_applications``; scripts.APPLY)
+    hire:<job>   applications of one job hired   (``job_hires``; scripts.STATUS*)
+
 The index keys (byjob, bystatus) are written by the APPLY and STATUS scripts, which build their
 names from ``EventKeys.base`` the same way ``by_job``/``by_status`` do here: an index for a job
 or status the script only learns when it runs (the job of an application whose status changes)
@@ -40,8 +45,36 @@ of the keys the script was given, which is all Cluster asks of a script.
 
 from __future__ import annotations
 
+import enum
 import functools
 from dataclasses import dataclass
+
+
+class Counter(enum.StrEnum):
+    """The event-wide fields of the counters hash (the table above). Raises nothing."""
+
+    APPLICATIONS = "applications"
+    APPLICANTS = "applicants"
+    CARDS_PUSHED = "cards_pushed"
+    HIRES = "hires"
+    SEQ = "seq"
+    VIEWERS_PEAK = "viewers_peak"
+
+
+# The Lua scripts (store/scripts.py) build the same per-job fields as 'app:' .. job and
+# 'hire:' .. job; these prefixes are the one statement of that naming on the Python side.
+JOB_APPLICATIONS_PREFIX = "app:"
+JOB_HIRES_PREFIX = "hire:"
+
+
+def job_applications(job_id: str) -> str:
+    """The counters field of one job's applications (``app:<job>``). Raises nothing."""
+    return JOB_APPLICATIONS_PREFIX + job_id
+
+
+def job_hires(job_id: str) -> str:
+    """The counters field of one job's hired applications (``hire:<job>``). Raises nothing."""
+    return JOB_HIRES_PREFIX + job_id
 
 
 @dataclass(frozen=True, slots=True)

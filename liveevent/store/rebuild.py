@@ -20,7 +20,7 @@ from typing import Any
 from liveevent.domain.applications import Status
 from liveevent.domain.cards import TimelineKind
 from liveevent.errors import NotFound
-from liveevent.store import codec
+from liveevent.store import codec, keys
 from liveevent.store.applications import MINUTE_MS
 from liveevent.store.connect import StoreConnection, store_errors
 from liveevent.store.pipeline import PAGE, stream_pages
@@ -84,11 +84,13 @@ async def derive(conn: StoreConnection, event_id: str) -> Derived:
             job = record["job_id"]
             jobs[app_id] = job
             derived.appidx[app_id] = f"{codec.text(sid)}|{job}"
-            derived.counters["applications"] += 1
-            derived.counters[f"app:{job}"] += 1
+            derived.counters[keys.Counter.APPLICATIONS] += 1
+            derived.counters[keys.job_applications(job)] += 1
             derived.by_job.setdefault(job, []).append(app_id)
             derived.minutes[record["applied_at"] // MINUTE_MS] += 1
-            derived.counters["seq"] = max(derived.counters["seq"], int(app_id))
+            derived.counters[keys.Counter.SEQ] = max(
+                derived.counters[keys.Counter.SEQ], int(app_id)
+            )
             if not derived.purged:
                 derived.dedupe[f"{job}|{record['phone']}"] = f"{app_id}|rebuilt"
                 derived.applicants[record["phone"]] += 1
@@ -101,15 +103,15 @@ async def derive(conn: StoreConnection, event_id: str) -> Derived:
             if status == "applied":
                 del derived.current[app_id]
             elif status == "hired":
-                derived.counters["hires"] += 1
-                derived.counters[f"hire:{jobs.get(app_id, '')}"] += 1
+                derived.counters[keys.Counter.HIRES] += 1
+                derived.counters[keys.job_hires(jobs.get(app_id, ""))] += 1
         meta: dict[str, Any] = {"card": b"", "card_id": "", "cursor": "0-0"}
         async for sid, fields in _pages(conn, k.timeline):
             entry = codec.unpack(fields[b"d"])
             meta["cursor"] = codec.text(sid)
             kind = TimelineKind(entry["kind"])
             if kind is TimelineKind.CARD:
-                derived.counters["cards_pushed"] += 1
+                derived.counters[keys.Counter.CARDS_PUSHED] += 1
                 meta["card"] = codec.pack(entry["card"])
                 meta["card_id"] = entry["card"]["card_id"]
             elif kind is TimelineKind.WITHDRAW:

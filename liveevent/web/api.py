@@ -21,6 +21,7 @@ from liveevent.domain.events import EventState, LiveEvent, parse_state
 from liveevent.domain.jobs import parse_jobs
 from liveevent.domain.phones import normalize_phone
 from liveevent.errors import Forbidden, InvalidInput, StoreUnavailable
+from liveevent.store import keys
 from liveevent.store.applications import Applied, PendingApply
 from liveevent.store.connect import store_call
 from liveevent.store.events import new_token
@@ -217,7 +218,7 @@ async def list_cards(request: web.Request) -> web.Response:
     """
     event_id = request.match_info["event_id"]
     await request.app[EVENTS].event_view(event_id)
-    cards = await request.app[EVENTS].pushes(event_id)
+    cards = await request.app[EVENTS].pushed_cards(event_id)
     return web.json_response({"cards": [c.to_wire() for c in cards]})
 
 
@@ -418,13 +419,15 @@ async def event_stats(app: web.Application, event_id: str) -> dict[str, Any]:
     current_job = view.card.job.id if view.card else None
     return {
         "viewers_online": others + hub.local_viewers(event_id),
-        "cards_pushed": counters.get("cards_pushed", 0),
-        "applications": counters.get("applications", 0),
-        "applicants": counters.get("applicants", 0),
-        "hires": counters.get("hires", 0),
+        "cards_pushed": counters.get(keys.Counter.CARDS_PUSHED, 0),
+        "applications": counters.get(keys.Counter.APPLICATIONS, 0),
+        "applicants": counters.get(keys.Counter.APPLICANTS, 0),
+        "hires": counters.get(keys.Counter.HIRES, 0),
         "state": str(view.state),
         "current_card": view.card.to_wire() if view.card else None,
-        "current_card_applications": counters.get(f"app:{current_job}", 0) if current_job else 0,
+        "current_card_applications": counters.get(keys.job_applications(current_job), 0)
+        if current_job
+        else 0,
         "jobs": [
             {
                 "job_id": job.id,
@@ -432,8 +435,8 @@ async def event_stats(app: web.Application, event_id: str) -> dict[str, Any]:
                 "title": job.title,
                 "openings": job.openings,
                 "openings_max": job.openings_max,
-                "applications": counters.get(f"app:{job.id}", 0),
-                "hires": counters.get(f"hire:{job.id}", 0),
+                "applications": counters.get(keys.job_applications(job.id), 0),
+                "hires": counters.get(keys.job_hires(job.id), 0),
             }
             for job in jobs
         ],

@@ -39,7 +39,6 @@ from liveevent.web.middleware import browser_guard, errors_middleware, security_
 from liveevent.web.viewers import viewer_socket
 
 log = logging.getLogger(__name__)
-_ = (exports, outcomes, privacy)  # their routes register on api.routes
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -65,9 +64,11 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_post(
         "/api/events/{event_id}/applications", api.create_application, name="create_application"
     )
-    app.router.add_routes(api.routes)
-    app.router.add_routes(openapi.routes)
-    app.router.add_routes(pages_api.routes)
+    # Every route is added here, explicitly: no module registers routes as a side effect of
+    # being imported. A new web module exposes its own table (or add_routes) and is listed here.
+    for table in (api.routes, outcomes.routes, privacy.routes, openapi.routes, pages_api.routes):
+        app.router.add_routes(table)
+    exports.add_routes(app.router)
     app.router.add_get("/ws/events/{event_id}", viewer_socket, name="viewer_socket")
     app.router.add_get("/ws/host/{event_id}", host_socket, name="host_socket")
     pages.add_routes(app)
@@ -118,7 +119,7 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
 async def _gc_ctx(app: web.Application) -> AsyncIterator[None]:
     settings, metrics = app[SETTINGS], app[METRICS]
     policy = GcPolicy(
-        pushes=lambda: metrics.pushes,
+        fanouts=lambda: metrics.fanouts,
         quiet_s=settings.gc_quiet_s,
         full_interval_s=settings.gc_full_interval_s,
         full_max_wait_s=settings.gc_full_max_wait_s,

@@ -25,8 +25,8 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from liveevent.errors import InvalidInput
+from liveevent.office.export_tables import DEFAULT_WINDOW_MIN, TABLE_NAMES, Sources, Table, table
 from liveevent.office.layout import Layout
-from liveevent.office.tables import DEFAULT_WINDOW_MIN, TABLE_NAMES, Sources, Table, table
 from liveevent.office.writers import write_csv, write_xlsx
 from liveevent.tables.xlsx_out import XLSX_CONTENT_TYPE
 from liveevent.web import api
@@ -132,18 +132,17 @@ async def _send_xlsx(
     return response
 
 
-def add_routes(routes: web.RouteTableDef) -> None:
+def add_routes(router: web.UrlDispatcher) -> None:
     """The export paths (the two contract paths among them, under their old names).
 
-    Adds three GET route definitions to ``routes``; returns None and raises nothing (a name
-    given twice fails later, when the table is added to the app's router).
+    Adds three GET routes to ``router`` (the app factory calls this); returns None. Raises
+    ``ValueError`` (aiohttp's) if a route name is already taken.
     """
     base = "/api/events/{event_id}/export/"
-    routes.get(base + "{table:applications}.{ext:csv}", name="export_applications")(export)
-    routes.get(base + "{table:hires}.{ext:csv}", name="export_hires")(export)
-    routes.get(
-        base + "{table:applications|hires|pushes|workbook}.{ext:csv|xlsx}", name="export_table"
-    )(export)
-
-
-add_routes(api.routes)
+    router.add_get(base + "{table:applications}.{ext:csv}", export, name="export_applications")
+    router.add_get(base + "{table:hires}.{ext:csv}", export, name="export_hires")
+    router.add_get(
+        base + "{table:applications|hires|pushes|workbook}.{ext:csv|xlsx}",
+        export,
+        name="export_table",
+    )

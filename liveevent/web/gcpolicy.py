@@ -120,9 +120,9 @@ class GcPauses:
 class GcPolicy:
     """Full collections only at quiet moments (see the module docstring).
 
-    ``pushes`` returns how many pushes this process has fanned out so far (a counter); a push
-    is noticed within one tick (``tick_s``, at most half of ``quiet_s``). Times in seconds,
-    loop time. ``quiet_s`` <= 0 makes ``start`` a no-op: CPython's own policy applies.
+    ``fanouts`` returns how many timeline messages this process has fanned out so far (a
+    counter); a new one is noticed within one tick (``tick_s``, at most half of
+    ``quiet_s``). Times in seconds, loop time. ``quiet_s`` <= 0 makes ``start`` a no-op: CPython's own policy applies.
     A full collection runs at most every ``full_interval_s``, and at the latest every
     ``full_max_wait_s`` even without a quiet moment. ``full_collections`` counts those run.
     Constructing it changes nothing and raises nothing; ``start`` does.
@@ -131,19 +131,19 @@ class GcPolicy:
     def __init__(
         self,
         *,
-        pushes: Callable[[], int],
+        fanouts: Callable[[], int],
         quiet_s: float,
         full_interval_s: float,
         full_max_wait_s: float,
     ) -> None:
-        self.pushes = pushes
+        self.fanouts = fanouts
         self.quiet_s = quiet_s
         self.full_interval_s = full_interval_s
         self.full_max_wait_s = max(full_max_wait_s, full_interval_s)
         self.tick_s = min(0.5, quiet_s / 2)
         self.full_collections = 0  # run by this policy
         self._task: asyncio.Task[None] | None = None
-        self._pushes_seen = 0
+        self._fanouts_seen = 0
         self._last_push = 0.0
         self._last_full = 0.0
 
@@ -168,7 +168,7 @@ class GcPolicy:
         gc.set_threshold(young0, young1, NEVER)
         loop = asyncio.get_running_loop()
         self._last_push = self._last_full = loop.time()
-        self._pushes_seen = self.pushes()
+        self._fanouts_seen = self.fanouts()
         self._task = asyncio.create_task(self._run(), name="liveevent-gc")
 
     async def stop(self) -> None:
@@ -199,11 +199,11 @@ class GcPolicy:
 
         Not due: within ``full_interval_s`` of the last, within ``quiet_s`` of a push (until
         ``full_max_wait_s``), or no young collection since the last. Raises what the
-        ``pushes`` callable raises.
+        ``fanouts`` callable raises.
         """
-        pushes = self.pushes()
-        if pushes != self._pushes_seen:
-            self._pushes_seen = pushes
+        fanouts = self.fanouts()
+        if fanouts != self._fanouts_seen:
+            self._fanouts_seen = fanouts
             self._last_push = now
         since_full = now - self._last_full
         if since_full < self.full_interval_s:

@@ -48,7 +48,7 @@ class Metrics:
     ) -> None:
         self.node = hub.node_id
         self.registry = CollectorRegistry(auto_describe=True)
-        self.pushes = 0
+        self.fanouts = 0
         self.deliveries = 0
         self.apply_errors = 0
         self.request_errors = 0
@@ -77,7 +77,7 @@ class Metrics:
 
         Returns None; raises nothing.
         """
-        self.pushes += 1
+        self.fanouts += 1
         self.deliveries += viewers
         self._fanout.observe(seconds)
 
@@ -125,8 +125,14 @@ class _Collector(Collector):
             yield gauge
         redirects = self._conn.batches.redirects if self._conn.batches is not None else 0
         counters = {
-            "liveevent_pushes": ("Timeline messages fanned out by this node", self._m.pushes),
-            "liveevent_push_deliveries": ("Messages written to viewers", self._m.deliveries),
+            "liveevent_fanouts": (
+                "Timeline messages (cards, withdrawals, state changes) fanned out by this node",
+                self._m.fanouts,
+            ),
+            "liveevent_fanout_deliveries": (
+                "Timeline messages written to viewers",
+                self._m.deliveries,
+            ),
             "liveevent_applications": ("Applications acknowledged", self._ingest.applied),
             "liveevent_apply_batches": ("Batches sent to the store", self._ingest.batches),
         }

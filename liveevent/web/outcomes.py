@@ -14,8 +14,10 @@ from liveevent.web.appkeys import APPLICATIONS, EVENTS, SHEETS
 from liveevent.web.auth import require_role
 from liveevent.web.imports import flag, read_upload
 
+routes = web.RouteTableDef()  # added to the app by the app factory (app.py)
 
-@api.routes.post("/api/events/{event_id}/outcomes", name="import_outcomes")
+
+@routes.post("/api/events/{event_id}/outcomes", name="import_outcomes")
 async def outcomes(request: web.Request) -> web.Response:
     """``POST /api/events/{id}/outcomes`` (staff): the module's sheet; answers the report
     (``import_outcomes``' ``to_wire``), 200 also for a dry run.

@@ -46,7 +46,7 @@ async def activity(request: web.Request) -> web.Response:
     event_id = request.match_info["event_id"]
     await require_role(request, event_id, ("host", "staff"))
     since = _since(request.query.get("since"))
-    pushes = await request.app[EVENTS].pushes(event_id)
+    pushes = await request.app[EVENTS].pushed_cards(event_id)
     # The per-minute index that APPLY keeps (a field per minute): never the whole stream.
     counts = await request.app[APPLICATIONS].minutes(event_id)
     minutes = list(counts) + [card.pushed_at // BUCKET_MS for card in pushes]

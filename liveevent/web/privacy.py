@@ -28,8 +28,10 @@ log = logging.getLogger(__name__)
 
 RETENTION_INTERVAL_S = 3600.0
 
+routes = web.RouteTableDef()  # added to the app by the app factory (app.py)
 
-@api.routes.get("/api/summary", name="summary")
+
+@routes.get("/api/summary", name="summary")
 async def get_summary(request: web.Request) -> web.Response:
     """Every event's numbers as UTF-8 JSON: employers' names read as written (``"华为"``), not
     as ``\\uXXXX`` escapes, for an organiser who opens it with curl or a browser.
@@ -41,7 +43,7 @@ async def get_summary(request: web.Request) -> web.Response:
     return web.Response(body=frames.dumps(report), content_type="application/json", charset="utf-8")
 
 
-@api.routes.post("/api/events/{event_id}/purge", name="purge")
+@routes.post("/api/events/{event_id}/purge", name="purge")
 async def purge(request: web.Request) -> web.Response:
     """Purge an ended event now; 409 while it is scheduled or live.
 

@@ -31,7 +31,7 @@ async def test_metrics_count_pushes_and_applies_per_node(
         if line and not line.startswith("#")
     }
     assert lines['liveevent_viewers{node="node-b"}'] == 1
-    assert lines['liveevent_pushes_total{node="node-b"}'] >= 1
+    assert lines['liveevent_fanouts_total{node="node-b"}'] >= 1
     assert lines['liveevent_applications_total{node="node-b"}'] == 3
     assert lines['liveevent_apply_ack_seconds_count{node="node-b"}'] == 3
     assert lines['liveevent_fanout_seconds_count{node="node-b"}'] >= 1

@@ -21,14 +21,14 @@ from liveevent.config import load_settings
 from liveevent.domain.applications import Application, Status
 from liveevent.domain.jobs import Job
 from liveevent.errors import InvalidInput
-from liveevent.office.layout import RAW, Form, Lang, Layout, load_zone
-from liveevent.office.tables import (
+from liveevent.office.export_tables import (
     APPLICATION_COLUMNS,
     HIRES_COLUMNS,
     ApplicationLines,
     application_row,
     push_columns,
 )
+from liveevent.office.layout import RAW, Form, Lang, Layout, load_zone
 from liveevent.tables.csv_out import format_row
 from liveevent.tables.outcomes_in import parse_status
 from liveevent.tables.xlsx_out import DATETIME_FORMAT, XlsxBook

@@ -16,7 +16,7 @@ import openpyxl
 import pytest
 from openpyxl.utils import get_column_letter
 
-from liveevent.office.tables import APPLICATION_COLUMNS
+from liveevent.office.export_tables import APPLICATION_COLUMNS
 from liveevent.store import codec
 from liveevent.web.appkeys import STORE
 from tests.support import JOBS, Event, LiveServer

@@ -20,6 +20,7 @@ from liveevent.domain.applications import Application, Status, mask_phone
 from liveevent.domain.jobs import Job
 from liveevent.domain.pushes import PushBreakdown, pushes_from_timeline
 from liveevent.office.layout import RAW, Layout
+from liveevent.store import keys
 from liveevent.store.applications import ApplicationLog
 from liveevent.store.events import EventStore
 from liveevent.store.lookup import application_count
@@ -243,8 +244,8 @@ async def hire_rows(src: Sources, event_id: str, *, layout: Layout = RAW) -> lis
             job.id,
             job.title,
             layout.headcount(job.openings, job.openings_max),
-            counters.get(f"app:{job.id}", 0),
-            counters.get(f"hire:{job.id}", 0),
+            counters.get(keys.job_applications(job.id), 0),
+            counters.get(keys.job_hires(job.id), 0),
             *([job.openings_max] if layout.raw else []),
         ]
         for job in await src.events.jobs(event_id)

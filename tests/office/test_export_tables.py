@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from liveevent.domain.applications import Application, Status
 from liveevent.domain.jobs import Job
-from liveevent.office.tables import APPLICATION_COLUMNS, ApplicationLines, application_row
+from liveevent.office.export_tables import APPLICATION_COLUMNS, ApplicationLines, application_row
 from liveevent.tables.csv_out import format_row
 
 JOBS = {
