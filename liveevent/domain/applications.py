@@ -17,7 +17,27 @@ from liveevent.domain import values
 from liveevent.domain.phones import normalize_phone
 from liveevent.errors import Conflict, InvalidInput
 
-APPLY_FIELDS = frozenset({"job_id", "name", "phone", "idempotency_key", "consent"})
+APPLY_FIELDS = frozenset(
+    {"job_id", "name", "phone", "idempotency_key", "consent", "city", "channel", "venue", "source"}
+)
+
+
+class Source(enum.StrEnum):
+    """Where an application was made: during the broadcast (the default), while watching the
+    recording afterwards, or by staff at a venue's or a service station's station page on
+    behalf of the person in front of them. The value is the wire and store text.
+    """
+
+    LIVE = "live"
+    REPLAY = "replay"
+    STATION = "station"
+
+
+# Attribution (issue 16): which city the viewer said they are in, which channel's link they
+# came through, which venue (or station) the application was made at, and its ``Source``.
+# Each is optional: absent means unknown (or, for ``source``, live), and a stored record
+# carries only those that are set, so older records and clients read as before.
+ATTRIBUTION_FIELDS = ("city", "channel", "venue", "source")
 
 
 class Status(enum.StrEnum):
@@ -87,14 +107,20 @@ class ApplyRequest:
     phone: str
     idempotency_key: str | None
     consent: bool | None
+    city: str | None = None
+    channel: str | None = None
+    venue: str | None = None
+    source: Source | None = None
 
     @classmethod
     def parse(cls, data: object, *, extra_fields: frozenset[str] = frozenset()) -> ApplyRequest:
         """Validate an apply body; every bad field is named at once.
 
         Accepts ``APPLY_FIELDS`` plus ``extra_fields`` (checked by the caller). ``name`` is
-        1-50 characters, ``idempotency_key`` 1-128 printable ones. Raises ``InvalidInput``
-        naming every bad or unknown field.
+        1-50 characters, ``idempotency_key`` 1-128 printable ones; the optional attribution
+        fields: ``city`` up to 20 characters, ``channel`` and ``venue`` identifiers, ``source``
+        a ``Source``. Whether a city, channel or venue exists in the event is the caller's
+        check. Raises ``InvalidInput`` naming every bad or unknown field.
         """
         body = values.only_fields(data, APPLY_FIELDS | extra_fields, what="body")
         try:
@@ -106,6 +132,7 @@ class ApplyRequest:
                 normalize_phone(body.get("phone")),
                 _idempotency_key(body),
                 _consent(body),
+                *_attribution(body),
             )
         except InvalidInput:
             pass
@@ -116,6 +143,10 @@ class ApplyRequest:
                 "phone": lambda: normalize_phone(body.get("phone")),
                 "idempotency_key": lambda: _idempotency_key(body),
                 "consent": lambda: _consent(body),
+                "city": lambda: values.optional_text(body, "city", max_len=20),
+                "channel": lambda: _optional_identifier(body, "channel"),
+                "venue": lambda: _optional_identifier(body, "venue"),
+                "source": lambda: _source(body),
             },
             what="application",
         )
@@ -137,6 +168,30 @@ def _idempotency_key(body: dict[str, Any]) -> str | None:
         why = "must be 1-128 printable characters"
         raise InvalidInput(f"idempotency_key {why}", fields={"idempotency_key": why})
     return value
+
+
+def _attribution(body: dict[str, Any]) -> tuple[str | None, str | None, str | None, Source | None]:
+    return (
+        values.optional_text(body, "city", max_len=20),
+        _optional_identifier(body, "channel"),
+        _optional_identifier(body, "venue"),
+        _source(body),
+    )
+
+
+def _optional_identifier(body: dict[str, Any], field: str) -> str | None:
+    return values.identifier(body, field) if body.get(field) is not None else None
+
+
+def _source(body: dict[str, Any]) -> Source | None:
+    raw = body.get("source")
+    if raw is None:
+        return None
+    try:
+        return Source(raw) if isinstance(raw, str) else Source("")
+    except ValueError:
+        why = "must be one of " + ", ".join(s.value for s in Source)
+        raise InvalidInput(f"source {why}", fields={"source": why}) from None
 
 
 def _consent(body: dict[str, Any]) -> bool | None:
@@ -164,10 +219,15 @@ class Application(NamedTuple):
     card_id: str | None
     consent: bool | None
     via: str
+    city: str | None = None
+    channel: str | None = None
+    venue: str | None = None
+    source: str | None = None  # a Source value; None: live (``ATTRIBUTION_FIELDS``)
 
     def to_record(self) -> dict[str, Any]:
-        """The stored form: a dict of every field by name. Raises nothing."""
-        return {
+        """The stored form: a dict of every field by name (attribution fields only when set).
+        Raises nothing."""
+        record = {
             "application_id": self.application_id,
             "job_id": self.job_id,
             "name": self.name,
@@ -177,12 +237,18 @@ class Application(NamedTuple):
             "consent": self.consent,
             "via": self.via,
         }
+        for field in ATTRIBUTION_FIELDS:
+            value = getattr(self, field)
+            if value is not None:
+                record[field] = value
+        return record
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> Application:
         """The inverse of ``to_record``; older records without ``card_id``, ``consent`` or
-        ``via`` read as None, None and ``"http"``. Raises ``KeyError`` for a record missing
-        a required field (id, job, name, phone, ``applied_at``)."""
+        ``via`` read as None, None and ``"http"``, and missing attribution fields as None.
+        Raises ``KeyError`` for a record missing a required field (id, job, name, phone,
+        ``applied_at``)."""
         return cls(
             application_id=record["application_id"],
             job_id=record["job_id"],
@@ -192,4 +258,8 @@ class Application(NamedTuple):
             card_id=record.get("card_id"),
             consent=record.get("consent"),
             via=record.get("via", "http"),
+            city=record.get("city"),
+            channel=record.get("channel"),
+            venue=record.get("venue"),
+            source=record.get("source"),
         )

@@ -10,7 +10,17 @@ from liveevent.domain import values
 from liveevent.errors import InvalidInput
 
 JOB_FIELDS = frozenset(
-    {"id", "employer", "title", "openings", "openings_max", "salary", "location", "description"}
+    {
+        "id",
+        "employer",
+        "title",
+        "openings",
+        "openings_max",
+        "salary",
+        "location",
+        "description",
+        "city",
+    }
 )
 MAX_JOBS_PER_CALL = 2000
 MAX_OPENINGS = 1_000_000
@@ -43,6 +53,10 @@ class Job:
     location: str | None = None
     description: str | None = None
     openings_max: int | None = -1  # SAME_AS_OPENINGS
+    # The city (or region) of a two-city fair the job is in (issue 16); None: not given.
+    # ``location`` stays the free-text address; the same employer and title in two cities
+    # are two jobs, with two ids.
+    city: str | None = None
 
     def __post_init__(self) -> None:
         if self.openings_max == SAME_AS_OPENINGS:
@@ -53,7 +67,8 @@ class Job:
         """Validate one job object from a client; ``new_id`` is used when it has no ``id``.
 
         ``employer`` and ``title`` 1-100 characters, ``salary`` and ``location`` up to 100,
-        ``description`` up to 4000, ``openings`` and ``openings_max`` 0-``MAX_OPENINGS``.
+        ``description`` up to 4000, ``city`` up to 20, ``openings`` and ``openings_max``
+        0-``MAX_OPENINGS``.
         Raises ``InvalidInput`` naming every bad field at once (or every unknown one), and
         ``openings_max`` when it is below ``openings``.
         """
@@ -66,6 +81,7 @@ class Job:
             "salary": lambda: values.optional_text(body, "salary", max_len=100),
             "location": lambda: values.optional_text(body, "location", max_len=100),
             "description": lambda: values.optional_text(body, "description", max_len=4000),
+            "city": lambda: values.optional_text(body, "city", max_len=20),
         }
         if "openings_max" in body:
             checks["openings_max"] = lambda: values.count(
@@ -92,6 +108,7 @@ class Job:
             "salary": self.salary,
             "location": self.location,
             "description": self.description,
+            "city": self.city,
         }
 
     to_wire = to_record
@@ -109,6 +126,7 @@ class Job:
             salary=record.get("salary"),
             location=record.get("location"),
             description=record.get("description"),
+            city=record.get("city"),
         )
 
     def with_id(self, job_id: str) -> Job:

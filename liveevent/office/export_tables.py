@@ -190,7 +190,7 @@ class ApplicationLines:
         lines: list[str] = []
         add = lines.append
         for application, status in page:
-            app_id, job_id, name, phone, applied_at, card, consent, via = application
+            app_id, job_id, name, phone, applied_at, card, consent, via = application[:8]
             job = job_cells.get(job_id) or self._job(job_id)
             # Letters and digits alone need no escaping: a method call instead of a function
             # call for nearly every name, phone and card (text_cell(x) == x for them).

@@ -152,6 +152,16 @@ class ApplicationLog:
                 # Kept (as its digest) so that the idempotency index can be rebuilt.
                 "idempotency_key": idem,
             }
+            # Attribution (issue 16), only when set: a live application from a link without
+            # city or channel stores no more than before.
+            if req.city is not None:
+                record["city"] = req.city
+            if req.channel is not None:
+                record["channel"] = req.channel
+            if req.venue is not None:
+                record["venue"] = req.venue
+            if req.source is not None:
+                record["source"] = str(req.source)
             rate_key = 0  # not limited: no address (the CLI, the fill of a benchmark)
             if item.ip and self.apply_rate_per_ip:
                 rate_key = rate_keys.get(item.ip, 0)

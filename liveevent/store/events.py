@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
+from liveevent.domain.access import EVENT_ROLES, GRANT_ROLES, Grant, Role
 from liveevent.domain.cards import (
     JobCard,
     card_entry,
@@ -117,6 +118,7 @@ class EventStore:
         self.role_memory_s = role_memory_s
         # (event, roles asked, token digest) -> (role, monotonic time it is remembered until)
         self._roles: dict[tuple[str, tuple[str, ...], str], tuple[str, float]] = {}
+        self._grants: dict[tuple[str, tuple[str, ...], str], tuple[Grant, float]] = {}
         self._timeline = conn.reader.register_script(scripts.TIMELINE)
         self._peak = conn.reader.register_script(scripts.VIEWERS_PEAK)
 
@@ -226,6 +228,66 @@ class EventStore:
                 self._roles.clear()  # rare (thousands of events or tokens): start over
             self._roles[memo] = (found, now + self.role_memory_s)
         return found
+
+    async def add_grant(self, event_id: str, grant: Grant) -> str:
+        """Make a token for ``grant`` on this event and store its digest; returns the token
+        (shown once: the store keeps only its SHA-256).
+
+        Naturally idempotent: a retried HSET writes the same field again. A retry after a
+        lost reply may leave an extra grant whose token nobody received (it opens nothing).
+        Raises ``NotFound`` for an unknown event, ``StoreUnavailable``.
+        """
+        await self.event_view(event_id)
+        token = new_token()
+        k = self.keys.event(event_id)
+        await self._call(
+            self.conn.reader.hset(k.grants, token_digest(token), codec.pack(grant.to_record()))
+        )
+        return token
+
+    async def grants(self, event_id: str) -> list[Grant]:
+        """Every named grant of the event, oldest first (no tokens: the store has none).
+
+        Raises ``StoreUnavailable``.
+        """
+        k = self.keys.event(event_id)
+        raw = await self._call(self.conn.reader.hvals(k.grants))
+        found = [Grant.from_record(codec.unpack(value)) for value in raw]
+        return sorted(found, key=lambda g: (g.created_at, g.role, g.name))
+
+    async def grant_of(self, event_id: str, roles: tuple[str, ...], token: str) -> Grant | None:
+        """What ``token`` allows on this event among ``roles``: a built-in role's token
+        (``check_token``) or a named grant (``add_grant``); None if neither.
+
+        A confirmed grant is remembered for ``role_memory_s`` like a role. Raises
+        ``StoreUnavailable``.
+        """
+        built_in = tuple(r for r in roles if r in EVENT_ROLES)
+        if built_in:
+            role = await self.check_token(event_id, built_in, token)
+            if role is not None:
+                return Grant.built_in(Role(role))
+        named = tuple(r for r in roles if r in GRANT_ROLES)
+        if not named:
+            return None
+        offered = token_digest(token)
+        memo = (event_id, named, offered)
+        now = time.monotonic()
+        known = self._grants.get(memo)
+        if known is not None and known[1] > now:
+            return known[0]
+        k = self.keys.event(event_id)
+        raw = await self._call(self.conn.reader.hget(k.grants, offered))
+        if raw is None:
+            return None
+        grant = Grant.from_record(codec.unpack(raw))
+        if grant.role not in named:
+            return None
+        if self.role_memory_s > 0:
+            if len(self._grants) >= ROLE_MEMORY_MAX:
+                self._grants.clear()
+            self._grants[memo] = (grant, now + self.role_memory_s)
+        return grant
 
     async def overlay_token(self, event_id: str) -> str:
         """The event's overlay token, for the host console to build the OBS overlay's link.

@@ -7,6 +7,7 @@ scripts and multi-key steps stay on one slot. Only the event index is global.
     <p>:{E}:meta        hash    event record, state, current card, cursor, token hashes,
                         purged_at (set once applicants' data is purged)
     <p>:{E}:jobs        hash    job id -> job record
+    <p>:{E}:grants      hash    token digest -> named grant (``domain.access.Grant``)
     <p>:{E}:timeline    stream  cards pushed / withdrawn, state changes (viewer cursor)
     <p>:{E}:apps        stream  applications (the record of truth)
     <p>:{E}:apps:purge  stream  the applications being rewritten without names/phones (purge)
@@ -86,6 +87,7 @@ class EventKeys:
     base: str
     meta: str
     jobs: str
+    grants: str
     timeline: str
     apps: str
     apps_purge: str
@@ -155,6 +157,7 @@ def _event_keys(prefix: str, event_id: str) -> EventKeys:
         base=base,
         meta=f"{base}:meta",
         jobs=f"{base}:jobs",
+        grants=f"{base}:grants",
         timeline=f"{base}:timeline",
         apps=f"{base}:apps",
         apps_purge=f"{base}:apps:purge",

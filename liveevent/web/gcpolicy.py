@@ -122,7 +122,8 @@ class GcPolicy:
 
     ``fanouts`` returns how many timeline messages this process has fanned out so far (a
     counter); a new one is noticed within one tick (``tick_s``, at most half of
-    ``quiet_s``). Times in seconds, loop time. ``quiet_s`` <= 0 makes ``start`` a no-op: CPython's own policy applies.
+    ``quiet_s``). Times in seconds, loop time. ``quiet_s`` <= 0 makes ``start`` a no-op:
+    CPython's own policy applies.
     A full collection runs at most every ``full_interval_s``, and at the latest every
     ``full_max_wait_s`` even without a quiet moment. ``full_collections`` counts those run.
     Constructing it changes nothing and raises nothing; ``start`` does.
