@@ -162,6 +162,11 @@ class ApplicationLog:
                 record["venue"] = req.venue
             if req.source is not None:
                 record["source"] = str(req.source)
+            # A replay application's card (issue 17), checked by web/replays.py: after the
+            # broadcast no card is on screen, so the stream entry's card field is empty and
+            # readers take this one (``_applications``).
+            if req.card_id is not None:
+                record["card_id"] = req.card_id
             rate_key = 0  # not limited: no address (the CLI, the fill of a benchmark)
             if item.ip and self.apply_rate_per_ip:
                 rate_key = rate_keys.get(item.ip, 0)
@@ -465,7 +470,7 @@ def _applications(flat: list[Any]) -> list[tuple[Application, Status]]:
                 record["name"],
                 record["phone"],
                 record["applied_at"],
-                card.decode() if card else None,
+                card.decode() if card else record.get("card_id"),
                 record.get("consent"),
                 record.get("via", "http"),
             ),

@@ -5,7 +5,8 @@ scripts and multi-key steps stay on one slot. Only the event index is global.
 
     <p>:events          set     ids of every event (cross-event summary)
     <p>:{E}:meta        hash    event record, state, current card, cursor, token hashes,
-                        purged_at (set once applicants' data is purged)
+                        purged_at (set once applicants' data is purged),
+                        replay (the recording, ``domain.replays.Replay``; ``META_REPLAY``)
     <p>:{E}:jobs        hash    job id -> job record
     <p>:{E}:grants      hash    token digest -> named grant (``domain.access.Grant``)
     <p>:{E}:timeline    stream  cards pushed / withdrawn, state changes (viewer cursor)
@@ -66,6 +67,10 @@ class Counter(enum.StrEnum):
 # 'hire:' .. job; these prefixes are the one statement of that naming on the Python side.
 JOB_APPLICATIONS_PREFIX = "app:"
 JOB_HIRES_PREFIX = "hire:"
+
+
+# The meta hash's field holding the event's recording once staff set it (store/replays.py).
+META_REPLAY = "replay"
 
 
 def job_applications(job_id: str) -> str:

@@ -16,7 +16,7 @@ import orjson
 from aiohttp import web
 
 from liveevent.domain import values
-from liveevent.domain.applications import ApplyRequest, mask_phone, parse_status
+from liveevent.domain.applications import ApplyRequest, Source, mask_phone, parse_status
 from liveevent.domain.events import EventState, LiveEvent, parse_state
 from liveevent.domain.jobs import parse_jobs
 from liveevent.domain.phones import normalize_phone
@@ -25,7 +25,7 @@ from liveevent.store import keys
 from liveevent.store.applications import Applied, PendingApply
 from liveevent.store.connect import store_call
 from liveevent.store.events import new_token
-from liveevent.web import imports
+from liveevent.web import imports, replays
 from liveevent.web.appkeys import APPLICATIONS, EVENTS, HUB, INGEST, SETTINGS
 from liveevent.web.auth import require_admin, require_role
 from liveevent.web.middleware import read_json, require_json
@@ -240,12 +240,16 @@ def enqueue_apply(
 ) -> asyncio.Future[Applied]:
     """Validate one application (raising at once if it is bad) and queue it for storing.
 
-    The future is done once the application is on disk, or with the error that stopped it.
-    Raises ``InvalidInput`` at once for a bad body, ``StoreUnavailable`` while shutting down.
+    The future is done once the application is on disk, or with the error that stopped it
+    (for a replay application also ``Conflict`` or ``InvalidInput`` naming ``card_id``:
+    ``replays.enqueue_replay_apply``). Raises ``InvalidInput`` at once for a bad body,
+    ``StoreUnavailable`` while shutting down.
     """
     req = ApplyRequest.parse(body)
     # The per-address limit is global across nodes: the store counts it (scripts.APPLY).
     item = PendingApply(event_id=event_id, request=req, via=via, now=now_ms(), ip=ip)
+    if req.source is Source.REPLAY:  # checked against the event's recording first (issue 17)
+        return asyncio.ensure_future(replays.enqueue_replay_apply(request.app, item))
     return request.app[INGEST].enqueue(item)
 
 

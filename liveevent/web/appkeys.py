@@ -12,6 +12,7 @@ from liveevent.store.applications import ApplicationLog
 from liveevent.store.connect import StoreConnection
 from liveevent.store.events import EventStore
 from liveevent.store.ingest import ApplicationIngest
+from liveevent.store.replays import ReplayStore
 from liveevent.web.budget import FloodCooldown
 from liveevent.web.hub import Hub
 from liveevent.web.limits import Limits
@@ -28,3 +29,4 @@ FLOODS = web.AppKey("floods", FloodCooldown)
 METRICS = web.AppKey("metrics", Metrics)
 SHEETS = web.AppKey("sheets", SheetReader)  # job and outcome sheets, read off the loop
 WEBSOCKETS = web.AppKey("websockets", weakref.WeakSet[web.WebSocketResponse])
+REPLAYS = web.AppKey("replays", ReplayStore)  # recordings of ended events (issue 17)
