@@ -18,7 +18,7 @@ from aiohttp import web
 
 from liveevent.domain.events import EventState
 from liveevent.domain.replays import Replay, card_ids
-from liveevent.errors import Conflict, InvalidInput, NotFound
+from liveevent.errors import Conflict, InvalidInput
 from liveevent.store.applications import Applied, PendingApply
 from liveevent.store.replays import ReplayStore
 from liveevent.web.appkeys import APPLICATIONS, EVENTS, INGEST, REPLAYS, SETTINGS, STORE
@@ -79,15 +79,16 @@ async def clear_replay(request: web.Request) -> web.Response:
 async def get_replay(request: web.Request) -> web.Response:
     """``GET /api/events/{id}/replay`` (public): ``{"replay": Replay.to_wire(), "cues":
     [Cue.to_wire(), ...]}``, the cues in push order, each with its window in the recording
-    (``from_s``, ``to_s``: null to the end).
+    (``from_s``, ``to_s``: null to the end); ``{"replay": null, "cues": []}`` while none is set.
 
-    Raises ``NotFound`` (404: unknown event, or no recording set), ``StoreUnavailable`` (503).
+    Raises ``NotFound`` (404, unknown event), ``StoreUnavailable`` (503).
     """
     event_id = request.match_info["event_id"]
     replays = request.app[REPLAYS]
     state, replay = await replays.replay(event_id)
     if replay is None or state is not EventState.ENDED:
-        raise NotFound("no recording has been set for this event")
+        # Not an error for the page that asks (every viewer of an ended event does).
+        return web.json_response({"replay": None, "cues": []})
     cues = await replays.cues(event_id)
     return web.json_response(
         {"replay": replay.to_wire(), "cues": [cue.to_wire(replay) for cue in cues]}

@@ -168,4 +168,16 @@ export default {
   "status.offered": "Offered",
   "status.hired": "Hired",
   "status.rejected": "Not hired",
+
+  // Replay with its cards (issue 17, static/js/viewer-replay.js)
+  "replay.video": "Recording of the job fair",
+  "replay.note": "Recording: when the host presents a job, its card appears below; you can apply from it.",
+  "replay.cannot_play": "This browser cannot play the recording. You can still apply for the jobs below.",
+
+  // Large text (长辈模式) and reading a card aloud (issue 17, static/js/viewer-elder.js)
+  "elder.toggle": "Large text",
+  "elder.toggle_label": "Large text and buttons",
+  "elder.read": "Read aloud",
+  "elder.read_label": "Read this job aloud: {job}",
+  "elder.stop": "Stop reading",
 };

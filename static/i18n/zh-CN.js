@@ -168,4 +168,16 @@ export default {
   "status.offered": "已发录用",
   "status.hired": "已录用",
   "status.rejected": "未录用",
+
+  // Replay with its cards (issue 17, static/js/viewer-replay.js)
+  "replay.video": "招聘会回放",
+  "replay.note": "直播回放：播放到主持人介绍某个岗位时，岗位卡片会出现在下面，可以直接报名。",
+  "replay.cannot_play": "这个浏览器播放不了回放视频。下面介绍过的岗位仍可报名。",
+
+  // Large text (长辈模式) and reading a card aloud (issue 17, static/js/viewer-elder.js)
+  "elder.toggle": "长辈模式",
+  "elder.toggle_label": "长辈模式：大字、大按钮",
+  "elder.read": "朗读岗位",
+  "elder.read_label": "朗读这个岗位：{job}",
+  "elder.stop": "停止朗读",
 };

@@ -6,6 +6,7 @@ import { formatDateTime, formatClock, formatNumber, initI18n, onLangChange, t } 
 import { checkPhone } from "./phone.js";
 import { LiveSocket } from "./socket.js";
 import { load, save } from "./storage.js";
+import { replayActive, replayFields, startReplay } from "./viewer-replay.js";
 
 const eventId = eventIdFromPath();
 const view = {
@@ -52,12 +53,14 @@ function renderEvent() {
     $("#ics").setAttribute("download", `${eventId}.ics`);
   }
   $("#ended").hidden = event.state !== "ended";
+  if (event.state === "ended") startReplay({ eventId, box: $("#stream"), onCard: showCard }).catch(() => {});
   tickCountdown();
 }
 
 function renderStream(event) {
   const box = $("#stream");
   const url = event.stream_url;
+  if (replayActive()) return; // the box plays the recording (viewer-replay.js)
   if (box.dataset.url === (url || "")) return; // keep a playing video playing
   box.dataset.url = url || "";
   box.replaceChildren();
@@ -198,7 +201,7 @@ async function startApply(job, button) {
 
 async function submitApplication(job, person) {
   const body = { job_id: job.id, name: person.name, phone: person.phone, consent: true,
-    idempotency_key: randomKey() };
+    idempotency_key: randomKey(), ...replayFields() };
   if (socket && socket.open) {
     try {
       return await applyOverSocket(body);
@@ -408,7 +411,7 @@ function onMessage(message) {
       view.event = message.event;
       renderEvent();
       if (message.resync) loadShown();
-      showCard(message.card);
+      showCard(replayActive() ? view.card : message.card); // a replay drives the card itself
       socket.markLive();
       break;
     case "card":

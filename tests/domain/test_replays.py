@@ -39,7 +39,11 @@ CASES: list[tuple[str, list[dict[str, Any]], list[tuple[str, int, int | None]]]]
     ("no cards", [live(0), ended(60_000)], []),
     ("never went live", [ended(5_000)], []),
     ("one card, still live", [live(0), push("a", 10_000)], [("a", 10_000, None)]),
-    ("one card until the end", [live(0), push("a", 10_000), ended(50_000)], [("a", 10_000, 50_000)]),
+    (
+        "one card until the end",
+        [live(0), push("a", 10_000), ended(50_000)],
+        [("a", 10_000, 50_000)],
+    ),
     (
         "the next push ends a card",
         [live(0), push("a", 10_000), push("b", 25_000), ended(40_000)],

@@ -23,7 +23,10 @@ async def ended_event(server: LiveServer) -> tuple[Event, list[str]]:
     assert status == 204
     second = (await server.push(event, "j2"))["card_id"]
     status, _ = await server.call(
-        "POST", f"/api/events/{event.id}/state", token=event.host_token, json_body={"state": "ended"}
+        "POST",
+        f"/api/events/{event.id}/state",
+        token=event.host_token,
+        json_body={"state": "ended"},
     )
     assert status == 200
     return event, [first, second]
@@ -48,11 +51,16 @@ async def test_staff_set_the_recording_once_the_event_has_ended(server: LiveServ
     status, body = await put_replay(server, event, {"url": MP4})
     assert status == 409 and body["error"]["code"] == "conflict"
     status, _ = await server.call(
-        "POST", f"/api/events/{event.id}/state", token=event.host_token, json_body={"state": "ended"}
+        "POST",
+        f"/api/events/{event.id}/state",
+        token=event.host_token,
+        json_body={"state": "ended"},
     )
     assert status == 200
     status, body = await server.call("GET", f"/api/events/{event.id}/replay")
-    assert status == 404  # none set yet
+    assert (status, body) == (200, {"replay": None, "cues": []})  # none set yet
+    status, body = await server.call("GET", "/api/events/nosuchevent/replay")
+    assert status == 404
     for body, field in [
         ({"url": "ftp://media.example.cn/r.mp4"}, "url"),
         ({"url": MP4, "lead_in_s": 500}, "lead_in_s"),
@@ -64,8 +72,8 @@ async def test_staff_set_the_recording_once_the_event_has_ended(server: LiveServ
     assert status == 403
     status, _ = await server.call("PUT", f"/api/events/{event.id}/replay", json_body={"url": MP4})
     assert status == 401
-    status, _ = await server.call("GET", f"/api/events/{event.id}/replay")
-    assert status == 404  # nothing bad was stored
+    status, body = await server.call("GET", f"/api/events/{event.id}/replay")
+    assert body["replay"] is None  # nothing bad was stored
 
     status, body = await put_replay(server, event, {"url": MP4, "lead_in_s": 2, "offset_s": 30})
     assert status == 200, body
@@ -81,8 +89,8 @@ async def test_staff_set_the_recording_once_the_event_has_ended(server: LiveServ
         "DELETE", f"/api/events/{event.id}/replay", token=event.staff_token
     )
     assert status == 204
-    status, _ = await server.call("GET", f"/api/events/{event.id}/replay")
-    assert status == 404
+    status, body = await server.call("GET", f"/api/events/{event.id}/replay")
+    assert (status, body["replay"]) == (200, None)
 
 
 async def test_replay_applications_carry_source_and_the_card_showing(server: LiveServer) -> None:
