@@ -6,6 +6,7 @@ import { formatDateTime, formatClock, formatNumber, initI18n, onLangChange, t } 
 import { checkPhone } from "./phone.js";
 import { LiveSocket } from "./socket.js";
 import { load, save } from "./storage.js";
+import { initElder, readAloudButton } from "./viewer-elder.js";
 import { replayActive, replayFields, startReplay } from "./viewer-replay.js";
 
 const eventId = eventIdFromPath();
@@ -129,6 +130,7 @@ function renderCard() {
   h("p", { class: "employer" }, job.employer),
   h("h3", { id: "card-title", class: "job-title" }, job.title),
   jobFacts(job),
+  readAloudButton([jobSummary(job), job.description].filter(Boolean).join("。"), `${job.employer} ${job.title}`),
   job.description ? h("p", { class: "desc" }, job.description) : null,
   applyArea(job, { full: true }));
   view.fresh = null;
@@ -485,6 +487,7 @@ async function openFromLink() {
 
 async function main() {
   await initI18n();
+  initElder({ onVoices: renderCard });
   onLangChange(() => {
     renderEvent();
     renderCard();
