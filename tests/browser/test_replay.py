@@ -211,3 +211,30 @@ async def test_no_recording_no_player(server: LiveServer, pages: Pages) -> None:
     assert await page.locator("#stream video").count() == 0
     assert await page.evaluate(SHOWING) is None
     assert pages.errors() == []
+
+
+# A browser without Media Source Extensions (WeChat and Safari on older iOS) but with HLS of
+# its own: the page must hand the playlist to the video element. Chromium answers "maybe" to
+# HLS by itself, so taking MSE away shows the page's fallback on a real recording.
+NO_MSE = "delete window.MediaSource; delete window.ManagedMediaSource;"
+
+
+async def test_hls_plays_natively_without_mse(
+    server: LiveServer, pages: Pages, storage: str
+) -> None:
+    event, _ = await broadcast(server)
+    await set_replay(server, event, f"{storage}/hls/index.m3u8")
+    page = await pages.open(f"{server.url}/e/{event.id}", name="viewer", viewport=PHONE)
+    await page.context.add_init_script(NO_MSE)
+    await page.reload()
+    await page.wait_for_selector("#stream video[data-player]", timeout=10_000)
+    assert await page.evaluate("() => 'MediaSource' in window") is False
+    assert await page.get_attribute("#stream video", "data-player") == "native"
+
+    async def ready() -> bool:
+        return await page.evaluate(f"() => {VIDEO}.readyState >= 1")  # type: ignore[no-any-return]
+
+    assert await eventually(ready, 10.0), "Chromium did not load the HLS playlist natively"
+    await page.evaluate(f"() => {{ {VIDEO}.currentTime = 2.5; }}")
+    await wait_showing(page, "j1")
+    assert pages.errors() == []
