@@ -180,4 +180,19 @@ export default {
   "elder.read": "Read aloud",
   "elder.read_label": "Read this job aloud: {job}",
   "elder.stop": "Stop reading",
+
+  // The staff page's replay panel (issue 17, static/js/staff-replay.js)
+  "replay.panel": "Recording",
+  "replay.panel_hint": "After the broadcast, enter the recording's address (MP4 or HLS .m3u8): viewers of the job page then watch it, and each job card shows when it was presented.",
+  "replay.url": "Recording address",
+  "replay.lead_in": "Cards come up early by (seconds)",
+  "replay.offset": "Go-live moment in the recording (seconds)",
+  "replay.save": "Save",
+  "replay.clear": "Remove recording",
+  "replay.open": "Open the viewer page",
+  "replay.saved": "Recording set, with {n} job cards",
+  "replay.cleared": "Recording removed",
+  "replay.err_url": "Enter an http(s) address ending in .mp4, .webm or .m3u8",
+  "replay.err_lead_in_s": "Enter a number of seconds from 0 to 120",
+  "replay.err_offset_s": "Enter a number of seconds from 0 to 43200",
 };

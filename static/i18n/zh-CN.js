@@ -180,4 +180,19 @@ export default {
   "elder.read": "朗读岗位",
   "elder.read_label": "朗读这个岗位：{job}",
   "elder.stop": "停止朗读",
+
+  // The staff page's replay panel (issue 17, static/js/staff-replay.js)
+  "replay.panel": "直播回放",
+  "replay.panel_hint": "直播结束后，填上录像地址（MP4 或 HLS .m3u8），观众打开报名页就能看回放，岗位卡片会在介绍到时出现。",
+  "replay.url": "录像地址",
+  "replay.lead_in": "卡片提前出现（秒）",
+  "replay.offset": "开播时刻在录像中的位置（秒）",
+  "replay.save": "保存",
+  "replay.clear": "取消回放",
+  "replay.open": "打开观众页",
+  "replay.saved": "回放已设置，共 {n} 张岗位卡片",
+  "replay.cleared": "回放已取消",
+  "replay.err_url": "请填 http(s) 开头、以 .mp4、.webm 或 .m3u8 结尾的录像地址",
+  "replay.err_lead_in_s": "请填 0 到 120 之间的秒数",
+  "replay.err_offset_s": "请填 0 到 43200 之间的秒数",
 };

@@ -238,3 +238,37 @@ async def test_hls_plays_natively_without_mse(
     await page.evaluate(f"() => {{ {VIDEO}.currentTime = 2.5; }}")
     await wait_showing(page, "j1")
     assert pages.errors() == []
+
+
+async def test_staff_set_the_recording_on_their_page(
+    server: LiveServer, pages: Pages, storage: str
+) -> None:
+    event, _ = await broadcast(server)
+    staff = await pages.open(
+        f"{server.url}/staff/{event.id}#token={event.staff_token}",
+        name="staff",
+        viewport={"width": 1280, "height": 900},
+    )
+    await staff.wait_for_selector("#replay-panel:not([hidden])", timeout=10_000)
+    assert await staff.input_value("#replay-url") == ""
+    await staff.fill("#replay-url", "ftp://media.example.cn/r.mp4")
+    await staff.click("#replay-save")
+    await staff.wait_for_selector("#replay-url[aria-invalid]")
+    assert await staff.inner_text("#replay-e-url") != ""
+    _, body = await server.call("GET", f"/api/events/{event.id}/replay")
+    assert body["replay"] is None  # refused: nothing stored
+
+    await staff.fill("#replay-url", f"{storage}/replay.mp4")
+    await staff.fill("#replay-lead_in_s", "0.5")
+    await staff.click("#replay-save")
+    await staff.wait_for_selector("#replay-clear:not([hidden])")
+    assert await staff.inner_text("#replay-e-url") == ""
+    await pages.shot(staff, "staff-replay-set")
+    _, body = await server.call("GET", f"/api/events/{event.id}/replay")
+    assert body["replay"]["url"] == f"{storage}/replay.mp4" and body["replay"]["lead_in_s"] == 0.5
+
+    viewer = await open_replay(pages, server, event)
+    await viewer.evaluate(f"() => {{ {VIDEO}.currentTime = 6; }}")
+    await wait_showing(viewer, "j2")
+    # The refused address is a 422 the browser reports as a failed load: expected here.
+    assert [e for e in pages.errors() if "status of 422" not in e] == []
