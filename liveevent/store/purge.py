@@ -74,7 +74,8 @@ async def purge_event(conn: StoreConnection, event_id: str, *, now: int) -> Purg
         await redis.hsetnx(k.meta, "purged_at", now)
         applications = await _rewrite_applications(conn, event_id)
         applicants = await _rewrite_applicants(conn, event_id)
-        await redis.delete(k.dedupe, k.idem)
+        # Check-ins at venues (names, phones) go whole; their counts stay in the counters.
+        await redis.delete(k.dedupe, k.idem, k.checkins, k.checkin_dedupe)
     log.info("purged applicants' data of event %s (%d applications)", event_id, applications)
     return PurgeReport(event_id, applications, applicants)
 

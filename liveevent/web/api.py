@@ -25,7 +25,7 @@ from liveevent.store import keys
 from liveevent.store.applications import Applied, PendingApply
 from liveevent.store.connect import store_call
 from liveevent.store.events import new_token
-from liveevent.web import imports
+from liveevent.web import imports, venues
 from liveevent.web.appkeys import APPLICATIONS, EVENTS, HUB, INGEST, SETTINGS
 from liveevent.web.auth import require_admin, require_role
 from liveevent.web.middleware import read_json, require_json
@@ -409,8 +409,9 @@ async def stats(request: web.Request) -> web.Response:
 async def event_stats(app: web.Application, event_id: str) -> dict[str, Any]:
     """The event's live figures: ``viewers_online`` (every node), ``cards_pushed``,
     ``applications``, ``applicants``, ``hires``, ``state``, ``current_card`` (or None),
-    ``current_card_applications`` and per job ``jobs: [{job_id, employer, title, openings,
-    openings_max, applications, hires}]``. Raises ``NotFound``, ``StoreUnavailable``."""
+    ``current_card_applications``, ``onsite`` (``venues.onsite_figures``) and per job
+    ``jobs: [{job_id, employer, title, openings, openings_max, applications, hires}]``.
+    Raises ``NotFound``, ``StoreUnavailable``."""
     events, hub = app[EVENTS], app[HUB]
     view = await events.event_view(event_id)
     counters = await app[APPLICATIONS].counters(event_id)
@@ -424,6 +425,7 @@ async def event_stats(app: web.Application, event_id: str) -> dict[str, Any]:
         "applicants": counters.get(keys.Counter.APPLICANTS, 0),
         "hires": counters.get(keys.Counter.HIRES, 0),
         "state": str(view.state),
+        "onsite": await venues.onsite_figures(app, event_id),  # check-ins by venue (issue 16)
         "current_card": view.card.to_wire() if view.card else None,
         "current_card_applications": counters.get(keys.job_applications(current_job), 0)
         if current_job

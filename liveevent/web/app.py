@@ -16,7 +16,18 @@ from liveevent.store.applications import ApplicationLog
 from liveevent.store.events import EventStore
 from liveevent.store.ingest import ApplicationIngest
 from liveevent.store.opening import open_configured_store
-from liveevent.web import api, budget, exports, openapi, outcomes, pages, pages_api, privacy
+from liveevent.store.venues import VenueStore
+from liveevent.web import (
+    api,
+    budget,
+    exports,
+    openapi,
+    outcomes,
+    pages,
+    pages_api,
+    privacy,
+    venues,
+)
 from liveevent.web.appkeys import (
     APPLICATIONS,
     EVENTS,
@@ -28,6 +39,7 @@ from liveevent.web.appkeys import (
     SETTINGS,
     SHEETS,
     STORE,
+    VENUES,
     WEBSOCKETS,
 )
 from liveevent.web.gcpolicy import GcPolicy, gc_running
@@ -66,7 +78,14 @@ def create_app(settings: Settings) -> web.Application:
     )
     # Every route is added here, explicitly: no module registers routes as a side effect of
     # being imported. A new web module exposes its own table (or add_routes) and is listed here.
-    for table in (api.routes, outcomes.routes, privacy.routes, openapi.routes, pages_api.routes):
+    for table in (
+        api.routes,
+        outcomes.routes,
+        privacy.routes,
+        openapi.routes,
+        pages_api.routes,
+        venues.routes,
+    ):
         app.router.add_routes(table)
     exports.add_routes(app.router)
     app.router.add_get("/ws/events/{event_id}", viewer_socket, name="viewer_socket")
@@ -86,6 +105,7 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
     async with open_configured_store(settings) as conn:
         app[STORE] = conn
         app[EVENTS] = EventStore(conn)
+        app[VENUES] = VenueStore(conn)
         app[APPLICATIONS] = ApplicationLog(
             conn,
             apply_rate_per_ip=settings.apply_rate_per_ip,
