@@ -24,7 +24,7 @@ from liveevent.store.applications import PendingApply
 from liveevent.web.appkeys import EVENTS, INGEST, SETTINGS, VENUES
 from liveevent.web.auth import require_caller
 from liveevent.web.middleware import read_json, require_json
-from liveevent.web.pages import checkin_url, public_base
+from liveevent.web.pages import checkin_url, public_base, static_dir
 from liveevent.web.proxies import client_ip
 
 routes = web.RouteTableDef()
@@ -246,6 +246,15 @@ def _station_request(body: Any) -> ApplyRequest:
     if parsed is None or problems:
         raise InvalidInput("the application has invalid fields", fields=problems)
     return parsed
+
+
+@routes.get("/station-sw.js", name="station_worker")
+async def station_worker(request: web.Request) -> web.FileResponse:
+    """``GET /station-sw.js`` (public): the station page's service worker (it keeps the page
+    on the tablet for a reload without network). Served from ``/`` so that its scope may be
+    ``/station/``; ``no-store`` (the middleware's default) so a new one is picked up at once.
+    Raises nothing of its own."""
+    return web.FileResponse(static_dir() / "js" / "station-sw.js")
 
 
 async def onsite_figures(app: web.Application, event_id: str) -> dict[str, Any]:
