@@ -468,6 +468,11 @@ def _applications(flat: list[Any]) -> list[tuple[Application, Status]]:
                 card.decode() if card else None,
                 record.get("consent"),
                 record.get("via", "http"),
+                # Attribution (issue 16): absent in most records; .get costs ~30 ns each.
+                record.get("city"),
+                record.get("channel"),
+                record.get("venue"),
+                record.get("source"),
             ),
             statuses.get(status, applied),
         )

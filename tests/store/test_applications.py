@@ -215,3 +215,23 @@ async def test_the_hire_count_follows_every_status_move(conn: StoreConnection) -
     with pytest.raises(Conflict):
         await log.change_status(event, app_id, then, by="t", now=1)
     assert (await log.counters(event)).get("hire:j1", 0) == len(hired)
+
+
+async def test_a_page_carries_the_attribution_it_was_stored_with(conn: StoreConnection) -> None:
+    log = ApplicationLog(conn)
+    event = await _event(conn)
+    body = {"job_id": "j1", "name": "王五", "phone": "13800138000"}
+    plain = ApplyRequest.parse(body)
+    attributed = ApplyRequest.parse(
+        {**body, "phone": "13900139000", "city": "宁波", "channel": "dy", "venue": "v1"}
+        | {"source": "station"}
+    )
+    await log.apply_batch(
+        [PendingApply(event, plain, "http", 1), PendingApply(event, attributed, "http", 2)]
+    )
+    pages = [page async for page in log.iterate(event, page=7)]
+    got = {a.phone: (a.city, a.channel, a.venue, a.source) for page in pages for a, _ in page}
+    assert got == {
+        "13800138000": (None, None, None, None),
+        "13900139000": ("宁波", "dy", "v1", "station"),
+    }
