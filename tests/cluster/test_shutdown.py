@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 
 import aiohttp
 import pytest
@@ -63,12 +63,12 @@ async def keep_applying(
     session: aiohttp.ClientSession,
     node: NodeProcess,
     event: Event,
-    phones: itertools.count[str] | object,
+    phones: Iterator[str],
     acknowledged: set[str],
     stop: asyncio.Event,
 ) -> None:
     while not stop.is_set():
-        phone = next(phones)  # type: ignore[call-overload]
+        phone = next(phones)
         body = {"job_id": "j1", "name": "王五", "phone": phone}
         try:
             async with session.post(

@@ -13,9 +13,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from liveevent.domain import applications, events, values
-from liveevent.domain.applications import ApplyRequest, Status, mask_phone, normalize_phone
+from liveevent.domain.applications import ApplyRequest, Status, mask_phone
 from liveevent.domain.events import EventState
-from liveevent.domain.phones import MAINLAND_MOBILE
+from liveevent.domain.phones import MAINLAND_MOBILE, normalize_phone
 from liveevent.errors import Conflict, InvalidInput
 from liveevent.store import codec
 

@@ -20,9 +20,10 @@ import aiohttp
 import pytest
 
 from liveevent.config import Settings
+from liveevent.store.embedded import free_port
 from tests.ledger import Ledger
 from tests.reliability.support import ApplyStream, ValkeyProcess, Watcher
-from tests.support import ADMIN_TOKEN, LiveServer, free_port
+from tests.support import ADMIN_TOKEN, LiveServer
 
 
 class ServeProcess:
@@ -147,4 +148,4 @@ async def test_app_crash_resends_land_once_and_viewers_resume(
 
 
 def _last_cursor(viewer: Watcher) -> str:
-    return next(m["cursor"] for m in reversed(viewer.messages) if m.get("cursor"))
+    return str(next(m["cursor"] for m in reversed(viewer.messages) if m.get("cursor")))

@@ -48,7 +48,11 @@ async def test_store_crash_loses_and_duplicates_nothing(
         await store.start()
         back = time.monotonic()
         # Writes accepted again within 5 s of the store answering.
-        await eventually(lambda b=back: stream.first_ack_after(b) is not None, 5.0)
+
+        def accepted(since: float = back) -> bool:
+            return stream.first_ack_after(since) is not None
+
+        await eventually(accepted, 5.0)
         first = stream.first_ack_after(back)
         assert first is not None, f"no write accepted within 5 s of the restart: {stream.errors}"
         recoveries.append(first - back)

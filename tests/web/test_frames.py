@@ -34,7 +34,8 @@ def _parse(data: bytes) -> Frame:
         next(parser)
     except StopIteration as done:
         assert not reader.buffer, "bytes left after the frame"
-        return done.value
+        parsed: Frame = done.value
+        return parsed
     raise AssertionError("the frame is incomplete")
 
 
@@ -53,7 +54,7 @@ def test_outgoing_encodes_each_format_once() -> None:
     out = Outgoing(message, cursor=(1, 2))
     text, binary = out.text_frame(), out.binary_frame()
     assert out.text_frame() is text and out.binary_frame() is binary  # built once, shared
-    assert json.loads(_parse(text).data) == message
+    assert json.loads(bytes(_parse(text).data)) == message
     assert msgpack.unpackb(_parse(binary).data, raw=False) == message
 
 
