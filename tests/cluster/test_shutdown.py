@@ -13,7 +13,7 @@ import aiohttp
 import pytest
 
 from tests.cluster.nodes import NodeProcess
-from tests.support import Event, LiveServer
+from tests.support import Event, LiveServer, eventually
 
 pytestmark = pytest.mark.slow
 
@@ -36,7 +36,7 @@ async def test_sigterm_refuses_new_viewers_then_closes_with_1001(
             asyncio.create_task(keep_applying(session, node, event, phones, acknowledged, stop))
             for _ in range(4)
         ]
-        await asyncio.sleep(0.3)
+        assert await eventually(lambda: len(acknowledged) > 0, 10.0)  # applying under way
         node.terminate()
         closes = []
         for ws in sockets:
