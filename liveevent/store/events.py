@@ -484,6 +484,19 @@ class EventStore:
         )
         return _entries(entries)
 
+    async def has_timeline_entry(self, event_id: str, cursor: str) -> bool:
+        """Whether the event's timeline holds an entry with stream id ``cursor`` (a resuming
+        viewer's ``since``: only then is a replay from it exact).
+
+        ``cursor`` must be a valid stream id (``"<ms>-<seq>"``; the caller checks it first);
+        an unknown event holds none (False). Raises ``StoreUnavailable``.
+        """
+        k = self.keys.event(event_id)
+        entries = await self._call(
+            self.conn.reader.xrange(k.timeline, min=cursor, max=cursor, count=1)
+        )
+        return bool(entries)
+
     async def timeline_first(self, event_id: str) -> str | None:
         """The stream id of the event's oldest timeline entry, or None if it has none.
 
@@ -555,6 +568,21 @@ class EventStore:
             if int(expires) > now:
                 total += int(count)
         return total
+
+    # the store itself --------------------------------------------------------------------
+    async def store_memory(self) -> tuple[int, int]:
+        """The store's memory as ``(used, limit)`` in bytes (INFO memory: ``used_memory``,
+        ``maxmemory``), ``limit`` 0 when it has none; for ``GET /healthz``.
+
+        Raises ``StoreUnavailable`` when the store does not answer.
+        """
+        info = await self._call(self.conn.reader.info("memory"))
+        return int(info.get("used_memory", 0)), int(info.get("maxmemory", 0))
+
+    async def interrupt_tails(self) -> None:
+        """End every blocking ``tail`` now (shutdown) rather than when its block times out
+        (``StoreConnection.interrupt_tails``). Returns None; raises nothing of its own."""
+        await self.conn.interrupt_tails()
 
     # plumbing -----------------------------------------------------------------------------
     async def _call(self, awaitable: Any) -> Any:

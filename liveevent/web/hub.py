@@ -356,7 +356,7 @@ class Hub:
         for task in tasks:
             task.cancel()
         # Blocking XREADs end now rather than when their block times out.
-        await self.events.conn.interrupt_tails()
+        await self.events.interrupt_tails()
         if tasks:
             # Bounded: a task stuck in a store call must not hold the shutdown.
             done, _ = await asyncio.wait(tasks, timeout=STOP_TIMEOUT_S)

@@ -151,11 +151,7 @@ async def _known_cursor(request: web.Request, event_id: str, since: str, current
         return False  # from the future: the store lost history
     if since_c == (0, 0):
         return True
-    conn = request.app[EVENTS].conn
-    entries = await conn.reader.xrange(
-        conn.keys.event(event_id).timeline, min=since, max=since, count=1
-    )
-    return bool(entries)
+    return await request.app[EVENTS].has_timeline_entry(event_id, since)
 
 
 async def _receive(
