@@ -15,6 +15,7 @@ from typing import Any
 from liveevent.domain.access import EVENT_ROLES, GRANT_ROLES, Grant, Role
 from liveevent.domain.cards import (
     JobCard,
+    TimelineKind,
     card_entry,
     card_fields,
     is_timeline_record,
@@ -23,6 +24,7 @@ from liveevent.domain.cards import (
 )
 from liveevent.domain.events import EventState, LiveEvent, check_transition
 from liveevent.domain.jobs import Job
+from liveevent.domain.screen import check_push, check_withdraw
 from liveevent.errors import Conflict, CorruptEntry, NotFound
 from liveevent.store import codec, scripts
 from liveevent.store.connect import TAIL_BLOCK_MS, StoreConnection, new_attempt, store_call
@@ -366,7 +368,7 @@ class EventStore:
         fields = card_fields(card_id, pushed_at, None)
         status, detail = await self._timeline_op(
             event_id,
-            "card",
+            TimelineKind.CARD,
             codec.pack_open(card_entry(fields)),
             "",
             codec.pack_open(fields),
@@ -377,7 +379,8 @@ class EventStore:
         if status == "nojob":
             raise NotFound(f"no job {job_id!r} in this event", fields={"job_id": "unknown job"})
         if status == "notlive":
-            raise Conflict(f"cards can only be pushed while the event is live (it is {detail})")
+            check_push(EventState(detail))  # the script refused: the domain's rule says why
+            raise Conflict("the store and domain.screen disagree on pushing a card")
         return detail
 
     async def withdraw_card(self, event_id: str, *, now: int) -> str:
@@ -388,14 +391,20 @@ class EventStore:
         Exactly once under retry (a once key: ``_timeline_op``).
         """
         view = await self.event_view(event_id)
-        if view.card is None:
-            raise Conflict("there is no card on screen to withdraw")
-        card_id = view.card.card_id
+        card_id = view.card.card_id if view.card is not None else ""
+        check_withdraw(card_id, card_id)  # raises if there is none
         status, detail = await self._timeline_op(
-            event_id, "withdraw", codec.pack(withdraw_record(card_id, now)), card_id, b"", "", ""
+            event_id,
+            TimelineKind.WITHDRAW,
+            codec.pack(withdraw_record(card_id, now)),
+            card_id,
+            b"",
+            "",
+            "",
         )
         if status == "changed":
-            raise Conflict("the card on screen changed meanwhile; nothing was withdrawn")
+            check_withdraw(detail, card_id)  # the script refused: the domain's rule says why
+            raise Conflict("the store and domain.screen disagree on withdrawing a card")
         return detail
 
     async def set_state(self, event_id: str, target: EventState, *, now: int) -> str:
@@ -410,7 +419,7 @@ class EventStore:
         check_transition(view.state, target)
         status, detail = await self._timeline_op(
             event_id,
-            "state",
+            TimelineKind.STATE,
             codec.pack(state_record(str(target), now)),
             str(view.state),
             b"",
@@ -424,7 +433,7 @@ class EventStore:
     async def _timeline_op(
         self,
         event_id: str,
-        op: str,
+        op: TimelineKind,
         blob: bytes,
         expected: str,
         card_blob: bytes,
@@ -439,7 +448,16 @@ class EventStore:
         reply = await self._call(
             self._timeline(
                 keys=[k.meta, k.timeline, k.counters, k.jobs, once],
-                args=[op, blob, expected, card_blob, card_id, target, job_id, self.conn.once_ttl_s],
+                args=[
+                    str(op),
+                    blob,
+                    expected,
+                    card_blob,
+                    card_id,
+                    target,
+                    job_id,
+                    self.conn.once_ttl_s,
+                ],
             )
         )
         status, detail = codec.text(reply[0]), codec.text(reply[1])
@@ -528,7 +546,7 @@ class EventStore:
         return [
             JobCard.from_record(record["card"])
             async for record in self.timeline_records(event_id)
-            if record["kind"] == "card"
+            if record["kind"] == TimelineKind.CARD
         ]
 
     # viewers across nodes -----------------------------------------------------------------
