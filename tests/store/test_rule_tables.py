@@ -9,6 +9,7 @@ and they must agree: a change to one that is not made to the others fails here.
 
 from __future__ import annotations
 
+import enum
 import re
 from dataclasses import dataclass
 
@@ -210,7 +211,7 @@ async def test_hire_counts_agree(conn: StoreConnection, name: str, path: str) ->
 # Lua variables that hold a status, an event state or a timeline op, in the scripts that
 # compare them; every literal they are compared with (or default to) must be a value of the
 # enum, so renaming a value in the domain cannot leave a script comparing with the old text.
-_COMPARED = {
+_COMPARED: dict[str, dict[str, type[enum.StrEnum]]] = {
     "STATUS": {"to": Status, "current": Status, "ARGV[3]": Status},
     "STATUS_MANY": {"to": Status, "current": Status},
     "TIMELINE": {"state": EventState, "ARGV[6]": EventState, "op": TimelineKind},
@@ -230,9 +231,9 @@ def _compared_literals(script: str, variable: str) -> set[str]:
 def test_the_scripts_compare_with_enum_values(script_name: str) -> None:
     script: str = getattr(scripts, script_name)
     seen = 0
-    for variable, enum in _COMPARED[script_name].items():
+    for variable, kind in _COMPARED[script_name].items():
         literals = _compared_literals(script, variable)
-        values = {str(member) for member in enum}
+        values = {str(member) for member in kind}
         assert literals <= values, f"{script_name}: {variable} compared with {literals - values}"
         seen += len(literals)
     assert seen > 0, f"{script_name}: the check found nothing to check"
