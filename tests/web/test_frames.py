@@ -1,5 +1,5 @@
-"""The hand-built websocket frames (RFC 6455 section 5.2), read back by ``websockets``' own
-frame parser, and the decoder of client messages."""
+"""The websocket frames (RFC 6455 section 5.2, serialized by ``websockets``), read back by
+``websockets``' own frame parser, and the decoder of client messages."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from websockets.streams import StreamReader
 from liveevent.errors import MalformedBody
 from liveevent.web.frames import (
     BINARY,
+    PING_FRAME,
     MAX_DEPTH,
     TEXT,
     Outgoing,
@@ -98,3 +99,8 @@ def test_decode_reads_json_text_and_msgpack_binary() -> None:
 def test_decode_refuses_with_malformed_body(data: str | bytes, binary: bool) -> None:
     with pytest.raises(MalformedBody):
         decode(data, binary=binary)
+
+
+def test_the_heartbeat_ping_is_an_empty_final_ping() -> None:
+    parsed = _parse(PING_FRAME)
+    assert (parsed.opcode, parsed.fin, parsed.data) == (Opcode.PING, True, b"")
