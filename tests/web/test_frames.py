@@ -14,8 +14,8 @@ from websockets.streams import StreamReader
 from liveevent.errors import MalformedBody
 from liveevent.web.frames import (
     BINARY,
-    PING_FRAME,
     MAX_DEPTH,
+    PING_FRAME,
     TEXT,
     Outgoing,
     decode,
