@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.ledger import Ledger
-from tests.reliability.conftest import fault_settings
+from tests.reliability.fixtures import fault_settings
 from tests.reliability.support import ApplyStream, ValkeyProcess, eventually
 from tests.support import LiveServer
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.ledger import Ledger
-from tests.reliability.conftest import fault_settings
+from tests.reliability.fixtures import fault_settings
 from tests.reliability.support import ApplyStream, ValkeyProcess, Watcher, next_phone
 from tests.support import LiveServer, eventually
 

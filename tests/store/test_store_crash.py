@@ -17,7 +17,7 @@ import pytest
 from liveevent.store.connect import Durability
 from liveevent.web.appkeys import STORE
 from tests.ledger import Ledger
-from tests.reliability.conftest import fault_settings
+from tests.reliability.fixtures import fault_settings
 from tests.reliability.support import ApplyStream, ValkeyProcess, eventually
 from tests.support import LiveServer
 
