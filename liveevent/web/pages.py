@@ -16,6 +16,7 @@ from liveevent.web.auth import require_role
 from liveevent.web.origin import own_origin
 
 PAGES = {"e": "viewer.html", "host": "host.html", "staff": "staff.html", "overlay": "overlay.html"}
+PAGES["employer"] = "employer.html"  # issue 16: an employer's own jobs and applicants
 
 
 def static_dir() -> Path:

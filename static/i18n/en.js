@@ -168,4 +168,7 @@ export default {
   "status.offered": "Offered",
   "status.hired": "Hired",
   "status.rejected": "Not hired",
+  "status.intent": "Intent agreed",
+  "status.declined": "Declined by applicant",
+  "status.no_show": "No-show",
 };

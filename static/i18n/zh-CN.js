@@ -168,4 +168,7 @@ export default {
   "status.offered": "已发录用",
   "status.hired": "已录用",
   "status.rejected": "未录用",
+  "status.intent": "达成意向",
+  "status.declined": "本人放弃",
+  "status.no_show": "未到场",
 };

@@ -7,7 +7,8 @@ import { formatNumber, formatTime, initI18n, lang, onLangChange, t } from "./i18
 import { isRefusedToken, showRefusedToken } from "./refused.js";
 import { openStatsSocket } from "./socket.js";
 
-const STATUSES = ["applied", "contacted", "interviewed", "offered", "hired", "rejected"];
+const STATUSES = ["applied", "intent", "contacted", "interviewed", "offered", "hired", "rejected",
+  "declined", "no_show"];
 const PAGE = 50;
 const eventId = eventIdFromPath();
 const token = tokenFromHash();
