@@ -34,11 +34,15 @@ class EmployerBook:
     async def save(
         self, event_id: str, key: str, *, name: str, contact: str | None, now: int
     ) -> None:
-        """Keep employer ``key``'s ``name`` and ``contact`` (a newer call replaces them).
+        """Keep employer ``key``'s ``name`` and ``contact``: a newer call replaces them, but
+        a ``contact`` of None keeps the one given before.
 
         Naturally idempotent: a retried HSET writes the same record. Raises
         ``StoreUnavailable``."""
         k = self.keys.event(event_id)
+        if contact is None:
+            before = await store_call(self.conn.reader.hget(k.employers, key))
+            contact = codec.unpack(before).get("contact") if before else None
         record = {"name": name, "contact": contact, "updated_at": now}
         await store_call(self.conn.reader.hset(k.employers, key, codec.pack(record)))
 
