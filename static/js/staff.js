@@ -2,6 +2,7 @@
 import { download, eventIdFromPath, request, tokenFromHash } from "./api.js";
 import { headcountText, totalHeadcount } from "./cards.js";
 import { drawChart } from "./chart.js";
+import { initEmployerProgress } from "./employers_progress.js";
 import { $, h, toast } from "./dom.js";
 import { formatNumber, formatTime, initI18n, lang, onLangChange, t } from "./i18n.js";
 import { isRefusedToken, showRefusedToken } from "./refused.js";
@@ -314,6 +315,7 @@ async function main() {
     await refreshStats();
     await loadApplications();
     loadChart();
+    initEmployerProgress({ call, report });
   } catch (error) {
     report(error);
     if (isRefusedToken(error)) return; // the banner says what to do; nothing will load
