@@ -41,6 +41,7 @@ from liveevent.web.middleware import read_json
 routes = web.RouteTableDef()  # added to the app by the app factory (app.py)
 
 NO_STORE = {"Cache-Control": "no-store"}
+MAX_GRANTS = 1000  # named grants per event (every kind): a fair has tens of employers
 
 
 def _book(request: web.Request) -> EmployerBook:
@@ -63,7 +64,8 @@ async def create_employer(request: web.Request) -> web.Response:
     the token's scope. Each call makes another token (a second person at the table, a lost
     link); the last ``contact`` given is the one the apply form names. Not exactly once: a
     retry after a lost reply makes a second token nobody received (it opens nothing).
-    Raises ``InvalidInput`` (422, ``name`` unknown among the jobs, or bad fields),
+    Raises ``InvalidInput`` (422, ``name`` unknown among the jobs or ``MAX_GRANTS``
+    reached, or bad fields),
     ``Unauthenticated`` (401), ``Forbidden`` (403), ``NotFound`` (404), ``MalformedBody``
     (400), ``BodyTooLarge`` (413), ``StoreUnavailable`` (503).
     """
@@ -71,6 +73,9 @@ async def create_employer(request: web.Request) -> web.Response:
     await require_caller(request, event_id, ("staff",))
     access = EmployerAccess.parse(await read_json(request, request.app[SETTINGS].max_body_bytes))
     employer = match_employer(access.name, await request.app[EVENTS].jobs(event_id))
+    if len(await request.app[EVENTS].grants(event_id)) >= MAX_GRANTS:
+        why = f"this event already has {MAX_GRANTS} named tokens"
+        raise InvalidInput(why, fields={"name": why})
     now = now_ms()
     grant = Grant(Role.EMPLOYER, employer[:50], scope=employer, created_at=now)
     token = await request.app[EVENTS].add_grant(event_id, grant)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from liveevent.domain.consent import CURRENT_VERSION
 from liveevent.store import codec
+from liveevent.web import employers
 from liveevent.web.appkeys import STORE
 from tests.support import Event, LiveServer
 
@@ -230,3 +233,19 @@ async def test_staff_see_every_employers_progress_including_who_has_not_reported
     for token in (event.host_token, sf):
         status, _ = await server.call("GET", f"/api/events/{event.id}/employers", token=token)
         assert status == 403
+
+
+async def test_the_number_of_employer_links_is_limited(
+    server: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(employers, "MAX_GRANTS", 2)
+    event = await server.create_event(jobs=JOBS)
+    await grant(server, event, SF)
+    await grant(server, event, SF)
+    status, reply = await server.call(
+        "POST",
+        f"/api/events/{event.id}/employers",
+        token=event.staff_token,
+        json_body={"name": SF},
+    )
+    assert status == 422 and "name" in reply["error"]["fields"]
