@@ -130,10 +130,8 @@ async def recipients(request: web.Request) -> web.Response:
     named = {
         job.employer: records.get(employer_key(job.employer), {}).get("contact") for job in jobs
     }
-    return web.json_response(
-        {"version": CURRENT_VERSION, "recipients": named},
-        headers={"Cache-Control": "public, max-age=15"},
-    )
+    # no-store like every answer with a person in it: a contact may be a recruiter's phone.
+    return web.json_response({"version": CURRENT_VERSION, "recipients": named}, headers=NO_STORE)
 
 
 async def _employer(request: web.Request) -> tuple[str, Grant, list[Job]]:
