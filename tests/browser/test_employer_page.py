@@ -138,3 +138,26 @@ async def test_employer_page_sees_its_applicants_records_intent_then_hire(
     assert "从未反馈" in await staff.inner_text(f'tr[data-employer="{JD}"]')
     await pages.shot(staff, "progress")
     assert pages.errors() == []
+
+
+async def test_employer_page_runs_under_its_csp_fits_a_phone_and_speaks_english(
+    server: LiveServer, pages: Pages
+) -> None:
+    event = await server.create_event()
+    link = await employer_link(server, event, SF, "王经理 0755-1234")
+    status, _ = await server.apply(event, "j1", "13912345678", "李卫国")  # no consent given
+    assert status == 201
+    page = await pages.open(link, name="employer-csp", viewport=PHONE, bypass_csp=False)
+    await page.wait_for_selector("#apps li", timeout=10_000)
+    # Without consent to this employer: masked, and the row says why.
+    text = await page.inner_text("#apps li")
+    assert "139****5678" in text and "李**" in text and "13912345678" not in text
+    assert await page.locator("#apps li a.phone").count() == 0
+    assert await page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    await page.click("[data-lang-toggle]")
+    await page.wait_for_function(
+        "document.querySelector('#jobs-h').textContent === 'My jobs'", timeout=5000
+    )
+    assert "Did not consent" in await page.inner_text("#apps li")
+    await pages.shot(page, "english")
+    assert pages.errors() == []
