@@ -16,6 +16,7 @@ from liveevent.store.applications import ApplicationLog
 from liveevent.store.events import EventStore
 from liveevent.store.ingest import ApplicationIngest
 from liveevent.store.opening import open_configured_store
+from liveevent.store.venues import VenueStore
 from liveevent.web import (
     api,
     budget,
@@ -26,6 +27,7 @@ from liveevent.web import (
     pages,
     pages_api,
     privacy,
+    venues,
 )
 from liveevent.web.appkeys import (
     APPLICATIONS,
@@ -38,6 +40,7 @@ from liveevent.web.appkeys import (
     SETTINGS,
     SHEETS,
     STORE,
+    VENUES,
     WEBSOCKETS,
 )
 from liveevent.web.gcpolicy import GcPolicy, gc_running
@@ -83,6 +86,7 @@ def create_app(settings: Settings) -> web.Application:
         openapi.routes,
         pages_api.routes,
         employers.routes,
+        venues.routes,
     ):
         app.router.add_routes(table)
     exports.add_routes(app.router)
@@ -103,6 +107,7 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
     async with open_configured_store(settings) as conn:
         app[STORE] = conn
         app[EVENTS] = EventStore(conn)
+        app[VENUES] = VenueStore(conn)
         app[APPLICATIONS] = ApplicationLog(
             conn,
             apply_rate_per_ip=settings.apply_rate_per_ip,

@@ -57,7 +57,8 @@ def test_an_employer_sets_every_status_but_applied() -> None:
     assert Status.APPLIED not in EMPLOYER_STATUSES
     assert set(EMPLOYER_STATUSES) == set(Status) - {Status.APPLIED}
     assert parse_employer_status({"status": "intent"}) is Status.INTENT
-    for bad in ({"status": "applied"}, {"status": "HIRED"}, {}, [], {"status": 1}):
+    bads: list[object] = [{"status": "applied"}, {"status": "HIRED"}, {}, [], {"status": 1}]
+    for bad in bads:
         with pytest.raises(InvalidInput) as caught:
             parse_employer_status(bad)
         assert "status" in caught.value.fields
@@ -141,13 +142,20 @@ def test_the_apply_body_carries_what_the_consent_said() -> None:
 
 
 def test_consent_covers_only_its_employer_under_a_full_text() -> None:
-    ok = {"consent": True, "version": CURRENT_VERSION, "consent_to": "顺丰（杭州）"}
-    assert covers(**ok, employer="顺丰(杭州)")
-    assert not covers(**ok, employer="宁波港")
-    assert not covers(**{**ok, "consent": False}, employer="顺丰(杭州)")
-    assert not covers(**{**ok, "consent": None}, employer="顺丰(杭州)")
-    assert not covers(**{**ok, "version": None}, employer="顺丰(杭州)")  # the old form
-    assert not covers(**{**ok, "consent_to": None}, employer="顺丰(杭州)")
+    def check(
+        consent: bool | None = True,
+        version: str | None = CURRENT_VERSION,
+        consent_to: str | None = "顺丰（杭州）",
+        employer: str = "顺丰(杭州)",
+    ) -> bool:
+        return covers(consent=consent, version=version, consent_to=consent_to, employer=employer)
+
+    assert check()
+    assert not check(employer="宁波港")
+    assert not check(consent=False)
+    assert not check(consent=None)
+    assert not check(version=None)  # the old form
+    assert not check(consent_to=None)
 
 
 def test_the_consent_tells_the_four_things_of_pipl_article_23() -> None:
