@@ -28,6 +28,11 @@ scripts and multi-key steps stay on one slot. Only the event index is global.
                         status is <status>; never "applied", the status of all the rest (derived)
     <p>:{E}:bystatus:<status>:<job>  zset  the same, of one job's applications   (derived)
     <p>:{E}:minutes     hash    minute (ms since the epoch // 60000) -> applications  (derived)
+    <p>:{E}:reports     hash    job id -> Unix ms of the last status change of one of its
+                        applications (an employer's "last report"; derived, written
+                        after each change: ``ApplicationLog.change_status*``)
+    <p>:{E}:employers   hash    employer key (``domain.employers.employer_key``) -> its
+                        record: name as on its jobs, contact (``store.employers``)
     <p>:{E}:rate:<ip>   string  applications from one address this window (expires)
     <p>:{E}:once:<attempt> string  what a write attempt answered, so a retry of it answers
                         the same and writes nothing (expires; see store/scripts.py)
@@ -127,6 +132,8 @@ class EventKeys:
     venues: str
     checkins: str
     checkin_dedupe: str
+    reports: str
+    employers: str
 
     def by_job(self, job_id: str) -> str:
         """The list of a job's application ids (``scripts.APPLY`` appends to it).
@@ -214,4 +221,6 @@ def _event_keys(prefix: str, event_id: str) -> EventKeys:
         venues=f"{base}:venues",
         checkins=f"{base}:checkins",
         checkin_dedupe=f"{base}:checkin:dedupe",
+        reports=f"{base}:reports",
+        employers=f"{base}:employers",
     )

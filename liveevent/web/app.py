@@ -20,6 +20,7 @@ from liveevent.store.venues import VenueStore
 from liveevent.web import (
     api,
     budget,
+    employers,
     exports,
     openapi,
     outcomes,
@@ -86,6 +87,7 @@ def create_app(settings: Settings) -> web.Application:
         openapi.routes,
         pages_api.routes,
         replays.routes,
+        employers.routes,
         venues.routes,
     ):
         app.router.add_routes(table)

@@ -8,6 +8,7 @@ from aiohttp import web
 
 from liveevent import __version__
 from liveevent.domain.applications import Status
+from liveevent.domain.employers import EMPLOYER_STATUSES
 
 routes = web.RouteTableDef()
 
@@ -139,6 +140,9 @@ def document() -> dict[str, Any]:
             "phone": {"type": "string", "description": "a mobile number (docs/exports.md)"},
             "idempotency_key": {"type": "string", "minLength": 1, "maxLength": 128},
             "consent": {"type": "boolean"},
+            # What the consent said (docs/privacy.md): its version and the employer it named.
+            "consent_version": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
+            "consent_to": {"type": "string", "maxLength": 100},
         },
     }
     applied = {
@@ -328,6 +332,7 @@ def document() -> dict[str, Any]:
         },
         **_office_paths(),
         **_replay_paths(),
+        **_employer_paths(),
         "/api/openapi.json": {
             "get": {"summary": "This document", "responses": {"200": _json({"type": "object"})}}
         },
@@ -465,4 +470,68 @@ def _replay_paths() -> dict[str, Any]:
                 "Remove the recording (staff)", {"204": {"description": "Removed"}}, secured=True
             ),
         }
+    }
+
+
+def _employer_paths() -> dict[str, Any]:
+    """Employers at the table (``web/employers``; docs/api.md "Employers at the table")."""
+    app_id = {
+        "name": "application_id",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string"},
+    }
+    query = [
+        {"name": n, "in": "query", "required": False, "schema": {"type": t}}
+        for n, t in (("job_id", "string"), ("offset", "integer"), ("limit", "integer"))
+    ]
+    obj = {"type": "object"}
+    return {
+        "/api/events/{event_id}/employers": {
+            "post": _op(
+                "Give an employer its own token and page link (staff)",
+                {"201": _json(obj, "Made; the token is shown this once"), "400": _ERR, "422": _ERR},
+                body={
+                    "type": "object",
+                    "required": ["name"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "name": {"type": "string", "minLength": 1, "maxLength": 100},
+                        "contact": {"type": "string", "minLength": 1, "maxLength": 100},
+                    },
+                },
+                secured=True,
+            ),
+            "get": _op("Every employer's progress (staff)", {"200": _json(obj)}, secured=True),
+        },
+        "/api/events/{event_id}/recipients": {
+            "get": _op("Each employer's contact, for the apply consent", {"200": _json(obj)})
+        },
+        "/api/events/{event_id}/employer": {
+            "get": _op("The employer's own jobs (employer)", {"200": _json(obj)}, secured=True)
+        },
+        "/api/events/{event_id}/employer/applications": {
+            "get": _op(
+                "The employer's own applicants, newest first (employer)",
+                {"200": _json(obj), "422": _ERR},
+                secured=True,
+                params=query,
+            )
+        },
+        "/api/events/{event_id}/employer/applications/{application_id}": {
+            "patch": _op(
+                "Record an intent or an outcome on its own applicant (employer)",
+                {"200": _json(obj), "400": _ERR, "409": _ERR, "422": _ERR},
+                body={
+                    "type": "object",
+                    "required": ["status"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "status": {"type": "string", "enum": [s.value for s in EMPLOYER_STATUSES]}
+                    },
+                },
+                secured=True,
+                params=[app_id],
+            )
+        },
     }

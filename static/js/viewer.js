@@ -3,6 +3,7 @@ import { ApiError, eventIdFromPath, request, socketUrl } from "./api.js";
 import { headcountText, jobFacts, jobSummary } from "./cards.js";
 import { $, announce, h } from "./dom.js";
 import { formatDateTime, formatClock, formatNumber, initI18n, onLangChange, t } from "./i18n.js";
+import { consentFields, hasConsented, initConsent, rememberConsent, showConsent } from "./consent.js";
 import { checkPhone } from "./phone.js";
 import { LiveSocket } from "./socket.js";
 import { load, save } from "./storage.js";
@@ -183,7 +184,7 @@ function applyArea(job, { full }) {
 
 // --- applying ------------------------------------------------------------------------------------
 async function startApply(job, button) {
-  if (!profile) {
+  if (!profile || !hasConsented(job)) { // consent is given per employer (docs/privacy.md)
     openSheet(job, button);
     return;
   }
@@ -203,7 +204,7 @@ async function startApply(job, button) {
 
 async function submitApplication(job, person) {
   const body = { job_id: job.id, name: person.name, phone: person.phone, consent: true,
-    idempotency_key: randomKey(), ...replayFields() };
+    idempotency_key: randomKey(), ...replayFields(), ...consentFields(job) };
   if (socket && socket.open) {
     try {
       return await applyOverSocket(body);
@@ -255,6 +256,7 @@ function failPendingApplies() {
 }
 
 function finishApply(job, result, opener) {
+  rememberConsent(job);
   applied = { ...applied, [job.id]: result.application_id };
   save(`applied.${eventId}`, applied);
   renderCard();
@@ -275,6 +277,7 @@ function openSheet(job, opener) {
   form.elements.name.value = profile ? profile.name : form.elements.name.value;
   form.elements.phone.value = profile ? profile.phone : form.elements.phone.value;
   $("#f-consent").checked = false;
+  showConsent(job);
   sheet.hidden = false;
   document.body.classList.add("sheet-open");
   setBackgroundInert(true);
@@ -488,6 +491,7 @@ async function openFromLink() {
 async function main() {
   await initI18n();
   initElder({ onVoices: renderCard });
+  initConsent(eventId);
   onLangChange(() => {
     renderEvent();
     renderCard();
