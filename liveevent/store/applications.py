@@ -227,6 +227,9 @@ class ApplicationLog:
         Raises ``NotFound`` for an unknown application, ``Conflict`` for a move
         ``domain.applications`` forbids or when it kept changing over 5 tries,
         ``StoreUnavailable``. ``now`` is Unix ms; ``by`` names who made the change.
+        A move into or out of ``hired`` also appends one ``openings`` timeline entry (the
+        job's new hire count, ``cards.openings_record``) in the same atomic step; a retry
+        appends none.
         """
         k = self.keys.event(event_id)
         once = self.keys.once(event_id, new_attempt())
@@ -244,7 +247,7 @@ class ApplicationLog:
             )
             with store_errors():
                 reply = await self._status(
-                    keys=[k.current, k.status, k.counters, k.appidx, once],
+                    keys=[k.current, k.status, k.counters, k.appidx, k.meta, k.timeline, once],
                     args=[
                         application_id,
                         str(current),
@@ -252,6 +255,7 @@ class ApplicationLog:
                         blob,
                         self.conn.once_ttl_s,
                         k.base,
+                        now,
                     ],
                 )
             outcome = codec.text(reply[0])
@@ -271,17 +275,20 @@ class ApplicationLog:
         Those already in ``target`` are unchanged (an id given twice: changed once, then
         unchanged). One unknown id raises ``NotFound`` naming it and changes nothing; a store
         that does not answer raises ``StoreUnavailable``. Exactly once under retry (a once key).
+        Each job whose hire count changed gets one ``openings`` timeline entry (its new count),
+        in the same atomic step.
         """
         k = self.keys.event(event_id)
         once = self.keys.once(event_id, new_attempt())
-        args: list[Any] = [str(target), self.conn.once_ttl_s, k.base]
+        args: list[Any] = [str(target), self.conn.once_ttl_s, k.base, now]
         for application_id in application_ids:
             record = {"application_id": application_id, "to": str(target), "by": by, "at": now}
             # "from" last and open: the script appends the status it finds there.
             args += (application_id, codec.pack_open({**record, "from": None}))
         with store_errors():
             reply = await self._status_many(
-                keys=[k.current, k.status, k.counters, k.appidx, once], args=args
+                keys=[k.current, k.status, k.counters, k.appidx, k.meta, k.timeline, once],
+                args=args,
             )
         if codec.text(reply[0]) == "noapp":
             raise NotFound(f"no application {codec.text(reply[1])!r} in this event")

@@ -116,6 +116,8 @@ async def derive(conn: StoreConnection, event_id: str) -> Derived:
                 meta["card_id"] = entry["card"]["card_id"]
             elif kind is TimelineKind.WITHDRAW:
                 meta["card"], meta["card_id"] = b"", ""
+            elif kind is TimelineKind.OPENINGS:
+                pass  # a hire count for viewers: the counters come from the status stream
             else:
                 meta["state"] = entry["state"]
                 if entry["state"] == "ended":
