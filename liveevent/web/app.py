@@ -16,7 +16,17 @@ from liveevent.store.applications import ApplicationLog
 from liveevent.store.events import EventStore
 from liveevent.store.ingest import ApplicationIngest
 from liveevent.store.opening import open_configured_store
-from liveevent.web import api, budget, exports, openapi, outcomes, pages, pages_api, privacy
+from liveevent.web import (
+    api,
+    budget,
+    exports,
+    hosts,
+    openapi,
+    outcomes,
+    pages,
+    pages_api,
+    privacy,
+)
 from liveevent.web.appkeys import (
     APPLICATIONS,
     EVENTS,
@@ -66,7 +76,14 @@ def create_app(settings: Settings) -> web.Application:
     )
     # Every route is added here, explicitly: no module registers routes as a side effect of
     # being imported. A new web module exposes its own table (or add_routes) and is listed here.
-    for table in (api.routes, outcomes.routes, privacy.routes, openapi.routes, pages_api.routes):
+    for table in (
+        api.routes,
+        outcomes.routes,
+        privacy.routes,
+        openapi.routes,
+        pages_api.routes,
+        hosts.routes,
+    ):
         app.router.add_routes(table)
     exports.add_routes(app.router)
     app.router.add_get("/ws/events/{event_id}", viewer_socket, name="viewer_socket")

@@ -3,6 +3,7 @@ import { eventIdFromPath, request, socketUrl } from "./api.js";
 import { headcountText } from "./cards.js";
 import { $ } from "./dom.js";
 import { initI18n, onLangChange, t } from "./i18n.js";
+import { HireBook, remainingText } from "./openings.js";
 import { LiveSocket } from "./socket.js";
 
 const eventId = eventIdFromPath();
@@ -10,6 +11,7 @@ const base = `/api/events/${encodeURIComponent(eventId)}`;
 let card = null;
 let cursor = null;
 let socket = null;
+const hireBook = new HireBook(() => render()); // positions remaining (issue 16)
 
 function render() {
   const box = $("#card");
@@ -24,7 +26,7 @@ function render() {
   box.dataset.jobId = job.id;
   $("#ov-employer").textContent = job.employer;
   $("#ov-title").textContent = job.title;
-  const facts = [job.salary, job.location, headcountText(job)].filter(Boolean);
+  const facts = [job.salary, job.location, headcountText(job), remainingText(hireBook.left(job))].filter(Boolean);
   $("#ov-facts").replaceChildren(...facts.map((text) => Object.assign(document.createElement("span"), { textContent: text })));
   $("#ov-qr").src = `${base}/qr.svg?job=${encodeURIComponent(job.id)}`;
   $("#ov-qr").alt = t("overlay.qr_alt", { title: job.title });
@@ -39,11 +41,15 @@ function onMessage(message) {
   if (message.cursor) cursor = message.cursor;
   if (message.type === "hello") {
     card = message.card;
+    hireBook.learnAll(message.hires, message.cursor);
     socket.markLive();
   } else if (message.type === "card") {
     card = message.card;
   } else if (message.type === "withdraw" && card && card.card_id === message.card_id) {
     card = null;
+  } else if (message.type === "openings") {
+    hireBook.learn(message.job_id, message.hires, message.cursor);
+    return; // re-rendered by the book when the count changed
   } else {
     return;
   }
