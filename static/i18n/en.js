@@ -177,7 +177,7 @@ export default {
   "remaining.open": "{n} hired",
   "remaining.filled": "Filled",
   "remaining.label": "Places left",
-  "remaining.waitlist_note": "Filled: you can still apply and join the waiting list; you will be contacted if a place opens.",
+  "remaining.waitlist_note": "You can still apply and join the waiting list; you will be contacted if a place opens.",
   "remaining.now_filled": "{job} is now filled",
   "apply.waitlist": "Join the waiting list",
   "apply.waitlist_done": "You are on the waiting list: this job is filled; you will be contacted if a place opens.",

@@ -177,7 +177,7 @@ export default {
   "remaining.open": "已招{n}人",
   "remaining.filled": "已招满",
   "remaining.label": "剩余名额",
-  "remaining.waitlist_note": "已招满：仍可报名，进入候补名单，有空缺时联系您。",
+  "remaining.waitlist_note": "仍可报名，进入候补名单，有空缺时联系您。",
   "remaining.now_filled": "{job} 已招满",
   "apply.waitlist": "报名候补",
   "apply.waitlist_done": "已进入候补名单：该岗位已招满，有空缺时联系您。",
