@@ -26,8 +26,12 @@ function render() {
   box.dataset.jobId = job.id;
   $("#ov-employer").textContent = job.employer;
   $("#ov-title").textContent = job.title;
-  const facts = [job.salary, job.location, headcountText(job), remainingText(hireBook.left(job))].filter(Boolean);
+  const facts = [job.salary, job.location, headcountText(job)].filter(Boolean);
   $("#ov-facts").replaceChildren(...facts.map((text) => Object.assign(document.createElement("span"), { textContent: text })));
+  const left = hireBook.left(job); // positions remaining (issue 16)
+  $("#ov-remaining").textContent = remainingText(left);
+  $("#ov-remaining").hidden = !$("#ov-remaining").textContent;
+  $("#ov-remaining").classList.toggle("filled", left.filled);
   $("#ov-qr").src = `${base}/qr.svg?job=${encodeURIComponent(job.id)}`;
   $("#ov-qr").alt = t("overlay.qr_alt", { title: job.title });
   if (again) {

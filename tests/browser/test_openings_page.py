@@ -68,8 +68,14 @@ async def test_a_viewers_card_counts_down_live_to_filled(server: LiveServer, pag
     event = await server.create_event(jobs=JOBS)
     await server.push(event, "j1")
     viewer = await open_viewer(pages, server, event, "viewer")
+    overlay = await pages.open(
+        f"{server.url}/overlay/{event.id}?token={event.overlay_token}",
+        name="overlay",
+        viewport=DESKTOP,
+    )
     remaining = '#card-slot .card[data-job-id="j1"] .remaining'
     await viewer.wait_for_selector(f"{remaining}:has-text('剩3个名额')", timeout=10_000)
+    await overlay.wait_for_selector("#ov-remaining:has-text('剩3个名额')", timeout=10_000)
     ids = []
     for n in range(3):
         status, body = await server.apply(event, "j1", f"1380000000{n}")
@@ -90,6 +96,7 @@ async def test_a_viewers_card_counts_down_live_to_filled(server: LiveServer, pag
     )
     assert status == 200, body
     await viewer.wait_for_selector(f"{remaining}.filled:has-text('已招满')", timeout=5_000)
+    await overlay.wait_for_selector("#ov-remaining.filled:has-text('已招满')", timeout=5_000)
     card = await viewer.inner_text("#card-slot .card")
     assert "候补" in card and "报名候补" in card
     await viewer.wait_for_function(
