@@ -225,6 +225,7 @@ class LiveEvent(Target):
         super().__init__(extra_env)
         self._admin = secrets.token_urlsafe(24)
         self._host_token = ""
+        self._staff_token = ""
         self._event_id = ""
         self._job_ids: list[str] = []
 
@@ -288,6 +289,7 @@ class LiveEvent(Target):
             )
         )
         self._event_id, self._host_token = str(event["id"]), str(event["host_token"])
+        self._staff_token = str(event["staff_token"])
         # No ids: the server generates them in whatever shape it likes; we read them back.
         job = {k: v for k, v in _JOB.items() if k != "id"}
         jobs = [{**job, "title": f"{job['title']} {i}"} for i in range(self._JOBS)]
@@ -474,7 +476,7 @@ class LiveEventHires(LiveEvent):
             session,
             "PATCH",
             f"/api/events/{self._event_id}/applications/{self._application_ids[seq]}",
-            self._admin,  # admin may do what staff may
+            self._staff_token,  # staff record hires
             {"status": "hired"},
         )
         return f"openings:{self._job_ids[0]}:{seq + 1}"

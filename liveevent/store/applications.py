@@ -225,46 +225,40 @@ class ApplicationLog:
         Exactly once under retry: the STATUS script gets this call's once key, so a retry of
         a run whose reply was lost answers (from, to) as that run did, instead of "already".
         Raises ``NotFound`` for an unknown application, ``Conflict`` for a move
-        ``domain.applications`` forbids or when it kept changing over 5 tries,
-        ``StoreUnavailable``. ``now`` is Unix ms; ``by`` names who made the change.
+        ``domain.applications`` forbids (checked by the script against the status it finds,
+        in the same step as the write: one round trip), ``StoreUnavailable``. ``now`` is
+        Unix ms; ``by`` names who made the change.
         A move into or out of ``hired`` also appends one ``openings`` timeline entry (the
         job's new hire count, ``cards.openings_record``) in the same atomic step; a retry
         appends none.
         """
         k = self.keys.event(event_id)
         once = self.keys.once(event_id, new_attempt())
-        current = await self.status_of(event_id, application_id)
-        for _ in range(5):
-            check_transition(current, target)
-            blob = codec.pack(
-                {
-                    "application_id": application_id,
-                    "from": str(current),
-                    "to": str(target),
-                    "by": by,
-                    "at": now,
-                }
+        record = {"application_id": application_id, "to": str(target), "by": by, "at": now}
+        # "from" last and open: the script appends the status it finds there, and refuses a
+        # move to the status the application already has (``check_transition``), so no read
+        # is needed first (a hire reaches viewers after one round trip, like a card push).
+        with store_errors():
+            reply = await self._status(
+                keys=[k.current, k.status, k.counters, k.appidx, k.meta, k.timeline, once],
+                args=[
+                    application_id,
+                    "",
+                    str(target),
+                    codec.pack_open({**record, "from": None}),
+                    self.conn.once_ttl_s,
+                    k.base,
+                    now,
+                ],
             )
-            with store_errors():
-                reply = await self._status(
-                    keys=[k.current, k.status, k.counters, k.appidx, k.meta, k.timeline, once],
-                    args=[
-                        application_id,
-                        str(current),
-                        str(target),
-                        blob,
-                        self.conn.once_ttl_s,
-                        k.base,
-                        now,
-                    ],
-                )
-            outcome = codec.text(reply[0])
-            if outcome == "ok":
-                return current, target
-            if outcome == "noapp":
-                raise NotFound(f"no application {application_id!r} in this event")
-            current = Status(codec.text(reply[1]))
-        raise Conflict("the application kept changing; try again")
+        outcome, detail = codec.text(reply[0]), codec.text(reply[1])
+        if outcome == "noapp":
+            raise NotFound(f"no application {application_id!r} in this event")
+        current = Status(detail)
+        if outcome != "ok":
+            check_transition(current, target)  # raises Conflict: it is already there
+            raise Conflict(f"the application is already {current}")  # not reached
+        return current, target
 
     async def change_status_many(
         self, event_id: str, application_ids: list[str], target: Status, *, by: str, now: int

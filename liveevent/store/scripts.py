@@ -216,8 +216,13 @@ return {'ok', sid}
 
 # KEYS: current status counters appidx meta timeline once
 # ARGV: application_id expected_from to blob once_ttl_s base(EventKeys.base) now(epoch ms)
-# -> {'ok', job_id} | {'noapp', ''} | {'changed', current}
-#    (a retry of an attempt that was stored: {'ok', job_id}, nothing written)
+#   expected_from '' takes whatever status the application has, unless it is already ``to``
+#   (the domain's only refused move, ``applications.check_transition``): no read before the
+#   call, so a hire reaches viewers after one round trip, as a card push does. The blob is then
+#   packed open (codec.pack_open, its last field "from" left out) and the script appends the
+#   status it finds, as STATUS_MANY does.
+# -> {'ok', from} | {'noapp', ''} | {'changed', current}
+#    (a retry of an attempt that was stored: {'ok', from}, nothing written)
 # A move into or out of "hired" changes the job's hire count, and so its positions remaining:
 # the same step appends an "openings" timeline entry (``cards.openings_record``) with the new
 # count and moves the event's cursor to it, so the fan-out delivers it to every viewer exactly
@@ -262,9 +267,16 @@ local idx = redis.call('HGET', KEYS[4], ARGV[1])
 if not idx then return {'noapp', ''} end
 local job = string.sub(idx, string.find(idx, '|', 1, true) + 1)
 local current = redis.call('HGET', KEYS[1], ARGV[1]) or 'applied'
-if current ~= ARGV[2] then return {'changed', current} end
-redis.call('XADD', KEYS[2], '*', 'd', ARGV[4])
-redis.call('SET', KEYS[7], job, 'EX', ARGV[5])
+local blob = ARGV[4]
+if ARGV[2] == '' then
+  if current == ARGV[3] then return {'changed', current} end
+  -- msgpack: a fixstr (statuses are under 32 bytes) closes the open record
+  blob = blob .. string.char(0xa0 + #current) .. current
+elseif current ~= ARGV[2] then
+  return {'changed', current}
+end
+redis.call('XADD', KEYS[2], '*', 'd', blob)
+redis.call('SET', KEYS[7], current, 'EX', ARGV[5])
 move_status(KEYS[1], ARGV[6], ARGV[1], job, current, ARGV[3])
 local to = ARGV[3]
 if to == 'hired' then
@@ -278,7 +290,7 @@ end
 if (to == 'hired') ~= (current == 'hired') then
   note_hires(KEYS[5], KEYS[6], KEYS[3], job, tonumber(ARGV[7]))
 end
-return {'ok', job}
+return {'ok', current}
 """
 )
 
