@@ -7,6 +7,8 @@ import { HireBook, remainingLine } from "./openings.js";
 import { checkPhone } from "./phone.js";
 import { LiveSocket } from "./socket.js";
 import { load, save } from "./storage.js";
+import { initElder, readAloudButton } from "./viewer-elder.js";
+import { replayActive, replayFields, startReplay } from "./viewer-replay.js";
 
 const eventId = eventIdFromPath();
 const view = {
@@ -62,12 +64,14 @@ function renderEvent() {
     $("#ics").setAttribute("download", `${eventId}.ics`);
   }
   $("#ended").hidden = event.state !== "ended";
+  if (event.state === "ended") startReplay({ eventId, box: $("#stream"), onCard: showCard }).catch(() => {});
   tickCountdown();
 }
 
 function renderStream(event) {
   const box = $("#stream");
   const url = event.stream_url;
+  if (replayActive()) return; // the box plays the recording (viewer-replay.js)
   if (box.dataset.url === (url || "")) return; // keep a playing video playing
   box.dataset.url = url || "";
   box.replaceChildren();
@@ -137,6 +141,7 @@ function renderCard() {
   h("h3", { id: "card-title", class: "job-title" }, job.title),
   jobFacts(job),
   remainingLine(hireBook.left(job), { full: true }),
+  readAloudButton([jobSummary(job), job.description].filter(Boolean).join("。"), `${job.employer} ${job.title}`),
   job.description ? h("p", { class: "desc" }, job.description) : null,
   applyArea(job, { full: true }));
   view.fresh = null;
@@ -212,7 +217,7 @@ async function startApply(job, button) {
 
 async function submitApplication(job, person) {
   const body = { job_id: job.id, name: person.name, phone: person.phone, consent: true,
-    idempotency_key: randomKey() };
+    idempotency_key: randomKey(), ...replayFields() };
   if (socket && socket.open) {
     try {
       return await applyOverSocket(body);
@@ -424,7 +429,7 @@ function onMessage(message) {
       renderEvent();
       if (message.resync) loadShown();
       hireBook.learnAll(message.hires, message.cursor);
-      showCard(message.card);
+      showCard(replayActive() ? view.card : message.card); // a replay drives the card itself
       socket.markLive();
       break;
     case "card":
@@ -502,6 +507,7 @@ async function openFromLink() {
 
 async function main() {
   await initI18n();
+  initElder({ onVoices: renderCard });
   onLangChange(() => {
     renderEvent();
     renderCard();

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.reliability.test_write_once import Rig, rig  # noqa: F401 (the fixture)
+from tests.store.test_write_once import Rig, rig  # noqa: F401 (the fixture)
 
 
 async def _openings(rig: Rig) -> list[dict[str, object]]:  # noqa: F811
