@@ -19,7 +19,7 @@ import pytest
 from liveevent.domain.access import Grant, Role
 from liveevent.store.codec import unpack
 from liveevent.store.keys import Keys
-from liveevent.web.app import EVENTS
+from liveevent.web.appkeys import EVENTS
 from tests.support import ADMIN_TOKEN, Event, LiveServer, eventually
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from liveevent.store.codec import unpack
 from liveevent.store.keys import Keys
-from liveevent.web.app import EVENTS
+from liveevent.web.appkeys import EVENTS
 from tests.support import Event, LiveServer
 
 JOBS = [
