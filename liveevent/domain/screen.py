@@ -78,7 +78,8 @@ class Screen:
 
     def after(self, record: dict[str, Any]) -> Screen:
         """The screen after one stored timeline record (``cards.card_entry``,
-        ``withdraw_record`` or ``state_record``), without checking the move.
+        ``withdraw_record``, ``state_record`` or ``openings_record``), without checking the
+        move.
 
         Raises ``ValueError`` for an unknown kind or state, ``KeyError`` for a missing field.
         """
@@ -87,5 +88,7 @@ class Screen:
             return Screen(self.state, str(record["card"]["card_id"]))
         if kind is TimelineKind.WITHDRAW:
             return Screen(self.state, None)
+        if kind is TimelineKind.OPENINGS:
+            return self  # a job's hire count (issue 16): the screen is as it was
         target = EventState(record["state"])
         return Screen(target, card_after_state(target, self.card_id))

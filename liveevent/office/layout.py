@@ -90,6 +90,8 @@ _COLUMNS: dict[str, tuple[str, str, float]] = {
         12,
     ),
     "hires_for_job": ("展示期间本岗位报名的录用数", "hires for this job (while on screen)", 12),
+    "pushed_by": ("推送人", "pushed by", 14),
+    "withdrawn_by": ("撤下人", "withdrawn by", 14),
 }
 # Codes that mean something narrower in one table. An application made from the list of
 # earlier jobs is for one job while another job's card is on screen: the two columns say which

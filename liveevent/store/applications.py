@@ -242,46 +242,50 @@ class ApplicationLog:
         Exactly once under retry: the STATUS script gets this call's once key, so a retry of
         a run whose reply was lost answers (from, to) as that run did, instead of "already".
         Raises ``NotFound`` for an unknown application, ``Conflict`` for a move
-        ``domain.applications`` forbids or when it kept changing over 5 tries,
-        ``StoreUnavailable``. ``now`` is Unix ms; ``by`` names who made the change, ``role``
-        (stored when given) the role they made it in (``employer`` for an employer's page).
-        The job's last report time (``reports``) is set after the change.
+        ``domain.applications`` forbids (checked by the script against the status it finds,
+        in the same step as the write: one round trip), ``StoreUnavailable``. ``now`` is
+        Unix ms; ``by`` names who made the change, ``role`` (stored when given) the role they
+        made it in (``employer`` for an employer's page).
+        A move into or out of ``hired`` also appends one ``openings`` timeline entry (the
+        job's new hire count, ``cards.openings_record``) in the same atomic step; a retry
+        appends none. The job's last report time (``reports``) is set after the change.
         """
         k = self.keys.event(event_id)
         once = self.keys.once(event_id, new_attempt())
-        current = await self.status_of(event_id, application_id)
-        for _ in range(5):
-            check_transition(current, target)
-            entry: dict[str, Any] = {
-                "application_id": application_id,
-                "from": str(current),
-                "to": str(target),
-                "by": by,
-                "at": now,
-            }
-            if role is not None:
-                entry["role"] = role
-            blob = codec.pack(entry)
-            with store_errors():
-                reply = await self._status(
-                    keys=[k.current, k.status, k.counters, k.appidx, once],
-                    args=[
-                        application_id,
-                        str(current),
-                        str(target),
-                        blob,
-                        self.conn.once_ttl_s,
-                        k.base,
-                    ],
-                )
-            outcome = codec.text(reply[0])
-            if outcome == "ok":
-                await self._note_reports(event_id, [codec.text(reply[1])], now)
-                return current, target
-            if outcome == "noapp":
-                raise NotFound(f"no application {application_id!r} in this event")
-            current = Status(codec.text(reply[1]))
-        raise Conflict("the application kept changing; try again")
+        record: dict[str, Any] = {
+            "application_id": application_id,
+            "to": str(target),
+            "by": by,
+            "at": now,
+        }
+        if role is not None:
+            record["role"] = role
+        # "from" last and open: the script appends the status it finds there, and refuses a
+        # move to the status the application already has (``check_transition``), so no read
+        # is needed first (a hire reaches viewers after one round trip, like a card push).
+        with store_errors():
+            reply = await self._status(
+                keys=[k.current, k.status, k.counters, k.appidx, k.meta, k.timeline, once],
+                args=[
+                    application_id,
+                    "",
+                    str(target),
+                    codec.pack_open({**record, "from": None}),
+                    self.conn.once_ttl_s,
+                    k.base,
+                    now,
+                ],
+            )
+        outcome, detail = codec.text(reply[0]), codec.text(reply[1])
+        if outcome == "noapp":
+            raise NotFound(f"no application {application_id!r} in this event")
+        current = Status(detail)
+        if outcome != "ok":
+            check_transition(current, target)  # raises Conflict: it is already there
+            raise Conflict(f"the application is already {current}")  # not reached
+        # After the change, not in it (see _note_reports): one more read for the job.
+        await self._note_reports(event_id, [await self.job_of(event_id, application_id)], now)
+        return current, target
 
     async def change_status_many(
         self,
@@ -299,10 +303,12 @@ class ApplicationLog:
         Those already in ``target`` are unchanged (an id given twice: changed once, then
         unchanged). One unknown id raises ``NotFound`` naming it and changes nothing; a store
         that does not answer raises ``StoreUnavailable``. Exactly once under retry (a once key).
+        Each job whose hire count changed gets one ``openings`` timeline entry (its new count),
+        in the same atomic step.
         """
         k = self.keys.event(event_id)
         once = self.keys.once(event_id, new_attempt())
-        args: list[Any] = [str(target), self.conn.once_ttl_s, k.base]
+        args: list[Any] = [str(target), self.conn.once_ttl_s, k.base, now]
         for application_id in application_ids:
             record: dict[str, Any] = {
                 "application_id": application_id,
@@ -316,7 +322,8 @@ class ApplicationLog:
             args += (application_id, codec.pack_open({**record, "from": None}))
         with store_errors():
             reply = await self._status_many(
-                keys=[k.current, k.status, k.counters, k.appidx, once], args=args
+                keys=[k.current, k.status, k.counters, k.appidx, k.meta, k.timeline, once],
+                args=args,
             )
         if codec.text(reply[0]) == "noapp":
             raise NotFound(f"no application {codec.text(reply[1])!r} in this event")

@@ -92,6 +92,7 @@ def document() -> dict[str, Any]:
             "card_id": {"type": "string"},
             "job": _ref("Job"),
             "pushed_at": {"type": "string", "format": "date-time"},
+            "pushed_by": {"type": ["string", "null"], "description": "the host's name"},
         },
     }
     event = {
@@ -422,6 +423,31 @@ def _office_paths() -> dict[str, Any]:
             {"200": _json({"type": "object", "required": ["overlay_token"]})},
             secured=True,
         )
+    }
+    # issue 16: several hosts, one per studio (web/hosts.py)
+    paths["/api/events/{event_id}/hosts"] = {
+        "post": _op(
+            "Make a named host token for one studio (staff); the token is shown once",
+            {
+                "201": _json({"type": "object", "required": ["name", "token", "console_url"]}),
+                "400": _ERR,
+                "409": _ERR,
+                "413": _ERR,
+                "422": _ERR,
+            },
+            body={
+                "type": "object",
+                "required": ["name"],
+                "additionalProperties": False,
+                "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 50}},
+            },
+            secured=True,
+        ),
+        "get": _op(
+            "The event's hosts, by name; never a token (staff, host)",
+            {"200": _json({"type": "object", "required": ["hosts"]})},
+            secured=True,
+        ),
     }
     paths["/api/events/{event_id}/purge"] = {
         "post": _op(

@@ -131,6 +131,9 @@ async def _greet(request: web.Request, event_id: str, viewer: Viewer, since: str
         "event": view.to_wire(),
         "card": view.card.to_wire() if view.card else None,
         "cursor": since if resumed else view.cursor,
+        # The card's job's confirmed hires, read after the cursor (so at least as new):
+        # positions remaining (issue 16); later changes come as "openings" messages.
+        "hires": await events.job_hires(event_id, [view.card.job.id]) if view.card else {},
     }
     if since is not None:
         hello["resumed"] = resumed

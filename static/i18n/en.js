@@ -274,4 +274,17 @@ export default {
   "staff.last_report": "Last report",
   "staff.never": "never",
   "staff.tokens": "Links",
+  // --- issue 16: several hosts (who pushed) and positions remaining (static/js/openings.js) ---
+  "remaining.exact": "{n} left",
+  "remaining.range": "{low}-{high} left",
+  "remaining.up_to": "up to {n} left",
+  "remaining.at_least": "{n}+ wanted",
+  "remaining.open": "{n} hired",
+  "remaining.filled": "Filled",
+  "remaining.label": "Places left",
+  "remaining.waitlist_note": "You can still apply and join the waiting list; you will be contacted if a place opens.",
+  "remaining.now_filled": "{job} is now filled",
+  "apply.waitlist": "Join the waiting list",
+  "apply.waitlist_done": "You are on the waiting list: this job is filled; you will be contacted if a place opens.",
+  "host.pushed_by": "Pushed by {name}",
 };

@@ -274,4 +274,17 @@ export default {
   "staff.last_report": "最近反馈",
   "staff.never": "从未反馈",
   "staff.tokens": "链接数",
+  // --- issue 16: several hosts (who pushed) and positions remaining (static/js/openings.js) ---
+  "remaining.exact": "剩{n}个名额",
+  "remaining.range": "剩{low}-{high}个名额",
+  "remaining.up_to": "最多还招{n}人",
+  "remaining.at_least": "还需{n}人以上",
+  "remaining.open": "已招{n}人",
+  "remaining.filled": "已招满",
+  "remaining.label": "剩余名额",
+  "remaining.waitlist_note": "仍可报名，进入候补名单，有空缺时联系您。",
+  "remaining.now_filled": "{job} 已招满",
+  "apply.waitlist": "报名候补",
+  "apply.waitlist_done": "已进入候补名单：该岗位已招满，有空缺时联系您。",
+  "host.pushed_by": "推送人：{name}",
 };

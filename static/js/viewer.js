@@ -4,6 +4,7 @@ import { headcountText, jobFacts, jobSummary } from "./cards.js";
 import { $, announce, h } from "./dom.js";
 import { formatDateTime, formatClock, formatNumber, initI18n, onLangChange, t } from "./i18n.js";
 import { consentFields, hasConsented, initConsent, rememberConsent, showConsent } from "./consent.js";
+import { HireBook, remainingLine } from "./openings.js";
 import { checkPhone } from "./phone.js";
 import { LiveSocket } from "./socket.js";
 import { load, save } from "./storage.js";
@@ -22,6 +23,15 @@ const view = {
 let applied = load(`applied.${eventId}`, {}); // job id -> application id
 let profile = load("profile", null);          // {name, phone}: the one-tap apply
 let socket = null;
+// Each job's confirmed hires (issue 16: positions remaining), newest cursor winning.
+const hireBook = new HireBook((jobId, before, after) => {
+  renderCard();
+  renderShown();
+  const job = view.shown.get(jobId)?.job;
+  if (job && before !== null && after > before && hireBook.left(job).filled) {
+    announce($("#announcer"), t("remaining.now_filled", { job: job.title }));
+  }
+});
 let sheetJob = null;
 let sheetOpener = null;
 let applyCounter = 0;
@@ -131,6 +141,7 @@ function renderCard() {
   h("p", { class: "employer" }, job.employer),
   h("h3", { id: "card-title", class: "job-title" }, job.title),
   jobFacts(job),
+  remainingLine(hireBook.left(job), { full: true }),
   readAloudButton([jobSummary(job), job.description].filter(Boolean).join("。"), `${job.employer} ${job.title}`),
   job.description ? h("p", { class: "desc" }, job.description) : null,
   applyArea(job, { full: true }));
@@ -151,6 +162,7 @@ function renderShown() {
     h("p", { class: "employer" }, job.employer),
     h("h3", { class: "job-title" }, job.title),
     h("p", { class: "meta" }, [job.salary, job.location, headcountText(job)].filter(Boolean).join(" · ")),
+    remainingLine(hireBook.left(job)),
     h("p", { class: "meta when" }, job.id === current
       ? t("viewer.now_presenting") : t("viewer.presented_at", { time: formatClock(pushed_at) }))),
   applyArea(job, { full: false }))));
@@ -163,7 +175,8 @@ function applyArea(job, { full }) {
       h("p", { class: "applied-note" }, h("span", { "aria-hidden": "true" }, "✓ "),
         t("apply.already_short", { id })));
   }
-  const label = profile ? t("apply.one_tap") : t("apply.open");
+  const waitlist = hireBook.left(job).filled; // a filled job takes applications as a waiting list
+  const label = waitlist ? t("apply.waitlist") : profile ? t("apply.one_tap") : t("apply.open");
   const button = h("button", {
     type: "button", class: "primary apply-btn" + (full ? " big" : ""),
     "aria-label": `${label}：${job.employer} ${job.title}`,
@@ -198,7 +211,8 @@ async function startApply(job, button) {
     showErrors(error);
   } finally {
     button.disabled = false;
-    button.textContent = profile ? t("apply.one_tap") : t("apply.open");
+    button.textContent = hireBook.left(job).filled ? t("apply.waitlist")
+      : profile ? t("apply.one_tap") : t("apply.open");
   }
 }
 
@@ -314,7 +328,8 @@ function showResult(job, result, opener) {
   $("#result-number").textContent = result.application_id;
   $("#result-note").textContent = result.duplicate
     ? t("apply.duplicate_note")
-    : t("apply.done_note", { phone: maskPhone(profile ? profile.phone : "") || t("apply.your_phone") });
+    : hireBook.left(job).filled ? t("apply.waitlist_done")
+      : t("apply.done_note", { phone: maskPhone(profile ? profile.phone : "") || t("apply.your_phone") });
   $("#sheet-result").classList.toggle("duplicate", Boolean(result.duplicate));
   $("#result-title").focus();
 }
@@ -416,11 +431,15 @@ function onMessage(message) {
       view.event = message.event;
       renderEvent();
       if (message.resync) loadShown();
+      hireBook.learnAll(message.hires, message.cursor);
       showCard(replayActive() ? view.card : message.card); // a replay drives the card itself
       socket.markLive();
       break;
     case "card":
       showCard(message.card);
+      break;
+    case "openings":
+      hireBook.learn(message.job_id, message.hires, message.cursor);
       break;
     case "withdraw":
       if (view.card && view.card.card_id === message.card_id) {
@@ -468,6 +487,7 @@ async function loadShown() {
     view.shown.clear();
     for (const card of data.cards) rememberShown(card);
     if (current) rememberShown(current);
+    hireBook.learnAll(data.hires, data.cursor);
     renderShown();
   } catch {
     // The live messages still fill the list; a later reconnect tries again.
