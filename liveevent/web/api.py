@@ -20,6 +20,7 @@ from liveevent.domain.applications import ApplyRequest, mask_phone, parse_status
 from liveevent.domain.events import EventState, LiveEvent, parse_state
 from liveevent.domain.jobs import parse_jobs
 from liveevent.domain.phones import normalize_phone
+from liveevent.domain.venues import viewer_attribution
 from liveevent.errors import Forbidden, InvalidInput, StoreUnavailable
 from liveevent.store import keys
 from liveevent.store.applications import Applied, PendingApply
@@ -241,7 +242,7 @@ def enqueue_apply(
     The future is done once the application is on disk, or with the error that stopped it.
     Raises ``InvalidInput`` at once for a bad body, ``StoreUnavailable`` while shutting down.
     """
-    req = ApplyRequest.parse(body)
+    req = viewer_attribution(ApplyRequest.parse(body))  # no venue or station source here
     # The per-address limit is global across nodes: the store counts it (scripts.APPLY).
     item = PendingApply(event_id=event_id, request=req, via=via, now=now_ms(), ip=ip)
     return request.app[INGEST].enqueue(item)
