@@ -209,4 +209,6 @@ export default {
   "station.err_job": "Choose a job",
   "station.err_consent": "The person must tick the consent themselves",
   "station.err_venue": "Not connected to the server yet, so the venue is unknown; reopen this page once online",
+  // Station page, one tablet with several tabs or venues (review r1)
+  "station.other_venue": "Waiting for {venue}'s desk link to send it",
 };

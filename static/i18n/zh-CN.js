@@ -209,4 +209,6 @@ export default {
   "station.err_job": "请选择岗位",
   "station.err_consent": "请求职者本人勾选同意",
   "station.err_venue": "还没有连上服务器，无法确认会场，请联网后重新打开本页",
+  // Station page, one tablet with several tabs or venues (review r1)
+  "station.other_venue": "等待{venue}的报名台链接发送",
 };
