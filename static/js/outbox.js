@@ -10,7 +10,7 @@
 // backoff (1 s doubling to 30 s, with jitter), at once when the browser comes back online. The
 // same key on every try: the server answers a repeat with its first answer and stores once.
 // 401/403 stop sending (the token is wrong) and keep the entries. Sent entries keep the name
-// and a masked phone (the tablet is shared), the last KEEP_SENT of them.
+// and a masked phone (the tablet is shared), the last KEEP_SENT of them, for KEEP_SENT_MS.
 //
 // Several tabs of the page on one tablet share the one list: every write first merges what is
 // stored (by key; a sent copy wins over an unsent one), so no tab overwrites another's
@@ -25,6 +25,8 @@ import { request } from "./api.js";
 import { load, save, storageName } from "./storage.js";
 
 const KEEP_SENT = 200;
+// A sent entry (a name, a masked phone, the job) stays on the shared tablet this long, no more.
+const KEEP_SENT_MS = 12 * 60 * 60 * 1000;
 const FIRST_DELAY_MS = 1000;
 const MAX_DELAY_MS = 30000;
 const RETRY_STATUSES = new Set([0, 408, 429, 500, 502, 503, 504]);
@@ -61,6 +63,12 @@ export function mergeEntries(mine, stored) {
   return [...byKey.values()].sort((a, b) => (a.at || 0) - (b.at || 0));
 }
 
+/** ``entries`` without those sent over KEEP_SENT_MS ago (unsent ones are always kept). */
+function fresh(entries) {
+  const since = Date.now() - KEEP_SENT_MS;
+  return entries.filter((e) => e.state === "unsent" || (e.sent_at || e.at || 0) >= since);
+}
+
 export class Outbox {
   /** storageKey: where the entries live; venue: this page's venue id ("" if unknown);
    * venueName: its name; pathFor(venueId): the POST address; token: the station's. */
@@ -75,7 +83,7 @@ export class Outbox {
     this.token = token;
     this.onChange = onChange;
     this.onRefused = onRefused;
-    this.entries = mergeEntries([], load(storageKey, []));
+    this.entries = fresh(mergeEntries([], load(storageKey, [])));
     this.delay = FIRST_DELAY_MS;
     this.timer = null;
     this.sending = false;
@@ -129,7 +137,7 @@ export class Outbox {
 
   /** Fold in what the other tabs stored (no write). */
   reload() {
-    this.entries = mergeEntries(this.entries, load(this.storageKey, []));
+    this.entries = fresh(mergeEntries(this.entries, load(this.storageKey, [])));
   }
 
   persist() {

@@ -119,3 +119,33 @@ async def test_a_queue_made_at_one_venue_is_never_credited_to_another(
         "孙一": hall["venue"]["id"],
         "周二": station["venue"]["id"],
     }
+
+
+async def test_the_desk_forgets_people_sent_long_ago(server: LiveServer, pages: Pages) -> None:
+    # The tablet at a public desk is shared: the names of people sent days ago (the fair may
+    # be over and purged) must not stay on it for whoever picks it up next.
+    event = await server.create_event()
+    created = await _venue(server, event)
+    page = await pages.open(created["station"]["url"], name="station", viewport=TABLET)
+    await page.wait_for_selector("body[data-ready=true]")
+    day_ms = 86_400_000
+    await page.evaluate(
+        """([key, day]) => {
+          const now = Date.now();
+          const old = {key: "st-old", job_id: "j1", job: "x", name: "旧人", phone: "135****5009",
+            consent: true, state: "applied", answer: "7", tries: 1, at: now - 2 * day,
+            sent_at: now - 2 * day};
+          const recent = {...old, key: "st-new", name: "新人", at: now - 60000,
+            sent_at: now - 60000};
+          localStorage.setItem(key, JSON.stringify([old, recent]));
+        }""",
+        [f"liveevent.station.{event.id}.outbox", day_ms],
+    )
+    await page.reload()
+    await page.wait_for_selector("body[data-ready=true]")
+    await _enter(page, "孙一", "13500135001", "j1")
+    assert await eventually(_counts(page, "#sent li[data-state=applied]", 2), 15)
+    sent = await page.inner_text("#sent")
+    assert "新人" in sent and "孙一" in sent and "旧人" not in sent
+    stored = await page.evaluate(f"localStorage.getItem('liveevent.station.{event.id}.outbox')")
+    assert "旧人" not in stored
