@@ -21,6 +21,7 @@ from liveevent.domain.events import EventState, LiveEvent, parse_state
 from liveevent.domain.jobs import parse_jobs
 from liveevent.domain.openings import remaining
 from liveevent.domain.phones import normalize_phone
+from liveevent.domain.venues import viewer_attribution
 from liveevent.errors import Forbidden, InvalidInput, StoreUnavailable
 from liveevent.store import keys
 from liveevent.store.applications import Applied, PendingApply
@@ -254,7 +255,7 @@ def enqueue_apply(
     ``replays.enqueue_replay_apply``). Raises ``InvalidInput`` at once for a bad body,
     ``StoreUnavailable`` while shutting down.
     """
-    req = ApplyRequest.parse(body)
+    req = viewer_attribution(ApplyRequest.parse(body))  # no venue or station source here
     # The per-address limit is global across nodes: the store counts it (scripts.APPLY).
     item = PendingApply(event_id=event_id, request=req, via=via, now=now_ms(), ip=ip)
     if req.source is Source.REPLAY:  # checked against the event's recording first (issue 17)

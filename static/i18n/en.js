@@ -287,4 +287,6 @@ export default {
   "apply.waitlist": "Join the waiting list",
   "apply.waitlist_done": "You are on the waiting list: this job is filled; you will be contacted if a place opens.",
   "host.pushed_by": "Pushed by {name}",
+  // Station page, one tablet with several tabs or venues (review r1)
+  "station.other_venue": "Waiting for {venue}'s desk link to send it",
 };

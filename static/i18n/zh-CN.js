@@ -287,4 +287,6 @@ export default {
   "apply.waitlist": "报名候补",
   "apply.waitlist_done": "已进入候补名单：该岗位已招满，有空缺时联系您。",
   "host.pushed_by": "推送人：{name}",
+  // Station page, one tablet with several tabs or venues (review r1)
+  "station.other_venue": "等待{venue}的报名台链接发送",
 };
