@@ -91,6 +91,41 @@ async def create_employer(request: web.Request) -> web.Response:
     return web.json_response(body, status=201, headers=NO_STORE)
 
 
+@routes.delete("/api/events/{event_id}/employers/{employer}/tokens", name="revoke_employer")
+async def revoke_employer(request: web.Request) -> web.Response:
+    """``DELETE /api/events/{id}/employers/{employer}/tokens`` (staff, no body): every token
+    of this employer stops working (a link forwarded to a group chat, a lost phone: it opens
+    applicants' names and phones); then ``POST .../employers`` gives it a new one.
+    ``{employer}`` is its name, percent-encoded, matched by ``employer_key`` (any spacing
+    or width), whether or not a job still has it. Within ``EventStore.role_memory_s`` (5 s)
+    on every node. Recorded in the audit stream with who did it.
+
+    200 ``{"employer" (as its first job writes it, else as given), "revoked": n}``. Naturally idempotent: a retry revokes nothing more
+    (or what was made since). Raises ``Unauthenticated`` (401), ``Forbidden`` (403),
+    ``NotFound`` (404), ``InvalidInput`` (422, naming ``employer``), ``StoreUnavailable``
+    (503).
+    """
+    event_id = request.match_info["event_id"]
+    caller = await require_caller(request, event_id, ("staff",))
+    name = values.text({"employer": request.match_info["employer"]}, "employer", max_len=100)
+    try:  # named as its jobs write it, when a job still has it
+        name = match_employer(name, await request.app[EVENTS].jobs(event_id))
+    except InvalidInput:
+        pass
+    revoked = await _book(request).revoke(event_id, employer_key(name))
+    await request.app[APPLICATIONS].audit(
+        event_id,
+        {
+            "what": "employer_revoked",
+            "employer": name,
+            "revoked": revoked,
+            "by": caller.name,
+            "at": now_ms(),
+        },
+    )
+    return web.json_response({"employer": name, "revoked": revoked}, headers=NO_STORE)
+
+
 @routes.get("/api/events/{event_id}/employers", name="list_employers")
 async def list_employers(request: web.Request) -> web.Response:
     """``GET /api/events/{id}/employers`` (staff): every employer of the event's jobs, with
