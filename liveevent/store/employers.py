@@ -14,7 +14,8 @@ from typing import Any
 from liveevent.domain.access import Grant, Role
 from liveevent.domain.applications import Application, Status
 from liveevent.domain.employers import JobFigures, employer_key
-from liveevent.store import codec, keys
+from liveevent.errors import RateLimited
+from liveevent.store import codec, keys, scripts
 from liveevent.store.applications import ApplicationLog
 from liveevent.store.connect import StoreConnection, store_call
 
@@ -31,6 +32,21 @@ class EmployerBook:
         self.conn = conn
         self.keys = conn.keys
         self.applications = applications
+        self._count_rate = conn.reader.register_script(scripts.COUNT_RATE)
+
+    async def spend_status_allowance(
+        self, event_id: str, key: str, *, limit: int, window_s: int
+    ) -> None:
+        """Count one status change by employer ``key`` (``employer_key``) against its limit:
+        ``limit`` per ``window_s`` seconds, all its tokens together, across nodes (0: no
+        limit). A ceiling, not a record: a retried request counts again. Returns None; raises
+        ``RateLimited`` past the limit, ``StoreUnavailable``."""
+        if limit <= 0:
+            return
+        counter = self.keys.employer_rate(event_id, key)
+        used = await store_call(self._count_rate(keys=[counter], args=[window_s]))
+        if int(used) > limit:
+            raise RateLimited("this employer has changed too many statuses; wait a minute")
 
     async def save(
         self, event_id: str, key: str, *, name: str, contact: str | None, now: int

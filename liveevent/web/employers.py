@@ -301,11 +301,13 @@ async def employer_status(request: web.Request) -> web.Response:
     ``{"status"}``, one of ``domain.employers.EMPLOYER_STATUSES`` (intent, contacted,
     interviewed, offered, hired, rejected, declined, no_show); answers ``{"application_id",
     "from", "status"}``. Recorded in the status stream with ``by`` the grant's name and
-    ``role`` employer; exactly once under retry (``change_status``'s once key).
+    ``role`` employer; exactly once under retry (``change_status``'s once key). At most
+    ``employer_status_rate`` changes per ``rate_window_s`` per employer (all its tokens, every
+    node): a move into or out of ``hired`` reaches every viewer.
 
     Raises ``Forbidden`` (403, an application not for one of its jobs), ``InvalidInput``
     (422), ``Conflict`` (409, already in that status), ``NotFound`` (404),
-    ``Unauthenticated`` (401), ``MalformedBody`` (400), ``BodyTooLarge`` (413),
+    ``RateLimited`` (429), ``Unauthenticated`` (401), ``MalformedBody`` (400), ``BodyTooLarge`` (413),
     ``StoreUnavailable`` (503).
     """
     event_id, grant, jobs = await _employer(request)
@@ -320,6 +322,14 @@ async def employer_status(request: web.Request) -> web.Response:
     job_id = await applications.job_of(event_id, application_id)
     if job_id not in {job.id for job in jobs}:
         raise Forbidden("this application is not for one of your jobs")
+    settings = request.app[SETTINGS]
+    assert grant.scope is not None  # _employer checked it
+    await _book(request).spend_status_allowance(
+        event_id,
+        employer_key(grant.scope),
+        limit=settings.employer_status_rate,
+        window_s=settings.rate_window_s,
+    )
     before, after = await applications.change_status(
         event_id, application_id, target, by=grant.name, now=now_ms(), role=str(Role.EMPLOYER)
     )
