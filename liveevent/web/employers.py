@@ -100,10 +100,10 @@ async def revoke_employer(request: web.Request) -> web.Response:
     or width), whether or not a job still has it. Within ``EventStore.role_memory_s`` (5 s)
     on every node. Recorded in the audit stream with who did it.
 
-    200 ``{"employer" (as its first job writes it, else as given), "revoked": n}``. Naturally idempotent: a retry revokes nothing more
-    (or what was made since). Raises ``Unauthenticated`` (401), ``Forbidden`` (403),
-    ``NotFound`` (404), ``InvalidInput`` (422, naming ``employer``), ``StoreUnavailable``
-    (503).
+    200 ``{"employer" (as its first job writes it, else as given), "revoked": n}``.
+    Naturally idempotent: a retry revokes nothing more (or what was made since). Raises
+    ``Unauthenticated`` (401), ``Forbidden`` (403), ``NotFound`` (404), ``InvalidInput``
+    (422, naming ``employer``), ``StoreUnavailable`` (503).
     """
     event_id = request.match_info["event_id"]
     caller = await require_caller(request, event_id, ("staff",))
@@ -307,8 +307,8 @@ async def employer_status(request: web.Request) -> web.Response:
 
     Raises ``Forbidden`` (403, an application not for one of its jobs), ``InvalidInput``
     (422), ``Conflict`` (409, already in that status), ``NotFound`` (404),
-    ``RateLimited`` (429), ``Unauthenticated`` (401), ``MalformedBody`` (400), ``BodyTooLarge`` (413),
-    ``StoreUnavailable`` (503).
+    ``RateLimited`` (429), ``Unauthenticated`` (401), ``MalformedBody`` (400),
+    ``BodyTooLarge`` (413), ``StoreUnavailable`` (503).
     """
     event_id, grant, jobs = await _employer(request)
     body = values.only_fields(

@@ -154,3 +154,83 @@ async def test_an_employer_cannot_flood_every_viewer_by_toggling_a_hire(
     assert status == 200
     stats = await server.stats(event)
     assert {j["job_id"]: j["hires"] for j in stats["jobs"]} == {"sf1": 1, "nb1": 1}
+
+
+async def test_corrections_never_drive_positions_remaining_wrong(server: LiveServer) -> None:
+    # Hired -> rejected -> hired by the employer, a staff bulk change naming the same
+    # application twice, an outcome sheet with the same row twice: the hire count (and so what
+    # every viewer's card says is left) is always the number of applications now hired.
+    event = await server.create_event(jobs=JOBS)
+    sf = await _grant(server, event, SF)
+    ids = [await _apply(server, event, "sf1", f"1370000000{n}", SF) for n in range(4)]
+    viewer = await server.viewer(event)
+    await viewer.next_of("hello")
+    mine = f"/api/events/{event.id}/employer/applications"
+    for target in ("hired", "rejected", "hired"):
+        status, _ = await server.call(
+            "PATCH", f"{mine}/{ids[0]}", token=sf, json_body={"status": target}
+        )
+        assert status == 200
+    status, body = await server.call(
+        "PATCH",
+        f"/api/events/{event.id}/applications",
+        token=event.staff_token,
+        json_body={"application_ids": [ids[1], ids[1], ids[0], ids[2]], "status": "hired"},
+    )
+    assert status == 200, body
+    sheet = "手机号,职位编号,结果\r\n13700000003,sf1,录用\r\n13700000003,sf1,录用\r\n"
+    status, report = await server.call(
+        "POST",
+        f"/api/events/{event.id}/outcomes",
+        token=event.staff_token,
+        data=sheet.encode(),
+        headers={"Content-Type": "text/csv"},
+    )
+    assert status == 200, report
+    seen = [(await viewer.next_of("openings"))["hires"] for _ in range(5)]
+    assert seen == [1, 0, 1, 3, 4], seen
+    stats = await server.stats(event)
+    [job] = [j for j in stats["jobs"] if j["job_id"] == "sf1"]
+    assert (job["hires"], job["remaining"]["low"]) == (4, 1)
+    assert stats["hires"] == 4
+    # Undo them all: never below zero, the card is back to 5 left.
+    for app_id in ids:
+        status, _ = await server.call(
+            "PATCH", f"{mine}/{app_id}", token=sf, json_body={"status": "declined"}
+        )
+        assert status == 200
+    stats = await server.stats(event)
+    [job] = [j for j in stats["jobs"] if j["job_id"] == "sf1"]
+    assert (job["hires"], job["remaining"]["low"], stats["hires"]) == (0, 5, 0)
+
+
+async def test_a_holders_name_and_an_employers_contact_are_one_line(server: LiveServer) -> None:
+    # A host's name is shown as "pushed by" on every console and export row, an employer's
+    # contact inside the consent text every applicant reads: a line break or tab in them
+    # forges a line of its own there (and in a terminal). Refused, naming the field.
+    event = await server.create_event(jobs=JOBS)
+    for name in ("杭州演播室\n宁波演播室 撤下", "杭州\r演播室", "杭州\t演播室"):
+        status, reply = await server.call(
+            "POST",
+            f"/api/events/{event.id}/hosts",
+            token=event.staff_token,
+            json_body={"name": name},
+        )
+        assert status == 422, (name, reply)
+        assert "name" in reply["error"]["fields"]
+        status, reply = await server.call(
+            "POST",
+            f"/api/events/{event.id}/employers",
+            token=event.staff_token,
+            json_body={"name": SF, "contact": name},
+        )
+        assert status == 422, (name, reply)
+        assert "contact" in reply["error"]["fields"]
+    status, reply = await server.call(
+        "GET", f"/api/events/{event.id}/hosts", token=event.staff_token
+    )
+    assert [h["name"] for h in reply["hosts"]] == ["host"]
+    status, reply = await server.call(
+        "GET", f"/api/events/{event.id}/employers", token=event.staff_token
+    )
+    assert [row["tokens"] for row in reply["employers"]] == [0, 0]
