@@ -379,9 +379,11 @@ return out
 #
 # Cost O(limit) plus, for the position of ``offset``: nothing (ids are 1..n), a walk over the
 # job list's nodes (LRANGE), log n (ZRANGE by rank); and for "applied", which has no index of its
-# own (it is what is not in the status sets: most applications), a binary search for the
-# offset-th application in no status set (log n steps of one ZCOUNT per status), then a scan
-# from there, searching again should a run of changed applications hold the scan up.
+# own (it is what is not in the status sets: most applications), a search for the offset-th
+# application in no status set (``find``: a step or two of one ZCOUNT per status for a page at
+# either end, whatever the number of applications; a binary search only past a long run of
+# changed ones), then a scan from there, searching again should a run of changed applications
+# hold the scan up.
 LIST_PAGE = """
 local mode, offset, limit = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local total, ids = 0, {}
@@ -409,19 +411,42 @@ else
     if list then return redis.call('LINDEX', KEYS[5], p) end
     return tostring(p + 1)
   end
-  -- how many of positions 0..p are applied (in no status set)
-  local function applied_upto(p)
+  local changed_total = n - total
+  -- how many of positions 0..p are changed (in a status set); 0 before the first
+  local function changed_upto(p)
+    if p < 0 then return 0 end
     local id, changed = id_at(p), 0
     for k = first, #KEYS do changed = changed + redis.call('ZCOUNT', KEYS[k], '-inf', id) end
-    return p + 1 - changed
+    return changed
   end
-  -- the position of the (k+1)-th applied one (0-based k), or nil
+  -- The position of the (k+1)-th applied one (0-based k), or nil. It is the smallest p with
+  -- p - changed_upto(p) >= k, and there p - changed_upto(p) == k exactly (p is applied), so
+  -- it is a fixed point of p -> k + changed_upto(p). From the nearer end, each step moves
+  -- past the changed ones the last step found (from the first position: k + changed_upto(p)
+  -- never overshoots; from the last: n - 1 - (applied ones after it) - changed from p on,
+  -- never undershoots), so a page at either end takes a step or two whatever n is, and one in
+  -- the middle about log(n) / log(1 / share of changed ones). After 8 steps (a long run of
+  -- changed applications), a binary search between the bounds reached.
   local function find(k)
-    local lo, hi = k, n - 1
-    if lo > hi or applied_upto(hi) < k + 1 then return nil end
+    if k < 0 or k >= total then return nil end
+    local lo, hi = k, k + changed_total
+    if k < total - k then
+      for _ = 1, 8 do
+        local nxt = k + changed_upto(lo)
+        if nxt == lo then return lo end
+        lo = nxt
+      end
+    else
+      local after = total - 1 - k
+      for _ = 1, 8 do
+        local nxt = n - 1 - after - (changed_total - changed_upto(hi - 1))
+        if nxt == hi then return hi end
+        hi = nxt
+      end
+    end
     while lo < hi do
       local mid = math.floor((lo + hi) / 2)
-      if applied_upto(mid) >= k + 1 then hi = mid else lo = mid + 1 end
+      if mid - changed_upto(mid) >= k then hi = mid else lo = mid + 1 end
     end
     return lo
   end
