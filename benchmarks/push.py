@@ -74,23 +74,36 @@ VERSUS_IDLE_RATIO_FIGURES = tuple(
 async def versus_idle(
     name: str, plan: PushPlan, layout: osinfo.Layout, session: aiohttp.ClientSession, order: int
 ) -> dict[str, float]:
-    """One round of ``plan`` idle and one with its background load (applies, flooders), back
-    to back (which goes first alternates with ``order``, so neither always gets the warmer
-    machine); the figures of both and, per round, the loaded p99 over the idle one."""
+    """One round of ``plan`` idle and one with its background load (applies, flooders, staff
+    pages), back to back (which goes first alternates with ``order``, so neither always gets
+    the warmer machine); the figures of both and, per round, the loaded p99 over the idle one.
+
+    With both applies and staff pages, a third run with the applies alone sits between them
+    (``applies only ...`` figures, and ``loaded/applies only push p99``): what the staff pages
+    add on top of the applies."""
     idle_plan = dataclasses.replace(plan, apply_rate=0, flooders=0, staff_pages=0)
     runs = [("idle", idle_plan), ("loaded", plan)]
+    if plan.staff_pages and plan.apply_rate:
+        runs.insert(1, ("applies only", dataclasses.replace(plan, staff_pages=0)))
     if order % 2:
         runs.reverse()
     measured = {label: await run_target(name, each, layout, session) for label, each in runs}
     figures: dict[str, float] = {}
-    for label in ("idle", "loaded"):
+    for label, _ in sorted(runs, key=lambda run: ("idle", "applies only", "loaded").index(run[0])):
         for fig in VERSUS_IDLE_FIGURES:
             figures[f"{label} {fig}"] = measured[label][fig]
     figures["loaded/idle push p99"] = (
         measured["loaded"]["push p99 ms"] / measured["idle"]["push p99 ms"]
     )
+    if "applies only" in measured:
+        figures["applies only/idle push p99"] = (
+            measured["applies only"]["push p99 ms"] / measured["idle"]["push p99 ms"]
+        )
+        figures["loaded/applies only push p99"] = (
+            measured["loaded"]["push p99 ms"] / measured["applies only"]["push p99 ms"]
+        )
     for fig in ("missing receipts", "viewers lost"):
-        figures[fig] = measured["idle"][fig] + measured["loaded"][fig]
+        figures[fig] = sum(m[fig] for m in measured.values())
     for fig, value in measured["loaded"].items():
         if fig.startswith(("background ", "flood", "staff ")):
             figures[fig] = value

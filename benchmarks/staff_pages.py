@@ -257,10 +257,10 @@ async def control(setup: Setup, seed: int) -> dict[str, float]:
 
 
 async def prepare(
-    session: aiohttp.ClientSession, args: argparse.Namespace, keep: Path
-) -> list[Setup]:
-    """Start a server per (target, size), filling each store that is not filled yet."""
-    setups: list[Setup] = []
+    session: aiohttp.ClientSession, args: argparse.Namespace, keep: Path, setups: list[Setup]
+) -> None:
+    """Start a server per (target, size), filling each store that is not filled yet; each
+    is added to ``setups`` as soon as it runs (the caller stops them, also after a failure)."""
     suffix = "-attr" if args.attribution else ""
     for name in args.targets.split(","):
         if not targets.available(name):
@@ -288,7 +288,6 @@ async def prepare(
                 took = time.monotonic() - started
                 print(f"{setup.label}: filled in {took:.0f} s", file=sys.stderr)
             setup.store = store_client(data_dir)
-    return setups
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -305,7 +304,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     setups: list[Setup] = []
     async with aiohttp.ClientSession() as session:
         try:
-            setups = await prepare(session, args, keep)
+            await prepare(session, args, keep, setups)
             for setup in setups:
                 report["memory"][setup.label] = setup.memory
             for r in range(args.rounds):
