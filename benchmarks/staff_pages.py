@@ -2,7 +2,7 @@
 
     python -m benchmarks.staff_pages [--applications 100000,1000000]
                                      [--targets liveevent,liveevent-base] [--rounds 3]
-                                     [--requests 50] [--base-requests 3] [--base-rounds 1]
+                                     [--requests 50] [--base-requests 2] [--base-rounds 1]
                                      [--keep DIR] [--attribution] [--json FILE]
 
 Every (target, size) gets a server of its own with a store of its own, all running at once:
@@ -24,7 +24,9 @@ figure, not the times of a quiet or busy minute) is asked, over HTTP with a staf
   ``since`` of that answer, as a staff page polls it.
 
 Each case is requested ``--requests`` times in a row after two unmeasured ones (the base, whose
-pages read the whole stream, ``--base-requests`` times after one, in ``--base-rounds`` rounds).
+pages read the whole stream, ``--base-requests`` times after one, in ``--base-rounds`` rounds,
+and only its ``--base-cases``: the unfiltered first page, the job + contacted one and the chart
+by default; its every page costs the same full scan).
 Beside the HTTP time, the store's own time: ``CONFIG RESETSTAT`` before a case, ``INFO
 commandstats`` after, so ``store us`` is the microseconds the store spent per request (every
 command the server sent, scripts included), and per command the store's microseconds per
@@ -248,13 +250,26 @@ def summary(figures: dict[str, Any]) -> dict[str, Any]:
 
 
 async def measure(
-    session: aiohttp.ClientSession, setup: Setup, requests: int, warmup: int
+    session: aiohttp.ClientSession,
+    setup: Setup,
+    requests: int,
+    warmup: int,
+    only: set[str] | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """One round of every case on one server: {case: {p50, p99, store_us, per_command}}."""
+    """One round of every case (or of the ``only`` ones: a first page and ``activity``) on
+    one server: {case: {p50, p99, store_us, per_command}}."""
     assert setup.store is not None
     base = f"{setup.target.base_url}/api/events/{EVENT}"
     results: dict[str, dict[str, Any]] = {}
     for name, filters in CASES:
+        if only is not None:
+            if f"{name}, first page" in only:
+                params = {**filters, "limit": str(LIMIT)}
+                first, body = await timed(
+                    session, setup.store, f"{base}/applications", params, requests, warmup
+                )
+                results[f"{name}, first page"] = {**summary(first), "total": int(body["total"])}
+            continue
         params = {**filters, "limit": str(LIMIT)}
         first, body = await timed(
             session, setup.store, f"{base}/applications", params, requests, warmup
@@ -265,9 +280,13 @@ async def measure(
             session, setup.store, f"{base}/applications", params, requests, warmup
         )
         results[f"{name}, last page"] = {**summary(last), "total": int(body["total"])}
+    if only is not None and "activity" not in only:
+        return results
     chart, body = await timed(session, setup.store, f"{base}/activity", {}, requests, warmup)
     results["activity"] = summary(chart)
-    if body.get("since") is not None:  # the poll of a staff page that has the chart already
+    if (
+        body.get("since") is not None and only is None
+    ):  # the poll of a staff page that has the chart already
         polled, _ = await timed(
             session,
             setup.store,
@@ -355,13 +374,16 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     if base and r >= args.base_rounds:
                         continue
                     requests = args.base_requests if base else args.requests
-                    cases = await measure(session, setup, requests, 1 if base else 2)
+                    only = set(args.base_cases.split(";")) if base and args.base_cases else None
+                    cases = await measure(session, setup, requests, 1 if base else 2, only)
                     rounds = report["rounds"].setdefault(setup.label, [])
                     rounds.append({"requests": requests, "cases": cases})
                     if args.control:
                         control_rounds = report["control"].setdefault(setup.label, [])
                         control_rounds.append(await control(setup, seed=r + 1))
                     print(f"round {r + 1}: {setup.label} measured", file=sys.stderr)
+                    if args.json:  # so far, should a later round not finish
+                        save(report, args.json)
                 report["load"].append(os.getloadavg())
         finally:
             for setup in setups:
@@ -371,6 +393,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             if not args.keep:
                 shutil.rmtree(keep, ignore_errors=True)
     return report
+
+
+def save(report: dict[str, Any], path: str) -> None:
+    """Write the report as JSON to ``path``."""
+    with open(path, "w") as out:
+        json.dump(report, out, indent=1)
 
 
 def _median(values: list[float]) -> float:
@@ -439,8 +467,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--base-max", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=3, help="0: only fill, and memory")
     parser.add_argument("--requests", type=int, default=50)
-    parser.add_argument("--base-requests", type=int, default=3)
+    parser.add_argument("--base-requests", type=int, default=2)
     parser.add_argument("--base-rounds", type=int, default=1)
+    parser.add_argument(
+        "--base-cases",
+        default="unfiltered, first page;job + contacted, first page;activity",
+        help="the base's cases, ';' between them (first pages and activity; '' for all): "
+        "its pages read the whole stream, seconds each at 1,000,000",
+    )
     parser.add_argument("--keep", help="keep the filled stores here, and reuse them")
     parser.add_argument("--attribution", action="store_true", help="fill with city, channel")
     parser.add_argument("--control", action=argparse.BooleanOptionalAction, default=True)
@@ -449,8 +483,7 @@ def main(argv: list[str] | None = None) -> int:
     report = asyncio.run(run(args))
     print(table(report))
     if args.json:
-        with open(args.json, "w") as out:
-            json.dump(report, out, indent=1)
+        save(report, args.json)
     return 0
 
 
