@@ -121,12 +121,11 @@ async def test_a_phone_finds_its_applications_in_every_job(conn: StoreConnection
     assert (total, page) == (0, [])
 
 
-async def test_an_applied_page_at_either_end_costs_a_few_counts_whatever_the_number(
-    tmp_path: Path,
-) -> None:
+async def test_pages_cost_the_same_few_store_steps_whatever_the_number(tmp_path: Path) -> None:
     """The first and the last page of "applied" (most applications, no index of their own)
     find where they start in a step or two of one ZCOUNT per status set, not in a binary
-    search whose steps grow with the number of applications (``LIST_PAGE``'s ``find``).
+    search whose steps grow with the number of applications (``LIST_PAGE``'s ``find``); the
+    unfiltered page reads its rows in one XRANGE.
 
     A store of its own: ``INFO commandstats`` must count this test's commands only.
     """
@@ -173,6 +172,12 @@ async def test_an_applied_page_at_either_end_costs_a_few_counts_whatever_the_num
                 counts = int(stats.get("cmdstat_zcount", {}).get("calls", 0))
                 # A binary search over 6,000 (or 2,000) positions takes 11 to 13 steps.
                 assert counts <= 3 * others, (job, offset, counts)
+        # The unfiltered page is one run of the stream: one XRANGE, not one per row.
+        await client.config_resetstat()
+        _, page = await log.page(EVENT, offset=count - 60, limit=50)
+        stats = await client.info("commandstats")
+        assert [a.application_id for a, _ in page] == [str(i) for i in range(count - 59, count - 9)]
+        assert int(stats["cmdstat_xrange"]["calls"]) == 1
     finally:
         await conn.close()
         await store.stop()
