@@ -27,10 +27,11 @@ Each case is requested ``--requests`` times in a row after two unmeasured ones (
 pages read the whole stream, ``--base-requests`` times after one, in ``--base-rounds`` rounds,
 and only its ``--base-cases``: the unfiltered first page, the job + contacted one and the chart
 by default; its every page costs the same full scan).
-Beside the HTTP time, the store's own time: ``CONFIG RESETSTAT`` before a case, ``INFO
-commandstats`` after, so ``store us`` is the microseconds the store spent per request (every
-command the server sent, scripts included), and per command the store's microseconds per
-call (commands run inside a script are counted too): which command grows with the store.
+Beside the HTTP time, what a request costs: the on-CPU time per request of the store and of
+the server process (``on_cpu_ns``: unlike wall-clock times, not inflated when the machine is
+busy with other work), and from ``CONFIG RESETSTAT`` before a case and ``INFO commandstats``
+after, per command the calls per request and the store's microseconds per call (commands run
+inside a script are counted too): which command grows with the store.
 
 Last, a control (``--control``): commands whose cost does not depend on the number of entries
 (``HGET`` of a random application's index entry, ``XRANGE`` of one random stream entry), run
@@ -47,7 +48,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
+import math
 import os
 import shutil
 import statistics
@@ -115,6 +118,7 @@ class Setup:
     data_dir: Path
     memory: dict[str, Any] = field(default_factory=dict)
     store: aioredis.Redis | None = None
+    store_pid: int = 0
 
     @property
     def label(self) -> str:
@@ -204,23 +208,42 @@ async def commandstats(client: aioredis.Redis) -> dict[str, tuple[int, int]]:
     }
 
 
+def on_cpu_ns(pid: int) -> int:
+    """Nanoseconds that process ``pid`` (every thread of it) has run on a CPU: the first field
+    of ``/proc/PID/task/*/schedstat``. Unlike a wall-clock time, it does not count the time
+    the process waited for a CPU that other work had (a shared machine)."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            total += int((task / "schedstat").read_text().split()[0])
+    return total
+
+
 async def timed(
     session: aiohttp.ClientSession,
-    store: aioredis.Redis,
+    setup: Setup,
     url: str,
     params: dict[str, str],
     requests: int,
     warmup: int,
 ) -> tuple[dict[str, Any], Any]:
     """Ask ``url`` ``warmup + requests`` times; the figures of the measured ones and the last
-    answer: ``times`` (ms each), ``store_us`` (store microseconds per request) and ``per_command``
-    ({command: store microseconds per call})."""
+    answer: ``times`` (ms each); ``store_us`` (the store's microseconds inside commands per
+    request, ``INFO commandstats``: wall clock, so a store that lost its CPU meanwhile counts
+    it); ``store_cpu_us`` and ``server_cpu_us`` (on-CPU microseconds per request of the store
+    and of the server process, ``on_cpu_ns``: what the request cost, whatever else ran); and
+    ``per_command`` ({command: [calls per request, store microseconds per call]})."""
+    store = setup.store
+    assert store is not None
+    pids = (setup.target.pid, setup.store_pid)
     headers = {"Authorization": f"Bearer {STAFF_TOKEN}"}
     times: list[float] = []
     body: Any = None
+    cpu_before = (0, 0)
     for n in range(requests + warmup):
         if n == warmup:
             await store.config_resetstat()
+            cpu_before = (on_cpu_ns(pids[0]), on_cpu_ns(pids[1]))
         started = time.perf_counter()
         async with session.get(url, params=params, headers=headers) as resp:
             body = await resp.json()
@@ -228,13 +251,20 @@ async def timed(
                 raise SystemExit(f"GET {url} {params} -> {resp.status}: {body}")
         if n >= warmup:  # the first ones unmeasured: connections and scripts warm
             times.append((time.perf_counter() - started) * 1000)
+    cpu_after = (on_cpu_ns(pids[0]), on_cpu_ns(pids[1]))
     stats = await commandstats(store)
     stats.pop("config|resetstat", None)
     stats.pop("info", None)
+    n = max(1, requests)
     figures = {
         "times": times,
-        "store_us": sum(usec for _, usec in stats.values()) / max(1, requests),
-        "per_command": {name: round(usec / calls, 2) for name, (calls, usec) in stats.items()},
+        "store_us": sum(usec for _, usec in stats.values()) / n,
+        "server_cpu_us": (cpu_after[0] - cpu_before[0]) / 1000 / n,
+        "store_cpu_us": (cpu_after[1] - cpu_before[1]) / 1000 / n,
+        "per_command": {
+            name: [round(calls / n, 2), round(usec / calls, 2)]
+            for name, (calls, usec) in stats.items()
+        },
     }
     return figures, body
 
@@ -266,30 +296,26 @@ async def measure(
             if f"{name}, first page" in only:
                 params = {**filters, "limit": str(LIMIT)}
                 first, body = await timed(
-                    session, setup.store, f"{base}/applications", params, requests, warmup
+                    session, setup, f"{base}/applications", params, requests, warmup
                 )
                 results[f"{name}, first page"] = {**summary(first), "total": int(body["total"])}
             continue
         params = {**filters, "limit": str(LIMIT)}
-        first, body = await timed(
-            session, setup.store, f"{base}/applications", params, requests, warmup
-        )
+        first, body = await timed(session, setup, f"{base}/applications", params, requests, warmup)
         results[f"{name}, first page"] = {**summary(first), "total": int(body["total"])}
         params["offset"] = str(max(0, int(body["total"]) - LIMIT))
-        last, _ = await timed(
-            session, setup.store, f"{base}/applications", params, requests, warmup
-        )
+        last, _ = await timed(session, setup, f"{base}/applications", params, requests, warmup)
         results[f"{name}, last page"] = {**summary(last), "total": int(body["total"])}
     if only is not None and "activity" not in only:
         return results
-    chart, body = await timed(session, setup.store, f"{base}/activity", {}, requests, warmup)
+    chart, body = await timed(session, setup, f"{base}/activity", {}, requests, warmup)
     results["activity"] = summary(chart)
     if (
         body.get("since") is not None and only is None
     ):  # the poll of a staff page that has the chart already
         polled, _ = await timed(
             session,
-            setup.store,
+            setup,
             f"{base}/activity",
             {"since": str(body["since"])},
             requests,
@@ -348,6 +374,9 @@ async def prepare(
                 took = time.monotonic() - started
                 print(f"{setup.label}: filled in {took:.0f} s", file=sys.stderr)
             setup.store = store_client(data_dir)
+            setup.store_pid = int(
+                json.loads((data_dir / "store" / "server.json").read_text())["pid"]
+            )
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -402,7 +431,8 @@ def save(report: dict[str, Any], path: str) -> None:
 
 
 def _median(values: list[float]) -> float:
-    return statistics.median(values) if values else float("nan")
+    values = [v for v in values if not math.isnan(v)]
+    return statistics.median(values) if values else math.nan
 
 
 def table(report: dict[str, Any]) -> str:
@@ -418,11 +448,11 @@ def table(report: dict[str, Any]) -> str:
         requests = rounds[labels[0]][0]["requests"]
         lines.append(f"\n{name}: {count} round(s) of {requests} requests per case")
         header = "| case | " + " | ".join(
-            f"{label.split(' at ')[1]}: p50 / p99 ms, store us" for label in labels
+            f"{label.split(' at ')[1]}: p50 / p99 ms; store, server CPU us" for label in labels
         )
         both = len(labels) > 1
         if both:
-            header += " | p50 ratio | store-time ratio"
+            header += " | p50 ratio | store CPU ratio | store + server CPU ratio"
         lines.append(header + " |")
         lines.append("|---" * header.count("|") + "|")
         for case in rounds[labels[0]][0]["cases"]:
@@ -431,18 +461,18 @@ def table(report: dict[str, Any]) -> str:
                 per_round = [r["cases"][case] for r in rounds[label]]
                 p50 = _median([f["p50"] for f in per_round])
                 p99 = _median([f["p99"] for f in per_round])
-                store = _median([f["store_us"] for f in per_round])
-                cells.append(f"{p50:.2f} / {p99:.2f}, {store:.0f}")
+                store = _median([f.get("store_cpu_us", math.nan) for f in per_round])
+                server = _median([f.get("server_cpu_us", math.nan) for f in per_round])
+                cells.append(f"{p50:.2f} / {p99:.2f}; {store:.0f}, {server:.0f}")
             if both:
-                small, large = rounds[labels[0]], rounds[labels[-1]]
-                pairs = list(zip(small, large, strict=False))
-                p50s = [b["cases"][case]["p50"] / a["cases"][case]["p50"] for a, b in pairs]
-                stores = [
-                    b["cases"][case]["store_us"] / max(1e-9, a["cases"][case]["store_us"])
-                    for a, b in pairs
-                ]
-                cells.append(f"{_median(p50s):.2f}x")
-                cells.append(f"{_median(stores):.2f}x")
+                pairs = list(zip(rounds[labels[0]], rounds[labels[-1]], strict=False))
+                for figure in (("p50",), ("store_cpu_us",), ("store_cpu_us", "server_cpu_us")):
+                    ratios = [
+                        sum(b["cases"][case].get(f, math.nan) for f in figure)
+                        / max(1e-9, sum(a["cases"][case].get(f, math.nan) for f in figure))
+                        for a, b in pairs
+                    ]
+                    cells.append(f"{_median(ratios):.2f}x")
             lines.append(f"| {case} | " + " | ".join(cells) + " |")
     lines.append("")
     for label, memory in report["memory"].items():

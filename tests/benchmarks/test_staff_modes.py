@@ -38,10 +38,12 @@ def test_staff_pages_measures_every_case_at_every_size_and_reuses_its_stores(
         assert len(rounds) == 2
         cases = rounds[0]["cases"]
         assert len(cases) == 14  # 6 filters x first and last page, the chart, its poll
-        assert all(case["p50"] > 0 and case["store_us"] > 0 for case in cases.values())
+        assert all(case["p50"] > 0 and case["store_cpu_us"] > 0 for case in cases.values())
+        assert all(case["server_cpu_us"] > 0 for case in cases.values())
         # Every filtered case has applications to show (job + status included).
         assert all(case["total"] > 0 for name, case in cases.items() if "total" in case)
-        assert cases["status applied, last page"]["per_command"]["evalsha"] > 0
+        calls, usec = cases["status applied, last page"]["per_command"]["evalsha"]
+        assert calls == 1 and usec > 0  # one script call a page
         control = report["control"][f"liveevent at {size}"][0]
         assert control["hget us"] > 0 and control["xrange us"] > 0
     memory = report["memory"]["liveevent at 2,000"]
