@@ -326,18 +326,24 @@ async def measure(
 
 
 async def control(setup: Setup, seed: int) -> dict[str, float]:
-    """The store's microseconds per HGET and per XRANGE of random entries (``CONTROL_*``)."""
+    """The store's cost of O(1) work on random entries (``CONTROL_*``): per HGET and per
+    XRANGE, the microseconds inside the command (``INFO commandstats``, wall clock), and per
+    step of each loop the store's on-CPU microseconds (``on_cpu_ns``: the HGET loop's step
+    is one HGET, the XRANGE loop's an HGET and an XRANGE, each with the script's own work)."""
     assert setup.store is not None
     keys = [f"{KEY_PREFIX}:{{{EVENT}}}:appidx", f"{KEY_PREFIX}:{{{EVENT}}}:apps"]
     figures: dict[str, float] = {}
     for name, script in (("hget", CONTROL_HGET), ("xrange", CONTROL_XRANGE)):
         await setup.store.eval(script, 2, *keys, 100, setup.size, seed)  # warm
         await setup.store.config_resetstat()
+        cpu = on_cpu_ns(setup.store_pid)
         found = await setup.store.eval(script, 2, *keys, CONTROL_COUNT, setup.size, seed)
+        cpu = on_cpu_ns(setup.store_pid) - cpu
         if int(found) != CONTROL_COUNT:
             raise SystemExit(f"control of {setup.label}: {found} of {CONTROL_COUNT} found")
         calls, usec = (await commandstats(setup.store))[name]
         figures[f"{name} us"] = usec / calls
+        figures[f"{name} loop CPU us"] = cpu / 1000 / CONTROL_COUNT
     return figures
 
 
