@@ -20,6 +20,8 @@ figure, not the times of a quiet or busy minute) is asked, over HTTP with a staf
 - the list, unfiltered, by job, by status (``contacted``, and ``applied``: nearly all of
   them), by job and status (both statuses), each at its first page and its last (``offset`` =
   total - 50), 50 rows a page;
+- ``GET /stats``, which the live-numbers socket of every open staff page computes every
+  second;
 - ``GET /activity``, and (where the target has it) ``GET /activity?since=`` with the
   ``since`` of that answer, as a staff page polls it.
 
@@ -306,6 +308,9 @@ async def measure(
         params["offset"] = str(max(0, int(body["total"]) - LIMIT))
         last, _ = await timed(session, setup, f"{base}/applications", params, requests, warmup)
         results[f"{name}, last page"] = {**summary(last), "total": int(body["total"])}
+    if only is None:  # what every open staff page's live-numbers socket computes each second
+        stats, _ = await timed(session, setup, f"{base}/stats", {}, requests, warmup)
+        results["stats"] = summary(stats)
     if only is not None and "activity" not in only:
         return results
     chart, body = await timed(session, setup, f"{base}/activity", {}, requests, warmup)

@@ -37,7 +37,7 @@ def test_staff_pages_measures_every_case_at_every_size_and_reuses_its_stores(
         rounds = report["rounds"][f"liveevent at {size}"]
         assert len(rounds) == 2
         cases = rounds[0]["cases"]
-        assert len(cases) == 14  # 6 filters x first and last page, the chart, its poll
+        assert len(cases) == 15  # 6 filters x first and last page, stats, the chart, its poll
         assert all(case["p50"] > 0 and case["store_cpu_us"] > 0 for case in cases.values())
         assert all(case["server_cpu_us"] > 0 for case in cases.values())
         # Every filtered case has applications to show (job + status included).
