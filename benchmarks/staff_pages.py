@@ -65,7 +65,7 @@ from typing import Any
 
 import aiohttp
 import redis.asyncio as aioredis
-from redis.exceptions import RedisError
+from redis.exceptions import BusyLoadingError, RedisError
 
 from benchmarks import osinfo, targets
 from benchmarks.fill_store import STAFF_TOKEN
@@ -136,13 +136,12 @@ def store_client(data_dir: Path) -> aioredis.Redis:
 
 
 def _running(pid: int) -> bool:
+    """Whether process ``pid`` exists and has not exited (a zombie has)."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rpartition(")")[2].split()[0] != "Z"
+    except (OSError, IndexError):
         return False
-    except PermissionError:
-        return True
-    return True
 
 
 async def store_loaded(data_dir: Path, timeout_s: float = 900.0) -> None:
@@ -164,7 +163,11 @@ async def store_loaded(data_dir: Path, timeout_s: float = 900.0) -> None:
                     try:
                         if await client.ping():
                             return
+                    except BusyLoadingError:  # still replaying its AOF: wait for it
+                        pass
                     except RedisError:
+                        if not _running(int(state["pid"])):
+                            break  # gone (its server.json left behind): start it below
                         if time.monotonic() > deadline:
                             raise
                     await asyncio.sleep(0.5)
@@ -330,7 +333,7 @@ async def measure(
     return results
 
 
-async def control(setup: Setup, seed: int) -> dict[str, float]:
+async def control(setup: Setup, seed: int, count: int = CONTROL_COUNT) -> dict[str, float]:
     """The store's cost of O(1) work on random entries (``CONTROL_*``): per HGET and per
     XRANGE, the microseconds inside the command (``INFO commandstats``, wall clock), and per
     step of each loop the store's on-CPU microseconds (``on_cpu_ns``: the HGET loop's step
@@ -342,13 +345,13 @@ async def control(setup: Setup, seed: int) -> dict[str, float]:
         await setup.store.eval(script, 2, *keys, 100, setup.size, seed)  # warm
         await setup.store.config_resetstat()
         cpu = on_cpu_ns(setup.store_pid)
-        found = await setup.store.eval(script, 2, *keys, CONTROL_COUNT, setup.size, seed)
+        found = await setup.store.eval(script, 2, *keys, count, setup.size, seed)
         cpu = on_cpu_ns(setup.store_pid) - cpu
-        if int(found) != CONTROL_COUNT:
-            raise SystemExit(f"control of {setup.label}: {found} of {CONTROL_COUNT} found")
+        if int(found) != count:
+            raise SystemExit(f"control of {setup.label}: {found} of {count} found")
         calls, usec = (await commandstats(setup.store))[name]
         figures[f"{name} us"] = usec / calls
-        figures[f"{name} loop CPU us"] = cpu / 1000 / CONTROL_COUNT
+        figures[f"{name} loop CPU us"] = cpu / 1000 / count
     return figures
 
 
@@ -420,7 +423,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     rounds.append({"requests": requests, "cases": cases})
                     if args.control:
                         control_rounds = report["control"].setdefault(setup.label, [])
-                        control_rounds.append(await control(setup, seed=r + 1))
+                        control_rounds.append(await control(setup, r + 1, args.control_count))
                     print(f"round {r + 1}: {setup.label} measured", file=sys.stderr)
                     if args.json:  # so far, should a later round not finish
                         save(report, args.json)
@@ -519,6 +522,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", help="keep the filled stores here, and reuse them")
     parser.add_argument("--attribution", action="store_true", help="fill with city, channel")
     parser.add_argument("--control", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument("--control-count", type=int, default=CONTROL_COUNT, help="steps a loop")
     parser.add_argument("--json", help="also write the figures here")
     args = parser.parse_args(argv)
     report = asyncio.run(run(args))
