@@ -25,8 +25,8 @@ from liveevent.store import keys
 from liveevent.store.applications import Applied, PendingApply
 from liveevent.store.connect import store_call
 from liveevent.store.events import new_token
-from liveevent.web import imports
-from liveevent.web.appkeys import APPLICATIONS, EVENTS, HUB, INGEST, SETTINGS
+from liveevent.web import attribution, imports
+from liveevent.web.appkeys import APPLICATIONS, ATTRIBUTION, EVENTS, HUB, SETTINGS
 from liveevent.web.auth import require_admin, require_role
 from liveevent.web.middleware import read_json, require_json
 from liveevent.web.proxies import client_ip as client_ip  # every per-address rule uses it
@@ -246,7 +246,8 @@ def enqueue_apply(
     req = ApplyRequest.parse(body)
     # The per-address limit is global across nodes: the store counts it (scripts.APPLY).
     item = PendingApply(event_id=event_id, request=req, via=via, now=now_ms(), ip=ip)
-    return request.app[INGEST].enqueue(item)
+    # A city or channel must be the event's (422 naming it): web/attribution.py.
+    return attribution.check_and_enqueue(request.app, item)
 
 
 async def create_application(request: web.Request) -> web.Response:
@@ -410,14 +411,18 @@ async def event_stats(app: web.Application, event_id: str) -> dict[str, Any]:
     """The event's live figures: ``viewers_online`` (every node), ``cards_pushed``,
     ``applications``, ``applicants``, ``hires``, ``state``, ``current_card`` (or None),
     ``current_card_applications`` and per job ``jobs: [{job_id, employer, title, openings,
-    openings_max, applications, hires}]``. Raises ``NotFound``, ``StoreUnavailable``."""
+    openings_max, applications, hires}]``; and the figures by dimension (issue 16:
+    ``unique_viewers``, ``by_city``, ``by_channel``, ``by_channel_city``, ``by_venue``,
+    ``by_source``: ``AttributionStore.figures``). Raises ``NotFound``, ``StoreUnavailable``."""
     events, hub = app[EVENTS], app[HUB]
     view = await events.event_view(event_id)
     counters = await app[APPLICATIONS].counters(event_id)
     jobs = await events.jobs(event_id)
     others = await events.viewers_online(event_id, exclude=hub.node_id)
     current_job = view.card.job.id if view.card else None
+    figures = await app[ATTRIBUTION].figures(event_id)
     return {
+        **figures.to_wire(),
         "viewers_online": others + hub.local_viewers(event_id),
         "cards_pushed": counters.get(keys.Counter.CARDS_PUSHED, 0),
         "applications": counters.get(keys.Counter.APPLICATIONS, 0),
@@ -435,6 +440,7 @@ async def event_stats(app: web.Application, event_id: str) -> dict[str, Any]:
                 "title": job.title,
                 "openings": job.openings,
                 "openings_max": job.openings_max,
+                "city": job.city,
                 "applications": counters.get(keys.job_applications(job.id), 0),
                 "hires": counters.get(keys.job_hires(job.id), 0),
             }

@@ -13,12 +13,24 @@ from aiohttp import WSCloseCode, web
 from liveevent.config import Settings
 from liveevent.office.sheet_process import SheetReader, sheet_limits
 from liveevent.store.applications import ApplicationLog
+from liveevent.store.attribution import AttributionStore
 from liveevent.store.events import EventStore
 from liveevent.store.ingest import ApplicationIngest
 from liveevent.store.opening import open_configured_store
-from liveevent.web import api, budget, exports, openapi, outcomes, pages, pages_api, privacy
+from liveevent.web import (
+    api,
+    attribution,
+    budget,
+    exports,
+    openapi,
+    outcomes,
+    pages,
+    pages_api,
+    privacy,
+)
 from liveevent.web.appkeys import (
     APPLICATIONS,
+    ATTRIBUTION,
     EVENTS,
     FLOODS,
     HUB,
@@ -66,7 +78,14 @@ def create_app(settings: Settings) -> web.Application:
     )
     # Every route is added here, explicitly: no module registers routes as a side effect of
     # being imported. A new web module exposes its own table (or add_routes) and is listed here.
-    for table in (api.routes, outcomes.routes, privacy.routes, openapi.routes, pages_api.routes):
+    for table in (
+        api.routes,
+        outcomes.routes,
+        privacy.routes,
+        openapi.routes,
+        pages_api.routes,
+        attribution.routes,
+    ):
         app.router.add_routes(table)
     exports.add_routes(app.router)
     app.router.add_get("/ws/events/{event_id}", viewer_socket, name="viewer_socket")
@@ -91,6 +110,7 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
             apply_rate_per_ip=settings.apply_rate_per_ip,
             rate_window_s=settings.rate_window_s,
         )
+        app[ATTRIBUTION] = AttributionStore(app[EVENTS], app[APPLICATIONS])
         app[INGEST] = ApplicationIngest(
             app[APPLICATIONS],
             max_batch=settings.max_apply_batch,
