@@ -140,7 +140,7 @@ for i = 4, #ARGV, 10 do
     local minute = ARGV[i + 7]
     per_minute[minute] = (per_minute[minute] or 0) + 1
     per_phone[phone] = (per_phone[phone] or 0) + 1
-    for f in string.gmatch(ARGV[i + 8], '[^\n]+') do per_field[f] = (per_field[f] or 0) + 1 end
+    for f in string.gmatch(ARGV[i + 8], '[^\\n]+') do per_field[f] = (per_field[f] or 0) + 1 end
     local city = ARGV[i + 9]
     -- A city's distinct applicants: written at once, so a batch sees its own earlier ones.
     if city ~= ''
