@@ -21,7 +21,7 @@ import enum
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pypinyin import lazy_pinyin
@@ -159,6 +159,24 @@ def match_city(raw: str | None, cities: Sequence[str]) -> str | None:
         if not base.isascii() and base in text:
             return city
     return cleaned
+
+
+def place_jobs(jobs: Sequence[Job], cities: Sequence[str]) -> list[Job]:
+    """The jobs with their cities put in the event's terms: a job's own ``city`` by
+    ``match_city``; a job without one takes the event city its ``location`` names (a sheet's
+    工作地点 ``浙江省宁波市北仑区`` is 宁波), and none when it names none of them or the event
+    lists no cities (a free-text address is not made a city). Raises nothing."""
+    placed = []
+    for job in jobs:
+        if job.city:
+            city = match_city(job.city, cities)
+        elif cities and job.location:
+            found = match_city(job.location, cities)
+            city = found if found in cities else None
+        else:
+            city = None
+        placed.append(job if city == job.city else replace(job, city=city))
+    return placed
 
 
 def parse_cities(data: dict[str, Any], field_name: str = "cities") -> tuple[str, ...]:

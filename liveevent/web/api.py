@@ -17,6 +17,7 @@ from aiohttp import web
 
 from liveevent.domain import values
 from liveevent.domain.applications import ApplyRequest, mask_phone, parse_status
+from liveevent.domain.attribution import place_jobs
 from liveevent.domain.events import EventState, LiveEvent, parse_state
 from liveevent.domain.jobs import parse_jobs
 from liveevent.domain.phones import normalize_phone
@@ -130,6 +131,8 @@ async def upsert_jobs(request: web.Request) -> web.Response:
     body = await read_json(request, request.app[SETTINGS].max_upload_bytes)
     size = len(body) if isinstance(body, list) else 0
     jobs = parse_jobs(body, [new_id(8) for _ in range(size)])
+    # Each job's city in the event's terms (``浙江省宁波市`` is 宁波): domain/attribution.py.
+    jobs = place_jobs(jobs, (await request.app[EVENTS].event_view(event_id)).event.cities)
     created, updated = await request.app[EVENTS].upsert_jobs(event_id, jobs)
     return web.json_response(
         {"created": created, "updated": updated, "job_ids": [j.id for j in jobs]},

@@ -12,7 +12,7 @@ from liveevent.store import keys
 from liveevent.store.applications import PendingApply
 from liveevent.store.rebuild import rebuild
 from liveevent.web.appkeys import APPLICATIONS, ATTRIBUTION, STORE
-from tests.support import LiveServer, Event
+from tests.support import Event, LiveServer
 
 # (job, phone, city, channel, venue, source) of each application of the scripted fair
 APPLIED: list[tuple[str, str, str | None, str | None, str | None, str | None]] = [
