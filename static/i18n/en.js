@@ -168,4 +168,10 @@ export default {
   "status.offered": "Offered",
   "status.hired": "Hired",
   "status.rejected": "Not hired",
+
+  // Issue 16: the viewer's city (static/js/viewer-city.js)
+  "city.label": "Your city",
+  "city.choose": "Choose",
+  "city.here": "✓ In your city ({city})",
+  "city.elsewhere": "Job in {city}",
 };

@@ -168,4 +168,10 @@ export default {
   "status.offered": "已发录用",
   "status.hired": "已录用",
   "status.rejected": "未录用",
+
+  // Issue 16: the viewer's city (static/js/viewer-city.js)
+  "city.label": "你所在的城市",
+  "city.choose": "请选择",
+  "city.here": "✓ 在你所在的城市（{city}）",
+  "city.elsewhere": "工作地点：{city}",
 };

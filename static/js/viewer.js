@@ -6,6 +6,7 @@ import { formatDateTime, formatClock, formatNumber, initI18n, onLangChange, t } 
 import { checkPhone } from "./phone.js";
 import { LiveSocket } from "./socket.js";
 import { load, save } from "./storage.js";
+import { ViewerPlace } from "./viewer-city.js";
 
 const eventId = eventIdFromPath();
 const view = {
@@ -23,6 +24,12 @@ let sheetJob = null;
 let sheetOpener = null;
 let applyCounter = 0;
 const pendingApplies = new Map();
+// The viewer's city and channel (issue 16): viewer-city.js.
+const place = new ViewerPlace(eventId, { onChange: () => {
+  renderCard();
+  renderShown();
+  if (socket) socket.send(place.hello());
+} });
 
 function maskPhone(phone) {
   if (!phone || phone.length <= 7) return phone || "";
@@ -126,6 +133,7 @@ function renderCard() {
   h("p", { class: "employer" }, job.employer),
   h("h3", { id: "card-title", class: "job-title" }, job.title),
   jobFacts(job),
+  place.badge(job),
   job.description ? h("p", { class: "desc" }, job.description) : null,
   applyArea(job, { full: true }));
   view.fresh = null;
@@ -134,7 +142,7 @@ function renderCard() {
 
 function renderShown() {
   const list = $("#shown-list");
-  const items = Array.from(view.shown.values()).reverse();
+  const items = place.ownCityFirst(Array.from(view.shown.values()).reverse());
   $("#shown-count").textContent = items.length ? `(${items.length})` : "";
   $("#shown-empty").hidden = items.length > 0;
   const current = view.card && view.card.job.id;
@@ -145,6 +153,7 @@ function renderShown() {
     h("p", { class: "employer" }, job.employer),
     h("h3", { class: "job-title" }, job.title),
     h("p", { class: "meta" }, [job.salary, job.location, headcountText(job)].filter(Boolean).join(" · ")),
+    place.badge(job),
     h("p", { class: "meta when" }, job.id === current
       ? t("viewer.now_presenting") : t("viewer.presented_at", { time: formatClock(pushed_at) }))),
   applyArea(job, { full: false }))));
@@ -198,7 +207,7 @@ async function startApply(job, button) {
 
 async function submitApplication(job, person) {
   const body = { job_id: job.id, name: person.name, phone: person.phone, consent: true,
-    idempotency_key: randomKey() };
+    idempotency_key: randomKey(), ...place.attribution() };
   if (socket && socket.open) {
     try {
       return await applyOverSocket(body);
@@ -406,6 +415,8 @@ function onMessage(message) {
   switch (message.type) {
     case "hello":
       view.event = message.event;
+      place.setEvent(message.event);
+      socket.send(place.hello());
       renderEvent();
       if (message.resync) loadShown();
       showCard(message.card);
@@ -433,6 +444,7 @@ function onMessage(message) {
       break;
     case "applied":
     case "error":
+      if (place.helloError(message)) break;
       settleApply(message);
       break;
     default:
@@ -484,6 +496,7 @@ async function main() {
   await initI18n();
   onLangChange(() => {
     renderEvent();
+    place.render();
     renderCard();
     renderShown();
     renderViewers();
@@ -496,6 +509,7 @@ async function main() {
   renderCard();
   try {
     view.event = await request(`/api/events/${encodeURIComponent(eventId)}`);
+    place.setEvent(view.event);
     if (!view.card && view.event.current_card) showCard(view.event.current_card);
     renderEvent();
   } catch (error) {

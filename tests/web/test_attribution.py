@@ -201,3 +201,20 @@ async def test_a_bad_hello_is_answered_with_an_error(
     await viewer.send({"type": "hello", **bad})
     assert (await viewer.next_of("error"))["code"]
     await viewer.close()
+
+
+async def test_a_sheet_posting_in_two_cities_is_two_jobs(server: LiveServer) -> None:
+    event = await _two_city_event(server)
+    sheet = "单位,岗位,招聘人数,工作地点\n顺丰速运,快递员,5,浙江省宁波市北仑区\n顺丰速运,快递员,3,杭州市西湖区\n"
+    status, body = await server.call(
+        "POST",
+        f"/api/events/{event.id}/jobs",
+        token=event.staff_token,
+        data=sheet.encode(),
+        headers={"Content-Type": "text/csv"},
+    )
+    assert status == 201, body
+    _, listed = await server.call("GET", f"/api/events/{event.id}/jobs")
+    couriers = [j for j in listed["jobs"] if j["title"] == "快递员"]
+    assert sorted((j["city"], j["openings"]) for j in couriers) == [("宁波", 5), ("杭州", 3)]
+    assert len({j["id"] for j in couriers}) == 2
