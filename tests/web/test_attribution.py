@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
 import pytest
@@ -205,7 +207,11 @@ async def test_a_bad_hello_is_answered_with_an_error(
 
 async def test_a_sheet_posting_in_two_cities_is_two_jobs(server: LiveServer) -> None:
     event = await _two_city_event(server)
-    sheet = "单位,岗位,招聘人数,工作地点\n顺丰速运,快递员,5,浙江省宁波市北仑区\n顺丰速运,快递员,3,杭州市西湖区\n"
+    sheet = (
+        "单位,岗位,招聘人数,工作地点\n"
+        "顺丰速运,快递员,5,浙江省宁波市北仑区\n"
+        "顺丰速运,快递员,3,杭州市西湖区\n"
+    )
     status, body = await server.call(
         "POST",
         f"/api/events/{event.id}/jobs",
@@ -218,3 +224,36 @@ async def test_a_sheet_posting_in_two_cities_is_two_jobs(server: LiveServer) -> 
     couriers = [j for j in listed["jobs"] if j["title"] == "快递员"]
     assert sorted((j["city"], j["openings"]) for j in couriers) == [("宁波", 5), ("杭州", 3)]
     assert len({j["id"] for j in couriers}) == 2
+
+
+async def test_exports_carry_city_and_channel(server: LiveServer) -> None:
+    event = await _two_city_event(server)
+    wx = (await _channel(server, event, "视频号"))["id"]
+    status, _ = await server.apply(event, "nb1", "13800000001", city="宁波", channel=wx)
+    assert status == 201
+    status, _ = await server.apply(event, "x1", "13800000002")
+    assert status == 201
+    base = f"/api/events/{event.id}/export"
+    status, text = await server.call("GET", f"{base}/applications.csv", token=event.staff_token)
+    assert status == 200
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert rows[0][-2:] == ["所在城市", "推广渠道"]
+    assert [r[-2:] for r in rows[1:]] == [["宁波", "视频号"], ["", ""]]
+    for query, host_status in (("", 403), ("?form=raw", 403)):
+        status, _ = await server.call(
+            "GET", f"{base}/attribution.csv{query}", token=event.host_token
+        )
+        assert status == host_status
+    status, text = await server.call(
+        "GET", f"{base}/attribution.csv?form=raw", token=event.staff_token
+    )
+    assert status == 200
+    table = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+    stats = await server.stats(event)
+    by_city = {r["value"]: r for r in table if r["dimension"] == "city"}
+    for row in stats["by_city"]:
+        exported = by_city[row["city"] or ""]
+        assert int(exported["applications"]) == row["applications"]
+        assert int(exported["openings"]) == row["openings"]
+    channels = [r for r in table if r["dimension"] == "channel" and r["value"] == wx]
+    assert channels[0]["name"] == "视频号" and channels[0]["applications"] == "1"
