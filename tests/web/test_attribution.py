@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from liveevent.office.summary import summary
+from liveevent.web.appkeys import APPLICATIONS, EVENTS
 from tests.support import ADMIN_TOKEN, Event, LiveServer, eventually
 
 JOBS = [
@@ -257,3 +259,23 @@ async def test_exports_carry_city_and_channel(server: LiveServer) -> None:
         assert int(exported["openings"]) == row["openings"]
     channels = [r for r in table if r["dimension"] == "channel" and r["value"] == wx]
     assert channels[0]["name"] == "视频号" and channels[0]["applications"] == "1"
+
+
+async def test_the_summary_has_the_figures_by_city(server: LiveServer) -> None:
+    first, second = await _two_city_event(server), await _two_city_event(server)
+    for event, phone in ((first, "13800000001"), (second, "13800000002")):
+        status, _ = await server.apply(event, "nb1", phone, city="宁波")
+        assert status == 201
+    status, _ = await server.apply(first, "hz1", "13800000003")
+    assert status == 201
+    report = await summary(server.app[EVENTS], server.app[APPLICATIONS])
+    stats = await server.stats(first)
+    row = next(e for e in report["events"] if e["event_id"] == first.id)
+    assert row["by_city"] == stats["by_city"] and row["by_channel"] == stats["by_channel"]
+    assert report["by_city"] == [
+        {"city": "宁波", "viewers": 0, "applications": 2, "applicants": 2, "hires": 0,
+         "jobs": 2, "openings": 20},
+        {"city": "杭州", "viewers": 0, "applications": 0, "applicants": 0, "hires": 0,
+         "jobs": 2, "openings": 8},
+        {"city": None, "applications": 1, "hires": 0, "jobs": 2, "openings": 4},
+    ]  # fmt: skip
