@@ -174,4 +174,18 @@ export default {
   "city.choose": "Choose",
   "city.here": "✓ In your city ({city})",
   "city.elsewhere": "Job in {city}",
+
+  // Issue 16: figures by city and channel (static/js/figures.js)
+  "figures.title": "By city and channel",
+  "figures.unique": "{n} unique viewers",
+  "figures.by_city": "By city",
+  "figures.by_channel": "By channel",
+  "figures.city": "City",
+  "figures.channel": "Channel",
+  "figures.viewers": "Viewers",
+  "figures.applications": "Applications",
+  "figures.applicants": "Applicants",
+  "figures.hires": "Hired",
+  "figures.openings": "Openings",
+  "figures.none": "Not given",
 };

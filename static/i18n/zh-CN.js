@@ -174,4 +174,18 @@ export default {
   "city.choose": "请选择",
   "city.here": "✓ 在你所在的城市（{city}）",
   "city.elsewhere": "工作地点：{city}",
+
+  // Issue 16: figures by city and channel (static/js/figures.js)
+  "figures.title": "按城市与渠道",
+  "figures.unique": "累计观看 {n} 人",
+  "figures.by_city": "按城市",
+  "figures.by_channel": "按渠道",
+  "figures.city": "城市",
+  "figures.channel": "渠道",
+  "figures.viewers": "观看人数",
+  "figures.applications": "报名数",
+  "figures.applicants": "报名人数",
+  "figures.hires": "已录用",
+  "figures.openings": "招聘名额",
+  "figures.none": "未填",
 };

@@ -5,6 +5,7 @@ import { drawChart } from "./chart.js";
 import { $, h, toast } from "./dom.js";
 import { formatNumber, formatTime, initI18n, lang, onLangChange, t } from "./i18n.js";
 import { isRefusedToken, showRefusedToken } from "./refused.js";
+import { renderFigures } from "./figures.js";
 import { openStatsSocket } from "./socket.js";
 
 const STATUSES = ["applied", "contacted", "interviewed", "offered", "hired", "rejected"];
@@ -106,6 +107,7 @@ function renderTables() {
     h("td", { class: "num openings" }, headcountText(job, { short: true })),
     h("td", { class: "num" }, formatNumber(job.applications)),
     h("td", { class: "num hires" }, formatNumber(job.hires)))));
+  renderFigures(s, $(".chart-panel")); // by city and channel (issue 16): figures.js
 }
 
 // --- the applications list ----------------------------------------------------------------------

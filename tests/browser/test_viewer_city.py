@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import CHROMIUM, HAVE_CHROMIUM, PHONE, Pages
+from tests.browser.conftest import CHROMIUM, DESKTOP, HAVE_CHROMIUM, PHONE, Pages
 from tests.support import ADMIN_TOKEN, Event, LiveServer, eventually
 
 pytest.importorskip("playwright.async_api", reason="playwright is not installed")
@@ -127,4 +127,55 @@ async def test_the_viewers_city_from_a_link_is_kept_and_shown(
     pairs = {(r["channel"], r["city"]): r for r in stats["by_channel_city"]}
     assert pairs[(channel["id"], "杭州")]["applications"] == 1
     assert pairs[(channel["id"], "杭州")]["viewers"] == 1  # the hello again, on the change
+    assert pages.errors() == []
+
+
+async def test_host_and_staff_show_figures_by_city_and_channel(
+    server: LiveServer, pages: Pages
+) -> None:
+    event = await _event(server)
+    status, channel = await server.call(
+        "POST",
+        f"/api/events/{event.id}/channels",
+        token=event.staff_token,
+        json_body={"name": "抖音"},
+    )
+    assert status == 201
+    for job, phone, extra in (
+        ("nb1", "13800000001", {"city": "宁波", "channel": channel["id"]}),
+        ("nb2", "13800000002", {"city": "宁波"}),
+        ("hz1", "13800000003", {}),
+    ):
+        status, body = await server.apply(event, job, phone, **extra)
+        assert status == 201, body
+    host = await pages.open(
+        f"{server.url}/host/{event.id}#token={event.host_token}", name="host", viewport=DESKTOP
+    )
+    staff = await pages.open(
+        f"{server.url}/staff/{event.id}#token={event.staff_token}", name="staff", viewport=DESKTOP
+    )
+    for page in (host, staff):
+        await page.wait_for_selector('#by-city tr[data-value="宁波"]', timeout=10_000)
+        cells = await page.eval_on_selector_all(
+            '#by-city tr[data-value="宁波"] td', "tds => tds.map(td => td.textContent)"
+        )
+        assert cells[1:4] == ["2", "2", "0"]  # applications, applicants, hires
+        assert (
+            await page.inner_text('#by-channel tr[data-value="' + channel["id"] + '"] th') == "抖音"
+        )
+    # Live: a hire reaches both pages without a reload.
+    status, _ = await server.call(
+        "PATCH",
+        f"/api/events/{event.id}/applications/1",
+        token=event.staff_token,
+        json_body={"status": "hired"},
+    )
+    assert status == 200
+    for page in (host, staff):
+        await page.wait_for_function(
+            "document.querySelector('#by-city tr[data-value=\"宁波\"] td:nth-of-type(4)')"
+            ".textContent === '1'",
+            timeout=10_000,
+        )
+    await pages.shot(staff, "staff-figures")
     assert pages.errors() == []
