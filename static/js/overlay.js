@@ -10,6 +10,8 @@ const base = `/api/events/${encodeURIComponent(eventId)}`;
 let card = null;
 let cursor = null;
 let socket = null;
+// The channel its QR code credits (issue 16): /overlay/ID?token=...&ch=<channel id>.
+const channel = new URLSearchParams(window.location.search).get("ch");
 
 function render() {
   const box = $("#card");
@@ -26,7 +28,8 @@ function render() {
   $("#ov-title").textContent = job.title;
   const facts = [job.salary, job.location, headcountText(job)].filter(Boolean);
   $("#ov-facts").replaceChildren(...facts.map((text) => Object.assign(document.createElement("span"), { textContent: text })));
-  $("#ov-qr").src = `${base}/qr.svg?job=${encodeURIComponent(job.id)}`;
+  $("#ov-qr").src = `${base}/qr.svg?job=${encodeURIComponent(job.id)}`
+    + (channel ? `&ch=${encodeURIComponent(channel)}` : "");
   $("#ov-qr").alt = t("overlay.qr_alt", { title: job.title });
   if (again) {
     box.hidden = true;

@@ -8,6 +8,7 @@ import io
 from typing import Any
 
 import pytest
+import segno
 
 from liveevent.office.summary import summary
 from liveevent.web.appkeys import APPLICATIONS, EVENTS
@@ -279,3 +280,14 @@ async def test_the_summary_has_the_figures_by_city(server: LiveServer) -> None:
          "jobs": 2, "openings": 8},
         {"city": None, "applications": 1, "hires": 0, "jobs": 2, "openings": 4},
     ]  # fmt: skip
+
+
+async def test_a_qr_code_carries_the_job_and_the_channel(server: LiveServer) -> None:
+    event = await _two_city_event(server)
+    ch = (await _channel(server, event, "公众号推文"))["id"]
+    status, svg = await server.call("GET", f"/api/events/{event.id}/qr.svg?job=nb1&ch={ch}")
+    assert status == 200
+    out = io.BytesIO()
+    expected = f"{server.url}/e/{event.id}?job=nb1&ch={ch}"
+    segno.make(expected, error="m").save(out, kind="svg", scale=8, border=2, xmldecl=False)
+    assert svg == out.getvalue().decode()
