@@ -60,6 +60,10 @@ class AttributionStore:
         self.known_memory_s = known_memory_s
         # event id -> (cities, channel ids, monotonic time it is trusted until)
         self._known: dict[str, tuple[tuple[str, ...], frozenset[str], float]] = {}
+        # event id -> (length of its status stream, the hired applications' attribution then):
+        # the host console and staff page ask every second, and nothing moves in or out of
+        # "hired" without a status entry.
+        self._hired: dict[str, tuple[int, list[Attribution]]] = {}
 
     # cities -------------------------------------------------------------------------------
     async def set_cities(self, event_id: str, cities: tuple[str, ...]) -> LiveEvent:
@@ -180,7 +184,21 @@ class AttributionStore:
     # figures ------------------------------------------------------------------------------
     async def hired(self, event_id: str) -> list[Attribution]:
         """The attribution of every hired application, read from the hired index a page at a
-        time: O(hires), whatever the number of applications. Raises ``StoreUnavailable``."""
+        time: O(hires), whatever the number of applications; read again only when the status
+        stream has grown since the last read (one XLEN otherwise). Raises ``StoreUnavailable``.
+        """
+        k = self.conn.keys.event(event_id)
+        length = int(await store_call(self.conn.reader.xlen(k.status)))
+        memo = self._hired.get(event_id)
+        if memo is not None and memo[0] == length:
+            return memo[1]
+        found = await self._read_hired(event_id)
+        if len(self._hired) >= KNOWN_MEMORY_MAX:
+            self._hired.clear()
+        self._hired[event_id] = (length, found)
+        return found
+
+    async def _read_hired(self, event_id: str) -> list[Attribution]:
         found: list[Attribution] = []
         offset = 0
         while True:
