@@ -129,3 +129,19 @@ async def test_a_channel_name_is_one_channel(server: LiveServer) -> None:
     again, created_again = await store.add_channel(event.id, Channel("b2", "视频号", 2))
     assert (created, created_again, again) == (True, False, first)
     assert [c.id for c in await store.channels(event.id)] == ["a1"]
+
+
+async def test_a_new_hire_is_counted_at_the_next_read(server: LiveServer) -> None:
+    event, _ = await _fair(server)
+    store = server.app[ATTRIBUTION]
+    assert (await store.figures(event.id)).row(Dimension.CITY, "杭州").hires == 1  # type: ignore[union-attr]
+    for status in ("hired", "rejected", "hired"):  # the 4th application: 杭州, replay
+        code, body = await server.call(
+            "PATCH",
+            f"/api/events/{event.id}/applications/4",
+            token=event.staff_token,
+            json_body={"status": status},
+        )
+        assert code == 200, body
+        hires = (await store.figures(event.id)).row(Dimension.CITY, "杭州").hires  # type: ignore[union-attr]
+        assert hires == (2 if status == "hired" else 1)
