@@ -10,6 +10,7 @@ from liveevent.domain.applications import ApplyRequest, Source
 from liveevent.domain.attribution import Channel, Dimension
 from liveevent.store import keys
 from liveevent.store.applications import PendingApply
+from liveevent.store.purge import purge_event
 from liveevent.store.rebuild import rebuild
 from liveevent.web.appkeys import APPLICATIONS, ATTRIBUTION, STORE
 from tests.support import Event, LiveServer
@@ -145,3 +146,15 @@ async def test_a_new_hire_is_counted_at_the_next_read(server: LiveServer) -> Non
         assert code == 200, body
         hires = (await store.figures(event.id)).row(Dimension.CITY, "杭州").hires  # type: ignore[union-attr]
         assert hires == (2 if status == "hired" else 1)
+
+
+async def test_a_purge_takes_the_phones_by_city_and_keeps_the_figures(server: LiveServer) -> None:
+    event, _ = await _fair(server)
+    conn = server.app[STORE]
+    k = conn.keys.event(event.id)
+    before = (await server.app[ATTRIBUTION].figures(event.id)).to_wire()
+    assert await conn.reader.exists(k.applicants_city)
+    await purge_event(conn, event.id, now=1_800_000_000_000)
+    assert not await conn.reader.exists(k.applicants_city)  # it held phones
+    await rebuild(conn, event.id)  # a rebuild after the purge cannot recount them: kept
+    assert (await server.app[ATTRIBUTION].figures(event.id)).to_wire() == before
