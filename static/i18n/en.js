@@ -188,4 +188,13 @@ export default {
   "figures.hires": "Hired",
   "figures.openings": "Openings",
   "figures.none": "Not given",
+
+  // Issue 16: channels on the staff page (static/js/channels.js)
+  "channels.title": "Channels",
+  "channels.help": "Each channel has its own link and QR code: viewers who come through it, and their applications and hires, are counted under it.",
+  "channels.name": "Channel name",
+  "channels.add": "Add channel",
+  "channels.added": "Channel “{name}” added",
+  "channels.none": "No channels yet.",
+  "channels.qr_alt": "QR code of {name}",
 };

@@ -188,4 +188,13 @@ export default {
   "figures.hires": "已录用",
   "figures.openings": "招聘名额",
   "figures.none": "未填",
+
+  // Issue 16: channels on the staff page (static/js/channels.js)
+  "channels.title": "推广渠道",
+  "channels.help": "每个渠道有自己的链接和二维码：从它进入的观众、报名和录用都记在这个渠道名下。",
+  "channels.name": "渠道名称",
+  "channels.add": "添加渠道",
+  "channels.added": "已添加渠道“{name}”",
+  "channels.none": "还没有渠道。",
+  "channels.qr_alt": "{name} 的二维码",
 };

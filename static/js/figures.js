@@ -35,7 +35,7 @@ export function renderFigures(stats, anchor) {
   }
   panel.hidden = false;
   const none = t("figures.none");
-  panel.replaceChildren(
+  panel.replaceChildren(...[
     h("h2", { id: "figures-h" }, t("figures.title"), " ",
       h("span", { class: "count" }, t("figures.unique", { n: n(stats.unique_viewers) }))),
     table("by-city", t("figures.by_city"),
@@ -47,5 +47,5 @@ export function renderFigures(stats, anchor) {
       [t("figures.channel"), t("figures.viewers"), t("figures.applications"), t("figures.hires")],
       channels.map((r) => [{ value: r.channel || "", label: r.name || none }, r.viewers,
         r.applications, r.hires])) : null,
-  );
+  ].filter(Boolean));
 }

@@ -5,6 +5,7 @@ import { drawChart } from "./chart.js";
 import { $, h, toast } from "./dom.js";
 import { formatNumber, formatTime, initI18n, lang, onLangChange, t } from "./i18n.js";
 import { isRefusedToken, showRefusedToken } from "./refused.js";
+import { setupChannels } from "./channels.js";
 import { renderFigures } from "./figures.js";
 import { openStatsSocket } from "./socket.js";
 
@@ -313,6 +314,7 @@ async function main() {
     staff.jobs = (await request(`${base}/jobs`)).jobs;
     fillFilters();
     await refreshStats();
+    setupChannels({ container: $(".staff-grid"), call, report }); // issue 16: channels.js
     await loadApplications();
     loadChart();
   } catch (error) {

@@ -179,3 +179,30 @@ async def test_host_and_staff_show_figures_by_city_and_channel(
         )
     await pages.shot(staff, "staff-figures")
     assert pages.errors() == []
+
+
+async def test_staff_add_a_channel_and_get_its_link_and_qr(
+    server: LiveServer, pages: Pages
+) -> None:
+    event = await _event(server)
+    staff = await pages.open(
+        f"{server.url}/staff/{event.id}#token={event.staff_token}", name="staff", viewport=DESKTOP
+    )
+    await staff.wait_for_selector("#channels-panel")
+    await staff.wait_for_selector("#figures-panel #by-city")
+    assert "null" not in await staff.inner_text("#figures-panel")  # no channel table yet
+    await staff.fill("#channel-name", "视频号")
+    await staff.click("#channel-form button[type=submit]")
+    await staff.wait_for_selector("#channels .channel")
+    status, listed = await server.call(
+        "GET", f"/api/events/{event.id}/channels", token=event.staff_token
+    )
+    assert status == 200 and [c["name"] for c in listed["channels"]] == ["视频号"]
+    made = listed["channels"][0]
+    assert await staff.get_attribute("#channels .channel-link", "href") == made["link"]
+    # The QR picture loaded (its natural width is not 0).
+    await staff.wait_for_function(
+        "document.querySelector('#channels .channel img').naturalWidth > 0"
+    )
+    await pages.shot(staff, "channels")
+    assert pages.errors() == []
