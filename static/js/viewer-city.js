@@ -72,6 +72,18 @@ export class ViewerPlace {
     return true;
   }
 
+  /** An application refused for its city or channel: forget them. True if it was that. */
+  forgetRefused(error) {
+    const fields = (error && error.fields) || {};
+    if (!fields.city && !fields.channel) return false;
+    if (fields.channel) {
+      this.channelId = null;
+      save(`channel.${this.eventId}`, null);
+    }
+    if (fields.city) this.choose(null);
+    return true;
+  }
+
   choose(city) {
     this.chosen = city || null;
     save(`city.${this.eventId}`, this.chosen);

@@ -206,6 +206,16 @@ async function startApply(job, button) {
 }
 
 async function submitApplication(job, person) {
+  try {
+    return await sendApplication(job, person);
+  } catch (error) {
+    // A city or channel the event no longer has (a stale link): apply without it.
+    if (!place.forgetRefused(error)) throw error;
+    return sendApplication(job, person);
+  }
+}
+
+async function sendApplication(job, person) {
   const body = { job_id: job.id, name: person.name, phone: person.phone, consent: true,
     idempotency_key: randomKey(), ...place.attribution() };
   if (socket && socket.open) {

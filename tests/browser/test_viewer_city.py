@@ -206,3 +206,25 @@ async def test_staff_add_a_channel_and_get_its_link_and_qr(
     )
     await pages.shot(staff, "channels")
     assert pages.errors() == []
+
+
+async def test_a_stale_channel_link_still_applies(server: LiveServer, pages: Pages) -> None:
+    event = await _event(server)
+    await server.push(event, "nb1")
+    page = await pages.open(f"{server.url}/e/{event.id}?ch=gone", name="viewer", viewport=PHONE)
+    await page.wait_for_selector(LIVE, timeout=10_000)
+    await page.click("#card-slot .apply-btn")
+    await page.wait_for_selector("#sheet:not([hidden])")
+    await page.fill("#f-name", "赵六")
+    await page.fill("#f-phone", "13912345670")
+    await page.check("#f-consent")
+    await page.click("#submit")
+    await page.wait_for_selector("#sheet-result:not([hidden])", timeout=5000)
+    stats = await server.stats(event)
+    assert stats["applications"] == 1 and stats["by_channel"][-1]["applications"] == 1
+    assert (
+        await page.evaluate(
+            "localStorage.getItem('liveevent.channel.' + location.pathname.split('/')[2])"
+        )
+        is None
+    )
