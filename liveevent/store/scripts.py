@@ -64,6 +64,7 @@ local dedupe_writes, idem_writes, index_writes = {}, {}, {}
 local per_job, per_phone = {}, {}
 local job_ids, per_minute = {}, {}   -- job -> new ids in order; minute -> new applications
 local per_field = {}      -- attribution counter field -> new applications (issue 16)
+local per_fields = {}     -- the '\\n'-joined fields of an application -> new applications
 local repeats = 0
 
 for i = 4, #ARGV, 10 do
@@ -140,7 +141,9 @@ for i = 4, #ARGV, 10 do
     local minute = ARGV[i + 7]
     per_minute[minute] = (per_minute[minute] or 0) + 1
     per_phone[phone] = (per_phone[phone] or 0) + 1
-    for f in string.gmatch(ARGV[i + 8], '[^\\n]+') do per_field[f] = (per_field[f] or 0) + 1 end
+    -- Counted per set of fields (most applications of a batch share one); split at the end.
+    local fields = ARGV[i + 8]
+    per_fields[fields] = (per_fields[fields] or 0) + 1
     local city = ARGV[i + 9]
     -- A city's distinct applicants: written at once, so a batch sees its own earlier ones.
     if city ~= ''
@@ -176,6 +179,9 @@ for job, ids in pairs(job_ids) do
 end
 for minute, n in pairs(per_minute) do redis.call('HINCRBY', KEYS[9], minute, n) end
 for phone, n in pairs(per_phone) do redis.call('HINCRBY', KEYS[5], phone, n) end
+for fields, n in pairs(per_fields) do
+  for f in string.gmatch(fields, '[^\\n]+') do per_field[f] = (per_field[f] or 0) + n end
+end
 for f, n in pairs(per_field) do redis.call('HINCRBY', KEYS[4], f, n) end
 if repeats > 0 then redis.call('HINCRBY', KEYS[4], 'repeats', repeats) end
 for key, seen in pairs(rate_seen) do
