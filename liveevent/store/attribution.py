@@ -28,7 +28,7 @@ from liveevent.domain.attribution import (
 )
 from liveevent.domain.events import LiveEvent
 from liveevent.errors import Conflict
-from liveevent.store import codec, keys
+from liveevent.store import codec, keys, scripts
 from liveevent.store.applications import ApplicationLog
 from liveevent.store.connect import store_call, store_errors
 from liveevent.store.events import EventStore
@@ -64,6 +64,7 @@ class AttributionStore:
         # the host console and staff page ask every second, and nothing moves in or out of
         # "hired" without a status entry.
         self._hired: dict[str, tuple[int, list[Attribution]]] = {}
+        self._unique_viewers = self.conn.reader.register_script(scripts.UNIQUE_VIEWERS)
 
     # cities -------------------------------------------------------------------------------
     async def set_cities(self, event_id: str, cities: tuple[str, ...]) -> LiveEvent:
@@ -222,9 +223,9 @@ class AttributionStore:
         """The event's figures by city, channel, venue, source and channel x city
         (``attribution.build_figures``): the one function stats, exports and reports use.
 
-        Reads the counters, the jobs, the channels, the hired index (O(hires)) and one
-        PFCOUNT per city, channel and channel x city pair. Raises ``NotFound`` for an unknown
-        event, ``StoreUnavailable``.
+        Reads the counters, the jobs, the channels, the hired index (O(hires)) and, in one
+        script call, a PFCOUNT per city, channel and channel x city pair. Raises ``NotFound``
+        for an unknown event, ``StoreUnavailable``.
         """
         view = await self.events.event_view(event_id)
         jobs = await self.events.jobs(event_id)
@@ -248,12 +249,8 @@ class AttributionStore:
             (Dimension.CHANNEL_CITY, channel_city(c.id, city)) for c in channels for city in cities
         ]
         k = self.conn.keys.event(event_id)
-        with store_errors():
-            async with self.conn.reader.pipeline(transaction=False) as pipe:
-                pipe.pfcount(k.unique_viewers)
-                for dimension, value in wanted:
-                    pipe.pfcount(k.unique_viewers_by(str(dimension), value))
-                counts = await pipe.execute()
+        hlls = [k.unique_viewers] + [k.unique_viewers_by(str(d), v) for d, v in wanted]
+        counts = await store_call(self._unique_viewers(keys=hlls, args=[]))
         viewers = {pair: int(n) for pair, n in zip(wanted, counts[1:], strict=True) if n}
         return build_figures(
             cities=cities,

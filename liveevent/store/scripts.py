@@ -355,6 +355,15 @@ end
 return peak
 """
 
+# KEYS: the HyperLogLogs of unique viewers to count (one event's: one slot)
+# -> their PFCOUNTs, in order. Read-only. A script because a Redis Cluster pipeline refuses
+# PFCOUNT (redis-py blocks it as a multi-key command), and one call beats one per key.
+UNIQUE_VIEWERS = """
+local out = {}
+for i = 1, #KEYS do out[i] = redis.call('PFCOUNT', KEYS[i]) end
+return out
+"""
+
 # KEYS: apps current
 # ARGV: start ('-' or '(' .. last stream id read) count
 # A page of applications for reading back, each with its current status, as one flat array:
