@@ -32,11 +32,16 @@ _REJOIN_ROUNDS = 3
 
 
 def card_key(payload: bytes) -> str:
-    """Return the card frame's key (``card.card_id``, else ``card.job.id``), or ``""``."""
+    """Return the card frame's key (``card.card_id``, else ``card.job.id``), or ``""``.
+
+    A positions-remaining frame (liveevent's ``openings`` message, issue 16) is keyed
+    ``openings:<job id>:<hires>`` (``targets.LiveEventHires.push`` returns the same)."""
     try:
         msg = json.loads(payload)
     except ValueError:
         return _NOT_A_CARD
+    if isinstance(msg, dict) and msg.get("type") == "openings":
+        return f"openings:{msg.get('job_id')}:{msg.get('hires')}"
     if not isinstance(msg, dict) or msg.get("type") != "card":
         return _NOT_A_CARD
     card = msg.get("card") or {}

@@ -80,6 +80,9 @@ class Settings:
     apply_rate_per_viewer: int = 10
     # A ceiling, not the main rule: hundreds of real phones share one carrier NAT address.
     apply_rate_per_ip: int = 3000
+    # A venue's station applies for many people from one address: it is not held to the
+    # per-address limit but to its own, per station (venue), across nodes.
+    station_apply_rate: int = 300
     rate_window_s: int = 60
     write_buffer_limit_bytes: int = 256 * 1024
     # Job and outcome sheets (liveevent/tables/sheet.py SheetLimits): an XLSX's decompressed
@@ -233,6 +236,7 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "max_pending_per_ip": _int,
     "apply_rate_per_viewer": _int,
     "apply_rate_per_ip": _int,
+    "station_apply_rate": _int,
     "rate_window_s": _int,
     "write_buffer_limit_bytes": _int,
     "max_sheet_unzipped_bytes": _int,

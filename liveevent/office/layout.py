@@ -90,6 +90,8 @@ _COLUMNS: dict[str, tuple[str, str, float]] = {
         12,
     ),
     "hires_for_job": ("展示期间本岗位报名的录用数", "hires for this job (while on screen)", 12),
+    "pushed_by": ("推送人", "pushed by", 14),
+    "withdrawn_by": ("撤下人", "withdrawn by", 14),
     # Issue 16: where applications came from (office/export_tables.py, "attribution")
     "city": ("所在城市", "city", 10),
     "channel": ("推广渠道", "promotion channel", 14),
@@ -122,19 +124,25 @@ _WITHIN = re.compile(r"applications_within_(\d+)_min")
 _STATUS_WORDS: dict[Lang, dict[Status, str]] = {
     Lang.ZH_CN: {
         Status.APPLIED: "已报名",
+        Status.INTENT: "达成意向",
         Status.CONTACTED: "已联系",
         Status.INTERVIEWED: "已面试",
         Status.OFFERED: "已发录用",
         Status.HIRED: "已录用",
         Status.REJECTED: "未录用",
+        Status.DECLINED: "本人放弃",
+        Status.NO_SHOW: "未到场",
     },
     Lang.EN: {
         Status.APPLIED: "Applied",
+        Status.INTENT: "Intent agreed",
         Status.CONTACTED: "Contacted",
         Status.INTERVIEWED: "Interviewed",
         Status.OFFERED: "Offered",
         Status.HIRED: "Hired",
         Status.REJECTED: "Not hired",
+        Status.DECLINED: "Declined by applicant",
+        Status.NO_SHOW: "No-show",
     },
 }
 _CONSENT_WORDS: dict[Lang, dict[bool | None, str]] = {

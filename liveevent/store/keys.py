@@ -5,7 +5,8 @@ scripts and multi-key steps stay on one slot. Only the event index is global.
 
     <p>:events          set     ids of every event (cross-event summary)
     <p>:{E}:meta        hash    event record, state, current card, cursor, token hashes,
-                        purged_at (set once applicants' data is purged)
+                        purged_at (set once applicants' data is purged),
+                        replay (the recording, ``domain.replays.Replay``; ``META_REPLAY``)
     <p>:{E}:jobs        hash    job id -> job record
     <p>:{E}:grants      hash    token digest -> named grant (``domain.access.Grant``)
     <p>:{E}:timeline    stream  cards pushed / withdrawn, state changes (viewer cursor)
@@ -35,15 +36,29 @@ scripts and multi-key steps stay on one slot. Only the event index is global.
                         status is <status>; never "applied", the status of all the rest (derived)
     <p>:{E}:bystatus:<status>:<job>  zset  the same, of one job's applications   (derived)
     <p>:{E}:minutes     hash    minute (ms since the epoch // 60000) -> applications  (derived)
+    <p>:{E}:reports     hash    job id -> Unix ms of the last status change of one of its
+                        applications (an employer's "last report"; derived, written
+                        after each change: ``ApplicationLog.change_status*``)
+    <p>:{E}:employers   hash    employer key (``domain.employers.employer_key``) -> its
+                        record: name as on its jobs, contact (``store.employers``)
     <p>:{E}:rate:<ip>   string  applications from one address this window (expires)
     <p>:{E}:once:<attempt> string  what a write attempt answered, so a retry of it answers
                         the same and writes nothing (expires; see store/scripts.py)
+    <p>:{E}:venues      hash    venue id -> venue record (``domain.venues.Venue``)
+    <p>:{E}:checkins    stream  check-ins at venues (the record of truth; names, phones)
+    <p>:{E}:checkin:dedupe hash "venue|phone" -> check-in id                     (derived)
+    <p>:{E}:checkin:rate:<ip> string  check-ins from one address this window (expires)
+    <p>:{E}:station:rate:<venue> string  applications from one venue's station this window
+                        (expires)
 
 The fields of the counters hash (read them through these names, never by hand-built text):
 
     applications, applicants, cards_pushed, hires, seq, viewers_peak     (``Counter``)
     app:<job>    applications for one job        (``job_applications``; scripts.APPLY)
     hire:<job>   applications of one job hired   (``job_hires``; scripts.STATUS*)
+    checkins     check-ins at every venue        (``Counter.CHECKINS``; scripts.CHECKIN)
+    checkin:<venue>  check-ins at one venue      (``venue_checkins``; scripts.CHECKIN)
+
     by:city:<city>                applications declaring that city     (``by_dimension``;
     by:channel:<channel>          ... through that channel              scripts.APPLY, from
     by:venue:<venue>              ... made at that venue or station     fields Python names
@@ -76,12 +91,17 @@ class Counter(enum.StrEnum):
     HIRES = "hires"
     SEQ = "seq"
     VIEWERS_PEAK = "viewers_peak"
+    CHECKINS = "checkins"
 
 
 # The Lua scripts (store/scripts.py) build the same per-job fields as 'app:' .. job and
 # 'hire:' .. job; these prefixes are the one statement of that naming on the Python side.
 JOB_APPLICATIONS_PREFIX = "app:"
 JOB_HIRES_PREFIX = "hire:"
+
+
+# The meta hash's field holding the event's recording once staff set it (store/replays.py).
+META_REPLAY = "replay"
 
 
 def job_applications(job_id: str) -> str:
@@ -92,6 +112,14 @@ def job_applications(job_id: str) -> str:
 def job_hires(job_id: str) -> str:
     """The counters field of one job's hired applications (``hire:<job>``). Raises nothing."""
     return JOB_HIRES_PREFIX + job_id
+
+
+VENUE_CHECKINS_PREFIX = "checkin:"
+
+
+def venue_checkins(venue_id: str) -> str:
+    """The counters field of one venue's check-ins (``checkin:<venue>``). Raises nothing."""
+    return VENUE_CHECKINS_PREFIX + venue_id
 
 
 # Attribution counters (issue 16). ``by_dimension`` names the applications of one value of one
@@ -137,6 +165,12 @@ class EventKeys:
     applicants_purge: str
     viewers: str
     minutes: str
+    venues: str
+    checkins: str
+    checkin_dedupe: str
+    reports: str
+    employers: str
+
     applicants_city: str
     channels: str
     channel_names: str
@@ -186,6 +220,20 @@ class Keys:
         """
         return f"{self.prefix}:{{{event_id}}}:once:{attempt}"
 
+    def checkin_rate(self, event_id: str, ip: str) -> str:
+        """The per-address check-in counter, in the event's slot (scripts.CHECKIN counts it).
+
+        Raises nothing.
+        """
+        return f"{self.prefix}:{{{event_id}}}:checkin:rate:{ip}"
+
+    def station_rate(self, event_id: str, venue_id: str) -> str:
+        """The counter of one venue station's applications this window (scripts.COUNT_RATE).
+
+        Raises nothing.
+        """
+        return f"{self.prefix}:{{{event_id}}}:station:rate:{venue_id}"
+
     def event(self, event_id: str) -> EventKeys:
         """The keys of one event (cached: every apply asks for them).
 
@@ -216,6 +264,11 @@ def _event_keys(prefix: str, event_id: str) -> EventKeys:
         applicants_purge=f"{base}:applicants:purge",
         viewers=f"{base}:viewers",
         minutes=f"{base}:minutes",
+        venues=f"{base}:venues",
+        checkins=f"{base}:checkins",
+        checkin_dedupe=f"{base}:checkin:dedupe",
+        reports=f"{base}:reports",
+        employers=f"{base}:employers",
         applicants_city=f"{base}:applicants:city",
         channels=f"{base}:channels",
         channel_names=f"{base}:channels:names",

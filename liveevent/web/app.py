@@ -17,16 +17,21 @@ from liveevent.store.attribution import AttributionStore
 from liveevent.store.events import EventStore
 from liveevent.store.ingest import ApplicationIngest
 from liveevent.store.opening import open_configured_store
+from liveevent.store.venues import VenueStore
 from liveevent.web import (
     api,
     attribution,
     budget,
+    employers,
     exports,
+    hosts,
     openapi,
     outcomes,
     pages,
     pages_api,
     privacy,
+    replays,
+    venues,
 )
 from liveevent.web.appkeys import (
     APPLICATIONS,
@@ -40,6 +45,7 @@ from liveevent.web.appkeys import (
     SETTINGS,
     SHEETS,
     STORE,
+    VENUES,
     WEBSOCKETS,
 )
 from liveevent.web.gcpolicy import GcPolicy, gc_running
@@ -84,6 +90,10 @@ def create_app(settings: Settings) -> web.Application:
         privacy.routes,
         openapi.routes,
         pages_api.routes,
+        hosts.routes,
+        replays.routes,
+        employers.routes,
+        venues.routes,
         attribution.routes,
     ):
         app.router.add_routes(table)
@@ -95,6 +105,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_store_ctx)
     app.cleanup_ctx.append(_gc_ctx)  # after the store: it reads the metrics' push counter
     app.cleanup_ctx.append(privacy.retention_ctx)  # after the store: it needs it
+    app.cleanup_ctx.append(replays.replays_ctx)  # after the store: it needs it
     app.on_shutdown.append(_close_websockets)
     app.on_response_prepare.append(security_headers)
     return app
@@ -105,6 +116,7 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
     async with open_configured_store(settings) as conn:
         app[STORE] = conn
         app[EVENTS] = EventStore(conn)
+        app[VENUES] = VenueStore(conn)
         app[APPLICATIONS] = ApplicationLog(
             conn,
             apply_rate_per_ip=settings.apply_rate_per_ip,

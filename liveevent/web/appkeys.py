@@ -13,6 +13,8 @@ from liveevent.store.attribution import AttributionStore
 from liveevent.store.connect import StoreConnection
 from liveevent.store.events import EventStore
 from liveevent.store.ingest import ApplicationIngest
+from liveevent.store.replays import ReplayStore
+from liveevent.store.venues import VenueStore
 from liveevent.web.budget import FloodCooldown
 from liveevent.web.hub import Hub
 from liveevent.web.limits import Limits
@@ -27,6 +29,8 @@ HUB = web.AppKey("hub", Hub)
 LIMITS = web.AppKey("limits", Limits)
 FLOODS = web.AppKey("floods", FloodCooldown)
 METRICS = web.AppKey("metrics", Metrics)
+VENUES = web.AppKey("venues", VenueStore)  # venues, check-ins (issue 16 part 4)
 SHEETS = web.AppKey("sheets", SheetReader)  # job and outcome sheets, read off the loop
 ATTRIBUTION = web.AppKey("attribution", AttributionStore)  # cities, channels, figures
 WEBSOCKETS = web.AppKey("websockets", weakref.WeakSet[web.WebSocketResponse])
+REPLAYS = web.AppKey("replays", ReplayStore)  # recordings of ended events (issue 17)

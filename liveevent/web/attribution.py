@@ -14,7 +14,7 @@ import asyncio
 import logging
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -147,6 +147,23 @@ def check_and_enqueue(app: web.Application, item: PendingApply) -> asyncio.Futur
     async def checked() -> Applied:
         _check(await store.known(item.event_id), req.city, req.channel)
         return await app[INGEST].enqueue(item)
+
+    return asyncio.ensure_future(checked())
+
+
+def checked_future(
+    app: web.Application, item: PendingApply, store: Callable[[], Awaitable[Applied]]
+) -> asyncio.Future[Applied]:
+    """``store()`` (a way in that stores the application itself, such as a replay's) once the
+    application's ``city`` and ``channel`` are found to be the event's. The future ends with
+    ``InvalidInput`` naming them (nothing stored), or with what ``store()`` answers or raises.
+    Raises nothing itself."""
+    req = item.request
+
+    async def checked() -> Applied:
+        if req.city is not None or req.channel is not None:
+            _check(await app[ATTRIBUTION].known(item.event_id), req.city, req.channel)
+        return await store()
 
     return asyncio.ensure_future(checked())
 

@@ -2,14 +2,17 @@
 import { download, eventIdFromPath, request, tokenFromHash } from "./api.js";
 import { headcountText, totalHeadcount } from "./cards.js";
 import { drawChart } from "./chart.js";
+import { initEmployerProgress } from "./employers_progress.js";
 import { $, h, toast } from "./dom.js";
 import { formatNumber, formatTime, initI18n, lang, onLangChange, t } from "./i18n.js";
 import { isRefusedToken, showRefusedToken } from "./refused.js";
 import { setupChannels } from "./channels.js";
 import { renderFigures } from "./figures.js";
 import { openStatsSocket } from "./socket.js";
+import { showReplayPanel } from "./staff-replay.js";
 
-const STATUSES = ["applied", "contacted", "interviewed", "offered", "hired", "rejected"];
+const STATUSES = ["applied", "intent", "contacted", "interviewed", "offered", "hired", "rejected",
+  "declined", "no_show"];
 const PAGE = 50;
 const eventId = eventIdFromPath();
 const token = tokenFromHash();
@@ -83,6 +86,7 @@ function renderTotals() {
     $("#state-badge").textContent = t(`state.${s.state}`);
     $("#state-badge").className = `badge ${s.state}`;
   }
+  showReplayPanel(s.state, { call, report }); // the recording, once the event has ended
 }
 
 function renderTables() {
@@ -317,6 +321,7 @@ async function main() {
     setupChannels({ container: $(".staff-grid"), call, report }); // issue 16: channels.js
     await loadApplications();
     loadChart();
+    initEmployerProgress({ call, report });
   } catch (error) {
     report(error);
     if (isRefusedToken(error)) return; // the banner says what to do; nothing will load
