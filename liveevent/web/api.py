@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
+from collections.abc import Awaitable
 from typing import Any
 
 import orjson
@@ -27,10 +28,11 @@ from liveevent.store import keys
 from liveevent.store.applications import Applied, PendingApply
 from liveevent.store.events import new_token
 from liveevent.web import imports, replays, venues
-from liveevent.web.appkeys import APPLICATIONS, EVENTS, HUB, INGEST, SETTINGS
+from liveevent.web.appkeys import APPLICATIONS, EVENTS, HUB, INGEST, SETTINGS, WAITLIST
 from liveevent.web.auth import require_admin, require_caller, require_role
 from liveevent.web.middleware import read_json, require_json
 from liveevent.web.proxies import client_ip as client_ip  # every per-address rule uses it
+from liveevent.web.waitlist import ApplyAnswer
 
 routes = web.RouteTableDef()
 
@@ -234,23 +236,25 @@ async def list_cards(request: web.Request) -> web.Response:
 
 async def apply(
     request: web.Request, event_id: str, body: Any, *, via: str, ip: str
-) -> tuple[str, bool]:
-    """Validate and store one application; returns (application_id, duplicate).
+) -> ApplyAnswer:
+    """Validate and store one application; returns its answer (``application_id``,
+    ``duplicate``, ``waitlist``: ``web.waitlist``).
 
     ``via`` names the way in (``"http"``, ``"ws"``), ``ip`` the address the per-address limit
     counts (``client_ip``). Raises ``InvalidInput`` (bad body), and what the store answered:
     ``NotFound``, ``RateLimited``, ``Conflict`` (purged event), ``StoreUnavailable``.
     """
-    applied = await enqueue_apply(request, event_id, body, via=via, ip=ip)
-    return applied.application_id, applied.duplicate
+    return await enqueue_apply(request, event_id, body, via=via, ip=ip)
 
 
 def enqueue_apply(
     request: web.Request, event_id: str, body: Any, *, via: str, ip: str
-) -> asyncio.Future[Applied]:
+) -> asyncio.Future[ApplyAnswer]:
     """Validate one application (raising at once if it is bad) and queue it for storing.
 
-    The future is done once the application is on disk, or with the error that stopped it
+    The future is done once the application is on disk, with its answer (``waitlist``: whether
+    the job was filled, read after the application is stored: ``web.waitlist``), or with the
+    error that stopped it
     (for a replay application also ``Conflict`` or ``InvalidInput`` naming ``card_id``:
     ``replays.enqueue_replay_apply``). Raises ``InvalidInput`` at once for a bad body,
     ``StoreUnavailable`` while shutting down.
@@ -258,15 +262,19 @@ def enqueue_apply(
     req = viewer_attribution(ApplyRequest.parse(body))  # no venue or station source here
     # The per-address limit is global across nodes: the store counts it (scripts.APPLY).
     item = PendingApply(event_id=event_id, request=req, via=via, now=now_ms(), ip=ip)
+    stored: Awaitable[Applied]
     if req.source is Source.REPLAY:  # checked against the event's recording first (issue 17)
-        return asyncio.ensure_future(replays.enqueue_replay_apply(request.app, item))
-    return request.app[INGEST].enqueue(item)
+        stored = replays.enqueue_replay_apply(request.app, item)
+    else:
+        stored = request.app[INGEST].enqueue(item)
+    return asyncio.ensure_future(request.app[WAITLIST].answer(event_id, req.job_id, stored))
 
 
 async def create_application(request: web.Request) -> web.Response:
     """``POST /api/events/{id}/applications`` (public): an apply body (``ApplyRequest``).
 
-    201 ``{"application_id", "duplicate": false}``, or 200 with ``true`` for a repeat. Raises
+    201 ``{"application_id", "duplicate": false, "waitlist"}``, or 200 with ``duplicate: true``
+    for a repeat; ``waitlist`` true when the job had no place left (``web.waitlist``). Raises
     ``UnsupportedMediaType`` (415, not ``application/json``), ``MalformedBody`` (400),
     ``BodyTooLarge`` (413), ``NotFound`` (404, event or job), ``InvalidInput`` (422),
     ``RateLimited`` (429), ``Conflict`` (409, purged), ``StoreUnavailable`` (503).
@@ -278,15 +286,13 @@ async def create_application(request: web.Request) -> web.Response:
     # apply. Only a bad body, refused before it reaches the store, looks the event up, so
     # that an unknown event is 404 whatever the body.
     try:
-        application_id, duplicate = await apply(
-            request, event_id, body, via="http", ip=client_ip(request)
-        )
+        answer = await apply(request, event_id, body, via="http", ip=client_ip(request))
     except InvalidInput:
         await request.app[EVENTS].event_view(event_id)
         raise
     return web.Response(
-        body=orjson.dumps({"application_id": application_id, "duplicate": duplicate}),
-        status=200 if duplicate else 201,
+        body=orjson.dumps(answer.to_wire()),
+        status=200 if answer.duplicate else 201,
         content_type="application/json",
     )
 

@@ -18,6 +18,7 @@ from liveevent.web.budget import FloodCooldown
 from liveevent.web.hub import Hub
 from liveevent.web.limits import Limits
 from liveevent.web.metrics import Metrics
+from liveevent.web.waitlist import WaitlistBook
 
 SETTINGS = web.AppKey("settings", Settings)
 STORE = web.AppKey("store", StoreConnection)
@@ -32,3 +33,4 @@ VENUES = web.AppKey("venues", VenueStore)  # venues, check-ins (issue 16 part 4)
 SHEETS = web.AppKey("sheets", SheetReader)  # job and outcome sheets, read off the loop
 WEBSOCKETS = web.AppKey("websockets", weakref.WeakSet[web.WebSocketResponse])
 REPLAYS = web.AppKey("replays", ReplayStore)  # recordings of ended events (issue 17)
+WAITLIST = web.AppKey("waitlist", WaitlistBook)  # an apply answer's "waitlist" (issue 16)

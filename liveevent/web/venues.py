@@ -21,7 +21,7 @@ from liveevent.domain.applications import ApplyRequest, Source
 from liveevent.domain.venues import CheckIn, Venue, require_consent
 from liveevent.errors import Forbidden, InvalidInput
 from liveevent.store.applications import PendingApply
-from liveevent.web.appkeys import EVENTS, INGEST, SETTINGS, VENUES
+from liveevent.web.appkeys import EVENTS, INGEST, SETTINGS, VENUES, WAITLIST
 from liveevent.web.auth import require_caller
 from liveevent.web.middleware import read_json, require_json
 from liveevent.web.pages import checkin_url, public_base, static_dir
@@ -216,7 +216,8 @@ async def station_apply(request: web.Request) -> web.Response:
     address) but to ``station_apply_rate`` per ``rate_window_s`` per venue. Exactly once
     under retry: the station page sends each person's ``idempotency_key`` (the APPLY script
     answers a repeat with the first answer), and the same phone and job is one application
-    anyway. 201 ``{"application_id", "duplicate": false}``, or 200 with ``true`` for a repeat.
+    anyway. 201 ``{"application_id", "duplicate": false, "waitlist"}``, or 200 with
+    ``duplicate: true`` for a repeat (``waitlist``: the job was filled, ``web.waitlist``).
     Raises ``Unauthenticated`` (401), ``Forbidden`` (403: another role, another event's or
     another venue's station), ``UnsupportedMediaType`` (415), ``MalformedBody`` (400),
     ``BodyTooLarge`` (413), ``InvalidInput`` (422), ``NotFound`` (404, event, venue or job),
@@ -239,11 +240,9 @@ async def station_apply(request: web.Request) -> web.Response:
     )
     # ip "": the per-address limit does not apply; the station's own did, above.
     item = PendingApply(event_id=event_id, request=req, via="station", now=_now_ms(), ip="")
-    applied = await request.app[INGEST].enqueue(item)
-    return _json(
-        {"application_id": applied.application_id, "duplicate": applied.duplicate},
-        200 if applied.duplicate else 201,
-    )
+    stored = request.app[INGEST].enqueue(item)
+    answer = await request.app[WAITLIST].answer(event_id, req.job_id, stored)
+    return _json(answer.to_wire(), 200 if answer.duplicate else 201)
 
 
 def _station_request(body: Any) -> ApplyRequest:
