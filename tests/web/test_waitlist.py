@@ -27,9 +27,8 @@ async def _hire(server: LiveServer, event: Event, app_id: str, status: str = "hi
 
 
 async def _station(server: LiveServer, event: Event) -> tuple[str, str]:
-    status, made = await server.call(
-        "POST", f"/api/events/{event.id}/venues", token=event.staff_token, json_body={"name": "一厅"}
-    )
+    path, name = f"/api/events/{event.id}/venues", {"name": "一厅"}
+    status, made = await server.call("POST", path, token=event.staff_token, json_body=name)
     assert status == 201, made
     return made["venue"]["id"], made["station"]["token"]
 
