@@ -301,13 +301,15 @@ async def create_application(request: web.Request) -> web.Response:
 async def set_status(request: web.Request) -> web.Response:
     """``PATCH /api/events/{id}/applications/{application_id}`` (staff): ``{"status"}``.
 
-    Answers ``{"application_id", "from", "status"}``. Raises ``Unauthenticated`` (401),
+    Answers ``{"application_id", "from", "status"}``. The status stream records ``by`` (the
+    caller's grant name: ``staff``, ``admin`` or a named grant's holder) and ``role``.
+    Raises ``Unauthenticated`` (401),
     ``Forbidden`` (403), ``NotFound`` (404), ``InvalidInput`` (422), ``Conflict`` (409,
     already in that status), ``MalformedBody`` (400), ``BodyTooLarge`` (413),
     ``StoreUnavailable`` (503).
     """
     event_id = request.match_info["event_id"]
-    role = await require_role(request, event_id, ("staff",))
+    caller = await require_caller(request, event_id, ("staff",))
     body = values.only_fields(
         await read_json(request, request.app[SETTINGS].max_body_bytes),
         frozenset({"status"}),
@@ -316,7 +318,7 @@ async def set_status(request: web.Request) -> web.Response:
     target = parse_status(body)
     application_id = request.match_info["application_id"]
     before, after = await request.app[APPLICATIONS].change_status(
-        event_id, application_id, target, by=role, now=now_ms()
+        event_id, application_id, target, by=caller.name, now=now_ms(), role=str(caller.role)
     )
     return web.json_response(
         {"application_id": application_id, "from": str(before), "status": str(after)}
@@ -328,13 +330,14 @@ async def set_status_bulk(request: web.Request) -> web.Response:
     """Change many applications at once: ``{"application_ids": [...], "status"}``.
 
     ``PATCH /api/events/{id}/applications`` (staff), 1-1000 ids; answers ``{"changed",
-    "unchanged", "status"}``. Raises ``InvalidInput`` (422, naming ``application_ids`` or
+    "unchanged", "status"}``; each change records ``by`` (the grant's name) and ``role``, as
+    one change does. Raises ``InvalidInput`` (422, naming ``application_ids`` or
     ``status``), ``NotFound`` (404, an unknown id: nothing changed), ``Unauthenticated``
     (401), ``Forbidden`` (403), ``MalformedBody`` (400), ``BodyTooLarge`` (413),
     ``StoreUnavailable`` (503).
     """
     event_id = request.match_info["event_id"]
-    role = await require_role(request, event_id, ("staff",))
+    caller = await require_caller(request, event_id, ("staff",))
     body = values.only_fields(
         await read_json(request, request.app[SETTINGS].max_body_bytes),
         frozenset({"application_ids", "status"}),
@@ -353,7 +356,7 @@ async def set_status_bulk(request: web.Request) -> web.Response:
         raise InvalidInput(f"application_ids {why}", fields={"application_ids": why})
     # One store call for all of them (scripts.STATUS_MANY): every id checked, then all changed.
     changed, unchanged = await request.app[APPLICATIONS].change_status_many(
-        event_id, ids, target, by=role, now=now_ms()
+        event_id, ids, target, by=caller.name, now=now_ms(), role=str(caller.role)
     )
     return web.json_response({"changed": changed, "unchanged": unchanged, "status": str(target)})
 

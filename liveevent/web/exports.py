@@ -31,7 +31,7 @@ from liveevent.office.writers import write_csv, write_xlsx
 from liveevent.tables.xlsx_out import XLSX_CONTENT_TYPE
 from liveevent.web import api
 from liveevent.web.appkeys import APPLICATIONS, EVENTS, SETTINGS
-from liveevent.web.auth import require_role
+from liveevent.web.auth import require_caller
 
 EXPORT_ROLES = ("staff",)
 _CHUNK = 256 * 1024
@@ -76,7 +76,8 @@ async def export(request: web.Request) -> web.StreamResponse:
         why = "must be xlsx" if name == "workbook" else "must be csv or xlsx"
         raise InvalidInput(f"format {why}", fields={"format": why})
     layout = Layout.parse(request.query, time_zone=request.app[SETTINGS].time_zone)
-    role = await require_role(request, event_id, EXPORT_ROLES)
+    caller = await require_caller(request, event_id, EXPORT_ROLES)
+    role = str(caller.role)
     src = Sources(request.app[EVENTS], request.app[APPLICATIONS])
     window = _window_min(request)
     names = TABLE_NAMES if name == "workbook" else (name,)
@@ -89,7 +90,8 @@ async def export(request: web.Request) -> web.StreamResponse:
 
     async def audit(rows: int) -> None:
         # Called before the last byte goes out: a client holding the file has its audit entry.
-        entry = {"what": "export", "table": name, "format": fmt, "by": role, "rows": rows}
+        entry = {"what": "export", "table": name, "format": fmt, "by": caller.name, "rows": rows}
+        entry["role"] = role
         entry.update(form=str(layout.form), lang=str(layout.lang))
         entry["at"] = api.now_ms()
         await request.app[APPLICATIONS].audit(event_id, entry)
