@@ -8,6 +8,8 @@ import { formatNumber, formatTime, initI18n, lang, onLangChange, t } from "./i18
 import { isRefusedToken, showRefusedToken } from "./refused.js";
 import { openStatsSocket } from "./socket.js";
 import { showReplayPanel } from "./staff-replay.js";
+import { remaining, remainingText } from "./openings.js";
+import { setupVenues } from "./venues-panel.js";
 
 const STATUSES = ["applied", "intent", "contacted", "interviewed", "offered", "hired", "rejected",
   "declined", "no_show"];
@@ -27,6 +29,7 @@ const staff = {
   activity: null,
 };
 let socket = null;
+let venuesPanel = null; // venues-panel.js, once the page has loaded
 
 function call(path, options = {}) {
   return request(base + path, { token, ...options });
@@ -109,7 +112,9 @@ function renderTables() {
     h("th", { scope: "row" }, h("span", { class: "sub" }, job.employer), " ", job.title),
     h("td", { class: "num openings" }, headcountText(job, { short: true })),
     h("td", { class: "num" }, formatNumber(job.applications)),
-    h("td", { class: "num hires" }, formatNumber(job.hires)))));
+    h("td", { class: "num hires" }, formatNumber(job.hires)),
+    h("td", { class: "num left" }, remainingText(job.remaining || remaining(job, job.hires))))));
+  if (venuesPanel) venuesPanel.update(s.onsite); // check-ins at venues (issue 16)
 }
 
 // --- the applications list ----------------------------------------------------------------------
@@ -318,6 +323,7 @@ async function main() {
     await loadApplications();
     loadChart();
     initEmployerProgress({ call, report });
+    venuesPanel = setupVenues({ container: $(".staff-grid"), call, report }); // issue 16
   } catch (error) {
     report(error);
     if (isRefusedToken(error)) return; // the banner says what to do; nothing will load
