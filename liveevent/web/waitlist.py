@@ -2,14 +2,17 @@
 
 A filled job keeps taking applications, as a waiting list (``domain/openings.py``). The store's
 apply script does not read hire counts (that would cost every apply a read for a few filled
-jobs), so the answer is completed here, after the application is on disk: the job's headcount
-and confirmed hires are read, and ``remaining(...).filled`` is the answer's ``waitlist``, the
-rule every page applies to the same two numbers.
+jobs), so the answer is completed here: the job's headcount and confirmed hires are read while
+the application is being stored (a plain read is done long before the apply's fsync), and
+``remaining(...).filled`` is the answer's ``waitlist``, the rule every page applies to the same
+two numbers. The read never holds the answer back for long: an application that is stored is
+answered at most ``READ_GRACE_S`` later, with ``waitlist: null`` if its read has not come back
+(a store that stops answering right after the fsync must not delay, or fail, a stored apply).
 
 Reads are shared: while one read of a job's numbers is in flight, every other answer for that
 job waits for it instead of starting its own, so a burst of a thousand applies to the card on
 screen costs a few reads, not a thousand. An answer therefore says what the job's count was
-at a moment between the application's storing and its answer.
+around the moment the application was made.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ from liveevent.store.applications import Applied
 from liveevent.store.events import EventStore
 
 log = logging.getLogger(__name__)
+
+READ_GRACE_S = 0.2  # how long a stored application's answer waits for its job's count
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,15 +94,21 @@ class WaitlistBook:
 
     async def answer(self, event_id: str, job_id: str, applied: Awaitable[Applied]) -> ApplyAnswer:
         """``applied`` (the store's answer to an apply for ``job_id``), completed with
-        ``waitlist``. Raises what ``applied`` raises; a failed read of the job's count after
-        the application is stored is logged and answered ``waitlist: None`` (the application
-        is stored: answering an error would only make the client send it again).
+        ``waitlist``, read meanwhile. Raises what ``applied`` raises; a read of the job's count
+        that fails, or has not come back ``READ_GRACE_S`` after the application was stored, is
+        answered ``waitlist: None`` (the application is stored: answering an error would only
+        make the client send it again).
         """
-        stored = await applied
+        read = asyncio.ensure_future(self.filled(event_id, job_id))
+        try:
+            stored = await applied
+        except BaseException:
+            read.cancel()  # only this answer's wait: a shared read goes on for the others
+            raise
         waitlist: bool | None
         try:
-            waitlist = await self.filled(event_id, job_id)
-        except LiveEventError as exc:
-            log.warning("waiting-list read failed after an apply: %s", exc.code)
+            waitlist = await asyncio.wait_for(read, READ_GRACE_S)
+        except (LiveEventError, TimeoutError) as exc:
+            log.warning("waiting-list read failed for an apply: %s", type(exc).__name__)
             waitlist = None
         return ApplyAnswer(stored.application_id, stored.duplicate, waitlist)
