@@ -83,6 +83,10 @@ class Settings:
     # A venue's station applies for many people from one address: it is not held to the
     # per-address limit but to its own, per station (venue), across nodes.
     station_apply_rate: int = 300
+    # An employer's status changes (intents, outcomes) per rate_window_s, all its tokens
+    # together, across nodes: each move into or out of "hired" reaches every viewer's phone
+    # (positions remaining), so a looping page or a hostile token must not flood them.
+    employer_status_rate: int = 120
     rate_window_s: int = 60
     write_buffer_limit_bytes: int = 256 * 1024
     # Job and outcome sheets (liveevent/tables/sheet.py SheetLimits): an XLSX's decompressed
@@ -237,6 +241,7 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "apply_rate_per_viewer": _int,
     "apply_rate_per_ip": _int,
     "station_apply_rate": _int,
+    "employer_status_rate": _int,
     "rate_window_s": _int,
     "write_buffer_limit_bytes": _int,
     "max_sheet_unzipped_bytes": _int,

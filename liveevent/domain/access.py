@@ -61,13 +61,15 @@ class Grant:
     def parse(cls, data: object, *, role: Role, now: int) -> Grant:
         """A grant request ``{"name": ..., "scope"?: ...}`` for ``role``.
 
-        ``name`` 1-``MAX_GRANT_NAME`` characters; ``scope`` up to 100, required for
+        ``name`` 1-``MAX_GRANT_NAME`` characters on one line; ``scope`` up to 100, required for
         ``employer`` and ``station``. Raises ``InvalidInput`` naming the bad field.
         """
         body = values.only_fields(data, frozenset({"name", "scope"}), what="body")
         parsed = values.check_all(
             {
-                "name": lambda: values.text(body, "name", max_len=MAX_GRANT_NAME),
+                "name": lambda: values.one_line(
+                    "name", values.text(body, "name", max_len=MAX_GRANT_NAME)
+                ),
                 "scope": lambda: values.optional_text(body, "scope", max_len=100),
             },
             what="grant",

@@ -47,8 +47,9 @@ def employer_key(name: str) -> str:
 @dataclass(frozen=True, slots=True)
 class EmployerAccess:
     """A staff request for an employer's access: ``name`` (1-100 characters, as on its jobs,
-    any spacing or width) and an optional ``contact`` (up to ``MAX_CONTACT``: a phone, an
-    e-mail, a person), which the apply form's consent names. Built by ``parse``."""
+    any spacing or width) and an optional ``contact`` (up to ``MAX_CONTACT`` characters on
+    one line: a phone, an e-mail, a person), which the apply form's consent names. Built by
+    ``parse``."""
 
     name: str
     contact: str | None
@@ -61,7 +62,9 @@ class EmployerAccess:
         parsed = values.check_all(
             {
                 "name": lambda: values.text(body, "name", max_len=100),
-                "contact": lambda: values.optional_text(body, "contact", max_len=MAX_CONTACT),
+                "contact": lambda: values.one_line(
+                    "contact", values.optional_text(body, "contact", max_len=MAX_CONTACT)
+                ),
             },
             what="employer",
         )

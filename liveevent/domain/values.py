@@ -64,6 +64,17 @@ def optional_text(
     return value
 
 
+def one_line(field: str, value: str | None) -> str | None:
+    """``value`` (from ``text``/``optional_text``) if it holds no line break or tab: a name
+    or contact shown inside a line of someone else's text (a console's "pushed by", the
+    consent, an export row, a terminal) must not start lines of its own. Raises
+    ``InvalidInput`` naming ``field``."""
+    if value is not None and any(c in value for c in "\n\r\t"):
+        why = "must be one line (no line breaks or tabs)"
+        raise InvalidInput(f"{field} {why}", fields={field: why})
+    return value
+
+
 def identifier(data: dict[str, Any], field: str) -> str:
     """A required id chosen by a client: 1-64 of ``A-Z a-z 0-9 _ -``.
 

@@ -11,9 +11,11 @@ from __future__ import annotations
 import heapq
 from typing import Any
 
+from liveevent.domain.access import Grant, Role
 from liveevent.domain.applications import Application, Status
-from liveevent.domain.employers import JobFigures
-from liveevent.store import codec, keys
+from liveevent.domain.employers import JobFigures, employer_key
+from liveevent.errors import RateLimited
+from liveevent.store import codec, keys, scripts
 from liveevent.store.applications import ApplicationLog
 from liveevent.store.connect import StoreConnection, store_call
 
@@ -30,6 +32,21 @@ class EmployerBook:
         self.conn = conn
         self.keys = conn.keys
         self.applications = applications
+        self._count_rate = conn.reader.register_script(scripts.COUNT_RATE)
+
+    async def spend_status_allowance(
+        self, event_id: str, key: str, *, limit: int, window_s: int
+    ) -> None:
+        """Count one status change by employer ``key`` (``employer_key``) against its limit:
+        ``limit`` per ``window_s`` seconds, all its tokens together, across nodes (0: no
+        limit). A ceiling, not a record: a retried request counts again. Returns None; raises
+        ``RateLimited`` past the limit, ``StoreUnavailable``."""
+        if limit <= 0:
+            return
+        counter = self.keys.employer_rate(event_id, key)
+        used = await store_call(self._count_rate(keys=[counter], args=[window_s]))
+        if int(used) > limit:
+            raise RateLimited("this employer has changed too many statuses; wait a minute")
 
     async def save(
         self, event_id: str, key: str, *, name: str, contact: str | None, now: int
@@ -45,6 +62,29 @@ class EmployerBook:
             contact = codec.unpack(before).get("contact") if before else None
         record = {"name": name, "contact": contact, "updated_at": now}
         await store_call(self.conn.reader.hset(k.employers, key, codec.pack(record)))
+
+    async def revoke(self, event_id: str, key: str) -> int:
+        """Delete every employer grant whose scope has ``employer_key`` ``key`` (a leaked
+        link, a lost phone); returns how many were deleted. Each node stops accepting a
+        revoked token once its memory of it lapses (``EventStore.role_memory_s``, seconds).
+
+        Naturally idempotent under retry: a second run finds those grants gone and deletes
+        only what was made since. Raises ``StoreUnavailable``.
+        """
+        k = self.keys.event(event_id)
+        stored = await store_call(self.conn.reader.hgetall(k.grants))
+        doomed = []
+        for digest, blob in stored.items():
+            grant = Grant.from_record(codec.unpack(blob))
+            if (
+                grant.role is Role.EMPLOYER
+                and grant.scope is not None
+                and employer_key(grant.scope) == key
+            ):
+                doomed.append(digest)
+        if not doomed:
+            return 0
+        return int(await store_call(self.conn.reader.hdel(k.grants, *doomed)))
 
     async def records(self, event_id: str) -> dict[str, dict[str, Any]]:
         """Every employer record: ``{employer key: {"name", "contact", "updated_at"}}``.

@@ -42,6 +42,8 @@ scripts and multi-key steps stay on one slot. Only the event index is global.
     <p>:{E}:checkin:rate:<ip> string  check-ins from one address this window (expires)
     <p>:{E}:station:rate:<venue> string  applications from one venue's station this window
                         (expires)
+    <p>:{E}:employer:rate:<digest> string  one employer's status changes this window (the
+                        SHA-256 of its ``employer_key``, in hex; expires)
 
 The fields of the counters hash (read them through these names, never by hand-built text):
 
@@ -62,6 +64,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import hashlib
 from dataclasses import dataclass
 
 
@@ -187,6 +190,15 @@ class Keys:
         Raises nothing.
         """
         return f"{self.prefix}:{{{event_id}}}:station:rate:{venue_id}"
+
+    def employer_rate(self, event_id: str, employer_key: str) -> str:
+        """The counter of one employer's status changes this window (scripts.COUNT_RATE),
+        named by the SHA-256 of its ``domain.employers.employer_key`` (any text, any length).
+
+        Raises nothing.
+        """
+        digest = hashlib.sha256(employer_key.encode()).hexdigest()
+        return f"{self.prefix}:{{{event_id}}}:employer:rate:{digest}"
 
     def event(self, event_id: str) -> EventKeys:
         """The keys of one event (cached: every apply asks for them).

@@ -91,6 +91,41 @@ async def create_employer(request: web.Request) -> web.Response:
     return web.json_response(body, status=201, headers=NO_STORE)
 
 
+@routes.delete("/api/events/{event_id}/employers/{employer}/tokens", name="revoke_employer")
+async def revoke_employer(request: web.Request) -> web.Response:
+    """``DELETE /api/events/{id}/employers/{employer}/tokens`` (staff, no body): every token
+    of this employer stops working (a link forwarded to a group chat, a lost phone: it opens
+    applicants' names and phones); then ``POST .../employers`` gives it a new one.
+    ``{employer}`` is its name, percent-encoded, matched by ``employer_key`` (any spacing
+    or width), whether or not a job still has it. Within ``EventStore.role_memory_s`` (5 s)
+    on every node. Recorded in the audit stream with who did it.
+
+    200 ``{"employer" (as its first job writes it, else as given), "revoked": n}``.
+    Naturally idempotent: a retry revokes nothing more (or what was made since). Raises
+    ``Unauthenticated`` (401), ``Forbidden`` (403), ``NotFound`` (404), ``InvalidInput``
+    (422, naming ``employer``), ``StoreUnavailable`` (503).
+    """
+    event_id = request.match_info["event_id"]
+    caller = await require_caller(request, event_id, ("staff",))
+    name = values.text({"employer": request.match_info["employer"]}, "employer", max_len=100)
+    try:  # named as its jobs write it, when a job still has it
+        name = match_employer(name, await request.app[EVENTS].jobs(event_id))
+    except InvalidInput:
+        pass
+    revoked = await _book(request).revoke(event_id, employer_key(name))
+    await request.app[APPLICATIONS].audit(
+        event_id,
+        {
+            "what": "employer_revoked",
+            "employer": name,
+            "revoked": revoked,
+            "by": caller.name,
+            "at": now_ms(),
+        },
+    )
+    return web.json_response({"employer": name, "revoked": revoked}, headers=NO_STORE)
+
+
 @routes.get("/api/events/{event_id}/employers", name="list_employers")
 async def list_employers(request: web.Request) -> web.Response:
     """``GET /api/events/{id}/employers`` (staff): every employer of the event's jobs, with
@@ -266,12 +301,14 @@ async def employer_status(request: web.Request) -> web.Response:
     ``{"status"}``, one of ``domain.employers.EMPLOYER_STATUSES`` (intent, contacted,
     interviewed, offered, hired, rejected, declined, no_show); answers ``{"application_id",
     "from", "status"}``. Recorded in the status stream with ``by`` the grant's name and
-    ``role`` employer; exactly once under retry (``change_status``'s once key).
+    ``role`` employer; exactly once under retry (``change_status``'s once key). At most
+    ``employer_status_rate`` changes per ``rate_window_s`` per employer (all its tokens, every
+    node): a move into or out of ``hired`` reaches every viewer.
 
     Raises ``Forbidden`` (403, an application not for one of its jobs), ``InvalidInput``
     (422), ``Conflict`` (409, already in that status), ``NotFound`` (404),
-    ``Unauthenticated`` (401), ``MalformedBody`` (400), ``BodyTooLarge`` (413),
-    ``StoreUnavailable`` (503).
+    ``RateLimited`` (429), ``Unauthenticated`` (401), ``MalformedBody`` (400),
+    ``BodyTooLarge`` (413), ``StoreUnavailable`` (503).
     """
     event_id, grant, jobs = await _employer(request)
     body = values.only_fields(
@@ -285,6 +322,14 @@ async def employer_status(request: web.Request) -> web.Response:
     job_id = await applications.job_of(event_id, application_id)
     if job_id not in {job.id for job in jobs}:
         raise Forbidden("this application is not for one of your jobs")
+    settings = request.app[SETTINGS]
+    assert grant.scope is not None  # _employer checked it
+    await _book(request).spend_status_allowance(
+        event_id,
+        employer_key(grant.scope),
+        limit=settings.employer_status_rate,
+        window_s=settings.rate_window_s,
+    )
     before, after = await applications.change_status(
         event_id, application_id, target, by=grant.name, now=now_ms(), role=str(Role.EMPLOYER)
     )

@@ -8,6 +8,7 @@ import { load, save } from "./storage.js";
 let recipients = null;   // employer (as on its jobs) -> contact or null
 let loading = null;
 let shownFor = null;     // the job whose consent the form shows now
+let shownIn = null;      // the element that shows it
 let eventKey = "";
 let consented = {};      // employer -> the consent version ticked for it on this phone
 
@@ -15,7 +16,7 @@ let consented = {};      // employer -> the consent version ticked for it on thi
 export function initConsent(eventId) {
   eventKey = eventId;
   consented = load(`consented.${eventId}`, {});
-  onLangChange(() => { if (shownFor) showConsent(shownFor); });
+  onLangChange(() => { if (shownFor) showConsent(shownFor, shownIn); });
   return refresh();
 }
 
@@ -32,10 +33,11 @@ function contactOf(job) {
   return contact || t("consent.no_contact");
 }
 
-/** Put the consent for `job` next to the form's box (unticked by the caller). */
-export function showConsent(job) {
+/** Put the consent for `job` next to the form's box (unticked by the caller); `label` is
+ *  the box's text (the apply form's by default; the station page passes its own). */
+export function showConsent(job, label = document.querySelector("#f-consent + span")) {
   shownFor = job;
-  const label = document.querySelector("#f-consent + span");
+  shownIn = label;
   if (!label) return;
   label.removeAttribute("data-i18n"); // its text is this job's, not the generic key's
   label.dataset.consentFor = job.employer;
@@ -43,7 +45,7 @@ export function showConsent(job) {
   label.lang = lang();
   if (recipients === null || !(job.employer in recipients)) {
     (loading || refresh()).then(() => {
-      if (shownFor === job) label.textContent = t("consent.text", { employer: job.employer, contact: contactOf(job) });
+      if (shownFor === job && shownIn === label) label.textContent = t("consent.text", { employer: job.employer, contact: contactOf(job) });
     });
   }
 }

@@ -2,7 +2,8 @@
 // (localStorage) until the server has answered it, and sent in order with its own
 // idempotency key, so a flaky venue network neither loses nor duplicates anyone.
 //
-// An entry: {key, job_id, job, name, phone, consent, state, answer, tries, at}. state:
+// An entry: {key, job_id, job, name, phone, consent, consent_version, consent_to, state,
+// answer, tries, at}. state:
 //   "unsent"     waiting (not sent yet, or its last try got no answer / a retryable one);
 //   "applied"    stored (201);  "duplicate"  the person had already applied (200);
 //   "error"      refused for good (a 4xx other than 401/403/408/429): answer says why.
@@ -198,6 +199,10 @@ export class Outbox {
       job_id: entry.job_id, name: entry.name, phone: entry.phone,
       consent: entry.consent, idempotency_key: entry.key,
     };
+    // Which consent text the person ticked and the employer it named (absent in entries
+    // queued before the station showed it: the employer then sees them masked).
+    if (entry.consent_version) body.consent_version = entry.consent_version;
+    if (entry.consent_to) body.consent_to = entry.consent_to;
     try {
       const path = this.pathFor(entry.venue || this.venue);
       const answer = await request(path, { method: "POST", token: this.token, body });

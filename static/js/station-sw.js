@@ -8,7 +8,7 @@ const page = new URL(self.location.href).searchParams.get("page");
 const SHELL = [
   "/static/css/base.css", "/static/css/onsite.css",
   "/static/js/station.js", "/static/js/outbox.js", "/static/js/api.js", "/static/js/dom.js",
-  "/static/js/i18n.js", "/static/js/phone.js", "/static/js/storage.js",
+  "/static/js/i18n.js", "/static/js/phone.js", "/static/js/storage.js", "/static/js/consent.js",
   "/static/i18n/zh-CN.js", "/static/i18n/en.js",
 ];
 if (page && page.startsWith("/station/")) SHELL.push(page);

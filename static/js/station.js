@@ -3,6 +3,7 @@
 // is kept on the device first and sent by the outbox (outbox.js), which survives a flaky
 // network and reloads: it shows what is still unsent and what each sent one was answered.
 import { eventIdFromPath, request, tokenFromHash } from "./api.js";
+import { consentFields, initConsent, showConsent as showEmployerConsent } from "./consent.js";
 import { $, h } from "./dom.js";
 import { initI18n, onLangChange, t } from "./i18n.js";
 import { Outbox } from "./outbox.js";
@@ -30,9 +31,10 @@ function selectedJob() {
 
 function showConsent() {
   const job = selectedJob();
-  $("#s-consent-text").textContent = job
-    ? t("station.consent", { employer: job.employer })
-    : t("apply.consent");
+  // The person's separate consent to this employer (PIPL Art. 23), as on the apply form:
+  // the employer and its contact, the purpose, the processing, what is shared.
+  if (job) showEmployerConsent(job, $("#s-consent-text"));
+  else $("#s-consent-text").textContent = t("apply.consent");
 }
 
 function fillJobs() {
@@ -103,7 +105,7 @@ function submit(event) {
     fieldError("job", t("station.err_venue"));
     return;
   }
-  station.outbox.add({ job_id: job.id, job: jobLabel(job), name, phone, consent: true });
+  station.outbox.add({ job_id: job.id, job: jobLabel(job), name, phone, consent: true, ...consentFields(job) });
   // The next person starts from an empty form; the job stays chosen.
   $("#s-name").value = "";
   $("#s-phone").value = "";
@@ -148,6 +150,7 @@ async function loadVenue() {
 
 async function start() {
   await initI18n();
+  initConsent(eventId); // each employer's contact, for the consent text (no wait)
   if ("serviceWorker" in navigator) {
     // Keeps this page and its scripts on the tablet, so a reload without network opens it.
     const worker = `/station-sw.js?page=${encodeURIComponent(window.location.pathname)}`;
