@@ -556,6 +556,24 @@ def _employer_paths() -> dict[str, Any]:
             ),
             "get": _op("Every employer's progress (staff)", {"200": _json(obj)}, secured=True),
         },
+        "/api/events/{event_id}/employers/{employer}/tokens": {
+            "delete": _op(
+                "Revoke every token of an employer (staff); its name percent-encoded",
+                {
+                    "200": _json({"type": "object", "required": ["employer", "revoked"]}),
+                    "422": _ERR,
+                },
+                secured=True,
+                params=[
+                    {
+                        "name": "employer",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string"},
+                    }
+                ],
+            )
+        },
         "/api/events/{event_id}/recipients": {
             "get": _op("Each employer's contact, for the apply consent", {"200": _json(obj)})
         },

@@ -48,6 +48,7 @@ ENDPOINTS: list[tuple[str, str, frozenset[str], Any]] = [
     ("GET", "/api/events/{e}/hosts", frozenset({"host", "staff"}), None),
     ("POST", "/api/events/{e}/employers", frozenset({"staff"}), {"name": EMPLOYER}),
     ("GET", "/api/events/{e}/employers", frozenset({"staff"}), None),
+    ("DELETE", "/api/events/{e}/employers/" + EMPLOYER + "/tokens", frozenset({"staff"}), None),
     ("GET", "/api/events/{e}/employer", frozenset({"employer"}), None),
     ("GET", "/api/events/{e}/employer/applications", frozenset({"employer"}), None),
     (
