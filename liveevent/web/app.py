@@ -29,6 +29,7 @@ from liveevent.web import (
     pages_api,
     privacy,
     replays,
+    reports,
     venues,
 )
 from liveevent.web.appkeys import (
@@ -91,6 +92,7 @@ def create_app(settings: Settings) -> web.Application:
         replays.routes,
         employers.routes,
         venues.routes,
+        reports.routes,
     ):
         app.router.add_routes(table)
     exports.add_routes(app.router)
