@@ -23,9 +23,11 @@ from __future__ import annotations
 # One event's share of a batch of applications, in one call.
 # KEYS: dedupe idem apps counters applicants meta appidx jobs minutes, then the per-address
 #       rate keys
-# ARGV: rate_limit(0 = none) window_s base(EventKeys.base), then per application 8 values:
+# ARGV: rate_limit(0 = none) window_s base(EventKeys.base), then per application 10 values:
 #       dedupe_key idem_key('' = none) attempt job_id phone blob rate_key(index into the rate
 #       keys after the first 9 KEYS, 0 = not limited) minute(applied_at // 60000)
+#       fields(the attribution counters it moves, '\n'-joined, named by keys.by_dimension)
+#       city('' = none: the distinct applicants of a city, <base>:applicants:city)
 # Besides the record, a new application is indexed in the same atomic step: its id appended to
 # its job's list (<base>:byjob:<job>, named as ``EventKeys.by_job`` names it) and counted in its
 # minute (the minutes hash), so that a page of the staff list and the activity chart never read
@@ -61,9 +63,11 @@ local dedupe, idem = {}, {}   -- fields written by this batch (read before the h
 local dedupe_writes, idem_writes, index_writes = {}, {}, {}
 local per_job, per_phone = {}, {}
 local job_ids, per_minute = {}, {}   -- job -> new ids in order; minute -> new applications
+local per_field = {}      -- attribution counter field -> new applications (issue 16)
+local per_fields = {}     -- the '\\n'-joined fields of an application -> new applications
 local repeats = 0
 
-for i = 4, #ARGV, 8 do
+for i = 4, #ARGV, 10 do
   local dedupe_key, idem_key, attempt = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   local job, phone, rate_key = ARGV[i + 3], ARGV[i + 4], tonumber(ARGV[i + 6])
   local kind, value = nil, ''
@@ -137,6 +141,16 @@ for i = 4, #ARGV, 8 do
     local minute = ARGV[i + 7]
     per_minute[minute] = (per_minute[minute] or 0) + 1
     per_phone[phone] = (per_phone[phone] or 0) + 1
+    -- Counted per set of fields (most applications of a batch share one); split at the end.
+    local fields = ARGV[i + 8]
+    per_fields[fields] = (per_fields[fields] or 0) + 1
+    local city = ARGV[i + 9]
+    -- A city's distinct applicants: written at once, so a batch sees its own earlier ones.
+    if city ~= ''
+      and redis.call('HINCRBY', base .. ':applicants:city', city .. '|' .. phone, 1) == 1 then
+      local f = 'applicants:city:' .. city
+      per_field[f] = (per_field[f] or 0) + 1
+    end
     kind, value = 'new', app_id
   end
   table.insert(out, kind)
@@ -165,6 +179,10 @@ for job, ids in pairs(job_ids) do
 end
 for minute, n in pairs(per_minute) do redis.call('HINCRBY', KEYS[9], minute, n) end
 for phone, n in pairs(per_phone) do redis.call('HINCRBY', KEYS[5], phone, n) end
+for fields, n in pairs(per_fields) do
+  for f in string.gmatch(fields, '[^\\n]+') do per_field[f] = (per_field[f] or 0) + n end
+end
+for f, n in pairs(per_field) do redis.call('HINCRBY', KEYS[4], f, n) end
 if repeats > 0 then redis.call('HINCRBY', KEYS[4], 'repeats', repeats) end
 for key, seen in pairs(rate_seen) do
   redis.call('INCRBY', KEYS[9 + key], seen - rate_start[key])
@@ -375,6 +393,15 @@ if tonumber(ARGV[1]) > peak then
   return tonumber(ARGV[1])
 end
 return peak
+"""
+
+# KEYS: the HyperLogLogs of unique viewers to count (one event's: one slot)
+# -> their PFCOUNTs, in order. Read-only. A script because a Redis Cluster pipeline refuses
+# PFCOUNT (redis-py blocks it as a multi-key command), and one call beats one per key.
+UNIQUE_VIEWERS = """
+local out = {}
+for i = 1, #KEYS do out[i] = redis.call('PFCOUNT', KEYS[i]) end
+return out
 """
 
 # KEYS: apps current
