@@ -31,9 +31,9 @@ from liveevent.office.export_tables import DEFAULT_WINDOW_MIN, TABLE_NAMES, Sour
 from liveevent.office.jobs import import_jobs
 from liveevent.office.layout import DEFAULT_TIME_ZONE, Layout, load_zone
 from liveevent.office.outcomes import import_outcomes
-from liveevent.office.sheet_process import SheetReader, sheet_limits
 from liveevent.office.report import ReportSources, fair_report, fairs_report
 from liveevent.office.report_book import fairs_csv, fairs_text, write_fair_book, write_fairs_book
+from liveevent.office.sheet_process import SheetReader, sheet_limits
 from liveevent.office.summary import summary
 from liveevent.office.writers import write_csv, write_xlsx
 from liveevent.store.applications import ApplicationLog
@@ -416,11 +416,13 @@ async def _fair_report(office: Office, args: argparse.Namespace) -> int:
         raise InvalidInput(why, fields={"format": why})
     report = await fair_report(ReportSources.of(office.events, office.applications), args.event)
     try:
-        counts = await asyncio.to_thread(write_fair_book, report, args.out, zone=_zone(office, args))
+        counts = await asyncio.to_thread(
+            write_fair_book, report, args.out, zone=_zone(office, args)
+        )
     except OSError as exc:
         raise file_fault(args.out, exc, field="out", doing="write") from exc
     rows = sum(counts.values())
-    entry = {"what": "export", "table": "report", "format": "xlsx", "by": _by()}
+    entry: dict[str, Any] = {"what": "export", "table": "report", "format": "xlsx", "by": _by()}
     entry.update(rows=rows, at=_now())
     await office.applications.audit(args.event, entry)
     print(f"fair report, {rows:,} rows -> {args.out}", file=sys.stderr)

@@ -51,7 +51,10 @@ VENUES = (
     ("鄞州区退役军人服务站", VenueKind.STATION, "宁波"),
 )
 CHANNELS = ("视频号", "抖音", "公众号")
-EMPLOYERS = (("顺丰速运（杭州）有限公司", "王经理 0571-88880000"), ("宁波舟山港集团", "李经理 0574-86660000"))
+EMPLOYERS = (
+    ("顺丰速运（杭州）有限公司", "王经理 0571-88880000"),
+    ("宁波舟山港集团", "李经理 0574-86660000"),
+)
 
 
 async def seed_demo(app: web.Application, settings: Settings) -> dict[str, Any]:
@@ -136,9 +139,13 @@ def demo_links(info: dict[str, Any], base: str) -> list[tuple[str, str]]:
     without the fields ``seed_demo`` writes."""
     e = info["event_id"]
     links = [(f"Viewer page, {city}", f"{base}/e/{e}?city={city}") for city in CITIES]
-    links += [(f"Viewer page via {c['name']}", f"{base}/e/{e}?ch={c['id']}") for c in info["channels"]]
+    links += [
+        (f"Viewer page via {c['name']}", f"{base}/e/{e}?ch={c['id']}") for c in info["channels"]
+    ]
     links.append(("Host console (built-in host)", f"{base}/host/{e}#token={info['host_token']}"))
-    links += [(f"Host console, {h['name']}", f"{base}/host/{e}#token={h['token']}") for h in info["hosts"]]
+    links += [
+        (f"Host console, {h['name']}", f"{base}/host/{e}#token={h['token']}") for h in info["hosts"]
+    ]
     links.append(("Staff page", f"{base}/staff/{e}#token={info['staff_token']}"))
     links.append(("OBS overlay", f"{base}/overlay/{e}?token={info['overlay_token']}"))
     for v in info["venues"]:

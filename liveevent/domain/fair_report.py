@@ -100,7 +100,7 @@ class Figures:
         return wire
 
 
-FIGURE_NAMES = tuple(f.name for f in fields(Figures)) + ("ratio",)
+FIGURE_NAMES = (*(f.name for f in fields(Figures)), "ratio")
 
 
 def job_totals(jobs: Iterable[Job]) -> dict[str, int]:

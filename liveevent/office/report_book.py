@@ -5,7 +5,8 @@ English under it (frozen above the data), so one file serves both readers; numbe
 cells. Sheets of a fair's report:
 
     概览 Overview        the figures of the fair, one a row (项目, Item, 数值), then notes
-    按城市 By city       城市, jobs, openings, unique viewers, applications, applicants, hires, 求人倍率
+    按城市 By city       城市, jobs, openings, unique viewers, applications, applicants,
+                         hires, 求人倍率
     按会场 By venue      会场, check-ins, applications, hires
     按渠道 By channel    渠道, unique viewers, applications, hires
     渠道×城市            渠道, 城市, unique viewers, applications, hires
@@ -98,7 +99,8 @@ OVERVIEW_FIGURES = (
     "ratio",
 )
 NOTES = (
-    "招聘人数：区间按下限计，'以内'按上限计，人数不详（若干）按0计；求人倍率 = 招聘人数 ÷ 求职人数。"
+    "招聘人数：区间按下限计，'以内'按上限计，人数不详（若干）按0计；"
+    "求人倍率 = 招聘人数 ÷ 求职人数。"
     " Openings: a range counts its low end, 'up to' its top, unknown (若干) 0; "
     "openings per applicant = openings / applicants.",
     "求职人数为去重手机号；达成意向为当前状态为'达成意向'的投递；录用为当前状态为'录用'的投递。"
@@ -150,7 +152,7 @@ def write_fair_book(
         for name in OVERVIEW_FIGURES:
             zh, en = LABELS[name]
             overview.append([zh, en, wire[name]])
-        overview.append([])
+        overview.append(["", "", ""])
         for note in NOTES:
             overview.append(["说明", "Note", note])
         counts["overview"] = 4 + len(OVERVIEW_FIGURES) + len(NOTES)
@@ -171,9 +173,13 @@ def _fair_rows(report: FairsReport, zone: ZoneInfo) -> list[list[object]]:
     rows: list[list[object]] = []
     for fair in report.fairs:
         starts = _local(fair.event.starts_at or fair.event.created_at, zone)
-        rows.append([fair.event.id, fair.event.title, starts, *_cells(fair.overview, FAIRS_FIGURES)])
+        rows.append(
+            [fair.event.id, fair.event.title, starts, *_cells(fair.overview, FAIRS_FIGURES)]
+        )
     total = report.total
-    rows.append(["合计 Total", f"{len(report.fairs)} 场 fairs", None, *_cells(total, FAIRS_FIGURES)])
+    rows.append(
+        ["合计 Total", f"{len(report.fairs)} 场 fairs", None, *_cells(total, FAIRS_FIGURES)]
+    )
     return rows
 
 
@@ -189,10 +195,12 @@ def write_fairs_book(report: FairsReport, target: str | os.PathLike[str] | IO[by
         rows = _fair_rows(report, zone)
         for row in rows:
             sheet.append(row)
-        sheet.append([])
-        sheet.append(["范围 Range", f"{report.range.first} – {report.range.last} ({zone.key})"])
+        width = len(headers)
+        sheet.append([None] * width)
+        days = f"{report.range.first} – {report.range.last} ({zone.key})"
+        sheet.append(["范围 Range", days] + [None] * (width - 2))
         for note in (*NOTES[:2], FAIRS_NOTE):
-            sheet.append(["说明 Note", note])
+            sheet.append(["说明 Note", note] + [None] * (width - 2))
     return len(rows)
 
 
@@ -211,8 +219,8 @@ def fairs_csv(report: FairsReport, *, lang: str = "zh-CN") -> bytes:
 def fairs_text(report: FairsReport) -> str:
     """The report across fairs as a terminal table, then the organisers' one-line statement
     ("N fairs, N job posts, N openings, N hired"). Raises nothing."""
-    head = ("event", "starts", "employers", "jobs", "openings", "applications", "applicants")
-    head += ("hires", "title")
+    head: tuple[str, ...] = ("event", "starts", "employers", "jobs", "openings")
+    head = (*head, "applications", "applicants", "hires", "title")
     fmt = "{:<12} {:<16} {:>9} {:>6} {:>8} {:>12} {:>10} {:>6}  {}"
     lines = [fmt.format(*head)]
     zone = report.range.zone

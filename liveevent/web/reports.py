@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+from typing import Any
 
 from aiohttp import web
 
@@ -62,7 +63,7 @@ async def export_report(request: web.Request) -> web.Response:
     zone = load_zone(request.app[SETTINGS].time_zone)
     out = io.BytesIO()
     counts = await asyncio.to_thread(write_fair_book, report, out, zone=zone)
-    entry = {"what": "export", "table": "report", "format": "xlsx", "by": role}
+    entry: dict[str, Any] = {"what": "export", "table": "report", "format": "xlsx", "by": role}
     entry.update(rows=sum(counts.values()), at=api.now_ms())
     await request.app[APPLICATIONS].audit(event_id, entry)
     return _download(out.getvalue(), f"report-{event_id}.xlsx", XLSX_CONTENT_TYPE)
