@@ -83,7 +83,7 @@ async def test_the_viewers_city_from_a_link_is_kept_and_shown(
     # The viewer is counted by city and channel (the page's hello).
     async def counted() -> bool:
         stats = await server.stats(event)
-        return stats["by_city"][1]["viewers"] == 1 and stats["by_channel"][0]["viewers"] == 1
+        return bool(stats["by_city"][1]["viewers"] == 1 and stats["by_channel"][0]["viewers"] == 1)
 
     assert await eventually(counted, 5)
 

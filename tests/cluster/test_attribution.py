@@ -43,7 +43,7 @@ async def test_figures_by_city_and_channel_on_every_store(server: LiveServer) ->
     await viewer.send({"type": "hello", "viewer": "v1", "city": "宁波", "channel": channel["id"]})
 
     async def counted() -> bool:
-        return (await server.stats(event))["unique_viewers"] == 1
+        return bool((await server.stats(event))["unique_viewers"] == 1)
 
     assert await eventually(counted, 5)
     stats = await server.stats(event)

@@ -134,7 +134,8 @@ def test_dimensions_of_an_application() -> None:
 def test_channel_parse() -> None:
     channel = Channel.parse({"name": " 视频号 "}, channel_id="c1", now=5)
     assert (channel.name, Channel.from_record(channel.to_record())) == ("视频号", channel)
-    for bad in ({}, {"name": ""}, {"name": "x" * 31}, {"name": "a", "other": 1}, []):
+    bads: list[object] = [{}, {"name": ""}, {"name": "x" * 31}, {"name": "a", "other": 1}, []]
+    for bad in bads:
         with pytest.raises(InvalidInput):
             Channel.parse(bad, channel_id="c1", now=5)
 

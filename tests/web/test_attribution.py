@@ -172,7 +172,7 @@ async def test_stats_carry_figures_by_city_and_channel(server: LiveServer) -> No
     assert "city" in error["fields"]
 
     async def counted() -> bool:
-        return (await server.stats(event))["unique_viewers"] == 1
+        return bool((await server.stats(event))["unique_viewers"] == 1)
 
     assert await eventually(counted, 5)
     stats = await server.stats(event)
