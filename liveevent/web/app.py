@@ -31,6 +31,7 @@ from liveevent.web import (
     pages_api,
     privacy,
     replays,
+    reports,
     venues,
 )
 from liveevent.web.appkeys import (
@@ -96,6 +97,7 @@ def create_app(settings: Settings) -> web.Application:
         replays.routes,
         employers.routes,
         venues.routes,
+        reports.routes,
         attribution.routes,
     ):
         app.router.add_routes(table)
