@@ -16,7 +16,17 @@ from liveevent.store.applications import ApplicationLog
 from liveevent.store.events import EventStore
 from liveevent.store.ingest import ApplicationIngest
 from liveevent.store.opening import open_configured_store
-from liveevent.web import api, budget, exports, openapi, outcomes, pages, pages_api, privacy
+from liveevent.web import (
+    api,
+    budget,
+    exports,
+    openapi,
+    outcomes,
+    pages,
+    pages_api,
+    privacy,
+    signups,
+)
 from liveevent.web.appkeys import (
     APPLICATIONS,
     EVENTS,
@@ -66,7 +76,14 @@ def create_app(settings: Settings) -> web.Application:
     )
     # Every route is added here, explicitly: no module registers routes as a side effect of
     # being imported. A new web module exposes its own table (or add_routes) and is listed here.
-    for table in (api.routes, outcomes.routes, privacy.routes, openapi.routes, pages_api.routes):
+    for table in (
+        api.routes,
+        outcomes.routes,
+        privacy.routes,
+        openapi.routes,
+        pages_api.routes,
+        signups.routes,
+    ):
         app.router.add_routes(table)
     exports.add_routes(app.router)
     app.router.add_get("/ws/events/{event_id}", viewer_socket, name="viewer_socket")
@@ -76,6 +93,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_store_ctx)
     app.cleanup_ctx.append(_gc_ctx)  # after the store: it reads the metrics' push counter
     app.cleanup_ctx.append(privacy.retention_ctx)  # after the store: it needs it
+    app.cleanup_ctx.append(signups.signups_ctx)  # after the store: sign-ups, the notifier
     app.on_shutdown.append(_close_websockets)
     app.on_response_prepare.append(security_headers)
     return app

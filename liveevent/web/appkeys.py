@@ -12,10 +12,13 @@ from liveevent.store.applications import ApplicationLog
 from liveevent.store.connect import StoreConnection
 from liveevent.store.events import EventStore
 from liveevent.store.ingest import ApplicationIngest
+from liveevent.store.outbox import Outbox
+from liveevent.store.signups import SignupLog
 from liveevent.web.budget import FloodCooldown
 from liveevent.web.hub import Hub
 from liveevent.web.limits import Limits
 from liveevent.web.metrics import Metrics
+from liveevent.web.notifier import Notifier
 
 SETTINGS = web.AppKey("settings", Settings)
 STORE = web.AppKey("store", StoreConnection)
@@ -28,3 +31,6 @@ FLOODS = web.AppKey("floods", FloodCooldown)
 METRICS = web.AppKey("metrics", Metrics)
 SHEETS = web.AppKey("sheets", SheetReader)  # job and outcome sheets, read off the loop
 WEBSOCKETS = web.AppKey("websockets", weakref.WeakSet[web.WebSocketResponse])
+SIGNUPS = web.AppKey("signups", SignupLog)  # sign-ups (预约), web/signups.py
+OUTBOX = web.AppKey("outbox", Outbox)  # the notifier's durable outbox
+NOTIFIER = web.AppKey("notifier", Notifier)  # only when a webhook is configured
