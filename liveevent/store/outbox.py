@@ -275,6 +275,21 @@ class Outbox:
         with store_errors():
             return int(await self._cancel(keys=keys, args=[key_prefix]))
 
+    async def forget(self, event_id: str) -> int:
+        """Drop the records (names, phones) of every notice of the event, cancelling those
+        not yet sent (the purge of an ended event); returns how many records were dropped.
+        Idempotent; raises ``StoreUnavailable``."""
+        await self.cancel(event_id, "")
+        with store_errors():
+            members = await self.conn.reader.smembers(self.k.by_event(event_id))
+            keys = [codec.text(k) for k in members]
+            dropped = 0
+            for first in range(0, len(keys), 1000):
+                dropped += int(
+                    await self.conn.reader.hdel(self.k.notices, *keys[first : first + 1000])
+                )
+        return dropped
+
     async def counts(self, event_id: str) -> dict[str, int]:
         """How many of the event's notices are in each state (every ``NoticeState`` named,
         0 included). Reads each key's state: O(notices of the event). Raises
