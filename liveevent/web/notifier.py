@@ -32,8 +32,8 @@ import aiohttp
 
 from liveevent.config import Settings
 from liveevent.domain import notices
-from liveevent.domain.notices import Notice, NoticeState, Outcome
-from liveevent.errors import LiveEventError, StoreUnavailable
+from liveevent.domain.notices import Notice, NoticeKind, NoticeState, Outcome
+from liveevent.errors import InvalidInput, LiveEventError, StoreUnavailable
 from liveevent.store.outbox import Outbox
 
 log = logging.getLogger(__name__)
@@ -313,3 +313,39 @@ async def notifier_running(
         yield notifier
     finally:
         await notifier.stop()
+
+
+async def send_test(settings: Settings, *, recipient: str, now_s: float) -> Attempt:
+    """``liveevent notify test``: POST one signed ``test`` notice to the configured webhook
+    and return what it answered. Nothing is stored. Raises ``InvalidInput`` naming
+    ``notify_webhook_url`` or ``notify_secret`` when one is not set."""
+    if not settings.notify_webhook_url:
+        raise InvalidInput(
+            "set notify_webhook_url (or LIVEEVENT_NOTIFY_WEBHOOK_URL) first",
+            fields={"notify_webhook_url": "required"},
+        )
+    if settings.notify_secret is None:
+        raise InvalidInput(
+            "set notify_secret (or LIVEEVENT_NOTIFY_SECRET) first",
+            fields={"notify_secret": "required"},
+        )
+    now_ms = int(now_s * 1000)
+    notice = Notice(
+        key=f"test:{secrets.token_hex(8)}",
+        event_id="",
+        kind=NoticeKind.TEST,
+        recipient=recipient,
+        payload={"text": "【liveevent】这是一条测试消息 (a test message from liveevent)"},
+        due_at=now_ms,
+        created_at=now_ms,
+    )
+    async with aiohttp.ClientSession() as session:
+        return await post_notice(
+            session,
+            settings.notify_webhook_url,
+            settings.notify_secret.reveal().encode(),
+            notice,
+            attempt=1,
+            timeout_s=settings.notify_timeout_s,
+            now_s=now_s,
+        )
