@@ -168,4 +168,22 @@ export default {
   "status.offered": "已发录用",
   "status.hired": "已录用",
   "status.rejected": "未录用",
+
+  // sign-ups before the broadcast (预约; issue 17, static/js/viewer-signup.js)
+  "signup.title": "预约直播，开播提醒我",
+  "signup.intro": "留下姓名和手机号，开播前和开播时提醒您。",
+  "signup.city": "所在城市（选填）",
+  "signup.city_pick": "请选择城市",
+  "signup.consent": "我同意把我的姓名、手机号和城市交给本场招聘会的主办方，由主办方通过短信或企业微信等消息渠道提醒我开播",
+  "signup.submit": "预约",
+  "signup.done": "预约成功",
+  "signup.already": "这个手机号已经预约过了",
+  "signup.done_note": "开播前我们会提醒您。也可以把直播加到手机日历里。",
+  "signup.when_1d": "开播前 1 天提醒：{at}",
+  "signup.when_30m": "开播前 30 分钟提醒：{at}",
+  "signup.when_live": "开播时提醒",
+  "signup.when_other": "提醒时间：{at}",
+  "signup.err_city": "城市最多 20 个字",
+  "signup.err_consent": "请勾选同意，主办方才能提醒您",
+  "signup.closed": "直播已经开始，不用预约了，直接观看吧",
 };

@@ -6,6 +6,7 @@ import { formatDateTime, formatClock, formatNumber, initI18n, onLangChange, t } 
 import { checkPhone } from "./phone.js";
 import { LiveSocket } from "./socket.js";
 import { load, save } from "./storage.js";
+import { renderSignup } from "./viewer-signup.js";
 
 const eventId = eventIdFromPath();
 const view = {
@@ -53,6 +54,7 @@ function renderEvent() {
   }
   $("#ended").hidden = event.state !== "ended";
   tickCountdown();
+  renderSignup(event, eventId); // sign-ups before the broadcast (viewer-signup.js)
 }
 
 function renderStream(event) {

@@ -1,0 +1,62 @@
+"""Signing up (预约) on the viewer page before go-live, on a 360x740 phone in Chromium: the form,
+its errors, the confirmation with the calendar file, and "watched" once the event is live."""
+
+from __future__ import annotations
+
+import pytest
+
+from liveevent.web.appkeys import OUTBOX, SIGNUPS
+from tests.browser.conftest import CHROMIUM, HAVE_CHROMIUM, PHONE, Pages
+from tests.browser.test_pages import LIVE, viewer_url
+from tests.support import LiveServer, eventually
+from tests.web.test_signups import go_live, in_days, scheduled_event
+
+pytest.importorskip("playwright.async_api", reason="playwright is not installed")
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(not HAVE_CHROMIUM, reason=f"{CHROMIUM} is missing"),
+]
+
+
+async def test_a_viewer_signs_up_before_go_live_and_is_counted_as_watching(
+    server: LiveServer, pages: Pages
+) -> None:
+    event = await scheduled_event(server, starts_at=in_days(2))
+    page = await pages.open(viewer_url(server, event, ""), name="viewer", viewport=PHONE)
+    await page.wait_for_selector(LIVE, timeout=10_000)
+    await page.wait_for_selector("#signup-form", timeout=10_000)
+    await pages.shot(page, "form")
+    # Nothing typed, no consent: each field says what is wrong, nothing is sent.
+    await page.click("#signup-submit")
+    assert await page.text_content("#se-name")
+    assert await page.text_content("#se-consent")
+    assert await server.app[SIGNUPS].count(event.id) == 0
+    await page.fill("#s-name", "王建国")
+    await page.fill("#s-phone", "138 1111 2222")
+    await page.fill("#s-city", "深圳")
+    await page.check("#s-consent")
+    await page.click("#signup-submit")
+    await page.wait_for_selector("#signup-ics", timeout=10_000)
+    await pages.shot(page, "done")
+    assert await page.text_content("#signup-h") == "预约成功"
+    assert await page.locator("#signup-reminders li").count() == 2  # 1 day and 30 min before
+    href = await page.get_attribute("#signup-ics", "href")
+    assert href == f"/api/events/{event.id}/calendar.ics"
+    # Nothing wider than the phone's screen.
+    width = await page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"]
+    assert await server.app[SIGNUPS].count(event.id) == 1
+    assert (await server.app[OUTBOX].counts(event.id))["scheduled"] == 2
+    # A reload remembers the sign-up; going live hides the block and counts "watched".
+    await page.reload()
+    await page.wait_for_selector("#signup-ics", timeout=10_000)
+    await go_live(server, event)
+    await page.wait_for_selector("#signup", state="hidden", timeout=10_000)
+
+    async def watched() -> bool:
+        return len(await server.app[SIGNUPS].watched(event.id)) == 1
+
+    assert await eventually(watched, 10)
+    assert pages.errors() == []
