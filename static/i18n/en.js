@@ -186,4 +186,18 @@ export default {
   "signup.err_city": "The city can be at most 20 characters",
   "signup.err_consent": "Please agree, so that the organiser may remind you",
   "signup.closed": "The broadcast has started: no need to sign up, just watch",
+
+  // the funnel on the staff page (issue 17, static/js/staff-funnel.js)
+  "funnel.title": "Sign-up funnel",
+  "funnel.signed_up": "Signed up",
+  "funnel.watched": "Watched",
+  "funnel.applied": "Of them applied",
+  "funnel.hired": "Of them hired",
+  "funnel.show_up": "Show-up rate",
+  "funnel.notes": "Reminders: {sent} sent, {waiting} waiting, {dead} failed",
+  "funnel.no_webhook": "No reminder webhook is configured (notify_webhook_url): reminders wait in the queue",
+  "funnel.dead_list": "Reminders that failed ({n})",
+  "funnel.kind_reminder": "before the start",
+  "funnel.kind_live": "at go-live",
+  "funnel.kind_test": "test",
 };

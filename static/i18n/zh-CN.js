@@ -186,4 +186,18 @@ export default {
   "signup.err_city": "城市最多 20 个字",
   "signup.err_consent": "请勾选同意，主办方才能提醒您",
   "signup.closed": "直播已经开始，不用预约了，直接观看吧",
+
+  // the funnel on the staff page (issue 17, static/js/staff-funnel.js)
+  "funnel.title": "预约漏斗",
+  "funnel.signed_up": "预约人数",
+  "funnel.watched": "到场观看",
+  "funnel.applied": "其中报名",
+  "funnel.hired": "其中录用",
+  "funnel.show_up": "到场率",
+  "funnel.notes": "提醒：已发送 {sent} 条，待发送 {waiting} 条，失败 {dead} 条",
+  "funnel.no_webhook": "还没有配置提醒的消息通道（notify_webhook_url），提醒会先留在队列里",
+  "funnel.dead_list": "发送失败的提醒（{n}）",
+  "funnel.kind_reminder": "开播前提醒",
+  "funnel.kind_live": "开播提醒",
+  "funnel.kind_test": "测试",
 };

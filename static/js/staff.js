@@ -6,6 +6,7 @@ import { $, h, toast } from "./dom.js";
 import { formatNumber, formatTime, initI18n, lang, onLangChange, t } from "./i18n.js";
 import { isRefusedToken, showRefusedToken } from "./refused.js";
 import { openStatsSocket } from "./socket.js";
+import { startFunnel } from "./staff-funnel.js";
 
 const STATUSES = ["applied", "contacted", "interviewed", "offered", "hired", "rejected"];
 const PAGE = 50;
@@ -313,6 +314,7 @@ async function main() {
     await refreshStats();
     await loadApplications();
     loadChart();
+    startFunnel(base, token); // sign-ups -> watched -> applied -> hired (staff-funnel.js)
   } catch (error) {
     report(error);
     if (isRefusedToken(error)) return; // the banner says what to do; nothing will load

@@ -60,10 +60,10 @@ function renderForm(box, event) {
     h("p", { id: "se-consent", class: "field-error", "aria-live": "polite" }),
     h("p", { id: "signup-error", class: "notice bad", role: "alert", hidden: true }),
     h("button", { id: "signup-submit", type: "submit", class: "primary big" }, t("signup.submit")));
-  box.replaceChildren(
+  box.replaceChildren(...[
     h("h2", { id: "signup-h" }, t("signup.title")),
     h("p", { class: "muted" }, t("signup.intro")),
-    form);
+    form]);
 }
 
 function renderDone(box, event) {
@@ -72,12 +72,13 @@ function renderDone(box, event) {
     const text = t(`signup.when_${r.when}`, { at });
     return h("li", {}, text === `signup.when_${r.when}` ? t("signup.when_other", { at }) : text);
   });
-  box.replaceChildren(
+  box.replaceChildren(...[
     h("h2", { id: "signup-h", tabindex: "-1" }, mine.duplicate ? t("signup.already") : t("signup.done")),
     h("p", {}, t("signup.done_note")),
     reminders.length ? h("ul", { id: "signup-reminders" }, reminders) : null,
     !event.starts_at ? null : h("a", { id: "signup-ics", class: "button", href: `/api/events/${encodeURIComponent(eventId)}/calendar.ics`,
-      download: `${eventId}.ics` }, t("viewer.add_calendar")));
+      download: `${eventId}.ics` }, t("viewer.add_calendar")),
+  ].filter(Boolean));
 }
 
 function fieldError(field, text) {

@@ -9,7 +9,7 @@ from liveevent.web.appkeys import OUTBOX, SIGNUPS
 from tests.browser.conftest import CHROMIUM, HAVE_CHROMIUM, PHONE, Pages
 from tests.browser.test_pages import LIVE, viewer_url
 from tests.support import LiveServer, eventually
-from tests.web.test_signups import go_live, in_days, scheduled_event
+from tests.web.test_signups import go_live, in_days, scheduled_event, sign_up
 
 pytest.importorskip("playwright.async_api", reason="playwright is not installed")
 
@@ -42,6 +42,7 @@ async def test_a_viewer_signs_up_before_go_live_and_is_counted_as_watching(
     await pages.shot(page, "done")
     assert await page.text_content("#signup-h") == "预约成功"
     assert await page.locator("#signup-reminders li").count() == 2  # 1 day and 30 min before
+    assert "null" not in (await page.text_content("#signup") or "")
     href = await page.get_attribute("#signup-ics", "href")
     assert href == f"/api/events/{event.id}/calendar.ics"
     # Nothing wider than the phone's screen.
@@ -59,4 +60,29 @@ async def test_a_viewer_signs_up_before_go_live_and_is_counted_as_watching(
         return len(await server.app[SIGNUPS].watched(event.id)) == 1
 
     assert await eventually(watched, 10)
+    assert pages.errors() == []
+
+
+async def test_staff_see_the_funnel_with_the_show_up_rate(server: LiveServer, pages: Pages) -> None:
+    event = await scheduled_event(server, starts_at=None)
+    tokens = []
+    for phone in ("13811112222", "13933334444"):
+        status, body = await sign_up(server, event, phone)
+        assert status == 201
+        tokens.append(body["watch_token"])
+    await go_live(server, event)
+    path = f"/api/events/{event.id}/signups/{tokens[0]}/watched"
+    assert (await server.call("POST", path, json_body={}))[0] == 200
+    assert (await server.apply(event, "j1", "13811112222"))[0] == 201
+    staff = await pages.open(
+        f"{server.url}/staff/{event.id}#token={event.staff_token}", name="staff", viewport=PHONE
+    )
+    await staff.wait_for_selector("#funnel #f-rate", timeout=10_000)
+    await pages.shot(staff, "funnel")
+    assert await staff.text_content("#f-signed") == "2"
+    assert await staff.text_content("#f-watched") == "1"
+    assert await staff.text_content("#f-applied") == "1"
+    assert await staff.text_content("#f-rate") == "50.0%"
+    assert "null" not in (await staff.text_content("#funnel") or "")
+    assert await staff.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     assert pages.errors() == []
