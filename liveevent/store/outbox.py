@@ -71,6 +71,18 @@ redis.call('XDEL', KEYS[3], ARGV[2])
 return 1
 """
 
+# KEYS: state notices queue due; ARGV: group, then key entry pairs (COMPLETE for many)
+COMPLETE_MANY = """
+for i = 2, #ARGV, 2 do
+  redis.call('HSET', KEYS[1], ARGV[i], 'sent')
+  redis.call('HDEL', KEYS[2], ARGV[i])
+  redis.call('ZREM', KEYS[4], ARGV[i])
+  redis.call('XACK', KEYS[3], ARGV[1], ARGV[i + 1])
+  redis.call('XDEL', KEYS[3], ARGV[i + 1])
+end
+return 1
+"""
+
 # KEYS: state notices queue due; ARGV: key entry group blob due_ms -> 1 if rescheduled
 RETRY = """
 local done = 0
@@ -141,6 +153,7 @@ class Outbox:
         self._enqueue = reader.register_script(ENQUEUE)
         self._move = reader.register_script(MOVE_DUE)
         self._complete = reader.register_script(COMPLETE)
+        self._complete_many = reader.register_script(COMPLETE_MANY)
         self._retry = reader.register_script(RETRY)
         self._kill = reader.register_script(KILL)
         self._skip = reader.register_script(SKIP)
@@ -235,6 +248,35 @@ class Outbox:
             NoticeState(codec.text(state)) if state is not None else None,
             Notice.from_record(codec.unpack(blob)) if blob is not None else None,
         )
+
+    async def load_many(self, keys: list[str]) -> list[tuple[NoticeState | None, Notice | None]]:
+        """``load`` for many keys in one round trip, in order. Raises ``StoreUnavailable``,
+        ``CorruptEntry``."""
+        if not keys:
+            return []
+        with store_errors():
+            async with self.conn.reader.pipeline(transaction=False) as pipe:
+                pipe.hmget(self.k.state, keys)
+                pipe.hmget(self.k.notices, keys)
+                states, blobs = await pipe.execute()
+        return [
+            (
+                NoticeState(codec.text(state)) if state is not None else None,
+                Notice.from_record(codec.unpack(blob)) if blob is not None else None,
+            )
+            for state, blob in zip(states, blobs, strict=True)
+        ]
+
+    async def complete_many(self, done: list[tuple[str, str]]) -> None:
+        """``complete`` for many ``(entry, key)`` pairs in one script call. Idempotent;
+        raises ``StoreUnavailable``."""
+        keys = [self.k.state, self.k.notices, self.k.queue, self.k.due]
+        for first in range(0, len(done), ENQUEUE_CALL_MAX):
+            args: list[Any] = [GROUP]
+            for entry, key in done[first : first + ENQUEUE_CALL_MAX]:
+                args += (key, entry)
+            with store_errors():
+                await self._complete_many(keys=keys, args=args)
 
     async def complete(self, entry: str, key: str) -> None:
         """The notice was delivered: ``sent``, its record (personal data) dropped, its entry

@@ -39,6 +39,7 @@ from liveevent.store.outbox import Outbox
 log = logging.getLogger(__name__)
 
 READ_BLOCK_MS = 500  # a read waits this long for entries; a stop waits at most this for it
+FLUSH_S = 0.01  # deliveries are recorded in the store in batches gathered over this long
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +131,10 @@ class Notifier:
         self._inflight: set[asyncio.Task[None]] = set()
         self._loops: list[asyncio.Task[None]] = []
         self._stopping = False
+        self._final = False
         self._room = asyncio.Event()
+        self._flush_now = asyncio.Event()
+        self._completed: list[tuple[str, str]] = []  # sent, not yet recorded: (entry, key)
         self._session: aiohttp.ClientSession | None = None
 
     async def start(self) -> None:
@@ -144,6 +148,7 @@ class Notifier:
             asyncio.create_task(self._mover(), name="notify-mover"),
             asyncio.create_task(self._reader(), name="notify-reader"),
             asyncio.create_task(self._claimer(), name="notify-claimer"),
+            asyncio.create_task(self._flusher(), name="notify-flusher"),
         ]
 
     async def stop(self) -> None:
@@ -151,11 +156,17 @@ class Notifier:
         ``timeout_s``) and their outcomes are recorded. Raises nothing."""
         self._stopping = True
         self._room.set()
-        for task in self._loops[::2]:  # mover and claimer: nothing of theirs is half done
+        mover, reader, claimer, flusher = self._loops
+        for task in (mover, claimer):  # nothing of theirs is half done
             task.cancel()
-        await asyncio.gather(*self._loops, return_exceptions=True)
+        await asyncio.gather(mover, reader, claimer, return_exceptions=True)
         if self._inflight:
             await asyncio.wait(self._inflight, timeout=self.timeout_s + 5)
+        # Every delivery made is recorded before the stop returns (a flush under way is
+        # let finish, never cancelled: its notices would be sent again).
+        self._final = True
+        self._flush_now.set()
+        await asyncio.gather(flusher, return_exceptions=True)
         if self._session is not None:
             await self._session.close()
 
@@ -180,20 +191,21 @@ class Notifier:
             await asyncio.sleep(self.poll_s)
 
     async def _reader(self) -> None:
+        # Entries are read (and their notices loaded) a batch at a time, once a quarter of
+        # the slots are free: one read and one load per batch, not per notice.
+        batch = max(1, self.concurrency // 4)
         while not self._stopping:
             free = self.concurrency - len(self._inflight)
-            if free <= 0:
+            if free < batch and self._inflight:
                 self._room.clear()
                 await self._room.wait()
                 continue
             try:
                 entries = await self.outbox.read(self.consumer, count=free, block_ms=READ_BLOCK_MS)
+                await self._start(entries)
             except StoreUnavailable as exc:
                 log.warning("notifier: could not read the queue: %s", exc)
                 await asyncio.sleep(self.poll_s)
-                continue
-            for entry, key in entries:
-                self._spawn(entry, key)
 
     async def _claimer(self) -> None:
         min_idle_ms = int(self.claim_idle_s * 1000)
@@ -210,13 +222,38 @@ class Notifier:
                 log.warning("notifier: could not claim stalled notices: %s", exc)
                 continue
             self.claimed += len(entries)
-            for entry, key in entries:
-                self._spawn(entry, key)
+            try:
+                await self._start(entries)
+            except StoreUnavailable as exc:  # still pending: claimed again next time
+                log.warning("notifier: could not load claimed notices: %s", exc)
 
-    def _spawn(self, entry: str, key: str) -> None:
-        task = asyncio.create_task(self._handle(entry, key))
-        self._inflight.add(task)
-        task.add_done_callback(self._done)
+    async def _start(self, entries: list[tuple[str, str]]) -> None:
+        loaded = await self.outbox.load_many([key for _, key in entries])
+        for (entry, key), (state, notice) in zip(entries, loaded, strict=True):
+            task = asyncio.create_task(self._handle(entry, key, state, notice))
+            self._inflight.add(task)
+            task.add_done_callback(self._done)
+
+    async def _flusher(self) -> None:
+        while True:
+            await self._flush_now.wait()
+            self._flush_now.clear()
+            final = self._final  # set by stop once no send is in flight
+            if not final:
+                await asyncio.sleep(FLUSH_S)  # gather the completions of this moment
+            await self._flush()
+            if final:
+                return
+
+    async def _flush(self) -> None:
+        done, self._completed = self._completed, []
+        if not done:
+            return
+        try:
+            await self.outbox.complete_many(done)
+        except StoreUnavailable as exc:
+            # Still pending: taken over after claim_idle_s and sent again (same key).
+            log.warning("notifier: %d sent notices not recorded: %s", len(done), exc)
 
     def _done(self, task: asyncio.Task[None]) -> None:
         self._inflight.discard(task)
@@ -224,9 +261,10 @@ class Notifier:
         if not task.cancelled() and task.exception() is not None:
             log.error("notifier: a send failed unexpectedly", exc_info=task.exception())
 
-    async def _handle(self, entry: str, key: str) -> None:
+    async def _handle(
+        self, entry: str, key: str, state: NoticeState | None, notice: Notice | None
+    ) -> None:
         try:
-            state, notice = await self.outbox.load(key)
             if state is not NoticeState.QUEUED or notice is None:
                 await self.outbox.skip(entry)  # sent, cancelled or dead meanwhile
                 return
@@ -248,7 +286,9 @@ class Notifier:
                 result.status, attempts=notice.attempts + 1, max_attempts=self.max_attempts
             )
             if outcome is Outcome.SENT:
-                await self.outbox.complete(entry, key)
+                # Recorded with the others of this moment (one script call, ``_flusher``).
+                self._completed.append((entry, key))
+                self._flush_now.set()
                 self.sent += 1
                 return
             failed = notice.failed(result.error)

@@ -212,8 +212,12 @@ async def test_go_live_reminders_reach_the_webhook_once_across_an_app_restart(
     await second.start()
     try:
         assert await eventually(lambda: len(receiver.accepted) >= 60, 30)
-        counts = await second.app[OUTBOX].counts(event.id)
-        assert counts["sent"] == 60 and counts["cancelled"] == 60
+
+        async def recorded() -> bool:
+            counts = await second.app[OUTBOX].counts(event.id)
+            return counts["sent"] == 60 and counts["cancelled"] == 60
+
+        assert await eventually(recorded, 5)
     finally:
         await second.stop()
     assert receiver.distinct() == 60 and len(receiver.accepted) == 60, receiver.repeats()
