@@ -321,7 +321,7 @@ class Outbox:
         """Drop the records (names, phones) of every notice of the event, cancelling those
         not yet sent (the purge of an ended event); returns how many records were dropped.
         Idempotent; raises ``StoreUnavailable``."""
-        await self.cancel(event_id, "")
+        cancelled = await self.cancel(event_id, "")  # their records go with them
         with store_errors():
             members = await self.conn.reader.smembers(self.k.by_event(event_id))
             keys = [codec.text(k) for k in members]
