@@ -330,7 +330,7 @@ class Outbox:
                 dropped += int(
                     await self.conn.reader.hdel(self.k.notices, *keys[first : first + 1000])
                 )
-        return dropped
+        return cancelled + dropped
 
     async def counts(self, event_id: str) -> dict[str, int]:
         """How many of the event's notices are in each state (every ``NoticeState`` named,
