@@ -226,3 +226,24 @@ async def test_go_live_reminders_reach_the_webhook_once_across_an_app_restart(
     body = receiver.bodies[0]
     assert body["kind"] == "live" and body["payload"]["url"].endswith(f"/e/{event.id}")
     assert "正在直播" in body["payload"]["text"]
+
+
+async def test_the_purge_removes_sign_ups_and_their_reminders(server: LiveServer) -> None:
+    event = await scheduled_event(server, starts_at=in_days(2))
+    assert (await sign_up(server, event, "13811112222"))[0] == 201
+    status, _ = await server.call(
+        "POST",
+        f"/api/events/{event.id}/state",
+        token=event.host_token,
+        json_body={"state": "ended"},
+    )
+    assert status == 200
+    status, body = await server.call(
+        "POST", f"/api/events/{event.id}/purge", token=ADMIN_TOKEN, json_body={}
+    )
+    assert status == 200, body
+    assert await server.app[SIGNUPS].count(event.id) == 0
+    conn = server.app[OUTBOX].conn
+    stored = await conn.reader.hgetall(conn.keys.outbox.notices)
+    assert not any(b"13811112222" in blob for blob in stored.values())
+    assert (await server.app[OUTBOX].counts(event.id))["cancelled"] == 2
