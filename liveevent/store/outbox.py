@@ -138,6 +138,17 @@ return n
 """
 
 
+# KEYS: state notices due; ARGV: key -> 1 if it was cancelled now
+CANCEL_ONE = """
+local state = redis.call('HGET', KEYS[1], ARGV[1])
+if state ~= 'scheduled' and state ~= 'queued' then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], 'cancelled')
+redis.call('HDEL', KEYS[2], ARGV[1])
+redis.call('ZREM', KEYS[3], ARGV[1])
+return 1
+"""
+
+
 class Outbox:
     """The outbox of every event's notices (module docstring), on a ``StoreConnection``.
 
@@ -158,6 +169,7 @@ class Outbox:
         self._kill = reader.register_script(KILL)
         self._skip = reader.register_script(SKIP)
         self._cancel = reader.register_script(CANCEL)
+        self._cancel_one = reader.register_script(CANCEL_ONE)
 
     async def enqueue(self, notices: list[Notice]) -> int:
         """Schedule notices (all of ONE event) at their ``due_at``; returns how many were new.
@@ -316,6 +328,13 @@ class Outbox:
         keys = [self.k.state, self.k.notices, self.k.due, self.k.by_event(event_id)]
         with store_errors():
             return int(await self._cancel(keys=keys, args=[key_prefix]))
+
+    async def cancel_one(self, key: str) -> bool:
+        """Cancel one notice not yet sent; True if it was cancelled now. Idempotent; raises
+        ``StoreUnavailable``."""
+        keys = [self.k.state, self.k.notices, self.k.due]
+        with store_errors():
+            return bool(await self._cancel_one(keys=keys, args=[key]))
 
     async def forget(self, event_id: str) -> int:
         """Drop the records (names, phones) of every notice of the event, cancelling those

@@ -269,7 +269,7 @@ class Notifier:
                 await self.outbox.skip(entry)  # sent, cancelled or dead meanwhile
                 return
             if self.still_wanted is not None and not await self.still_wanted(notice):
-                await self.outbox.cancel(notice.event_id, notice.key)
+                await self.outbox.cancel_one(notice.key)
                 await self.outbox.skip(entry)
                 return
             assert self._session is not None

@@ -14,9 +14,9 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 @pytest.mark.slow
 def test_notify_bench_delivers_every_notice_once(tmp_path: Path) -> None:
     out = tmp_path / "notify.json"
+    args = ["--notices", "300", "--rounds", "1", "--json", str(out)]
     proc = subprocess.run(
-        [sys.executable, "-m", "benchmarks.notify_bench", "--notices", "300", "--rounds", "1"]
-        + ["--json", str(out)],
+        [sys.executable, "-m", "benchmarks.notify_bench", *args],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from liveevent.config import Secret, Settings
-from liveevent.domain.notices import parse_offsets
+from liveevent.domain.notices import Notice, NoticeKind, parse_offsets
 from liveevent.web.appkeys import OUTBOX, SIGNUPS
 from tests.support import ADMIN_TOKEN, Event, LiveServer, eventually
 from tests.webhook import Receiver
@@ -247,3 +247,39 @@ async def test_the_purge_removes_sign_ups_and_their_reminders(server: LiveServer
     stored = await conn.reader.hgetall(conn.keys.outbox.notices)
     assert not any(b"13811112222" in blob for blob in stored.values())
     assert (await server.app[OUTBOX].counts(event.id))["cancelled"] == 2
+
+
+async def test_a_reminder_due_after_its_event_ended_is_dropped_not_sent(
+    settings: Settings, receiver: Receiver
+) -> None:
+    settings = replace(
+        settings,
+        notify_webhook_url=receiver.url,
+        notify_secret=Secret(SECRET),
+        notify_poll_s=0.05,
+    )
+    server = LiveServer(settings)
+    await server.start()
+    try:
+        event = await scheduled_event(server, starts_at=None)
+        status, _ = await server.call(
+            "POST",
+            f"/api/events/{event.id}/state",
+            token=event.host_token,
+            json_body={"state": "ended"},
+        )
+        assert status == 200
+        stale = Notice(
+            f"rem:{event.id}:x1:30m", event.id, NoticeKind.REMINDER, "13811112222", {}, 0, 0
+        )
+        fresh = Notice("test:1", event.id, NoticeKind.TEST, "13811112222", {}, 0, 0)
+        await server.app[OUTBOX].enqueue([stale, fresh])
+
+        async def settled() -> bool:
+            counts = await server.app[OUTBOX].counts(event.id)
+            return counts["cancelled"] == 1 and counts["sent"] == 1
+
+        assert await eventually(settled, 10)
+    finally:
+        await server.stop()
+    assert receiver.accepted == ["test:1"]
