@@ -149,6 +149,31 @@ return 1
 """
 
 
+# KEYS: state due notices; ARGV: key due_ms, repeated -> how many scheduled notices changed
+# (due_ms -1: cancel it)
+RESCHEDULE = """
+local changed = 0
+for i = 1, #ARGV, 2 do
+  local key, at = ARGV[i], tonumber(ARGV[i + 1])
+  if redis.call('HGET', KEYS[1], key) == 'scheduled' then
+    if at < 0 then
+      redis.call('HSET', KEYS[1], key, 'cancelled')
+      redis.call('HDEL', KEYS[3], key)
+      redis.call('ZREM', KEYS[2], key)
+      changed = changed + 1
+    else
+      local now = redis.call('ZSCORE', KEYS[2], key)
+      if now and tonumber(now) ~= at then
+        redis.call('ZADD', KEYS[2], at, key)
+        changed = changed + 1
+      end
+    end
+  end
+end
+return changed
+"""
+
+
 class Outbox:
     """The outbox of every event's notices (module docstring), on a ``StoreConnection``.
 
@@ -170,6 +195,7 @@ class Outbox:
         self._skip = reader.register_script(SKIP)
         self._cancel = reader.register_script(CANCEL)
         self._cancel_one = reader.register_script(CANCEL_ONE)
+        self._reschedule = reader.register_script(RESCHEDULE)
 
     async def enqueue(self, notices: list[Notice]) -> int:
         """Schedule notices (all of ONE event) at their ``due_at``; returns how many were new.
@@ -328,6 +354,20 @@ class Outbox:
         keys = [self.k.state, self.k.notices, self.k.due, self.k.by_event(event_id)]
         with store_errors():
             return int(await self._cancel(keys=keys, args=[key_prefix]))
+
+    async def reschedule(self, due: list[tuple[str, int | None]]) -> int:
+        """Move notices still ``scheduled`` to new due times (``(key, due_ms)`` pairs; None
+        cancels the notice; a key not scheduled, or already at that time, is left alone);
+        returns how many changed. Naturally idempotent; raises ``StoreUnavailable``."""
+        moved = 0
+        for first in range(0, len(due), ENQUEUE_CALL_MAX):
+            args: list[Any] = []
+            for key, at in due[first : first + ENQUEUE_CALL_MAX]:
+                args += (key, -1 if at is None else at)
+            keys = [self.k.state, self.k.due, self.k.notices]
+            with store_errors():
+                moved += int(await self._reschedule(keys=keys, args=args))
+        return moved
 
     async def cancel_one(self, key: str) -> bool:
         """Cancel one notice not yet sent; True if it was cancelled now. Idempotent; raises

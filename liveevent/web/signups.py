@@ -10,6 +10,9 @@ made at sign-up, and one ``live`` per sign-up, made when the host takes the even
 also cancels the reminders not yet sent). Making them is idempotent (a key is written once), so
 ``signups_ctx`` also makes them again every ``SWEEP_S`` for every event that has sign-ups: a
 process that died between storing a sign-up (or a go-live) and making its reminders loses none.
+The sweep also moves the reminders not yet sent to the times the event's current ``starts_at``
+gives, and cancels those whose time has passed (the API cannot change a start time today; an
+edit made in the store, or by a later endpoint, is followed within ``SWEEP_S``).
 """
 
 from __future__ import annotations
@@ -247,9 +250,17 @@ async def sweep(app: web.Application) -> int:
         url = _viewer_url(settings, event_id, None)
         if view.state is EventState.SCHEDULED:
             async for record in app[SIGNUPS].records(event_id):
-                made += await app[OUTBOX].enqueue(
-                    reminder_notices(settings, view.event, record, url, now=now_ms())
-                )
+                planned = reminder_notices(settings, view.event, record, url, now=now_ms())
+                made += await app[OUTBOX].enqueue(planned)
+                # Due times follow the start time, should it have changed since; a reminder
+                # whose time has passed (the start moved earlier) is cancelled, not sent late.
+                due: dict[str, int | None] = {
+                    notices.reminder_key(event_id, record["id"], o.label): None
+                    for o in settings.notify_reminders
+                    if not o.at_go_live
+                }
+                due.update({n.key: n.due_at for n in planned})
+                await app[OUTBOX].reschedule(list(due.items()))
         elif view.state is EventState.LIVE:
             made += await _make_live_notices(app, view.event, url)
     return made
