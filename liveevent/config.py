@@ -81,6 +81,9 @@ class Settings:
     apply_rate_per_viewer: int = 10
     # A ceiling, not the main rule: hundreds of real phones share one carrier NAT address.
     apply_rate_per_ip: int = 3000
+    # A venue's station applies for many people from one address: it is not held to the
+    # per-address limit but to its own, per station (venue), across nodes.
+    station_apply_rate: int = 300
     rate_window_s: int = 60
     write_buffer_limit_bytes: int = 256 * 1024
     # Job and outcome sheets (liveevent/tables/sheet.py SheetLimits): an XLSX's decompressed
@@ -132,7 +135,8 @@ class Settings:
     notify_backoff_s: float = 2.0  # the first retry's wait (doubling, with jitter) ...
     notify_backoff_max_s: float = 600.0  # ... up to this
     # A notice taken by a sender that then went silent this long is taken over by another
-    # (a crashed process): well above notify_timeout_s, so a slow POST is not sent twice.
+    # (a crashed process): at least 2 x notify_timeout_s (web/notifier.py holds that line), so
+    # a slow POST is not sent twice.
     notify_claim_idle_s: float = 60.0
     notify_poll_s: float = 0.5  # how often due notices are moved to the send queue
 
@@ -261,6 +265,7 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "max_pending_per_ip": _int,
     "apply_rate_per_viewer": _int,
     "apply_rate_per_ip": _int,
+    "station_apply_rate": _int,
     "rate_window_s": _int,
     "write_buffer_limit_bytes": _int,
     "max_sheet_unzipped_bytes": _int,

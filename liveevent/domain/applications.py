@@ -10,6 +10,7 @@ current status is the last move.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -19,7 +20,7 @@ from liveevent.errors import Conflict, InvalidInput
 
 APPLY_FIELDS = frozenset(
     {"job_id", "name", "phone", "idempotency_key", "consent", "city", "channel", "venue", "source"}
-)
+) | {"card_id"}  # card_id: a replay application's card (issue 17), ``ApplyRequest.card_id``
 
 
 class Source(enum.StrEnum):
@@ -111,6 +112,10 @@ class ApplyRequest:
     channel: str | None = None
     venue: str | None = None
     source: Source | None = None
+    # The card showing in the recording when a replay application was made (issue 17): only
+    # with ``source`` replay; whether the card was pushed in this event is the caller's check.
+    # A live application never names its card: the store records the one on screen.
+    card_id: str | None = None
 
     @classmethod
     def parse(cls, data: object, *, extra_fields: frozenset[str] = frozenset()) -> ApplyRequest:
@@ -119,8 +124,9 @@ class ApplyRequest:
         Accepts ``APPLY_FIELDS`` plus ``extra_fields`` (checked by the caller). ``name`` is
         1-50 characters, ``idempotency_key`` 1-128 printable ones; the optional attribution
         fields: ``city`` up to 20 characters, ``channel`` and ``venue`` identifiers, ``source``
-        a ``Source``. Whether a city, channel or venue exists in the event is the caller's
-        check. Raises ``InvalidInput`` naming every bad or unknown field.
+        a ``Source``; ``card_id`` an identifier, only with ``source`` replay. Whether a city,
+        channel, venue or card exists in the event is the caller's check. Raises
+        ``InvalidInput`` naming every bad or unknown field.
         """
         body = values.only_fields(data, APPLY_FIELDS | extra_fields, what="body")
         try:
@@ -133,6 +139,7 @@ class ApplyRequest:
                 _idempotency_key(body),
                 _consent(body),
                 *_attribution(body),
+                _replay_card(body),
             )
         except InvalidInput:
             pass
@@ -147,6 +154,7 @@ class ApplyRequest:
                 "channel": lambda: _optional_identifier(body, "channel"),
                 "venue": lambda: _optional_identifier(body, "venue"),
                 "source": lambda: _source(body),
+                "card_id": lambda: _replay_card(body),
             },
             what="application",
         )
@@ -192,6 +200,14 @@ def _source(body: dict[str, Any]) -> Source | None:
     except ValueError:
         why = "must be one of " + ", ".join(s.value for s in Source)
         raise InvalidInput(f"source {why}", fields={"source": why}) from None
+
+
+def _replay_card(body: dict[str, Any]) -> str | None:
+    card_id = _optional_identifier(body, "card_id")
+    if card_id is not None and body.get("source") != Source.REPLAY:
+        why = "only a replay application (source 'replay') names its card"
+        raise InvalidInput(f"card_id: {why}", fields={"card_id": why})
+    return card_id
 
 
 def _consent(body: dict[str, Any]) -> bool | None:
@@ -263,3 +279,23 @@ class Application(NamedTuple):
             venue=record.get("venue"),
             source=record.get("source"),
         )
+
+
+def hire_delta(current: Status, target: Status) -> int:
+    """How an event's (and the job's) hire count moves when an application goes from
+    ``current`` to ``target``: +1 into ``HIRED``, -1 out of it, 0 otherwise (a refused move,
+    to the status it already has, moves nothing). Raises nothing.
+
+    The one statement of the rule the STATUS and STATUS_MANY scripts apply atomically with the
+    change (``store/scripts.py``) and ``store/rebuild.py`` derives from the status stream
+    (``hires``); ``tests/store/test_rule_tables.py`` runs one table through all three.
+    """
+    if current is target:
+        return 0
+    return int(target is Status.HIRED) - int(current is Status.HIRED)
+
+
+def hires(statuses: Iterable[Status]) -> int:
+    """How many of ``statuses`` (current statuses of applications) are ``HIRED``: the hire
+    count that the moves' ``hire_delta`` add up to. Raises nothing."""
+    return sum(1 for status in statuses if status is Status.HIRED)

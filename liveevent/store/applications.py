@@ -162,6 +162,11 @@ class ApplicationLog:
                 record["venue"] = req.venue
             if req.source is not None:
                 record["source"] = str(req.source)
+            # A replay application's card (issue 17), checked by web/replays.py: after the
+            # broadcast no card is on screen, so the stream entry's card field is empty and
+            # readers take this one (``_applications``).
+            if req.card_id is not None:
+                record["card_id"] = req.card_id
             rate_key = 0  # not limited: no address (the CLI, the fill of a benchmark)
             if item.ip and self.apply_rate_per_ip:
                 rate_key = rate_keys.get(item.ip, 0)
@@ -330,7 +335,8 @@ class ApplicationLog:
         keys = [k.appidx, k.apps, k.current, k.counters]
         others = [str(s) for s in Status if s is not Status.APPLIED]
         if status is Status.APPLIED:
-            args: list[Any] = ["applied", offset, limit, "1" if job_id is not None else "0"]
+            with_list = "1" if job_id is not None else "0"
+            args: list[Any] = [str(Status.APPLIED), offset, limit, with_list]
             if job_id is not None:
                 keys.append(k.by_job(job_id))
             keys += [k.by_status(s, job_id) for s in others]
@@ -465,9 +471,14 @@ def _applications(flat: list[Any]) -> list[tuple[Application, Status]]:
                 record["name"],
                 record["phone"],
                 record["applied_at"],
-                card.decode() if card else None,
+                card.decode() if card else record.get("card_id"),
                 record.get("consent"),
                 record.get("via", "http"),
+                # Attribution (issue 16): absent in most records; .get costs ~30 ns each.
+                record.get("city"),
+                record.get("channel"),
+                record.get("venue"),
+                record.get("source"),
             ),
             statuses.get(status, applied),
         )

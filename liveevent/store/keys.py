@@ -5,7 +5,8 @@ scripts and multi-key steps stay on one slot. Only the event index is global.
 
     <p>:events          set     ids of every event (cross-event summary)
     <p>:{E}:meta        hash    event record, state, current card, cursor, token hashes,
-                        purged_at (set once applicants' data is purged)
+                        purged_at (set once applicants' data is purged),
+                        replay (the recording, ``domain.replays.Replay``; ``META_REPLAY``)
     <p>:{E}:jobs        hash    job id -> job record
     <p>:{E}:grants      hash    token digest -> named grant (``domain.access.Grant``)
     <p>:{E}:timeline    stream  cards pushed / withdrawn, state changes (viewer cursor)
@@ -30,6 +31,12 @@ scripts and multi-key steps stay on one slot. Only the event index is global.
     <p>:{E}:rate:<ip>   string  applications from one address this window (expires)
     <p>:{E}:once:<attempt> string  what a write attempt answered, so a retry of it answers
                         the same and writes nothing (expires; see store/scripts.py)
+    <p>:{E}:venues      hash    venue id -> venue record (``domain.venues.Venue``)
+    <p>:{E}:checkins    stream  check-ins at venues (the record of truth; names, phones)
+    <p>:{E}:checkin:dedupe hash "venue|phone" -> check-in id                     (derived)
+    <p>:{E}:checkin:rate:<ip> string  check-ins from one address this window (expires)
+    <p>:{E}:station:rate:<venue> string  applications from one venue's station this window
+                        (expires)
     <p>:{E}:signups     stream  sign-ups (预约): the record of truth (store/signups.py)
     <p>:{E}:signups:idx hash    phone -> "signup id|attempt", "k:<digest>" -> signup id
                         (the phone dedupe and idempotency keys)             (derived)
@@ -51,6 +58,8 @@ The fields of the counters hash (read them through these names, never by hand-bu
     applications, applicants, cards_pushed, hires, seq, viewers_peak     (``Counter``)
     app:<job>    applications for one job        (``job_applications``; scripts.APPLY)
     hire:<job>   applications of one job hired   (``job_hires``; scripts.STATUS*)
+    checkins     check-ins at every venue        (``Counter.CHECKINS``; scripts.CHECKIN)
+    checkin:<venue>  check-ins at one venue      (``venue_checkins``; scripts.CHECKIN)
 
 The index keys (byjob, bystatus) are written by the APPLY and STATUS scripts, which build their
 names from ``EventKeys.base`` the same way ``by_job``/``by_status`` do here: an index for a job
@@ -75,12 +84,17 @@ class Counter(enum.StrEnum):
     HIRES = "hires"
     SEQ = "seq"
     VIEWERS_PEAK = "viewers_peak"
+    CHECKINS = "checkins"
 
 
 # The Lua scripts (store/scripts.py) build the same per-job fields as 'app:' .. job and
 # 'hire:' .. job; these prefixes are the one statement of that naming on the Python side.
 JOB_APPLICATIONS_PREFIX = "app:"
 JOB_HIRES_PREFIX = "hire:"
+
+
+# The meta hash's field holding the event's recording once staff set it (store/replays.py).
+META_REPLAY = "replay"
 
 
 def job_applications(job_id: str) -> str:
@@ -91,6 +105,14 @@ def job_applications(job_id: str) -> str:
 def job_hires(job_id: str) -> str:
     """The counters field of one job's hired applications (``hire:<job>``). Raises nothing."""
     return JOB_HIRES_PREFIX + job_id
+
+
+VENUE_CHECKINS_PREFIX = "checkin:"
+
+
+def venue_checkins(venue_id: str) -> str:
+    """The counters field of one venue's check-ins (``checkin:<venue>``). Raises nothing."""
+    return VENUE_CHECKINS_PREFIX + venue_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +139,9 @@ class EventKeys:
     applicants_purge: str
     viewers: str
     minutes: str
+    venues: str
+    checkins: str
+    checkin_dedupe: str
     signups: str
     signup_index: str
     signups_watched: str
@@ -182,6 +207,20 @@ class Keys:
         """
         return f"{self.prefix}:{{{event_id}}}:once:{attempt}"
 
+    def checkin_rate(self, event_id: str, ip: str) -> str:
+        """The per-address check-in counter, in the event's slot (scripts.CHECKIN counts it).
+
+        Raises nothing.
+        """
+        return f"{self.prefix}:{{{event_id}}}:checkin:rate:{ip}"
+
+    def station_rate(self, event_id: str, venue_id: str) -> str:
+        """The counter of one venue station's applications this window (scripts.COUNT_RATE).
+
+        Raises nothing.
+        """
+        return f"{self.prefix}:{{{event_id}}}:station:rate:{venue_id}"
+
     def signup_rate(self, event_id: str, ip: str) -> str:
         """The per-address sign-up counter, in the event's slot (scripts.SIGNUP counts it).
 
@@ -234,6 +273,9 @@ def _event_keys(prefix: str, event_id: str) -> EventKeys:
         applicants_purge=f"{base}:applicants:purge",
         viewers=f"{base}:viewers",
         minutes=f"{base}:minutes",
+        venues=f"{base}:venues",
+        checkins=f"{base}:checkins",
+        checkin_dedupe=f"{base}:checkin:dedupe",
         signups=f"{base}:signups",
         signup_index=f"{base}:signups:idx",
         signups_watched=f"{base}:signups:watched",

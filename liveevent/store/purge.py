@@ -43,6 +43,8 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
+from liveevent.domain.cards import TimelineKind
+from liveevent.domain.events import EventState
 from liveevent.errors import StoreUnavailable
 from liveevent.store import codec, scripts
 from liveevent.store.connect import StoreConnection, store_errors
@@ -75,7 +77,8 @@ async def purge_event(conn: StoreConnection, event_id: str, *, now: int) -> Purg
         await redis.hsetnx(k.meta, "purged_at", now)
         applications = await _rewrite_applications(conn, event_id)
         applicants = await _rewrite_applicants(conn, event_id)
-        await redis.delete(k.dedupe, k.idem)
+        # Check-ins at venues (names, phones) go whole; their counts stay in the counters.
+        await redis.delete(k.dedupe, k.idem, k.checkins, k.checkin_dedupe)
         # Sign-ups (issue 17) hold names and phones too, as do their notices not yet sent.
         await redis.delete(k.signups, k.signup_index)
         await Outbox(conn).forget(event_id)
@@ -169,8 +172,9 @@ async def ended_at(conn: StoreConnection, event_id: str) -> int | None:
             entries = await conn.reader.xrevrange(k.timeline, max=before, min="-", count=200)
             for sid, fields in entries:
                 record = codec.unpack(fields[b"d"])
-                if record.get("kind") == "state":
-                    return int(record["at"]) if record.get("state") == "ended" else None
+                if record.get("kind") == TimelineKind.STATE:
+                    ended = record.get("state") == EventState.ENDED
+                    return int(record["at"]) if ended else None
                 before = "(" + codec.text(sid)
             if len(entries) < 200:
                 return None

@@ -491,3 +491,39 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('RENAME', KEYS[1], KEYS[2])
 return 1
 """
+
+# A check-in at a venue (domain/venues.py): dedupe per venue by phone, the per-address limit,
+# the append and the counts in one step.
+# KEYS: meta venues checkins(stream) checkin_dedupe counters rate(the address's counter)
+# ARGV: venue_id dedupe_key("venue|phone") blob checkin_id rate_limit(0 = none) window_s
+# -> {'new', id} | {'dup', first id} | {'noevent'} | {'novenue'} | {'purged'} | {'rate'}
+# Naturally idempotent under retry: a resent check-in (its reply lost) finds its own dedupe
+# entry and answers 'dup' with the same id; nothing is written or counted twice. The address is
+# counted only for a new check-in, after the dedupe (a retry never spends the allowance).
+CHECKIN = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return {'noevent'} end
+if redis.call('HEXISTS', KEYS[1], 'purged_at') == 1 then return {'purged'} end
+if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 0 then return {'novenue'} end
+local first = redis.call('HGET', KEYS[4], ARGV[2])
+if first then return {'dup', first} end
+local limit = tonumber(ARGV[5])
+if limit > 0 then
+  local used = tonumber(redis.call('GET', KEYS[6]) or '0')
+  if used >= limit then return {'rate'} end
+  if redis.call('INCR', KEYS[6]) == 1 then redis.call('EXPIRE', KEYS[6], ARGV[6]) end
+end
+redis.call('XADD', KEYS[3], '*', 'd', ARGV[3])
+redis.call('HSET', KEYS[4], ARGV[2], ARGV[4])
+redis.call('HINCRBY', KEYS[5], 'checkins', 1)
+redis.call('HINCRBY', KEYS[5], 'checkin:' .. ARGV[1], 1)
+return {'new', ARGV[4]}
+"""
+
+# A fixed-window counter (a venue station's applications): counts one, answers the count.
+# KEYS: counter   ARGV: window_s
+# Not exactly once (a retried INCR may count twice): it is a ceiling, not a record.
+COUNT_RATE = """
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return n
+"""

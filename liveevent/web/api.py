@@ -16,16 +16,15 @@ import orjson
 from aiohttp import web
 
 from liveevent.domain import values
-from liveevent.domain.applications import ApplyRequest, mask_phone, parse_status
+from liveevent.domain.applications import ApplyRequest, Source, mask_phone, parse_status
 from liveevent.domain.events import EventState, LiveEvent, parse_state
 from liveevent.domain.jobs import parse_jobs
 from liveevent.domain.phones import normalize_phone
 from liveevent.errors import Forbidden, InvalidInput, StoreUnavailable
 from liveevent.store import keys
 from liveevent.store.applications import Applied, PendingApply
-from liveevent.store.connect import store_call
 from liveevent.store.events import new_token
-from liveevent.web import imports
+from liveevent.web import imports, replays, venues
 from liveevent.web.appkeys import APPLICATIONS, EVENTS, HUB, INGEST, SETTINGS
 from liveevent.web.auth import require_admin, require_role
 from liveevent.web.middleware import read_json, require_json
@@ -57,13 +56,12 @@ async def healthz(request: web.Request) -> web.Response:
     """
     if request.app[HUB].draining:  # shutting down: a balancer should send viewers elsewhere
         return web.json_response({"ok": False, "node": "draining"}, status=503)
-    conn = request.app[EVENTS].conn
+    events = request.app[EVENTS]
     try:
-        await store_call(conn.reader.ping())
-        info = await store_call(conn.reader.info("memory"))
+        used, limit = await events.store_memory()
     except StoreUnavailable:  # the answer says so; any other error is a bug for the middleware
         return web.json_response({"ok": False, "store": "unreachable"}, status=503)
-    used, limit = int(info.get("used_memory", 0)), int(info.get("maxmemory", 0))
+    conn = events.conn
     if limit and used >= limit:
         return web.json_response({"ok": False, "store": "out of memory"}, status=503)
     return web.json_response({"ok": True, "store": conn.server, "durability": str(conn.durability)})
@@ -244,12 +242,16 @@ def enqueue_apply(
 ) -> asyncio.Future[Applied]:
     """Validate one application (raising at once if it is bad) and queue it for storing.
 
-    The future is done once the application is on disk, or with the error that stopped it.
-    Raises ``InvalidInput`` at once for a bad body, ``StoreUnavailable`` while shutting down.
+    The future is done once the application is on disk, or with the error that stopped it
+    (for a replay application also ``Conflict`` or ``InvalidInput`` naming ``card_id``:
+    ``replays.enqueue_replay_apply``). Raises ``InvalidInput`` at once for a bad body,
+    ``StoreUnavailable`` while shutting down.
     """
     req = ApplyRequest.parse(body)
     # The per-address limit is global across nodes: the store counts it (scripts.APPLY).
     item = PendingApply(event_id=event_id, request=req, via=via, now=now_ms(), ip=ip)
+    if req.source is Source.REPLAY:  # checked against the event's recording first (issue 17)
+        return asyncio.ensure_future(replays.enqueue_replay_apply(request.app, item))
     return request.app[INGEST].enqueue(item)
 
 
@@ -413,8 +415,9 @@ async def stats(request: web.Request) -> web.Response:
 async def event_stats(app: web.Application, event_id: str) -> dict[str, Any]:
     """The event's live figures: ``viewers_online`` (every node), ``cards_pushed``,
     ``applications``, ``applicants``, ``hires``, ``state``, ``current_card`` (or None),
-    ``current_card_applications`` and per job ``jobs: [{job_id, employer, title, openings,
-    openings_max, applications, hires}]``. Raises ``NotFound``, ``StoreUnavailable``."""
+    ``current_card_applications``, ``onsite`` (``venues.onsite_figures``) and per job
+    ``jobs: [{job_id, employer, title, openings, openings_max, applications, hires}]``.
+    Raises ``NotFound``, ``StoreUnavailable``."""
     events, hub = app[EVENTS], app[HUB]
     view = await events.event_view(event_id)
     counters = await app[APPLICATIONS].counters(event_id)
@@ -428,6 +431,7 @@ async def event_stats(app: web.Application, event_id: str) -> dict[str, Any]:
         "applicants": counters.get(keys.Counter.APPLICANTS, 0),
         "hires": counters.get(keys.Counter.HIRES, 0),
         "state": str(view.state),
+        "onsite": await venues.onsite_figures(app, event_id),  # check-ins by venue (issue 16)
         "current_card": view.card.to_wire() if view.card else None,
         "current_card_applications": counters.get(keys.job_applications(current_job), 0)
         if current_job

@@ -16,6 +16,7 @@ from liveevent.store.applications import ApplicationLog
 from liveevent.store.events import EventStore
 from liveevent.store.ingest import ApplicationIngest
 from liveevent.store.opening import open_configured_store
+from liveevent.store.venues import VenueStore
 from liveevent.web import (
     api,
     budget,
@@ -25,7 +26,9 @@ from liveevent.web import (
     pages,
     pages_api,
     privacy,
+    replays,
     signups,
+    venues,
 )
 from liveevent.web.appkeys import (
     APPLICATIONS,
@@ -38,6 +41,7 @@ from liveevent.web.appkeys import (
     SETTINGS,
     SHEETS,
     STORE,
+    VENUES,
     WEBSOCKETS,
 )
 from liveevent.web.gcpolicy import GcPolicy, gc_running
@@ -82,6 +86,8 @@ def create_app(settings: Settings) -> web.Application:
         privacy.routes,
         openapi.routes,
         pages_api.routes,
+        replays.routes,
+        venues.routes,
         signups.routes,
     ):
         app.router.add_routes(table)
@@ -93,6 +99,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_store_ctx)
     app.cleanup_ctx.append(_gc_ctx)  # after the store: it reads the metrics' push counter
     app.cleanup_ctx.append(privacy.retention_ctx)  # after the store: it needs it
+    app.cleanup_ctx.append(replays.replays_ctx)  # after the store: it needs it
     app.cleanup_ctx.append(signups.signups_ctx)  # after the store: sign-ups, the notifier
     app.on_shutdown.append(_close_websockets)
     app.on_response_prepare.append(security_headers)
@@ -104,6 +111,7 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
     async with open_configured_store(settings) as conn:
         app[STORE] = conn
         app[EVENTS] = EventStore(conn)
+        app[VENUES] = VenueStore(conn)
         app[APPLICATIONS] = ApplicationLog(
             conn,
             apply_rate_per_ip=settings.apply_rate_per_ip,

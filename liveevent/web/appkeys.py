@@ -13,7 +13,9 @@ from liveevent.store.connect import StoreConnection
 from liveevent.store.events import EventStore
 from liveevent.store.ingest import ApplicationIngest
 from liveevent.store.outbox import Outbox
+from liveevent.store.replays import ReplayStore
 from liveevent.store.signups import SignupLog
+from liveevent.store.venues import VenueStore
 from liveevent.web.budget import FloodCooldown
 from liveevent.web.hub import Hub
 from liveevent.web.limits import Limits
@@ -29,8 +31,10 @@ HUB = web.AppKey("hub", Hub)
 LIMITS = web.AppKey("limits", Limits)
 FLOODS = web.AppKey("floods", FloodCooldown)
 METRICS = web.AppKey("metrics", Metrics)
+VENUES = web.AppKey("venues", VenueStore)  # venues, check-ins (issue 16 part 4)
 SHEETS = web.AppKey("sheets", SheetReader)  # job and outcome sheets, read off the loop
 WEBSOCKETS = web.AppKey("websockets", weakref.WeakSet[web.WebSocketResponse])
+REPLAYS = web.AppKey("replays", ReplayStore)  # recordings of ended events (issue 17)
 SIGNUPS = web.AppKey("signups", SignupLog)  # sign-ups (预约), web/signups.py
 OUTBOX = web.AppKey("outbox", Outbox)  # the notifier's durable outbox
 NOTIFIER = web.AppKey("notifier", Notifier)  # only when a webhook is configured

@@ -124,7 +124,9 @@ class Notifier:
         self.max_attempts = max_attempts
         self.backoff_s = backoff_s
         self.backoff_max_s = backoff_max_s
-        self.claim_idle_s = claim_idle_s
+        # An entry is taken over only once its sender has been silent for longer than a send
+        # can last (a POST's timeout, then recording it), or a slow send would go out twice.
+        self.claim_idle_s = max(claim_idle_s, 2 * timeout_s)
         self.poll_s = poll_s
         self.still_wanted = still_wanted
         self.sent = self.retried = self.dead = self.claimed = 0

@@ -327,6 +327,7 @@ def document() -> dict[str, Any]:
             "get": _op("One row per job (staff)", {"200": _CSV}, secured=True)
         },
         **_office_paths(),
+        **_replay_paths(),
         **_signup_paths(),
         "/api/openapi.json": {
             "get": {"summary": "This document", "responses": {"200": _json({"type": "object"})}}
@@ -433,6 +434,39 @@ def _office_paths() -> dict[str, Any]:
         }
     }
     return paths
+
+
+def _replay_paths() -> dict[str, Any]:
+    """The recording of an ended event and its cues (issue 17: ``web/replays``)."""
+    replay_in = {
+        "type": "object",
+        "required": ["url"],
+        "additionalProperties": False,
+        "properties": {
+            "url": {
+                "type": "string",
+                "maxLength": 2000,
+                "description": "http(s) address of an .mp4, .m4v, .webm or .m3u8 recording",
+            },
+            "lead_in_s": {"type": "number", "minimum": 0, "maximum": 120},
+            "offset_s": {"type": "number", "minimum": 0, "maximum": 43200},
+        },
+    }
+    replay_out = {"type": "object", "required": ["replay", "cues"]}
+    return {
+        "/api/events/{event_id}/replay": {
+            "get": _op("The recording and its cards' cues (anyone)", {"200": _json(replay_out)}),
+            "put": _op(
+                "Set the recording of an ended event (staff)",
+                {"200": _json(replay_out), "400": _ERR, "409": _ERR, "413": _ERR, "422": _ERR},
+                body=replay_in,
+                secured=True,
+            ),
+            "delete": _op(
+                "Remove the recording (staff)", {"204": {"description": "Removed"}}, secured=True
+            ),
+        }
+    }
 
 
 def _signup_paths() -> dict[str, Any]:

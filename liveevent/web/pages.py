@@ -11,11 +11,18 @@ import segno
 from aiohttp import web
 
 from liveevent.errors import ClientError, Forbidden, InvalidInput
-from liveevent.web.appkeys import EVENTS, SETTINGS
+from liveevent.web.appkeys import EVENTS, SETTINGS, VENUES
 from liveevent.web.auth import require_role
 from liveevent.web.origin import own_origin
 
-PAGES = {"e": "viewer.html", "host": "host.html", "staff": "staff.html", "overlay": "overlay.html"}
+PAGES = {
+    "e": "viewer.html",
+    "host": "host.html",
+    "staff": "staff.html",
+    "overlay": "overlay.html",
+    "checkin": "checkin.html",  # /checkin/{id}?venue=V: people arriving at a venue
+    "station": "station.html",  # /station/{id}#token=T: a venue's station (tablet)
+}
 
 
 def static_dir() -> Path:
@@ -81,14 +88,25 @@ def viewer_url(request: web.Request, event_id: str, job_id: str | None = None) -
     host's screen must not send a room of phones there. Raises ``ClientError`` (400, naming
     ``Host``) otherwise; behind a proxy that means: set ``public_url``.
     """
+    url = f"{public_base(request)}/e/{event_id}"
+    return f"{url}?job={job_id}" if job_id else url
+
+
+def public_base(request: web.Request) -> str:
+    """The origin printed links start with: ``public_url``, or the request's own origin when
+    its ``Host`` is this connection's address (see ``viewer_url``). Raises ``ClientError``
+    (400, naming ``Host``) otherwise."""
     settings = request.app[SETTINGS]
     if settings.public_url:
-        base = settings.public_url
-    else:
-        check_host(request)
-        base = own_origin(request)
-    url = f"{base}/e/{event_id}"
-    return f"{url}?job={job_id}" if job_id else url
+        return settings.public_url
+    check_host(request)
+    return own_origin(request)
+
+
+def checkin_url(request: web.Request, event_id: str, venue_id: str) -> str:
+    """A venue's check-in page (``/checkin/{id}?venue=V``), as its QR code prints it. Raises
+    ``ClientError`` (400, ``Host``) as ``public_base``."""
+    return f"{public_base(request)}/checkin/{event_id}?venue={venue_id}"
 
 
 def check_host(request: web.Request) -> None:
@@ -138,21 +156,26 @@ def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
 
 
 async def qr_code(request: web.Request) -> web.Response:
-    """An SVG QR code of the viewer page (``?job=ID`` opens that job's apply form).
+    """An SVG QR code of the viewer page (``?job=ID`` opens that job's apply form), or of a
+    venue's check-in page (``?venue=ID``).
 
     ``GET /api/events/{id}/qr.svg`` (public): ISO/IEC 18004 by segno, error correction M,
-    8 px modules, a 2-module border. Raises ``NotFound`` (404, event or job), ``ClientError``
-    (400, ``Host``; see ``viewer_url``), ``StoreUnavailable`` (503).
+    8 px modules, a 2-module border. Raises ``NotFound`` (404, event, job or venue),
+    ``ClientError`` (400, ``Host``; see ``viewer_url``), ``StoreUnavailable`` (503).
     """
     event_id = request.match_info["event_id"]
     await request.app[EVENTS].event_view(event_id)
     job_id = request.query.get("job")
-    if job_id is not None:
-        await request.app[EVENTS].job(event_id, job_id)
+    venue_id = request.query.get("venue")
+    if venue_id is not None:
+        await request.app[VENUES].venue(event_id, venue_id)
+        target = checkin_url(request, event_id, venue_id)
+    else:
+        if job_id is not None:
+            await request.app[EVENTS].job(event_id, job_id)
+        target = viewer_url(request, event_id, job_id)
     out = io.BytesIO()
-    segno.make(viewer_url(request, event_id, job_id), error="m").save(
-        out, kind="svg", scale=8, border=2, xmldecl=False
-    )
+    segno.make(target, error="m").save(out, kind="svg", scale=8, border=2, xmldecl=False)
     # With public_url the picture is the same for every caller and may be cached anywhere;
     # without it, it depends on the Host header: no cache may keep it for another host.
     caching = "public, max-age=60" if request.app[SETTINGS].public_url else "no-store"

@@ -6,6 +6,7 @@ import { $, h, toast } from "./dom.js";
 import { formatNumber, formatTime, initI18n, lang, onLangChange, t } from "./i18n.js";
 import { isRefusedToken, showRefusedToken } from "./refused.js";
 import { openStatsSocket } from "./socket.js";
+import { showReplayPanel } from "./staff-replay.js";
 import { startFunnel } from "./staff-funnel.js";
 
 const STATUSES = ["applied", "contacted", "interviewed", "offered", "hired", "rejected"];
@@ -82,6 +83,7 @@ function renderTotals() {
     $("#state-badge").textContent = t(`state.${s.state}`);
     $("#state-badge").className = `badge ${s.state}`;
   }
+  showReplayPanel(s.state, { call, report }); // the recording, once the event has ended
 }
 
 function renderTables() {

@@ -6,6 +6,8 @@ import { formatDateTime, formatClock, formatNumber, initI18n, onLangChange, t } 
 import { checkPhone } from "./phone.js";
 import { LiveSocket } from "./socket.js";
 import { load, save } from "./storage.js";
+import { initElder, readAloudButton } from "./viewer-elder.js";
+import { replayActive, replayFields, startReplay } from "./viewer-replay.js";
 import { renderSignup } from "./viewer-signup.js";
 
 const eventId = eventIdFromPath();
@@ -53,6 +55,7 @@ function renderEvent() {
     $("#ics").setAttribute("download", `${eventId}.ics`);
   }
   $("#ended").hidden = event.state !== "ended";
+  if (event.state === "ended") startReplay({ eventId, box: $("#stream"), onCard: showCard }).catch(() => {});
   tickCountdown();
   renderSignup(event, eventId); // sign-ups before the broadcast (viewer-signup.js)
 }
@@ -60,6 +63,7 @@ function renderEvent() {
 function renderStream(event) {
   const box = $("#stream");
   const url = event.stream_url;
+  if (replayActive()) return; // the box plays the recording (viewer-replay.js)
   if (box.dataset.url === (url || "")) return; // keep a playing video playing
   box.dataset.url = url || "";
   box.replaceChildren();
@@ -128,6 +132,7 @@ function renderCard() {
   h("p", { class: "employer" }, job.employer),
   h("h3", { id: "card-title", class: "job-title" }, job.title),
   jobFacts(job),
+  readAloudButton([jobSummary(job), job.description].filter(Boolean).join("。"), `${job.employer} ${job.title}`),
   job.description ? h("p", { class: "desc" }, job.description) : null,
   applyArea(job, { full: true }));
   view.fresh = null;
@@ -200,7 +205,7 @@ async function startApply(job, button) {
 
 async function submitApplication(job, person) {
   const body = { job_id: job.id, name: person.name, phone: person.phone, consent: true,
-    idempotency_key: randomKey() };
+    idempotency_key: randomKey(), ...replayFields() };
   if (socket && socket.open) {
     try {
       return await applyOverSocket(body);
@@ -410,7 +415,7 @@ function onMessage(message) {
       view.event = message.event;
       renderEvent();
       if (message.resync) loadShown();
-      showCard(message.card);
+      showCard(replayActive() ? view.card : message.card); // a replay drives the card itself
       socket.markLive();
       break;
     case "card":
@@ -484,6 +489,7 @@ async function openFromLink() {
 
 async function main() {
   await initI18n();
+  initElder({ onVoices: renderCard });
   onLangChange(() => {
     renderEvent();
     renderCard();

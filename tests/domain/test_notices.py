@@ -46,13 +46,21 @@ def test_the_signature_covers_timestamp_and_body() -> None:
     secret, body = b"s3cret", b'{"id":"rem:e:1:live"}'
     signature = notices.sign(secret, 1_700_000_000, body)
     assert signature.startswith("sha256=") and len(signature) == 7 + 64
-    check = dict(timestamp="1700000000", body=body, signature=signature, now_s=1_700_000_100)
-    assert notices.verify(secret, **check)
-    assert not notices.verify(b"other", **check)
-    assert not notices.verify(secret, **{**check, "body": body + b" "})
-    assert not notices.verify(secret, **{**check, "timestamp": "1700000001"})
-    assert not notices.verify(secret, **{**check, "now_s": 1_700_000_000 + 301})  # a replay
-    assert not notices.verify(secret, **{**check, "timestamp": "soon"})
+
+    def ok(
+        key: bytes = secret,
+        timestamp: str = "1700000000",
+        data: bytes = body,
+        now_s: float = 1_700_000_100,
+    ) -> bool:
+        return notices.verify(key, timestamp=timestamp, body=data, signature=signature, now_s=now_s)
+
+    assert ok()
+    assert not ok(key=b"other")
+    assert not ok(data=body + b" ")
+    assert not ok(timestamp="1700000001")
+    assert not ok(now_s=1_700_000_000 + 301)  # a replay
+    assert not ok(timestamp="soon")
 
 
 def test_the_body_carries_the_key_twice_and_unescaped_chinese() -> None:

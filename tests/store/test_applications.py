@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
+
 import pytest
 
 from liveevent.domain.applications import ApplyRequest, Status
@@ -46,7 +48,10 @@ async def test_a_batch_answers_each_item(conn: StoreConnection) -> None:
     batch.append(PendingApply(event, _request("13900000000", job="nope"), "ws", 0))
     batch.append(PendingApply(event, _request("13800000000"), "ws", 0))  # dup inside batch
     results = await log.apply_batch(batch)
-    assert [r.application_id for r in results[:50]] == [str(n) for n in range(1, 51)]
+    assert all(isinstance(r, Applied) for r in results[:50])
+    assert [r.application_id for r in results[:50] if isinstance(r, Applied)] == [
+        str(n) for n in range(1, 51)
+    ]
     assert isinstance(results[50], NotFound)
     assert results[51] == Applied("1", duplicate=True)
     pages = [page async for page in log.iterate(event, page=7)]
@@ -87,6 +92,7 @@ async def test_stopping_an_iteration_early_leaves_the_store_usable(conn: StoreCo
         pages = log.iterate(event, page=5)
         async for _page in pages:
             break
+        assert isinstance(pages, AsyncGenerator)
         await pages.aclose()
     assert (await log.counters(event))["applications"] == 20
 
@@ -215,3 +221,23 @@ async def test_the_hire_count_follows_every_status_move(conn: StoreConnection) -
     with pytest.raises(Conflict):
         await log.change_status(event, app_id, then, by="t", now=1)
     assert (await log.counters(event)).get("hire:j1", 0) == len(hired)
+
+
+async def test_a_page_carries_the_attribution_it_was_stored_with(conn: StoreConnection) -> None:
+    log = ApplicationLog(conn)
+    event = await _event(conn)
+    body = {"job_id": "j1", "name": "王五", "phone": "13800138000"}
+    plain = ApplyRequest.parse(body)
+    attributed = ApplyRequest.parse(
+        {**body, "phone": "13900139000", "city": "宁波", "channel": "dy", "venue": "v1"}
+        | {"source": "station"}
+    )
+    await log.apply_batch(
+        [PendingApply(event, plain, "http", 1), PendingApply(event, attributed, "http", 2)]
+    )
+    pages = [page async for page in log.iterate(event, page=7)]
+    got = {a.phone: (a.city, a.channel, a.venue, a.source) for page in pages for a, _ in page}
+    assert got == {
+        "13800138000": (None, None, None, None),
+        "13900139000": ("宁波", "dy", "v1", "station"),
+    }

@@ -13,8 +13,8 @@ import pytest
 
 from liveevent.config import Settings
 from tests.reliability.support import ValkeyProcess
-from tests.reliability.test_app_crash import ServeProcess
 from tests.support import ADMIN_TOKEN, Event, LiveServer, eventually
+from tests.test_app_crash import ServeProcess
 from tests.webhook import Receiver
 
 SECRET = "crash-test-secret"
@@ -36,6 +36,7 @@ async def test_a_killed_sender_loses_no_reminder_and_repeats_only_those_in_fligh
         "LIVEEVENT_NOTIFY_SECRET": SECRET,
         "LIVEEVENT_NOTIFY_CONCURRENCY": str(CONCURRENCY),
         "LIVEEVENT_NOTIFY_CLAIM_IDLE_S": "1",
+        "LIVEEVENT_NOTIFY_TIMEOUT_S": "0.5",
         "LIVEEVENT_NOTIFY_POLL_S": "0.05",
     }.items():
         monkeypatch.setenv(name, value)
