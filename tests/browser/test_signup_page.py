@@ -86,3 +86,23 @@ async def test_staff_see_the_funnel_with_the_show_up_rate(server: LiveServer, pa
     assert "null" not in (await staff.text_content("#funnel") or "")
     assert await staff.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     assert pages.errors() == []
+
+
+@pytest.mark.parametrize("elder", [False, True], ids=["normal", "large-text"])
+async def test_the_sign_up_form_fits_a_320_px_phone(
+    server: LiveServer, pages: Pages, elder: bool
+) -> None:
+    event = await scheduled_event(server, starts_at=in_days(2))
+    small = {"width": 320, "height": 568}
+    page = await pages.open(viewer_url(server, event, ""), name="viewer", viewport=small)
+    await page.wait_for_selector("#signup-form", timeout=10_000)
+    if elder:
+        await page.click("[data-elder-toggle]")
+        assert await page.evaluate("document.documentElement.classList.contains('elder')")
+    await page.click("#signup-submit")  # the errors, at their longest
+    await pages.shot(page, "small")
+    assert await page.evaluate("document.documentElement.scrollWidth") <= small["width"]
+    for selector in ("#signup-submit", "#s-name", "#s-phone", "#s-consent"):
+        box = await page.locator(selector).bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= small["width"]
+    assert pages.errors() == []
