@@ -179,7 +179,7 @@ async def test_a_crash_between_the_answer_and_the_ack_delivers_twice_with_one_ke
     await asyncio.wait_for(receiver.arrived.wait(), 10)
     await crashed.abort()  # the receiver took it; the sender dies before its answer
     receiver.hold.set()
-    taker = notifier(outbox, receiver, "node-b", claim_idle_s=0.3, timeout_s=0.2)
+    taker = notifier(outbox, receiver, "node-b", claim_idle_s=2.0, timeout_s=1.0)
     await taker.start()
     try:
         assert await eventually(lambda: taker.sent == 1, 10)
