@@ -32,6 +32,7 @@ from liveevent.web import (
     privacy,
     replays,
     reports,
+    signups,
     venues,
 )
 from liveevent.web.appkeys import (
@@ -99,6 +100,7 @@ def create_app(settings: Settings) -> web.Application:
         venues.routes,
         reports.routes,
         attribution.routes,
+        signups.routes,
     ):
         app.router.add_routes(table)
     exports.add_routes(app.router)
@@ -110,6 +112,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_gc_ctx)  # after the store: it reads the metrics' push counter
     app.cleanup_ctx.append(privacy.retention_ctx)  # after the store: it needs it
     app.cleanup_ctx.append(replays.replays_ctx)  # after the store: it needs it
+    app.cleanup_ctx.append(signups.signups_ctx)  # after the store: sign-ups, the notifier
     app.on_shutdown.append(_close_websockets)
     app.on_response_prepare.append(security_headers)
     return app

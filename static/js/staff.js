@@ -12,6 +12,7 @@ import { openStatsSocket } from "./socket.js";
 import { showReplayPanel } from "./staff-replay.js";
 import { remaining, remainingText } from "./openings.js";
 import { setupVenues } from "./venues-panel.js";
+import { startFunnel } from "./staff-funnel.js";
 
 const STATUSES = ["applied", "intent", "contacted", "interviewed", "offered", "hired", "rejected",
   "declined", "no_show"];
@@ -328,6 +329,7 @@ async function main() {
     loadChart();
     initEmployerProgress({ call, report });
     venuesPanel = setupVenues({ container: $(".staff-grid"), call, report }); // issue 16
+    startFunnel(base, token); // sign-ups -> watched -> applied -> hired (staff-funnel.js)
   } catch (error) {
     report(error);
     if (isRefusedToken(error)) return; // the banner says what to do; nothing will load
