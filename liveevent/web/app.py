@@ -19,6 +19,7 @@ from liveevent.store.ingest import ApplicationIngest
 from liveevent.store.opening import open_configured_store
 from liveevent.store.venues import VenueStore
 from liveevent.web import (
+    admin_page,
     api,
     attribution,
     budget,
@@ -106,6 +107,7 @@ def create_app(settings: Settings) -> web.Application:
         reports.routes,
         attribution.routes,
         signups.routes,
+        admin_page.routes,
     ):
         app.router.add_routes(table)
     exports.add_routes(app.router)
