@@ -20,6 +20,7 @@ from liveevent.web.openapi import (
     events,
     office,
     replay,
+    reports,
     signups,
     venues,
 )
@@ -45,6 +46,7 @@ def document() -> dict[str, Any]:
         **employers.paths(),
         **attribution.paths(),
         **venues.paths(s.apply_in, s.applied),
+        **reports.paths(),
         "/api/openapi.json": {
             "get": {"summary": "This document", "responses": {"200": json_of({"type": "object"})}}
         },
