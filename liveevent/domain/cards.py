@@ -25,6 +25,7 @@ class TimelineKind(enum.StrEnum):
     CARD = "card"
     WITHDRAW = "withdraw"
     STATE = "state"
+    QUESTION = "question"  # a question shown, answered or hidden (domain/questions.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +76,12 @@ def timeline_message(record: dict[str, Any], cursor: str) -> dict[str, Any]:
         message = {"type": "card", "card": card.to_wire(), "cursor": cursor}
     elif kind is TimelineKind.WITHDRAW:
         message = {"type": "withdraw", "card_id": _text(record["card_id"]), "cursor": cursor}
+    elif kind is TimelineKind.QUESTION:
+        question = record["question"]
+        if not isinstance(question, dict):
+            raise TypeError("a question entry without its question")
+        _text(question["question_id"]), _text(question["card_id"])
+        message = {"type": "question", "question": question, "cursor": cursor}
     else:
         message = {"type": "state", "state": _text(record["state"]), "cursor": cursor}
     _check_plain(message)

@@ -36,6 +36,13 @@ scripts and multi-key steps stay on one slot. Only the event index is global.
     <p>:{E}:checkin:rate:<ip> string  check-ins from one address this window (expires)
     <p>:{E}:station:rate:<venue> string  applications from one venue's station this window
                         (expires)
+    <p>:{E}:questions   hash    question id -> question record (``domain.questions.Question``;
+                        the record of truth: names as typed, never phones)
+    <p>:{E}:questions:pending zset  ids of questions waiting in the host's queue (score:
+                        asked_at ms)                                          (derived)
+    <p>:{E}:questions:shown:<card> hash  question id -> what every viewer sees of a question
+                        shown under that card (``Question.public_wire``, msgpack)  (derived)
+    <p>:{E}:question:rate:<ip> string  questions from one address this window (expires)
 
 The fields of the counters hash (read them through these names, never by hand-built text):
 
@@ -44,6 +51,7 @@ The fields of the counters hash (read them through these names, never by hand-bu
     hire:<job>   applications of one job hired   (``job_hires``; scripts.STATUS*)
     checkins     check-ins at every venue        (``Counter.CHECKINS``; scripts.CHECKIN)
     checkin:<venue>  check-ins at one venue      (``venue_checkins``; scripts.CHECKIN)
+    questions    questions asked                 (``Counter.QUESTIONS``; scripts.ASK)
 
 The index keys (byjob, bystatus) are written by the APPLY and STATUS scripts, which build their
 names from ``EventKeys.base`` the same way ``by_job``/``by_status`` do here: an index for a job
@@ -69,6 +77,7 @@ class Counter(enum.StrEnum):
     SEQ = "seq"
     VIEWERS_PEAK = "viewers_peak"
     CHECKINS = "checkins"
+    QUESTIONS = "questions"
 
 
 # The Lua scripts (store/scripts.py) build the same per-job fields as 'app:' .. job and
@@ -122,6 +131,13 @@ class EventKeys:
     venues: str
     checkins: str
     checkin_dedupe: str
+    questions: str
+    questions_pending: str
+
+    def questions_shown(self, card_id: str) -> str:
+        """The hash of the questions shown under one card (``scripts.MODERATE`` writes it;
+        ``scripts.GREET`` builds the same name from ``base``). Raises nothing."""
+        return f"{self.base}:questions:shown:{card_id}"
 
     def by_job(self, job_id: str) -> str:
         """The list of a job's application ids (``scripts.APPLY`` appends to it).
@@ -176,6 +192,13 @@ class Keys:
         """
         return f"{self.prefix}:{{{event_id}}}:station:rate:{venue_id}"
 
+    def question_rate(self, event_id: str, ip: str) -> str:
+        """The per-address question counter, in the event's slot (scripts.ASK counts it).
+
+        Raises nothing.
+        """
+        return f"{self.prefix}:{{{event_id}}}:question:rate:{ip}"
+
     def event(self, event_id: str) -> EventKeys:
         """The keys of one event (cached: every apply asks for them).
 
@@ -209,4 +232,6 @@ def _event_keys(prefix: str, event_id: str) -> EventKeys:
         venues=f"{base}:venues",
         checkins=f"{base}:checkins",
         checkin_dedupe=f"{base}:checkin:dedupe",
+        questions=f"{base}:questions",
+        questions_pending=f"{base}:questions:pending",
     )

@@ -116,7 +116,7 @@ async def derive(conn: StoreConnection, event_id: str) -> Derived:
                 meta["card_id"] = entry["card"]["card_id"]
             elif kind is TimelineKind.WITHDRAW:
                 meta["card"], meta["card_id"] = b"", ""
-            else:
+            elif kind is TimelineKind.STATE:
                 meta["state"] = entry["state"]
                 if entry["state"] == "ended":
                     meta["card"], meta["card_id"] = b"", ""

@@ -16,6 +16,7 @@ from liveevent.store.applications import ApplicationLog
 from liveevent.store.events import EventStore
 from liveevent.store.ingest import ApplicationIngest
 from liveevent.store.opening import open_configured_store
+from liveevent.store.questions import QuestionStore
 from liveevent.store.venues import VenueStore
 from liveevent.web import (
     api,
@@ -26,6 +27,7 @@ from liveevent.web import (
     pages,
     pages_api,
     privacy,
+    questions,
     venues,
 )
 from liveevent.web.appkeys import (
@@ -36,6 +38,7 @@ from liveevent.web.appkeys import (
     INGEST,
     LIMITS,
     METRICS,
+    QUESTIONS,
     SETTINGS,
     SHEETS,
     STORE,
@@ -85,6 +88,7 @@ def create_app(settings: Settings) -> web.Application:
         openapi.routes,
         pages_api.routes,
         venues.routes,
+        questions.routes,
     ):
         app.router.add_routes(table)
     exports.add_routes(app.router)
@@ -106,6 +110,7 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
         app[STORE] = conn
         app[EVENTS] = EventStore(conn)
         app[VENUES] = VenueStore(conn)
+        app[QUESTIONS] = QuestionStore(conn)
         app[APPLICATIONS] = ApplicationLog(
             conn,
             apply_rate_per_ip=settings.apply_rate_per_ip,
