@@ -107,6 +107,17 @@ _TABLE_COLUMNS: dict[str, dict[str, tuple[str, str, float]]] = {
         ),
         "hires": ("展示期间报名的录用数", "hires (of applications while on screen)", 12),
     },
+    # Questions on the card (office/question_table.py).
+    "questions": {
+        "question_id": ("提问编号", "question ID", 10),
+        "name": ("提问人", "asked by", 10),
+        "question": ("问题", "question", 40),
+        "question_status": ("状态", "status", 8),
+        "asked_at": ("提问时间 ({zone})", "asked at ({zone})", 20),
+        "answer": ("回答", "answer", 40),
+        "answered_by": ("回答人", "answered by", 14),
+        "answered_at": ("回答时间 ({zone})", "answered at ({zone})", 20),
+    },
 }
 _WITHIN = re.compile(r"applications_within_(\d+)_min")
 
@@ -137,8 +148,18 @@ _VIA_WORDS: dict[Lang, dict[str, str]] = {
     Lang.EN: {"http": "web/API", "ws": "live page"},
 }
 _SHEET_NAMES: dict[Lang, dict[str, str]] = {
-    Lang.ZH_CN: {"applications": "报名表", "hires": "录用统计", "pushes": "卡片推送"},
-    Lang.EN: {"applications": "applications", "hires": "hires", "pushes": "pushes"},
+    Lang.ZH_CN: {
+        "applications": "报名表",
+        "hires": "录用统计",
+        "pushes": "卡片推送",
+        "questions": "观众提问",
+    },
+    Lang.EN: {
+        "applications": "applications",
+        "hires": "hires",
+        "pushes": "pushes",
+        "questions": "questions",
+    },
 }
 # How a zone is named in a zh-CN header where people have a word for it.
 _ZONE_WORDS_ZH = {"Asia/Shanghai": "北京时间", "Asia/Chongqing": "北京时间", "PRC": "北京时间"}

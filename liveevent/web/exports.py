@@ -3,7 +3,8 @@
     /api/events/{id}/export/applications.csv|.xlsx   one row per application
     /api/events/{id}/export/hires.csv|.xlsx          one row per job (the /stats numbers)
     /api/events/{id}/export/pushes.csv|.xlsx         one row per card push (?window_min=10)
-    /api/events/{id}/export/workbook.xlsx            all three, one sheet each
+    /api/events/{id}/export/questions.csv|.xlsx      one row per question asked about a card
+    /api/events/{id}/export/workbook.xlsx            all of them, one sheet each
 
 ``?format=xlsx`` on a ``.csv`` path gives the XLSX. Files are for people by default: Chinese
 headers and status words, times in the event's time zone (the ``time_zone`` setting); ``?lang=en``
@@ -30,7 +31,7 @@ from liveevent.office.layout import Layout
 from liveevent.office.writers import write_csv, write_xlsx
 from liveevent.tables.xlsx_out import XLSX_CONTENT_TYPE
 from liveevent.web import api
-from liveevent.web.appkeys import APPLICATIONS, EVENTS, SETTINGS
+from liveevent.web.appkeys import APPLICATIONS, EVENTS, QUESTIONS, SETTINGS
 from liveevent.web.auth import require_role
 
 EXPORT_ROLES = ("staff",)
@@ -62,11 +63,12 @@ Audit = Callable[[int], Awaitable[None]]
 async def export(request: web.Request) -> web.StreamResponse:
     """``GET /api/events/{id}/export/{table}.{ext}`` (staff): a table as CSV or XLSX.
 
-    ``table`` is ``applications``, ``hires``, ``pushes`` or ``workbook`` (XLSX only, every
-    table a sheet); ``?format=`` overrides the extension; the ``Layout`` query fields choose
-    columns and language. Streams the file as an attachment, with an audit entry written
-    before its last byte. Raises ``InvalidInput`` (422: format, layout), ``Unauthenticated``
-    (401), ``Forbidden`` (403), ``NotFound`` (404), ``StoreUnavailable`` (503); a store
+    ``table`` is ``applications``, ``hires``, ``pushes``, ``questions`` or ``workbook`` (XLSX
+    only, every table a sheet); ``?format=`` overrides the extension; the ``Layout`` query
+    fields choose columns and language. Streams the file as an attachment, with an audit
+    entry written before its last byte. Raises ``InvalidInput`` (422: format, layout),
+    ``Unauthenticated`` (401), ``Forbidden`` (403), ``NotFound`` (404), ``StoreUnavailable``
+    (503); a store
     error after the CSV's first bytes went out ends the download short instead.
     """
     event_id, name = request.match_info["event_id"], request.match_info["table"]
@@ -77,7 +79,7 @@ async def export(request: web.Request) -> web.StreamResponse:
         raise InvalidInput(f"format {why}", fields={"format": why})
     layout = Layout.parse(request.query, time_zone=request.app[SETTINGS].time_zone)
     role = await require_role(request, event_id, EXPORT_ROLES)
-    src = Sources(request.app[EVENTS], request.app[APPLICATIONS])
+    src = Sources(request.app[EVENTS], request.app[APPLICATIONS], request.app[QUESTIONS])
     window = _window_min(request)
     names = TABLE_NAMES if name == "workbook" else (name,)
     # Staff and admin see phones in full; a host never reaches here (EXPORT_ROLES).
@@ -142,7 +144,7 @@ def add_routes(router: web.UrlDispatcher) -> None:
     router.add_get(base + "{table:applications}.{ext:csv}", export, name="export_applications")
     router.add_get(base + "{table:hires}.{ext:csv}", export, name="export_hires")
     router.add_get(
-        base + "{table:applications|hires|pushes|workbook}.{ext:csv|xlsx}",
+        base + "{table:applications|hires|pushes|questions|workbook}.{ext:csv|xlsx}",
         export,
         name="export_table",
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -219,3 +221,28 @@ async def test_questions_wait_for_a_live_card(server: LiveServer) -> None:
     assert status == 204, body
     status, body = await _ask(server, event, card_id=card["card_id"], text="还招吗")
     assert status == 409 and body["error"]["fields"] == {"card_id": "not on screen"}, body
+
+
+async def test_questions_are_exported_with_the_event(server: LiveServer) -> None:
+    event = await server.create_event()
+    card = await server.push(event, "j1")
+    _, asked = await _ask(server, event, card_id=card["card_id"], name="王五", text="要体检吗")
+    await _moderate(
+        server, event, asked["question_id"], event.host_token, action="answer", answer="要"
+    )
+    _, _ = await _ask(server, event, card_id=card["card_id"], text="加班吗")
+    base = f"/api/events/{event.id}/export"
+    status, text = await server.call(
+        "GET", f"{base}/questions.csv?form=raw", token=event.staff_token
+    )
+    assert status == 200, text
+    rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+    assert [(r["name"], r["question"], r["question_status"], r["answer"]) for r in rows] == [
+        ("王五", "要体检吗", "answered", "要"),
+        ("", "加班吗", "pending", ""),
+    ]
+    assert rows[0]["answered_by"] == "host" and rows[0]["title"] == "片区运营主管"
+    status, text = await server.call("GET", f"{base}/questions.csv", token=event.staff_token)
+    assert status == 200 and "提问人" in text and "已回答" in text, text
+    status, _ = await server.call("GET", f"{base}/questions.csv", token=event.host_token)
+    assert status == 403
