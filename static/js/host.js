@@ -4,6 +4,7 @@ import { headcountText, jobFacts } from "./cards.js";
 import { $, h, toast } from "./dom.js";
 import { formatNumber, initI18n, onLangChange, t } from "./i18n.js";
 import { isRefusedToken, showRefusedToken } from "./refused.js";
+import { startHostQuestions } from "./host_questions.js";
 import { openStatsSocket } from "./socket.js";
 import { load, save } from "./storage.js";
 
@@ -19,6 +20,7 @@ const host = {
   busy: false,
 };
 let socket = null;
+let questions = null; // viewers' questions (issue 17 part 2): static/js/host_questions.js
 
 function call(path, options = {}) {
   return request(base + path, { token, ...options });
@@ -307,6 +309,7 @@ async function main() {
   }
   onLangChange(() => {
     renderAll();
+    if (questions) questions.render();
     $("#qr").alt = t("host.qr_alt");
     socket && $("#conn-text") && ($("#conn-text").textContent = t(`conn.${socket.state}`));
   });
@@ -327,6 +330,7 @@ async function main() {
     report(error);
     if (isRefusedToken(error)) return; // the banner says what to do; nothing will load
   }
+  questions = startHostQuestions({ base, token, report });
   socket = openStatsSocket({ eventId, token, onStats });
   socket.stop = (event) => {
     if (event.code !== 4401) return false;

@@ -4,6 +4,7 @@ import { headcountText, jobFacts, jobSummary } from "./cards.js";
 import { $, announce, h } from "./dom.js";
 import { formatDateTime, formatClock, formatNumber, initI18n, onLangChange, t } from "./i18n.js";
 import { checkPhone } from "./phone.js";
+import { createQuestions } from "./questions.js";
 import { LiveSocket } from "./socket.js";
 import { load, save } from "./storage.js";
 
@@ -23,6 +24,8 @@ let sheetJob = null;
 let sheetOpener = null;
 let applyCounter = 0;
 const pendingApplies = new Map();
+// Questions on the card on screen (issue 17 part 2): static/js/questions.js.
+const questions = createQuestions({ eventId, defaultName: () => (profile ? profile.name : "") });
 
 function maskPhone(phone) {
   if (!phone || phone.length <= 7) return phone || "";
@@ -102,6 +105,7 @@ function showCard(card) {
   }
   renderCard();
   renderShown();
+  questions.setCard(card);
 }
 
 function rememberShown(card) {
@@ -409,6 +413,7 @@ function onMessage(message) {
       renderEvent();
       if (message.resync) loadShown();
       showCard(message.card);
+      questions.onHello(message);
       socket.markLive();
       break;
     case "card":
@@ -419,6 +424,7 @@ function onMessage(message) {
         view.card = null;
         renderCard();
         renderShown();
+        questions.setCard(null);
         announce($("#announcer"), t("viewer.withdrawn"));
       }
       break;
@@ -426,6 +432,9 @@ function onMessage(message) {
       if (view.event) view.event.state = message.state;
       renderEvent();
       renderCard();
+      break;
+    case "question":
+      questions.onQuestion(message);
       break;
     case "viewers":
       view.viewers = message.count;
@@ -487,6 +496,7 @@ async function main() {
     renderCard();
     renderShown();
     renderViewers();
+    questions.render();
     onStatus(socket ? socket.state : "connecting");
   });
   $("#apply-form").addEventListener("submit", onSubmit);
