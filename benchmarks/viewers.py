@@ -32,11 +32,15 @@ _REJOIN_ROUNDS = 3
 
 
 def card_key(payload: bytes) -> str:
-    """Return the card frame's key (``card.card_id``, else ``card.job.id``), or ``""``."""
+    """Return the card frame's key (``card.card_id``, else ``card.job.id``), or ``""``; a
+    question frame's key is its ``question.question_id`` (``push --questions``)."""
     try:
         msg = json.loads(payload)
     except ValueError:
         return _NOT_A_CARD
+    if isinstance(msg, dict) and msg.get("type") == "question":
+        question = msg.get("question") or {}
+        return str(question.get("question_id") or _NOT_A_CARD)
     if not isinstance(msg, dict) or msg.get("type") != "card":
         return _NOT_A_CARD
     card = msg.get("card") or {}
