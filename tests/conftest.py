@@ -3,6 +3,19 @@
 The store is the embedded Valkey (one for the whole session), or the server named by
 ``LIVEEVENT_REDIS_URL``. Each test uses its own key prefix, so tests never see each other's
 data and nothing is flushed on a shared Redis.
+
+How the tests are laid out: they mirror the package. The tests of ``liveevent/store/x.py`` are
+in ``tests/store/``, of ``liveevent/web/x.py`` in ``tests/web/`` (and so for ``domain/``,
+``office/``, ``tables/``), of the top-level modules (``cli``, ``config``, ``admin``, ``serve``,
+``watch``) in ``tests/`` itself. Security and fault tests sit with the module they test, under a
+name that says what they break (``tests/web/test_floods.py``, ``tests/store/test_store_crash.py``).
+Three directories are not modules: ``tests/browser/`` drives the pages in headless Chromium
+(marker ``browser``; they test pages, not one module), ``tests/cluster/`` runs several nodes on a
+Valkey cluster (skipped where none can start), ``tests/benchmarks/`` checks the harness in
+``benchmarks/``. Helpers shared across directories: ``tests/support.py`` (a server and its
+clients), ``tests/ledger.py`` and ``tests/faultproxy.py``, and ``tests/reliability/`` (a Valkey
+process a test may kill, a raw websocket client, and the ``valkey``/``live_on`` fixtures, imported
+here so that every directory can use them). Slow tests carry the ``slow`` marker wherever they are.
 """
 
 from __future__ import annotations
@@ -21,7 +34,10 @@ import pytest
 
 from liveevent.config import Secret, Settings
 from liveevent.store.embedded import EmbeddedStore
+from tests.reliability.fixtures import live_on, valkey
 from tests.support import ADMIN_TOKEN, LiveServer
+
+__all__ = ["live_on", "valkey"]  # fixtures for every directory (see the docstring)
 
 
 @pytest.fixture(scope="session")

@@ -327,7 +327,7 @@ def test_jobs_import_prints_a_short_report_and_json_only_when_asked(
 def test_outcomes_import_prints_a_short_report_and_json_only_when_asked(
     store_args: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    jobs = [{"id": "j1", "employer": "京东物流", "title": "仓储管理员"}]
+    jobs: list[dict[str, object]] = [{"id": "j1", "employer": "京东物流", "title": "仓储管理员"}]
     _seed(store_args, jobs, ["j1", "j1"])
     sheet = tmp_path / "outcomes.csv"
     sheet.write_text(

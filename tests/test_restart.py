@@ -22,7 +22,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.support import ADMIN_TOKEN, JOBS, free_port
+from liveevent.store.embedded import free_port
+from tests.support import ADMIN_TOKEN, JOBS
 
 pytestmark = pytest.mark.slow
 

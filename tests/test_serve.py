@@ -10,7 +10,8 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from tests.support import ADMIN_TOKEN, free_port
+from liveevent.store.embedded import free_port
+from tests.support import ADMIN_TOKEN
 
 
 def test_a_taken_port_is_named_and_the_liveevent_on_it_keeps_its_store(tmp_path: Path) -> None:

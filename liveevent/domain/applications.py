@@ -10,6 +10,7 @@ current status is the last move.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -263,3 +264,23 @@ class Application(NamedTuple):
             venue=record.get("venue"),
             source=record.get("source"),
         )
+
+
+def hire_delta(current: Status, target: Status) -> int:
+    """How an event's (and the job's) hire count moves when an application goes from
+    ``current`` to ``target``: +1 into ``HIRED``, -1 out of it, 0 otherwise (a refused move,
+    to the status it already has, moves nothing). Raises nothing.
+
+    The one statement of the rule the STATUS and STATUS_MANY scripts apply atomically with the
+    change (``store/scripts.py``) and ``store/rebuild.py`` derives from the status stream
+    (``hires``); ``tests/store/test_rule_tables.py`` runs one table through all three.
+    """
+    if current is target:
+        return 0
+    return int(target is Status.HIRED) - int(current is Status.HIRED)
+
+
+def hires(statuses: Iterable[Status]) -> int:
+    """How many of ``statuses`` (current statuses of applications) are ``HIRED``: the hire
+    count that the moves' ``hire_delta`` add up to. Raises nothing."""
+    return sum(1 for status in statuses if status is Status.HIRED)

@@ -330,7 +330,8 @@ class ApplicationLog:
         keys = [k.appidx, k.apps, k.current, k.counters]
         others = [str(s) for s in Status if s is not Status.APPLIED]
         if status is Status.APPLIED:
-            args: list[Any] = ["applied", offset, limit, "1" if job_id is not None else "0"]
+            with_list = "1" if job_id is not None else "0"
+            args: list[Any] = [str(Status.APPLIED), offset, limit, with_list]
             if job_id is not None:
                 keys.append(k.by_job(job_id))
             keys += [k.by_status(s, job_id) for s in others]

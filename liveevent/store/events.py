@@ -15,6 +15,7 @@ from typing import Any
 from liveevent.domain.access import EVENT_ROLES, GRANT_ROLES, Grant, Role
 from liveevent.domain.cards import (
     JobCard,
+    TimelineKind,
     card_entry,
     card_fields,
     is_timeline_record,
@@ -23,6 +24,7 @@ from liveevent.domain.cards import (
 )
 from liveevent.domain.events import EventState, LiveEvent, check_transition
 from liveevent.domain.jobs import Job
+from liveevent.domain.screen import check_push, check_withdraw
 from liveevent.errors import Conflict, CorruptEntry, NotFound
 from liveevent.store import codec, scripts
 from liveevent.store.connect import TAIL_BLOCK_MS, StoreConnection, new_attempt, store_call
@@ -366,7 +368,7 @@ class EventStore:
         fields = card_fields(card_id, pushed_at, None)
         status, detail = await self._timeline_op(
             event_id,
-            "card",
+            TimelineKind.CARD,
             codec.pack_open(card_entry(fields)),
             "",
             codec.pack_open(fields),
@@ -377,7 +379,8 @@ class EventStore:
         if status == "nojob":
             raise NotFound(f"no job {job_id!r} in this event", fields={"job_id": "unknown job"})
         if status == "notlive":
-            raise Conflict(f"cards can only be pushed while the event is live (it is {detail})")
+            check_push(EventState(detail))  # the script refused: the domain's rule says why
+            raise Conflict("the store and domain.screen disagree on pushing a card")
         return detail
 
     async def withdraw_card(self, event_id: str, *, now: int) -> str:
@@ -388,14 +391,20 @@ class EventStore:
         Exactly once under retry (a once key: ``_timeline_op``).
         """
         view = await self.event_view(event_id)
-        if view.card is None:
-            raise Conflict("there is no card on screen to withdraw")
-        card_id = view.card.card_id
+        card_id = view.card.card_id if view.card is not None else ""
+        check_withdraw(card_id, card_id)  # raises if there is none
         status, detail = await self._timeline_op(
-            event_id, "withdraw", codec.pack(withdraw_record(card_id, now)), card_id, b"", "", ""
+            event_id,
+            TimelineKind.WITHDRAW,
+            codec.pack(withdraw_record(card_id, now)),
+            card_id,
+            b"",
+            "",
+            "",
         )
         if status == "changed":
-            raise Conflict("the card on screen changed meanwhile; nothing was withdrawn")
+            check_withdraw(detail, card_id)  # the script refused: the domain's rule says why
+            raise Conflict("the store and domain.screen disagree on withdrawing a card")
         return detail
 
     async def set_state(self, event_id: str, target: EventState, *, now: int) -> str:
@@ -410,7 +419,7 @@ class EventStore:
         check_transition(view.state, target)
         status, detail = await self._timeline_op(
             event_id,
-            "state",
+            TimelineKind.STATE,
             codec.pack(state_record(str(target), now)),
             str(view.state),
             b"",
@@ -424,7 +433,7 @@ class EventStore:
     async def _timeline_op(
         self,
         event_id: str,
-        op: str,
+        op: TimelineKind,
         blob: bytes,
         expected: str,
         card_blob: bytes,
@@ -439,7 +448,16 @@ class EventStore:
         reply = await self._call(
             self._timeline(
                 keys=[k.meta, k.timeline, k.counters, k.jobs, once],
-                args=[op, blob, expected, card_blob, card_id, target, job_id, self.conn.once_ttl_s],
+                args=[
+                    str(op),
+                    blob,
+                    expected,
+                    card_blob,
+                    card_id,
+                    target,
+                    job_id,
+                    self.conn.once_ttl_s,
+                ],
             )
         )
         status, detail = codec.text(reply[0]), codec.text(reply[1])
@@ -484,6 +502,19 @@ class EventStore:
         )
         return _entries(entries)
 
+    async def has_timeline_entry(self, event_id: str, cursor: str) -> bool:
+        """Whether the event's timeline holds an entry with stream id ``cursor`` (a resuming
+        viewer's ``since``: only then is a replay from it exact).
+
+        ``cursor`` must be a valid stream id (``"<ms>-<seq>"``; the caller checks it first);
+        an unknown event holds none (False). Raises ``StoreUnavailable``.
+        """
+        k = self.keys.event(event_id)
+        entries = await self._call(
+            self.conn.reader.xrange(k.timeline, min=cursor, max=cursor, count=1)
+        )
+        return bool(entries)
+
     async def timeline_first(self, event_id: str) -> str | None:
         """The stream id of the event's oldest timeline entry, or None if it has none.
 
@@ -515,7 +546,7 @@ class EventStore:
         return [
             JobCard.from_record(record["card"])
             async for record in self.timeline_records(event_id)
-            if record["kind"] == "card"
+            if record["kind"] == TimelineKind.CARD
         ]
 
     # viewers across nodes -----------------------------------------------------------------
@@ -555,6 +586,21 @@ class EventStore:
             if int(expires) > now:
                 total += int(count)
         return total
+
+    # the store itself --------------------------------------------------------------------
+    async def store_memory(self) -> tuple[int, int]:
+        """The store's memory as ``(used, limit)`` in bytes (INFO memory: ``used_memory``,
+        ``maxmemory``), ``limit`` 0 when it has none; for ``GET /healthz``.
+
+        Raises ``StoreUnavailable`` when the store does not answer.
+        """
+        info = await self._call(self.conn.reader.info("memory"))
+        return int(info.get("used_memory", 0)), int(info.get("maxmemory", 0))
+
+    async def interrupt_tails(self) -> None:
+        """End every blocking ``tail`` now (shutdown) rather than when its block times out
+        (``StoreConnection.interrupt_tails``). Returns None; raises nothing of its own."""
+        await self.conn.interrupt_tails()
 
     # plumbing -----------------------------------------------------------------------------
     async def _call(self, awaitable: Any) -> Any:

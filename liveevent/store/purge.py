@@ -43,6 +43,8 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
+from liveevent.domain.cards import TimelineKind
+from liveevent.domain.events import EventState
 from liveevent.errors import StoreUnavailable
 from liveevent.store import codec, scripts
 from liveevent.store.connect import StoreConnection, store_errors
@@ -166,8 +168,9 @@ async def ended_at(conn: StoreConnection, event_id: str) -> int | None:
             entries = await conn.reader.xrevrange(k.timeline, max=before, min="-", count=200)
             for sid, fields in entries:
                 record = codec.unpack(fields[b"d"])
-                if record.get("kind") == "state":
-                    return int(record["at"]) if record.get("state") == "ended" else None
+                if record.get("kind") == TimelineKind.STATE:
+                    ended = record.get("state") == EventState.ENDED
+                    return int(record["at"]) if ended else None
                 before = "(" + codec.text(sid)
             if len(entries) < 200:
                 return None

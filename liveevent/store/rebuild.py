@@ -17,8 +17,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from liveevent.domain.applications import Status
+from liveevent.domain.applications import Status, hires
 from liveevent.domain.cards import TimelineKind
+from liveevent.domain.events import EventState
+from liveevent.domain.screen import Screen
 from liveevent.errors import NotFound
 from liveevent.store import codec, keys
 from liveevent.store.applications import MINUTE_MS
@@ -96,30 +98,34 @@ async def derive(conn: StoreConnection, event_id: str) -> Derived:
                 derived.applicants[record["phone"]] += 1
                 if record.get("idempotency_key"):
                     derived.idem[record["idempotency_key"]] = f"{app_id}|0"
+        statuses: dict[str, Status] = {}
         async for _sid, fields in _pages(conn, k.status):
             change = codec.unpack(fields[b"d"])
-            derived.current[change["application_id"]] = change["to"]
-        for app_id, status in list(derived.current.items()):
-            if status == "applied":
-                del derived.current[app_id]
-            elif status == "hired":
-                derived.counters[keys.Counter.HIRES] += 1
-                derived.counters[keys.job_hires(jobs.get(app_id, ""))] += 1
-        meta: dict[str, Any] = {"card": b"", "card_id": "", "cursor": "0-0"}
+            statuses[change["application_id"]] = Status(change["to"])
+        # The hire counts as the moves' ``hire_delta`` left them (``domain.applications``):
+        # one per application whose last status is hired, per job and in all.
+        for app_id, status in statuses.items():
+            if status is not Status.APPLIED:  # "applied" has no entry: it is everything else
+                derived.current[app_id] = str(status)
+            hired = hires([status])
+            derived.counters[keys.Counter.HIRES] += hired
+            derived.counters[keys.job_hires(jobs.get(app_id, ""))] += hired
+        # The screen as the timeline left it (``domain.screen``: the same rules the TIMELINE
+        # script applies), and the stored card of the card on screen.
+        screen = Screen(EventState(codec.text(state)))
+        cards: dict[str, bytes] = {}
+        cursor = "0-0"
         async for sid, fields in _pages(conn, k.timeline):
             entry = codec.unpack(fields[b"d"])
-            meta["cursor"] = codec.text(sid)
-            kind = TimelineKind(entry["kind"])
-            if kind is TimelineKind.CARD:
+            cursor = codec.text(sid)
+            if TimelineKind(entry["kind"]) is TimelineKind.CARD:
                 derived.counters[keys.Counter.CARDS_PUSHED] += 1
-                meta["card"] = codec.pack(entry["card"])
-                meta["card_id"] = entry["card"]["card_id"]
-            elif kind is TimelineKind.WITHDRAW:
-                meta["card"], meta["card_id"] = b"", ""
-            elif kind is TimelineKind.STATE:
-                meta["state"] = entry["state"]
-                if entry["state"] == "ended":
-                    meta["card"], meta["card_id"] = b"", ""
+                cards = {entry["card"]["card_id"]: codec.pack(entry["card"])}
+            screen = screen.after(entry)
+        meta: dict[str, Any] = {"state": str(screen.state), "cursor": cursor}
+        meta["card"], meta["card_id"] = b"", ""
+        if screen.card_id is not None:
+            meta["card"], meta["card_id"] = cards[screen.card_id], screen.card_id
         derived.meta = meta
         derived.job_of = jobs
     return derived

@@ -23,7 +23,6 @@ from liveevent.domain.phones import normalize_phone
 from liveevent.errors import Forbidden, InvalidInput, StoreUnavailable
 from liveevent.store import keys
 from liveevent.store.applications import Applied, PendingApply
-from liveevent.store.connect import store_call
 from liveevent.store.events import new_token
 from liveevent.web import imports, venues
 from liveevent.web.appkeys import APPLICATIONS, EVENTS, HUB, INGEST, SETTINGS
@@ -57,13 +56,12 @@ async def healthz(request: web.Request) -> web.Response:
     """
     if request.app[HUB].draining:  # shutting down: a balancer should send viewers elsewhere
         return web.json_response({"ok": False, "node": "draining"}, status=503)
-    conn = request.app[EVENTS].conn
+    events = request.app[EVENTS]
     try:
-        await store_call(conn.reader.ping())
-        info = await store_call(conn.reader.info("memory"))
+        used, limit = await events.store_memory()
     except StoreUnavailable:  # the answer says so; any other error is a bug for the middleware
         return web.json_response({"ok": False, "store": "unreachable"}, status=503)
-    used, limit = int(info.get("used_memory", 0)), int(info.get("maxmemory", 0))
+    conn = events.conn
     if limit and used >= limit:
         return web.json_response({"ok": False, "store": "out of memory"}, status=503)
     return web.json_response({"ok": True, "store": conn.server, "durability": str(conn.durability)})

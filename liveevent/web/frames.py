@@ -3,44 +3,65 @@ incoming messages go through.
 
 A server-to-client frame is not masked, so the same bytes are valid on every connection: the
 fan-out encodes a message once per push (JSON text and, if some viewer asked for it, msgpack
-binary) and writes those bytes to each transport. No compression: permessage-deflate doubles
-fan-out time and costs ~100 KiB per viewer.
+binary) and writes those bytes to each viewer (``web.wire`` says where). No compression:
+permessage-deflate doubles fan-out time and costs ~100 KiB per viewer.
+
+The frames are serialized by ``websockets``' own ``Frame.serialize`` (RFC 6455 section 5.2), not
+by hand: it costs ~2.3 us more per message than the struct-packed header it replaced (3.0 us
+against 0.64 us for a 512-byte card; 4.2 us against 1.2 us with the JSON encoding), once per
+message and format, whatever the number of viewers: nothing next to the fan-out itself.
 """
 
 from __future__ import annotations
 
-import struct
 from typing import Any
 
 import msgpack
 import orjson
+from websockets.frames import Frame, Opcode
 
 from liveevent.errors import MalformedBody
 from liveevent.web.jsontext import parse_json
 
-TEXT = 0x1
-BINARY = 0x2
+TEXT = int(Opcode.TEXT)  # 0x1
+BINARY = int(Opcode.BINARY)  # 0x2
 # Deepest nesting a client message may have (an apply is flat; 16 leaves room to grow).
 MAX_DEPTH = 16
 
 
 def frame(payload: bytes, opcode: int) -> bytes:
-    """One complete, unmasked, final websocket frame (RFC 6455 section 5.2).
+    """One complete, unmasked, final websocket frame (RFC 6455 section 5.2), serialized by
+    ``websockets.frames.Frame``.
 
-    FIN set, no extension bits, ``opcode`` (``TEXT`` or ``BINARY``) as given, the payload
-    length in the 7-bit, 16-bit or 64-bit form (network byte order) as its size requires.
-    A server's frames are never masked (section 5.1). Raises nothing; the opcode and a text
-    payload's UTF-8 are not checked.
+    FIN set, no extension bits, ``opcode`` (``TEXT``, ``BINARY``, or a control opcode) as
+    given, the payload length in the 7-bit, 16-bit or 64-bit form as its size requires. A
+    server's frames are never masked (section 5.1). Raises ``ValueError`` for an unknown
+    opcode, ``websockets.exceptions.ProtocolError`` for a control frame over 125 bytes; a text
+    payload's UTF-8 is not checked.
     """
-    first = 0x80 | opcode
-    size = len(payload)
-    if size < 126:
-        header = struct.pack("!BB", first, size)
-    elif size < 1 << 16:
-        header = struct.pack("!BBH", first, 126, size)
-    else:
-        header = struct.pack("!BBQ", first, 127, size)
-    return header + payload
+    return Frame(Opcode(opcode), payload).serialize(mask=False, extensions=[])
+
+
+# A websocket ping, final, no payload, unmasked (server to client): the heartbeat's.
+PING_FRAME = frame(b"", Opcode.PING)
+
+
+def unframe(data: bytes) -> tuple[int, bytes]:
+    """The ``(opcode, payload)`` of one complete unmasked frame as ``frame`` builds it (the
+    inverse of ``frame``, for ``web.wire``'s fallback, which hands payloads to aiohttp).
+
+    Raises ``ValueError`` for bytes that are not exactly one such frame.
+    """
+    if len(data) < 2 or data[1] & 0x80:
+        raise ValueError("not an unmasked websocket frame")
+    size, start = data[1] & 0x7F, 2
+    if size == 126:
+        size, start = int.from_bytes(data[2:4]), 4
+    elif size == 127:
+        size, start = int.from_bytes(data[2:10]), 10
+    if len(data) != start + size:
+        raise ValueError("not exactly one websocket frame")
+    return data[0] & 0x0F, data[start:]
 
 
 def dumps(message: dict[str, Any]) -> bytes:

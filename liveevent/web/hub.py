@@ -34,13 +34,12 @@ from typing import Any
 from liveevent.domain.cards import timeline_message
 from liveevent.errors import LiveEventError
 from liveevent.store.events import EventStore, TimelineEntry
-from liveevent.web.frames import Outgoing, parse_cursor
+from liveevent.web.frames import PING_FRAME, Outgoing, parse_cursor
 
 log = logging.getLogger(__name__)
 
 
 STOP_TIMEOUT_S = 5.0
-PING_FRAME = b"\x89\x00"  # a websocket ping, final, no payload, unmasked (server to client)
 REPLAY_PAGE = 1000  # timeline entries per read when a viewer catches up
 REPORTED_MAX = 1024  # corrupt entry ids remembered so each is logged once, not per viewer
 PING_SLICES = 20  # the heartbeat pings one slice of the viewers at a time: see _heartbeat
@@ -49,8 +48,9 @@ PING_SLICES = 20  # the heartbeat pings one slice of the viewers at a time: see 
 class Viewer:
     """One viewer connection as the fan-out sees it.
 
-    ``transport`` is the socket's asyncio transport (frames are written to it directly,
-    ``web.frames``); ``binary`` chooses msgpack frames over JSON text; ``ip`` is the
+    ``transport`` is where its frames are written (``web.wire.sink_for``: the socket's asyncio
+    transport, or aiohttp's own sending when writing to it directly is not safe); ``binary``
+    chooses msgpack frames over JSON text; ``ip`` is the
     per-address key (``proxies.client_ip``); ``now`` and ``last_seen`` are event-loop times
     in seconds; ``cursor`` the last timeline position sent, as ``(ms, seq)``.
     Constructing it raises nothing.
@@ -356,7 +356,7 @@ class Hub:
         for task in tasks:
             task.cancel()
         # Blocking XREADs end now rather than when their block times out.
-        await self.events.conn.interrupt_tails()
+        await self.events.interrupt_tails()
         if tasks:
             # Bounded: a task stuck in a store call must not hold the shutdown.
             done, _ = await asyncio.wait(tasks, timeout=STOP_TIMEOUT_S)

@@ -35,7 +35,7 @@ from liveevent.errors import (
     StoreUnavailable,
 )
 from liveevent.store.applications import Applied
-from liveevent.web import api, budget, questions
+from liveevent.web import api, budget, questions, wire
 from liveevent.web.appkeys import EVENTS, FLOODS, HUB, LIMITS, QUESTIONS, SETTINGS, WEBSOCKETS
 from liveevent.web.frames import Outgoing, decode, parse_cursor
 from liveevent.web.hub import Viewer
@@ -99,7 +99,7 @@ async def viewer_socket(request: web.Request) -> web.StreamResponse:
         await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"too many connections")
         return ws
     viewer = Viewer(
-        request.transport,
+        wire.sink_for(ws, request),
         binary=ws.ws_protocol == MSGPACK,
         ip=ip,
         now=asyncio.get_running_loop().time(),
@@ -153,11 +153,7 @@ async def _known_cursor(request: web.Request, event_id: str, since: str, current
         return False  # from the future: the store lost history
     if since_c == (0, 0):
         return True
-    conn = request.app[EVENTS].conn
-    entries = await conn.reader.xrange(
-        conn.keys.event(event_id).timeline, min=since, max=since, count=1
-    )
-    return bool(entries)
+    return await request.app[EVENTS].has_timeline_entry(event_id, since)
 
 
 async def _receive(

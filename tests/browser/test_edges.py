@@ -137,7 +137,7 @@ async def test_one_tap_apply_in_the_list_shows_whose_details_and_lets_them_be_ch
 async def _one_line(page: Any, selector: str) -> tuple[int, float, float]:
     """(line boxes of the element's text, its height, the height it has with one line of text)
     in CSS px: the larger of its min-height and one line plus its padding and borders."""
-    return tuple(  # type: ignore[return-value]
+    return tuple(
         await page.eval_on_selector(
             selector,
             """el => {

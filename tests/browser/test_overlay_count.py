@@ -6,8 +6,8 @@ import pytest
 
 from tests.browser.conftest import CHROMIUM, HAVE_CHROMIUM, Pages
 from tests.reliability.support import Watcher
-from tests.security.test_counts import peak, settled_count
 from tests.support import LiveServer
+from tests.web.test_counts import peak, settled_count
 
 pytestmark = [
     pytest.mark.browser,

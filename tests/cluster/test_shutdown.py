@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 
 import aiohttp
 import pytest
 
 from tests.cluster.nodes import NodeProcess
-from tests.support import Event, LiveServer
+from tests.support import Event, LiveServer, eventually
 
 pytestmark = pytest.mark.slow
 
@@ -36,7 +36,7 @@ async def test_sigterm_refuses_new_viewers_then_closes_with_1001(
             asyncio.create_task(keep_applying(session, node, event, phones, acknowledged, stop))
             for _ in range(4)
         ]
-        await asyncio.sleep(0.3)
+        assert await eventually(lambda: len(acknowledged) > 0, 10.0)  # applying under way
         node.terminate()
         closes = []
         for ws in sockets:
@@ -63,12 +63,12 @@ async def keep_applying(
     session: aiohttp.ClientSession,
     node: NodeProcess,
     event: Event,
-    phones: itertools.count[str] | object,
+    phones: Iterator[str],
     acknowledged: set[str],
     stop: asyncio.Event,
 ) -> None:
     while not stop.is_set():
-        phone = next(phones)  # type: ignore[call-overload]
+        phone = next(phones)
         body = {"job_id": "j1", "name": "王五", "phone": phone}
         try:
             async with session.post(

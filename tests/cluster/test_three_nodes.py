@@ -40,7 +40,7 @@ async def test_push_on_a_reaches_viewers_on_b_and_c(
 async def wait_for_viewers(node: LiveServer, event: object, expected: int) -> int:
     seen = -1
     for _ in range(100):
-        seen = (await node.stats(event))["viewers_online"]  # type: ignore[arg-type]
+        seen = int((await node.stats(event))["viewers_online"])  # type: ignore[arg-type]
         if seen == expected:
             return seen
         await asyncio.sleep(0.1)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+from collections.abc import Sequence
 from pathlib import Path
 
 import openpyxl
@@ -105,7 +106,7 @@ def frontend_rows() -> list[list[object]]:
     return rows
 
 
-def _csv(header: list[str], rows: list[list[object]]) -> str:
+def _csv(header: list[str], rows: Sequence[Sequence[object]]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(header)

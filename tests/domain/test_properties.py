@@ -13,9 +13,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from liveevent.domain import applications, events, values
-from liveevent.domain.applications import ApplyRequest, Status, mask_phone, normalize_phone
+from liveevent.domain.applications import ApplyRequest, Status, mask_phone
 from liveevent.domain.events import EventState
-from liveevent.domain.phones import MAINLAND_MOBILE
+from liveevent.domain.phones import MAINLAND_MOBILE, normalize_phone
 from liveevent.errors import Conflict, InvalidInput
 from liveevent.store import codec
 
@@ -126,17 +126,21 @@ def test_event_lifecycle_only_moves_forward(moves: list[EventState]) -> None:
 
 @given(st.lists(st.sampled_from(list(Status)), max_size=20))
 def test_application_status_any_change_but_to_itself(moves: list[Status]) -> None:
-    """Outcomes come late and get corrected: any move is legal except to the same status.
-    (The hire count that follows the moves is kept by the store: tests/store/test_applications
-    runs every move through it.)"""
+    """Outcomes come late and get corrected: any move is legal except to the same status. The
+    hire count the moves leave (``hire_delta``, added up) is 1 exactly when the last status is
+    hired. (The store runs the same moves: tests/store/test_rule_tables.py.)"""
     state = Status.APPLIED
+    hired = 0
     for target in moves:
         if target is state:
             with pytest.raises(Conflict):
                 applications.check_transition(state, target)
+            assert applications.hire_delta(state, target) == 0
             continue
         applications.check_transition(state, target)
+        hired += applications.hire_delta(state, target)
         state = target
+        assert hired == applications.hires([state]) == (1 if state is Status.HIRED else 0)
 
 
 @given(json_values)

@@ -20,7 +20,13 @@ VALUES = {
 
 # Header rows as sheets have them, and the field of each column in order: e(mployer), t(itle),
 # o(penings), s(alary), l(ocation), d(escription), i(d); "-" for a column the import ignores.
-FIELD = {"e": "employer", "t": "title", "o": "openings", "s": "salary", "l": "location"}
+FIELD: dict[str, str | None] = {
+    "e": "employer",
+    "t": "title",
+    "o": "openings",
+    "s": "salary",
+    "l": "location",
+}
 FIELD |= {"d": "description", "i": "id", "-": None}
 JOB_HEADERS: list[tuple[str, str]] = [
     # The staff page's own labels, refused before issue 14.

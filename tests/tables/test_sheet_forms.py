@@ -59,10 +59,10 @@ def _rewrite_dimension(data: bytes, ref: str) -> bytes:
     return out.getvalue()
 
 
-HEADER = ["单位名称", "岗位名称", "招聘人数", "工作地点"]
+HEADER: list[Cell] = ["单位名称", "岗位名称", "招聘人数", "工作地点"]
 
 # Each case: rows, merged ranges, and the (employer, title, location) the jobs must come out with.
-MERGED = {
+MERGED: dict[str, tuple[list[list[Cell]], list[str], list[tuple[str, str, str]]]] = {
     "employer merged down over its jobs": (
         [
             HEADER,
@@ -144,7 +144,7 @@ def test_a_forged_huge_merge_is_refused_not_filled() -> None:
 # A false sheet size: WPS and streaming writers claim "A1"; some claim less than they hold.
 @pytest.mark.parametrize("dimension", ["A1", "A1:A1", "A1:B2", "A1:D1"])
 def test_a_false_sheet_size_is_not_believed(dimension: str) -> None:
-    rows = [HEADER] + [[f"公司{i}", f"岗位{i}", i + 1, "武汉"] for i in range(30)]
+    rows: list[list[Cell]] = [HEADER] + [[f"公司{i}", f"岗位{i}", i + 1, "武汉"] for i in range(30)]
     result = parse_job_sheet(xlsx(rows, dimension=dimension))
     assert result.problems == ()
     assert len(result.rows) == 30
@@ -188,7 +188,7 @@ HIDDEN = {
 @pytest.mark.parametrize("case", HIDDEN, ids=list(HIDDEN))
 def test_hidden_rows_are_skipped_with_a_warning(case: str) -> None:
     hidden_data_rows, kept = HIDDEN[case]
-    rows = [
+    rows: list[list[Cell]] = [
         ["岗位表", None, None, None],
         HEADER,
         ["甲", "焊工", 1, "武汉"],

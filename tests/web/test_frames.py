@@ -1,5 +1,5 @@
-"""The hand-built websocket frames (RFC 6455 section 5.2), read back by ``websockets``' own
-frame parser, and the decoder of client messages."""
+"""The websocket frames (RFC 6455 section 5.2, serialized by ``websockets``), read back by
+``websockets``' own frame parser, and the decoder of client messages."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from liveevent.errors import MalformedBody
 from liveevent.web.frames import (
     BINARY,
     MAX_DEPTH,
+    PING_FRAME,
     TEXT,
     Outgoing,
     decode,
@@ -34,7 +35,8 @@ def _parse(data: bytes) -> Frame:
         next(parser)
     except StopIteration as done:
         assert not reader.buffer, "bytes left after the frame"
-        return done.value
+        parsed: Frame = done.value
+        return parsed
     raise AssertionError("the frame is incomplete")
 
 
@@ -53,7 +55,7 @@ def test_outgoing_encodes_each_format_once() -> None:
     out = Outgoing(message, cursor=(1, 2))
     text, binary = out.text_frame(), out.binary_frame()
     assert out.text_frame() is text and out.binary_frame() is binary  # built once, shared
-    assert json.loads(_parse(text).data) == message
+    assert json.loads(bytes(_parse(text).data)) == message
     assert msgpack.unpackb(_parse(binary).data, raw=False) == message
 
 
@@ -97,3 +99,8 @@ def test_decode_reads_json_text_and_msgpack_binary() -> None:
 def test_decode_refuses_with_malformed_body(data: str | bytes, binary: bool) -> None:
     with pytest.raises(MalformedBody):
         decode(data, binary=binary)
+
+
+def test_the_heartbeat_ping_is_an_empty_final_ping() -> None:
+    parsed = _parse(PING_FRAME)
+    assert (parsed.opcode, parsed.fin, parsed.data) == (Opcode.PING, True, b"")

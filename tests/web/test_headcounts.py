@@ -69,8 +69,8 @@ async def test_the_hires_export_shows_the_range(server: LiveServer) -> None:
             assert shown[f"h{index}"] == case[key], (query, case)
     # For scripts: two numbers, an open end left empty.
     raw = await _get(server, f"{base}.csv?form=raw", event.staff_token)
-    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
-    ends = {r["job_id"].lstrip("'"): (r["openings"], r["openings_max"]) for r in rows}
+    records = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    ends = {r["job_id"].lstrip("'"): (r["openings"], r["openings_max"]) for r in records}
     for index, case in enumerate(CASES):
         low, high = _ends(case)
         want = ("" if low is None else str(low), "" if high is None else str(high))

@@ -139,7 +139,7 @@ async def test_bulk_status_change_is_one_store_call_whatever_the_number_of_ids(
                         seen.append(entry["command"].split()[0].upper())
 
             collector = asyncio.create_task(collect())
-            await asyncio.sleep(0.1)  # MONITOR is on before the request
+            # No wait needed: entering ``monitor()`` read MONITOR's OK, so it is on already.
             code, body = await server.call(
                 "PATCH",
                 f"/api/events/{event.id}/applications",

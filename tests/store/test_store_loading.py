@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.ledger import Ledger
-from tests.reliability.conftest import fault_settings
+from tests.reliability.fixtures import fault_settings
 from tests.reliability.support import ApplyStream, ValkeyProcess, eventually
 from tests.support import LiveServer
 
@@ -47,7 +47,7 @@ async def test_applies_during_loading_are_refused_then_accepted(
     ledger = Ledger()
     stream = ApplyStream(server.url, event.id, ledger, workers=8)
     task = asyncio.create_task(stream.run())
-    await asyncio.sleep(0.5)
+    assert await eventually(lambda: len(stream.acks) >= 20, 10.0), "the stream never got going"
     store.kill()
     store.extra = SLOW_LOAD
     await store.start(wait=False)
@@ -71,7 +71,9 @@ async def test_applies_during_loading_are_refused_then_accepted(
         await admin.aclose()
     loaded = time.monotonic()
     await eventually(lambda: stream.first_ack_after(loaded) is not None, 5.0)
-    await asyncio.sleep(0.5)
+    # Some more writes acknowledged after the recovery, then stop.
+    more = len(stream.acks) + 20
+    assert await eventually(lambda: len(stream.acks) >= more, 10.0)
     stream.stop()
     await task
 

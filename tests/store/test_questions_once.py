@@ -14,7 +14,7 @@ import redis.asyncio as aioredis
 from liveevent.store import codec, scripts
 from liveevent.store.keys import EventKeys, Keys
 from tests.faultproxy import FaultProxy, resp_arg
-from tests.reliability.conftest import fault_settings
+from tests.reliability.fixtures import fault_settings
 from tests.reliability.support import ValkeyProcess
 from tests.support import Event, LiveServer
 

@@ -13,7 +13,7 @@ import pytest
 from liveevent.errors import StoreUnavailable
 from liveevent.store.keys import Keys
 from tests.ledger import Ledger
-from tests.reliability.conftest import fault_settings
+from tests.reliability.fixtures import fault_settings
 from tests.reliability.support import ApplyStream, ValkeyProcess, Watcher, next_phone
 from tests.support import LiveServer
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from tests.ledger import Ledger
-from tests.reliability.conftest import fault_settings
+from tests.reliability.fixtures import fault_settings
 from tests.reliability.support import ApplyStream, ValkeyProcess, Watcher, next_phone
-from tests.support import LiveServer
+from tests.support import LiveServer, eventually
 
 HANG_S = 10.0
 TIMEOUT_S = 1.0
@@ -41,7 +41,7 @@ async def test_store_hang_gives_retryable_errors_and_keeps_viewers(
     ledger = Ledger()
     stream = ApplyStream(server.url, event.id, ledger, workers=8)
     task = asyncio.create_task(stream.run())
-    await asyncio.sleep(1.0)
+    assert await eventually(lambda: len(stream.acks) >= 20, 10.0), "the stream never got going"
 
     store.pause()
     hung_at = time.monotonic()
@@ -82,7 +82,9 @@ async def test_store_hang_gives_retryable_errors_and_keeps_viewers(
         assert not viewer.closed, f"a viewer was disconnected: {viewer.close_code}"
         card = await viewer.next_of("card", 10)
         assert card["card"]["card_id"] == pushed["card_id"]
-    await asyncio.sleep(1.0)
+    # Some more writes acknowledged after the recovery, then stop.
+    more = len(stream.acks) + 20
+    assert await eventually(lambda: len(stream.acks) >= more, 10.0)
     stream.stop()
     await task
 

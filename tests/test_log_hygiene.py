@@ -13,7 +13,7 @@ import asyncio
 import uuid
 from pathlib import Path
 
-from tests.reliability.test_app_crash import ServeProcess
+from tests.test_app_crash import ServeProcess
 
 PHONE = "13912345678"
 TOKEN = "tok-Zq8fLr2VbN6mXw4sHc0dJ9"

@@ -16,7 +16,7 @@ import pytest
 
 from tests.faultproxy import FaultProxy, Mode
 from tests.ledger import Ledger
-from tests.reliability.conftest import fault_settings
+from tests.reliability.fixtures import fault_settings
 from tests.reliability.support import ApplyStream, ValkeyProcess, next_phone
 from tests.support import Event, LiveServer, eventually
 

@@ -1,4 +1,8 @@
-"""Fixtures for fault tests: own Valkey processes (killed at the end) and servers on them."""
+"""Fixtures for fault tests: own Valkey processes (killed at the end) and servers on them.
+
+Not a conftest: ``tests/conftest.py`` imports ``valkey`` and ``live_on`` so that fault tests can
+live beside the module they test, in any directory.
+"""
 
 from __future__ import annotations
 

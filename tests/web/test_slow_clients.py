@@ -18,8 +18,9 @@ import pytest
 
 from liveevent.config import Settings
 from liveevent.serve import make_runner, start_site
+from liveevent.store.embedded import free_port
 from liveevent.web.app import create_app
-from tests.support import ADMIN_TOKEN, free_port
+from tests.support import ADMIN_TOKEN
 
 Served = Callable[..., Awaitable[int]]
 

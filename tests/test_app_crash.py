@@ -20,9 +20,10 @@ import aiohttp
 import pytest
 
 from liveevent.config import Settings
+from liveevent.store.embedded import free_port
 from tests.ledger import Ledger
 from tests.reliability.support import ApplyStream, ValkeyProcess, Watcher
-from tests.support import ADMIN_TOKEN, LiveServer, free_port
+from tests.support import ADMIN_TOKEN, LiveServer, eventually
 
 
 class ServeProcess:
@@ -103,7 +104,7 @@ async def test_app_crash_resends_land_once_and_viewers_resume(
         ledger = Ledger()
         stream = ApplyStream(client.url, event.id, ledger, workers=16)
         task = asyncio.create_task(stream.run())
-        await asyncio.sleep(1.5)
+        assert await eventually(lambda: len(stream.acks) >= 50, 10.0), "the stream never got going"
 
         app.kill()
         killed = time.monotonic()
@@ -128,7 +129,9 @@ async def test_app_crash_resends_land_once_and_viewers_resume(
             assert card["card"]["card_id"] == live["card_id"]
             await viewer.close()
 
-        await asyncio.sleep(1.0)
+        # Some more writes acknowledged after the recovery, then stop.
+        more = len(stream.acks) + 20
+        assert await eventually(lambda: len(stream.acks) >= more, 10.0)
         stream.stop()
         await task
         report = await ledger.check(store.url, app.prefix, event.id)
@@ -147,4 +150,4 @@ async def test_app_crash_resends_land_once_and_viewers_resume(
 
 
 def _last_cursor(viewer: Watcher) -> str:
-    return next(m["cursor"] for m in reversed(viewer.messages) if m.get("cursor"))
+    return str(next(m["cursor"] for m in reversed(viewer.messages) if m.get("cursor")))
