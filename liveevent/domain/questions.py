@@ -28,6 +28,7 @@ import phonenumbers
 
 from liveevent.domain import values
 from liveevent.domain.cards import TimelineKind
+from liveevent.domain.events import EventState
 from liveevent.domain.phones import fold_phone_text
 from liveevent.errors import Conflict, InvalidInput
 
@@ -81,6 +82,22 @@ def transition(status: QuestionStatus, action: QuestionAction) -> QuestionStatus
         return TRANSITIONS[(status, action)]
     except KeyError:
         raise Conflict(f"a question that is {status} cannot be given '{action}'") from None
+
+
+def check_ask(state: EventState, on_screen: str | None, card_id: str) -> None:
+    """Returns None if a question about card ``card_id`` may be asked: only while the event is
+    live and only about the card on screen (``on_screen``, None for none). The store's ASK
+    script applies the same rule atomically with the write (``tests/store/test_questions.py``
+    runs one table of cases through both).
+
+    Raises ``Conflict`` (naming ``card_id`` when another card, or none, is on screen)."""
+    if state is not EventState.LIVE:
+        raise Conflict(f"questions can be asked only while the fair is live (it is {state})")
+    if on_screen is None or on_screen == "" or on_screen != card_id:
+        raise Conflict(
+            "that card is no longer on screen; ask about the one shown now",
+            fields={"card_id": "not on screen"},
+        )
 
 
 # --- the asker's name, masked -------------------------------------------------------------

@@ -22,7 +22,13 @@ import orjson
 from aiohttp import web
 
 from liveevent.domain.access import Grant, Role
-from liveevent.domain.questions import AskRequest, Moderation, Question, QuestionStatus
+from liveevent.domain.questions import (
+    AskRequest,
+    Moderation,
+    Question,
+    QuestionStatus,
+    check_ask,
+)
 from liveevent.errors import Conflict, Forbidden, InvalidInput
 from liveevent.web.api import new_id, now_ms
 from liveevent.web.appkeys import EVENTS, QUESTIONS, SETTINGS
@@ -54,16 +60,15 @@ async def ask(app: web.Application, event_id: str, body: Any, *, ip: str) -> str
     ``StoreUnavailable``."""
     req = AskRequest.parse(body)
     view = await app[EVENTS].event_view(event_id)
-    if view.card is None or view.card.card_id != req.card_id:
-        raise Conflict(
-            "that card is no longer on screen; ask about the one shown now",
-            fields={"card_id": "not on screen"},
-        )
+    card = view.card
+    check_ask(view.state, card.card_id if card is not None else None, req.card_id)
+    if card is None:  # check_ask has refused it already; this tells the type checker
+        raise Conflict("there is no card on screen", fields={"card_id": "not on screen"})
     question = Question(
         question_id=new_id(8),
         card_id=req.card_id,
-        job_id=view.card.job.id,
-        employer=view.card.job.employer,
+        job_id=card.job.id,
+        employer=card.job.employer,
         name=req.name,
         text=req.text,
         asked_at=now_ms(),

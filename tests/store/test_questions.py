@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from liveevent.domain.questions import Moderation, Question
+from liveevent.domain.events import EventState
+from liveevent.domain.questions import Moderation, Question, check_ask
 from liveevent.errors import Conflict
 from liveevent.store import codec
 from liveevent.store.rebuild import rebuild
@@ -84,3 +85,45 @@ async def test_a_rebuild_keeps_the_question_count_and_reads_question_entries(
         Question.from_record(codec.unpack(await conn.reader.hget(k.questions, question_id))),
         Question,
     )
+
+
+# One table of the ask rule (``domain.questions.check_ask``), run through the domain and
+# through the store's ASK script: (state, what is on screen, the card asked about) -> allowed.
+ASK_CASES = [
+    ("live", "on", "on", True),
+    ("live", "on", "other", False),
+    ("live", None, "on", False),
+    ("scheduled", None, "on", False),
+    ("ended", None, "on", False),
+]
+
+
+@pytest.mark.parametrize(("state", "on_screen", "asked", "allowed"), ASK_CASES)
+async def test_the_ask_rule_is_one_table_for_the_domain_and_the_store(
+    server: LiveServer, state: str, on_screen: str | None, asked: str, allowed: bool
+) -> None:
+    try:
+        check_ask(EventState(state), on_screen, asked)
+        domain_allows = True
+    except Conflict:
+        domain_allows = False
+    assert domain_allows is allowed
+
+    event = await server.create_event(live=state != "scheduled")
+    card_id = ""
+    if on_screen is not None:
+        card_id = (await server.push(event, "j1"))["card_id"]
+    if state == "ended":
+        await server.call(
+            "POST",
+            f"/api/events/{event.id}/state",
+            token=event.host_token,
+            json_body={"state": "ended"},
+        )
+    question = Question("q1", card_id if asked == "on" else "other", "j1", "e", None, "x", 1)
+    try:
+        await server.app[QUESTIONS].ask(event.id, question, ip="", rate_limit=0, window_s=60)
+        store_allows = True
+    except Conflict:
+        store_allows = False
+    assert store_allows is allowed

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from liveevent.domain.access import Grant, Role
-from liveevent.web.appkeys import EVENTS
+from liveevent.web.appkeys import EVENTS, QUESTIONS
 from tests.support import ADMIN_TOKEN, Event, LiveServer, ViewerClient
 
 MakeServer = Callable[..., Awaitable[LiveServer]]
@@ -246,3 +246,25 @@ async def test_questions_are_exported_with_the_event(server: LiveServer) -> None
     assert status == 200 and "提问人" in text and "已回答" in text, text
     status, _ = await server.call("GET", f"{base}/questions.csv", token=event.host_token)
     assert status == 403
+
+
+async def test_a_purge_forgets_the_askers_names(server: LiveServer) -> None:
+    event = await server.create_event()
+    card = await server.push(event, "j1")
+    _, asked = await _ask(server, event, card_id=card["card_id"], name="王五", text="要体检吗")
+    await _moderate(server, event, asked["question_id"], event.host_token, action="approve")
+    status, _ = await server.call(
+        "POST",
+        f"/api/events/{event.id}/state",
+        token=event.host_token,
+        json_body={"state": "ended"},
+    )
+    assert status == 200
+    status, body = await server.call("POST", f"/api/events/{event.id}/purge", token=ADMIN_TOKEN)
+    assert status == 200, body
+    _, listed = await _list(server, event, event.staff_token)
+    assert [(q["name"], q["text"]) for q in listed["questions"]] == [(None, "要体检吗")]
+    shown = await server.app[QUESTIONS].shown(event.id, card["card_id"])
+    assert [(q["name"], q["text"]) for q in shown] == [("", "要体检吗")]
+    status, _ = await _ask(server, event, card_id=card["card_id"], text="还在吗")
+    assert status == 409
