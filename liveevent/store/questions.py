@@ -173,6 +173,19 @@ class QuestionStore:
         found = [Question.from_record(codec.unpack(blob)) for blob in raw]
         return sorted(found, key=lambda q: (q.asked_at, q.question_id))
 
+    async def shown_questions(self, event_id: str, card_id: str) -> list[Question]:
+        """The questions shown under ``card_id`` (approved or answered), as stored, oldest
+        first: read through that card's shown index, not the whole hash. Raises
+        ``StoreUnavailable``."""
+        k = self.keys.event(event_id)
+        redis = self.conn.reader
+        ids = await store_call(redis.hkeys(k.questions_shown(card_id)))
+        if not ids:
+            return []
+        raw = [r for r in await store_call(redis.hmget(k.questions, ids)) if r is not None]
+        found = [Question.from_record(codec.unpack(blob)) for blob in raw]
+        return sorted(found, key=lambda q: (q.asked_at, q.question_id))
+
     async def shown(self, event_id: str, card_id: str) -> list[dict[str, Any]]:
         """What viewers see under ``card_id`` (``Question.public_wire``), oldest first.
 

@@ -115,9 +115,11 @@ def _may_see(grant: Grant, question: Question) -> bool:
 
 @routes.get("/api/events/{event_id}/questions", name="list_questions")
 async def list_questions(request: web.Request) -> web.Response:
-    """``GET /api/events/{id}/questions[?status=&card_id=]`` (host, staff, employer):
-    ``{"questions": [Question.staff_wire(), ...]}``, oldest first; an employer gets only its
-    own jobs' questions. ``status=pending`` is the host's queue (read from its index).
+    """``GET /api/events/{id}/questions[?status=&card_id=][&shown=1]`` (host, staff,
+    employer): ``{"questions": [Question.staff_wire(), ...]}``, oldest first; an employer gets
+    only its own jobs' questions. ``status=pending`` is the host's queue and ``card_id=&shown=1``
+    what is shown under that card, each read from its index (cost: the questions listed);
+    any other filter reads every question of the event.
 
     Raises ``Unauthenticated`` (401), ``Forbidden`` (403), ``NotFound`` (404),
     ``InvalidInput`` (422, ``status``), ``StoreUnavailable`` (503)."""
@@ -132,9 +134,14 @@ async def list_questions(request: web.Request) -> web.Response:
             why = "must be one of " + ", ".join(s.value for s in QuestionStatus)
             raise InvalidInput(f"status {why}", fields={"status": why}) from None
     card_id = request.query.get("card_id")
-    found = await request.app[QUESTIONS].questions(
-        event_id, pending_only=status is QuestionStatus.PENDING
-    )
+    store = request.app[QUESTIONS]
+    if request.query.get("shown") == "1":
+        # What is shown under one card, through its index (the host console's poll).
+        if card_id is None:
+            raise InvalidInput("shown=1 needs card_id", fields={"card_id": "required"})
+        found = await store.shown_questions(event_id, card_id)
+    else:
+        found = await store.questions(event_id, pending_only=status is QuestionStatus.PENDING)
     rows = [
         q.staff_wire()
         for q in found

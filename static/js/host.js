@@ -330,7 +330,9 @@ async function main() {
     report(error);
     if (isRefusedToken(error)) return; // the banner says what to do; nothing will load
   }
-  questions = startHostQuestions({ base, token, report });
+  questions = startHostQuestions({
+    base, token, report, currentCardId: () => (host.card && host.card.card_id) || null,
+  });
   socket = openStatsSocket({ eventId, token, onStats });
   socket.stop = (event) => {
     if (event.code !== 4401) return false;

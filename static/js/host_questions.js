@@ -1,13 +1,13 @@
 // The host console's queue of viewers' questions (issue 17 part 2): waiting questions with
-// show / hide / answer, and the ones shown, read every few seconds from the API (one host page
-// per event: a poll costs the store one small read). Host and staff tokens may use it.
+// show / hide / answer, and those shown under the card on screen, read every 2 s from the API
+// (each from its index in the store). Host and staff tokens may use it.
 import { request } from "./api.js";
 import { $, h } from "./dom.js";
 import { t } from "./i18n.js";
 
 const POLL_MS = 2000;
 
-export function startHostQuestions({ base, token, report }) {
+export function startHostQuestions({ base, token, report, currentCardId }) {
   const state = { questions: [], signature: "", busy: new Set(), drafts: new Map() };
   let inFlight = false;
 
@@ -19,8 +19,14 @@ export function startHostQuestions({ base, token, report }) {
     if (inFlight) return;
     inFlight = true;
     try {
-      const data = await call("/questions");
-      state.questions = data.questions;
+      // The queue and what is shown under the card on screen, each read from its index:
+      // the poll costs what it lists, not every question of the fair.
+      const cardId = currentCardId();
+      const [pending, shown] = await Promise.all([
+        call("/questions?status=pending"),
+        cardId ? call(`/questions?shown=1&card_id=${encodeURIComponent(cardId)}`) : { questions: [] },
+      ]);
+      state.questions = [...pending.questions, ...shown.questions];
       render();
     } catch (error) {
       if (error.status === 401 || error.status === 403) stop();
@@ -95,7 +101,7 @@ export function startHostQuestions({ base, token, report }) {
         : h("p", { class: "muted", id: "question-queue-empty" }, t("hostq.empty")),
       shown.length ? h("h3", {}, t("hostq.shown")) : null,
       shown.length
-        ? h("ul", { id: "question-shown", class: "question-queue" }, shown.slice(-10).map((q) => item(q, { pending: false })))
+        ? h("ul", { id: "question-shown", class: "question-queue" }, shown.map((q) => item(q, { pending: false })))
         : null);
     if (focused) {
       const again = panel.querySelector(`textarea[data-question-id="${CSS.escape(focused)}"]`);

@@ -75,6 +75,13 @@ async def test_a_question_goes_from_a_viewer_through_the_host_to_every_viewer(
     assert shown["question"]["name"] == "张**" and shown["question"]["text"] == "包住吗？"
     assert "张三丰" not in str(shown)
 
+    status, listed = await _list(
+        server, event, event.host_token, f"?shown=1&card_id={card['card_id']}"
+    )
+    assert [q["question_id"] for q in listed["questions"]] == [question_id], listed
+    status, listed = await _list(server, event, event.host_token, "?shown=1")
+    assert status == 422 and set(listed["error"]["fields"]) == {"card_id"}, listed
+
     status, body = await _moderate(
         server, event, question_id, event.staff_token, action="answer", answer="包住，四人间"
     )
