@@ -275,3 +275,17 @@ async def test_a_purge_forgets_the_askers_names(server: LiveServer) -> None:
     assert [(q["name"], q["text"]) for q in shown] == [("", "要体检吗")]
     status, _ = await _ask(server, event, card_id=card["card_id"], text="还在吗")
     assert status == 409
+
+
+async def test_an_overlay_socket_cannot_ask(server: LiveServer) -> None:
+    event = await server.create_event()
+    card = await server.push(event, "j1")
+    assert server.session is not None
+    ws = await server.session.ws_connect(f"{server.url}/ws/events/{event.id}?role=overlay")
+    overlay = ViewerClient(ws)
+    await overlay.next_of("hello")
+    refused = await _ask_ws(overlay, card["card_id"])
+    assert refused["type"] == "error" and refused["code"] == "forbidden", refused
+    _, listed = await _list(server, event, event.staff_token)
+    assert listed["questions"] == []
+    await overlay.close()
