@@ -289,3 +289,10 @@ async def test_an_overlay_socket_cannot_ask(server: LiveServer) -> None:
     _, listed = await _list(server, event, event.staff_token)
     assert listed["questions"] == []
     await overlay.close()
+
+
+async def test_the_openapi_document_lists_the_question_routes(server: LiveServer) -> None:
+    status, doc = await server.call("GET", "/api/openapi.json")
+    assert status == 200
+    assert set(doc["paths"]["/api/events/{event_id}/questions"]) == {"get", "post"}
+    assert "post" in doc["paths"]["/api/events/{event_id}/questions/{question_id}"]
