@@ -23,7 +23,8 @@ import aiohttp
 from benchmarks import apply, delivery, floods, idle, osinfo, push, report, targets
 
 ALL_TARGETS = ("floor", "node", "liveevent")
-# Also "liveevent3" (three nodes, one store) and "liveevent-base" (an earlier commit, from the
+# Also "liveevent-hires" (each "push" a hire: the positions-remaining update, issue 16),
+# "liveevent3" (three nodes, one store) and "liveevent-base" (an earlier commit, from the
 # checkout named by LIVEEVENT_BASE_DIR, for before/after figures from one run).
 
 Runner = Callable[[str, osinfo.Layout, aiohttp.ClientSession], Awaitable[dict[str, float]]]

@@ -229,6 +229,7 @@ class LiveEvent(Target):
         super().__init__(extra_env)
         self._admin = secrets.token_urlsafe(24)
         self._host_token = ""
+        self._staff_token = ""
         self._event_id = ""
         self._job_ids: list[str] = []
 
@@ -292,6 +293,7 @@ class LiveEvent(Target):
             )
         )
         self._event_id, self._host_token = str(event["id"]), str(event["host_token"])
+        self._staff_token = str(event["staff_token"])
         # No ids: the server generates them in whatever shape it likes; we read them back.
         job = {k: v for k, v in _JOB.items() if k != "id"}
         jobs = [{**job, "title": f"{job['title']} {i}"} for i in range(self._JOBS)]
@@ -471,6 +473,54 @@ class LiveEventBase(LiveEvent):
         return Path(os.environ["LIVEEVENT_BASE_DIR"]).resolve()
 
 
+class LiveEventHires(LiveEvent):
+    """liveevent, where each "push" is a hire instead of a card (issue 16, part 3).
+
+    ``prepare`` also stores one application per push for the first job (through the public
+    apply call, as viewers make them); ``push`` records one of them as hired (``PATCH``, the
+    staff's status change), which appends the job's new hire count to the timeline in the same
+    step, and returns the key of the ``openings`` message every viewer then gets
+    (``viewers.card_key``). Beside ``liveevent`` and ``floor`` in one run, it shows whether a
+    positions-remaining update reaches the viewers as fast as a card push.
+    """
+
+    name = "liveevent-hires"
+
+    def __init__(self, extra_env: Mapping[str, str] | None = None) -> None:
+        super().__init__(extra_env)
+        self._application_ids: list[str] = []
+
+    async def prepare(self, session: aiohttp.ClientSession, pushes: int) -> None:
+        await super().prepare(session, pushes)
+        self._application_ids = []
+        for n in range(pushes):
+            applied = _object(
+                await self._call(
+                    session,
+                    "POST",
+                    f"/api/events/{self._event_id}/applications",
+                    "",
+                    {
+                        "job_id": self._job_ids[0],
+                        "name": "基准",
+                        "phone": f"1390{n:07d}",
+                        "consent": True,
+                    },
+                )
+            )
+            self._application_ids.append(str(applied["application_id"]))
+
+    async def push(self, session: aiohttp.ClientSession, seq: int) -> str:
+        await self._call(
+            session,
+            "PATCH",
+            f"/api/events/{self._event_id}/applications/{self._application_ids[seq]}",
+            self._staff_token,  # staff record hires
+            {"status": "hired"},
+        )
+        return f"openings:{self._job_ids[0]}:{seq + 1}"
+
+
 KINDS: dict[str, type[Target]] = {
     "floor": FloorPeer,
     "node": NodePeer,
@@ -478,6 +528,7 @@ KINDS: dict[str, type[Target]] = {
     "liveevent-questions": LiveEventQuestions,
     "liveevent3": LiveEventNodes,
     "liveevent-base": LiveEventBase,
+    "liveevent-hires": LiveEventHires,
 }
 
 
@@ -500,7 +551,7 @@ def available(name: str) -> bool:
     """Whether this machine can run ``name`` (node needs its node_modules; liveevent its CLI)."""
     if name == "node":
         return NodePeer.available()
-    if name in ("liveevent", "liveevent3", "liveevent-questions"):
+    if name in ("liveevent", "liveevent3", "liveevent-hires", "liveevent-questions"):
         return LiveEvent.available()
     if name == "liveevent-base":
         return LiveEventBase.available()

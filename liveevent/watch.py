@@ -97,6 +97,8 @@ def describe(message: dict[str, Any]) -> str | None:
         return "-- card withdrawn"
     if kind == "state":
         return f"== event is now {message['state']}"
+    if kind == "openings":
+        return f"   (job {message['job_id']}: {message['hires']} hired)"
     if kind == "viewers":
         return f"   ({message['count']} watching)"
     return None

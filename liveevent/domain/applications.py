@@ -1,9 +1,10 @@
 """Applications: who applied for which job, and what became of it.
 
-Theory of operation: an application starts ``applied``. Staff (or an employer's outcome sheet)
-move it to any other status; outcomes arrive weeks later and in any order, and corrections are
-normal, so every status may move to every other. Moving to the status it already has is refused
-(it would record a change that did not happen). Each move is appended to the status stream; the
+Theory of operation: an application starts ``applied``. Staff, the employer on its own page
+(``domain.employers``), or an employer's outcome sheet move it to any other status; outcomes
+arrive weeks later and in any order, and corrections are normal, so every status may move to
+every other. Moving to the status it already has is refused (it would record a change that did
+not happen). Each move is appended to the status stream; the
 current status is the last move.
 """
 
@@ -20,7 +21,8 @@ from liveevent.errors import Conflict, InvalidInput
 
 APPLY_FIELDS = frozenset(
     {"job_id", "name", "phone", "idempotency_key", "consent", "city", "channel", "venue", "source"}
-)
+    | {"consent_version", "consent_to"}
+) | {"card_id"}  # card_id: a replay application's card (issue 17), ``ApplyRequest.card_id``
 
 
 class Source(enum.StrEnum):
@@ -39,21 +41,39 @@ class Source(enum.StrEnum):
 # Each is optional: absent means unknown (or, for ``source``, live), and a stored record
 # carries only those that are set, so older records and clients read as before.
 ATTRIBUTION_FIELDS = ("city", "channel", "venue", "source")
+# What the applicant consented to (``domain.consent``), stored only when the client said.
+CONSENT_FIELDS = ("consent_version", "consent_to")
 
 
 class Status(enum.StrEnum):
     """An application's status; the value is the wire and store text. See the module.
+
+    In the order of a hiring: ``intent`` (达成意向: the employer and the applicant agreed to go
+    on, usually while the card is on screen), then the outcomes ``contacted``, ``interviewed``,
+    ``offered``, ``hired``, or the ends that are not a hire: ``rejected`` (the employer said
+    no; an employer's "declined" is this), ``declined`` (the applicant said no) and
+    ``no_show`` (the applicant did not come to the interview or the first day). The wire
+    values of the first six are as before issue 16.
 
     ``Status(text)`` raises ``ValueError`` for any other text; ``parse_status`` turns that into
     ``InvalidInput``.
     """
 
     APPLIED = "applied"
+    INTENT = "intent"
     CONTACTED = "contacted"
     INTERVIEWED = "interviewed"
     OFFERED = "offered"
     HIRED = "hired"
     REJECTED = "rejected"
+    DECLINED = "declined"
+    NO_SHOW = "no_show"
+
+
+# What counts as an employer having reported on an application: any status past ``applied``
+# and ``intent`` (an intent is agreed at the table; the outcome comes later).
+OPEN_STATUSES: frozenset[Status] = frozenset({Status.APPLIED, Status.INTENT})
+OUTCOME_STATUSES: frozenset[Status] = frozenset(Status) - OPEN_STATUSES
 
 
 TRANSITIONS: dict[Status, frozenset[Status]] = {
@@ -112,6 +132,14 @@ class ApplyRequest:
     channel: str | None = None
     venue: str | None = None
     source: Source | None = None
+    # The card showing in the recording when a replay application was made (issue 17): only
+    # with ``source`` replay; whether the card was pushed in this event is the caller's check.
+    # A live application never names its card: the store records the one on screen.
+    card_id: str | None = None
+    # What the consent checkbox said (PIPL Art. 23, ``domain.consent``): the version of its
+    # text and the recipient employer it named; None when the client did not say.
+    consent_version: str | None = None
+    consent_to: str | None = None
 
     @classmethod
     def parse(cls, data: object, *, extra_fields: frozenset[str] = frozenset()) -> ApplyRequest:
@@ -120,8 +148,9 @@ class ApplyRequest:
         Accepts ``APPLY_FIELDS`` plus ``extra_fields`` (checked by the caller). ``name`` is
         1-50 characters, ``idempotency_key`` 1-128 printable ones; the optional attribution
         fields: ``city`` up to 20 characters, ``channel`` and ``venue`` identifiers, ``source``
-        a ``Source``. Whether a city, channel or venue exists in the event is the caller's
-        check. Raises ``InvalidInput`` naming every bad or unknown field.
+        a ``Source``; ``card_id`` an identifier, only with ``source`` replay. Whether a city,
+        channel, venue or card exists in the event is the caller's check. Raises
+        ``InvalidInput`` naming every bad or unknown field.
         """
         body = values.only_fields(data, APPLY_FIELDS | extra_fields, what="body")
         try:
@@ -134,6 +163,8 @@ class ApplyRequest:
                 _idempotency_key(body),
                 _consent(body),
                 *_attribution(body),
+                _replay_card(body),
+                *_consent_shown(body),
             )
         except InvalidInput:
             pass
@@ -148,6 +179,9 @@ class ApplyRequest:
                 "channel": lambda: _optional_identifier(body, "channel"),
                 "venue": lambda: _optional_identifier(body, "venue"),
                 "source": lambda: _source(body),
+                "card_id": lambda: _replay_card(body),
+                "consent_version": lambda: _optional_identifier(body, "consent_version"),
+                "consent_to": lambda: values.optional_text(body, "consent_to", max_len=100),
             },
             what="application",
         )
@@ -180,6 +214,13 @@ def _attribution(body: dict[str, Any]) -> tuple[str | None, str | None, str | No
     )
 
 
+def _consent_shown(body: dict[str, Any]) -> tuple[str | None, str | None]:
+    return (
+        _optional_identifier(body, "consent_version"),
+        values.optional_text(body, "consent_to", max_len=100),
+    )
+
+
 def _optional_identifier(body: dict[str, Any], field: str) -> str | None:
     return values.identifier(body, field) if body.get(field) is not None else None
 
@@ -193,6 +234,14 @@ def _source(body: dict[str, Any]) -> Source | None:
     except ValueError:
         why = "must be one of " + ", ".join(s.value for s in Source)
         raise InvalidInput(f"source {why}", fields={"source": why}) from None
+
+
+def _replay_card(body: dict[str, Any]) -> str | None:
+    card_id = _optional_identifier(body, "card_id")
+    if card_id is not None and body.get("source") != Source.REPLAY:
+        why = "only a replay application (source 'replay') names its card"
+        raise InvalidInput(f"card_id: {why}", fields={"card_id": why})
+    return card_id
 
 
 def _consent(body: dict[str, Any]) -> bool | None:
@@ -224,6 +273,8 @@ class Application(NamedTuple):
     channel: str | None = None
     venue: str | None = None
     source: str | None = None  # a Source value; None: live (``ATTRIBUTION_FIELDS``)
+    consent_version: str | None = None  # ``ApplyRequest.consent_version``
+    consent_to: str | None = None  # the recipient employer the consent named
 
     def to_record(self) -> dict[str, Any]:
         """The stored form: a dict of every field by name (attribution fields only when set).
@@ -238,7 +289,7 @@ class Application(NamedTuple):
             "consent": self.consent,
             "via": self.via,
         }
-        for field in ATTRIBUTION_FIELDS:
+        for field in (*ATTRIBUTION_FIELDS, *CONSENT_FIELDS):
             value = getattr(self, field)
             if value is not None:
                 record[field] = value
@@ -263,6 +314,8 @@ class Application(NamedTuple):
             channel=record.get("channel"),
             venue=record.get("venue"),
             source=record.get("source"),
+            consent_version=record.get("consent_version"),
+            consent_to=record.get("consent_to"),
         )
 
 

@@ -29,23 +29,27 @@ from liveevent.domain.cards import JobCard, TimelineKind
 class Push:
     """A card as it was pushed; ``until`` is when it left the screen (None: still on it).
 
-    ``until`` is epoch ms, like the card's ``pushed_at``.
-    Raises nothing.
+    ``until`` is epoch ms, like the card's ``pushed_at``; ``withdrawn_by`` names the host who
+    withdrew it (None: not withdrawn, or withdrawn before names were recorded). The host who
+    pushed it is ``card.pushed_by``. Raises nothing.
     """
 
     card: JobCard
     until: int | None
+    withdrawn_by: str | None = None
 
 
 def pushes_from_timeline(records: Iterable[dict[str, Any]]) -> list[Push]:
     """The pushes in timeline ``records`` (as stored, oldest first).
 
     Returns them in push order; each ends at its withdrawal, the next push or the event's end.
+    Other records (a job's hire count, ``openings``) do not end a push.
     Raises ``ValueError`` for an unknown ``kind``, ``KeyError`` for a record missing a field
     (callers pass records that ``cards.is_timeline_record`` accepted).
     """
     cards: list[JobCard] = []
     ends: list[int | None] = []
+    by: dict[int, str] = {}  # index of a withdrawn push -> who withdrew it
     for record in records:
         kind = TimelineKind(record["kind"])
         if kind is TimelineKind.CARD:
@@ -57,9 +61,14 @@ def pushes_from_timeline(records: Iterable[dict[str, Any]]) -> list[Push]:
         elif ends and ends[-1] is None:
             if kind is TimelineKind.WITHDRAW and record["card_id"] == cards[-1].card_id:
                 ends[-1] = int(record["at"])
+                if record.get("by") is not None:
+                    by[len(cards) - 1] = record["by"]
             elif kind is TimelineKind.STATE and record["state"] == "ended":
                 ends[-1] = int(record["at"])
-    return [Push(card, until) for card, until in zip(cards, ends, strict=True)]
+    return [
+        Push(card, until, by.get(index))
+        for index, (card, until) in enumerate(zip(cards, ends, strict=True))
+    ]
 
 
 @dataclass(slots=True)

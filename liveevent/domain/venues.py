@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from liveevent.domain import values
+from liveevent.domain.applications import ApplyRequest, Source
 from liveevent.domain.phones import normalize_phone
 from liveevent.errors import InvalidInput
 
@@ -164,3 +165,26 @@ class CheckIn:
         """Same venue and same phone is the same check-in: ``"<venue>|<phone>"``. Raises
         nothing."""
         return f"{venue_id}|{self.phone}"
+
+
+# Why a public apply may not say where it was made: only a station's token credits a venue.
+_STATION_ONLY = "only a venue's station may set this (it comes from the station's token)"
+
+
+def viewer_attribution(req: ApplyRequest) -> ApplyRequest:
+    """``req`` unchanged when it is one a viewer may make (the public apply, over HTTP or the
+    websocket): a viewer may declare its ``city``, the ``channel`` it came through and a
+    ``source`` of ``live`` or ``replay``, but an application made at a venue (``venue``, or
+    ``source = station``) is credited only by a station's token (``web.venues``), never by
+    what a body says: a venue id is printed in every check-in QR code.
+
+    Raises ``InvalidInput`` naming ``venue`` and/or ``source``; nothing is stored then.
+    """
+    problems: dict[str, str] = {}
+    if req.venue is not None:
+        problems["venue"] = _STATION_ONLY
+    if req.source is Source.STATION:
+        problems["source"] = _STATION_ONLY
+    if problems:
+        raise InvalidInput("an application made at a venue needs its station", fields=problems)
+    return req

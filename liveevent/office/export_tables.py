@@ -69,6 +69,10 @@ def push_columns(window_min: int) -> tuple[str, ...]:
         f"applications_within_{window_min}_min",
         "hires",
         "hires_for_job",
+        # issue 16: which host (studio) pushed the card and which one took it down; last, so
+        # that a script reading the raw columns by position reads what it did before.
+        "pushed_by",
+        "withdrawn_by",
     )
 
 
@@ -295,6 +299,8 @@ async def pushes_table(
                     row.applications_within,
                     row.hires,
                     row.hires_for_job,
+                    card.pushed_by,
+                    row.push.withdrawn_by,
                 ]
             )
         yield rows

@@ -90,6 +90,8 @@ _COLUMNS: dict[str, tuple[str, str, float]] = {
         12,
     ),
     "hires_for_job": ("展示期间本岗位报名的录用数", "hires for this job (while on screen)", 12),
+    "pushed_by": ("推送人", "pushed by", 14),
+    "withdrawn_by": ("撤下人", "withdrawn by", 14),
 }
 # Codes that mean something narrower in one table. An application made from the list of
 # earlier jobs is for one job while another job's card is on screen: the two columns say which
@@ -124,19 +126,25 @@ _WITHIN = re.compile(r"applications_within_(\d+)_min")
 _STATUS_WORDS: dict[Lang, dict[Status, str]] = {
     Lang.ZH_CN: {
         Status.APPLIED: "已报名",
+        Status.INTENT: "达成意向",
         Status.CONTACTED: "已联系",
         Status.INTERVIEWED: "已面试",
         Status.OFFERED: "已发录用",
         Status.HIRED: "已录用",
         Status.REJECTED: "未录用",
+        Status.DECLINED: "本人放弃",
+        Status.NO_SHOW: "未到场",
     },
     Lang.EN: {
         Status.APPLIED: "Applied",
+        Status.INTENT: "Intent agreed",
         Status.CONTACTED: "Contacted",
         Status.INTERVIEWED: "Interviewed",
         Status.OFFERED: "Offered",
         Status.HIRED: "Hired",
         Status.REJECTED: "Not hired",
+        Status.DECLINED: "Declined by applicant",
+        Status.NO_SHOW: "No-show",
     },
 }
 _CONSENT_WORDS: dict[Lang, dict[bool | None, str]] = {

@@ -162,6 +162,16 @@ class ApplicationLog:
                 record["venue"] = req.venue
             if req.source is not None:
                 record["source"] = str(req.source)
+            # A replay application's card (issue 17), checked by web/replays.py: after the
+            # broadcast no card is on screen, so the stream entry's card field is empty and
+            # readers take this one (``_applications``).
+            if req.card_id is not None:
+                record["card_id"] = req.card_id
+            # What the consent said (domain.consent), only when the form sent it.
+            if req.consent_version is not None:
+                record["consent_version"] = req.consent_version
+            if req.consent_to is not None:
+                record["consent_to"] = req.consent_to
             rate_key = 0  # not limited: no address (the CLI, the fill of a benchmark)
             if item.ip and self.apply_rate_per_ip:
                 rate_key = rate_keys.get(item.ip, 0)
@@ -218,52 +228,74 @@ class ApplicationLog:
         return results
 
     async def change_status(
-        self, event_id: str, application_id: str, target: Status, *, by: str, now: int
+        self,
+        event_id: str,
+        application_id: str,
+        target: Status,
+        *,
+        by: str,
+        now: int,
+        role: str | None = None,
     ) -> tuple[Status, Status]:
         """Record a status change; returns (from, to). ``NotFound``/``Conflict`` change nothing.
 
         Exactly once under retry: the STATUS script gets this call's once key, so a retry of
         a run whose reply was lost answers (from, to) as that run did, instead of "already".
         Raises ``NotFound`` for an unknown application, ``Conflict`` for a move
-        ``domain.applications`` forbids or when it kept changing over 5 tries,
-        ``StoreUnavailable``. ``now`` is Unix ms; ``by`` names who made the change.
+        ``domain.applications`` forbids (checked by the script against the status it finds,
+        in the same step as the write: one round trip), ``StoreUnavailable``. ``now`` is
+        Unix ms; ``by`` names who made the change, ``role`` (stored when given) the role they
+        made it in (``employer`` for an employer's page).
+        A move into or out of ``hired`` also appends one ``openings`` timeline entry (the
+        job's new hire count, ``cards.openings_record``) in the same atomic step; a retry
+        appends none. The job's last report time (``reports``) is set after the change.
         """
         k = self.keys.event(event_id)
         once = self.keys.once(event_id, new_attempt())
-        current = await self.status_of(event_id, application_id)
-        for _ in range(5):
-            check_transition(current, target)
-            blob = codec.pack(
-                {
-                    "application_id": application_id,
-                    "from": str(current),
-                    "to": str(target),
-                    "by": by,
-                    "at": now,
-                }
+        record: dict[str, Any] = {
+            "application_id": application_id,
+            "to": str(target),
+            "by": by,
+            "at": now,
+        }
+        if role is not None:
+            record["role"] = role
+        # "from" last and open: the script appends the status it finds there, and refuses a
+        # move to the status the application already has (``check_transition``), so no read
+        # is needed first (a hire reaches viewers after one round trip, like a card push).
+        with store_errors():
+            reply = await self._status(
+                keys=[k.current, k.status, k.counters, k.appidx, k.meta, k.timeline, once],
+                args=[
+                    application_id,
+                    "",
+                    str(target),
+                    codec.pack_open({**record, "from": None}),
+                    self.conn.once_ttl_s,
+                    k.base,
+                    now,
+                ],
             )
-            with store_errors():
-                reply = await self._status(
-                    keys=[k.current, k.status, k.counters, k.appidx, once],
-                    args=[
-                        application_id,
-                        str(current),
-                        str(target),
-                        blob,
-                        self.conn.once_ttl_s,
-                        k.base,
-                    ],
-                )
-            outcome = codec.text(reply[0])
-            if outcome == "ok":
-                return current, target
-            if outcome == "noapp":
-                raise NotFound(f"no application {application_id!r} in this event")
-            current = Status(codec.text(reply[1]))
-        raise Conflict("the application kept changing; try again")
+        outcome, detail = codec.text(reply[0]), codec.text(reply[1])
+        if outcome == "noapp":
+            raise NotFound(f"no application {application_id!r} in this event")
+        current = Status(detail)
+        if outcome != "ok":
+            check_transition(current, target)  # raises Conflict: it is already there
+            raise Conflict(f"the application is already {current}")  # not reached
+        # After the change, not in it (see _note_reports): one more read for the job.
+        await self._note_reports(event_id, [await self.job_of(event_id, application_id)], now)
+        return current, target
 
     async def change_status_many(
-        self, event_id: str, application_ids: list[str], target: Status, *, by: str, now: int
+        self,
+        event_id: str,
+        application_ids: list[str],
+        target: Status,
+        *,
+        by: str,
+        now: int,
+        role: str | None = None,
     ) -> tuple[list[str], list[str]]:
         """Move every application of ``application_ids`` to ``target`` in one store call
         (``scripts.STATUS_MANY``); returns (changed, unchanged), each in the order given.
@@ -271,21 +303,36 @@ class ApplicationLog:
         Those already in ``target`` are unchanged (an id given twice: changed once, then
         unchanged). One unknown id raises ``NotFound`` naming it and changes nothing; a store
         that does not answer raises ``StoreUnavailable``. Exactly once under retry (a once key).
+        Each job whose hire count changed gets one ``openings`` timeline entry (its new count),
+        in the same atomic step.
         """
         k = self.keys.event(event_id)
         once = self.keys.once(event_id, new_attempt())
-        args: list[Any] = [str(target), self.conn.once_ttl_s, k.base]
+        args: list[Any] = [str(target), self.conn.once_ttl_s, k.base, now]
         for application_id in application_ids:
-            record = {"application_id": application_id, "to": str(target), "by": by, "at": now}
+            record: dict[str, Any] = {
+                "application_id": application_id,
+                "to": str(target),
+                "by": by,
+                "at": now,
+            }
+            if role is not None:
+                record["role"] = role
             # "from" last and open: the script appends the status it finds there.
             args += (application_id, codec.pack_open({**record, "from": None}))
         with store_errors():
             reply = await self._status_many(
-                keys=[k.current, k.status, k.counters, k.appidx, once], args=args
+                keys=[k.current, k.status, k.counters, k.appidx, k.meta, k.timeline, once],
+                args=args,
             )
         if codec.text(reply[0]) == "noapp":
             raise NotFound(f"no application {codec.text(reply[1])!r} in this event")
         changed = codec.text(reply[1]).split(",") if reply[1] else []
+        if changed:
+            with store_errors():
+                where = await self.conn.reader.hmget(k.appidx, changed)
+            jobs = {codec.text(w).partition("|")[2] for w in where if w}
+            await self._note_reports(event_id, sorted(jobs), now)
         # An id given twice is changed by its first mention only.
         remaining = list(changed)
         unchanged = []
@@ -295,6 +342,48 @@ class ApplicationLog:
             else:
                 unchanged.append(application_id)
         return changed, unchanged
+
+    async def _note_reports(self, event_id: str, job_ids: list[str], now: int) -> None:
+        """Set ``now`` as the last report time of ``job_ids`` (the ``reports`` hash).
+
+        Naturally idempotent (a retried HSET writes the same). Not in the STATUS scripts'
+        atomic step: it is a "last activity" figure for the staff page, and a crash between
+        the change and this write leaves it at the previous change."""
+        if not job_ids:
+            return
+        k = self.keys.event(event_id)
+        with store_errors():
+            await self.conn.reader.hset(k.reports, mapping=dict.fromkeys(job_ids, now))
+
+    async def reports(self, event_id: str) -> dict[str, int]:
+        """Each job's last report time: ``{job id: Unix ms}`` (jobs never changed are
+        absent). Raises ``StoreUnavailable``."""
+        k = self.keys.event(event_id)
+        with store_errors():
+            raw = await self.conn.reader.hgetall(k.reports)
+        return {codec.text(job): int(at) for job, at in raw.items()}
+
+    async def job_of(self, event_id: str, application_id: str) -> str:
+        """The job id of an application. Raises ``NotFound`` for an application unknown in
+        this event, ``StoreUnavailable``."""
+        k = self.keys.event(event_id)
+        with store_errors():
+            where = await self.conn.reader.hget(k.appidx, application_id)
+        if where is None:
+            raise NotFound(f"no application {application_id!r} in this event")
+        return codec.text(where).partition("|")[2]
+
+    async def by_ids(
+        self, event_id: str, application_ids: list[str]
+    ) -> list[tuple[Application, Status]]:
+        """The applications of ``application_ids`` with their statuses, in the order given
+        (unknown ids left out), in one store call. Raises ``StoreUnavailable``."""
+        if not application_ids:
+            return []
+        k = self.keys.event(event_id)
+        keys = [k.appidx, k.apps, k.current, k.counters]
+        flat = await self._read_page(keys, ["ids", 0, len(application_ids), *application_ids])
+        return _applications(flat[1:])
 
     async def page(
         self,
@@ -466,7 +555,7 @@ def _applications(flat: list[Any]) -> list[tuple[Application, Status]]:
                 record["name"],
                 record["phone"],
                 record["applied_at"],
-                card.decode() if card else None,
+                card.decode() if card else record.get("card_id"),
                 record.get("consent"),
                 record.get("via", "http"),
                 # Attribution (issue 16): absent in most records; .get costs ~30 ns each.
@@ -474,6 +563,8 @@ def _applications(flat: list[Any]) -> list[tuple[Application, Status]]:
                 record.get("channel"),
                 record.get("venue"),
                 record.get("source"),
+                record.get("consent_version"),
+                record.get("consent_to"),
             ),
             statuses.get(status, applied),
         )

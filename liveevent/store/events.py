@@ -26,7 +26,7 @@ from liveevent.domain.events import EventState, LiveEvent, check_transition
 from liveevent.domain.jobs import Job
 from liveevent.domain.screen import check_push, check_withdraw
 from liveevent.errors import Conflict, CorruptEntry, NotFound
-from liveevent.store import codec, scripts
+from liveevent.store import codec, keys, scripts
 from liveevent.store.connect import TAIL_BLOCK_MS, StoreConnection, new_attempt, store_call
 
 ROLES = ("host", "staff", "overlay")
@@ -356,8 +356,20 @@ class EventStore:
         return Job.from_record(codec.unpack(raw))
 
     # timeline -----------------------------------------------------------------------------
-    async def push_card(self, event_id: str, job_id: str, *, card_id: str, pushed_at: int) -> str:
-        """Put the card of ``job_id`` on screen; returns its cursor.
+    async def push_card(
+        self,
+        event_id: str,
+        job_id: str,
+        *,
+        card_id: str,
+        pushed_at: int,
+        pushed_by: str | None = None,
+    ) -> str:
+        """Put the card of ``job_id`` on screen; returns its cursor. ``pushed_by`` (the host's
+        grant name) is kept on the card and its timeline record.
+
+        Two hosts pushing at once: the store runs one push after the other, the timeline holds
+        both in that order, and the later one is on screen for everyone (both consoles too).
 
         ``NotFound`` for an unknown job, then ``Conflict`` unless the event is live. The store
         reads the job and appends the card in one step (scripts.TIMELINE), so a push under
@@ -365,7 +377,7 @@ class EventStore:
         Exactly once under retry (a once key: ``_timeline_op``). Also raises ``NotFound`` for an
         unknown event, ``StoreUnavailable``.
         """
-        fields = card_fields(card_id, pushed_at, None)
+        fields = card_fields(card_id, pushed_at, None, pushed_by=pushed_by)
         status, detail = await self._timeline_op(
             event_id,
             TimelineKind.CARD,
@@ -383,8 +395,9 @@ class EventStore:
             raise Conflict("the store and domain.screen disagree on pushing a card")
         return detail
 
-    async def withdraw_card(self, event_id: str, *, now: int) -> str:
-        """Take the card on screen down; returns the cursor of the withdrawal.
+    async def withdraw_card(self, event_id: str, *, now: int, by: str | None = None) -> str:
+        """Take the card on screen down; returns the cursor of the withdrawal (whose record
+        names ``by``, the host's grant name, when given).
 
         Raises ``Conflict`` if there is none, or if it changed between the read and the write;
         ``NotFound`` for an unknown event; ``StoreUnavailable``. ``now`` is Unix ms.
@@ -396,7 +409,7 @@ class EventStore:
         status, detail = await self._timeline_op(
             event_id,
             TimelineKind.WITHDRAW,
-            codec.pack(withdraw_record(card_id, now)),
+            codec.pack(withdraw_record(card_id, now, by=by)),
             card_id,
             b"",
             "",
@@ -548,6 +561,21 @@ class EventStore:
             async for record in self.timeline_records(event_id)
             if record["kind"] == TimelineKind.CARD
         ]
+
+    async def job_hires(self, event_id: str, job_ids: list[str]) -> dict[str, int]:
+        """Each job's confirmed hires (the ``hire:<job>`` counters), 0 for none, as ``{job id:
+        hires}`` (for positions remaining: ``domain.openings``). One round trip.
+
+        Read after a cursor, these counts are at least as new as that cursor: the status
+        scripts move the count and the cursor in one step. Raises ``StoreUnavailable``.
+        """
+        if not job_ids:
+            return {}
+        k = self.keys.event(event_id)
+        raw = await self._call(
+            self.conn.reader.hmget(k.counters, [keys.job_hires(j) for j in job_ids])
+        )
+        return {job: int(value or 0) for job, value in zip(job_ids, raw, strict=True)}
 
     # viewers across nodes -----------------------------------------------------------------
     async def publish_viewers(self, event_id: str, node_id: str, count: int, ttl_s: float) -> None:

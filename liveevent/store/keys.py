@@ -5,7 +5,8 @@ scripts and multi-key steps stay on one slot. Only the event index is global.
 
     <p>:events          set     ids of every event (cross-event summary)
     <p>:{E}:meta        hash    event record, state, current card, cursor, token hashes,
-                        purged_at (set once applicants' data is purged)
+                        purged_at (set once applicants' data is purged),
+                        replay (the recording, ``domain.replays.Replay``; ``META_REPLAY``)
     <p>:{E}:jobs        hash    job id -> job record
     <p>:{E}:grants      hash    token digest -> named grant (``domain.access.Grant``)
     <p>:{E}:timeline    stream  cards pushed / withdrawn, state changes (viewer cursor)
@@ -27,6 +28,11 @@ scripts and multi-key steps stay on one slot. Only the event index is global.
                         status is <status>; never "applied", the status of all the rest (derived)
     <p>:{E}:bystatus:<status>:<job>  zset  the same, of one job's applications   (derived)
     <p>:{E}:minutes     hash    minute (ms since the epoch // 60000) -> applications  (derived)
+    <p>:{E}:reports     hash    job id -> Unix ms of the last status change of one of its
+                        applications (an employer's "last report"; derived, written
+                        after each change: ``ApplicationLog.change_status*``)
+    <p>:{E}:employers   hash    employer key (``domain.employers.employer_key``) -> its
+                        record: name as on its jobs, contact (``store.employers``)
     <p>:{E}:rate:<ip>   string  applications from one address this window (expires)
     <p>:{E}:once:<attempt> string  what a write attempt answered, so a retry of it answers
                         the same and writes nothing (expires; see store/scripts.py)
@@ -86,6 +92,10 @@ JOB_APPLICATIONS_PREFIX = "app:"
 JOB_HIRES_PREFIX = "hire:"
 
 
+# The meta hash's field holding the event's recording once staff set it (store/replays.py).
+META_REPLAY = "replay"
+
+
 def job_applications(job_id: str) -> str:
     """The counters field of one job's applications (``app:<job>``). Raises nothing."""
     return JOB_APPLICATIONS_PREFIX + job_id
@@ -131,6 +141,8 @@ class EventKeys:
     venues: str
     checkins: str
     checkin_dedupe: str
+    reports: str
+    employers: str
     questions: str
     questions_pending: str
 
@@ -232,6 +244,8 @@ def _event_keys(prefix: str, event_id: str) -> EventKeys:
         venues=f"{base}:venues",
         checkins=f"{base}:checkins",
         checkin_dedupe=f"{base}:checkin:dedupe",
+        reports=f"{base}:reports",
+        employers=f"{base}:employers",
         questions=f"{base}:questions",
         questions_pending=f"{base}:questions:pending",
     )

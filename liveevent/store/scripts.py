@@ -214,10 +214,19 @@ end
 return {'ok', sid}
 """
 
-# KEYS: current status counters appidx once
-# ARGV: application_id expected_from to blob once_ttl_s base(EventKeys.base)
-# -> {'ok', job_id} | {'noapp', ''} | {'changed', current}
-#    (a retry of an attempt that was stored: {'ok', job_id}, nothing written)
+# KEYS: current status counters appidx meta timeline once
+# ARGV: application_id expected_from to blob once_ttl_s base(EventKeys.base) now(epoch ms)
+#   expected_from '' takes whatever status the application has, unless it is already ``to``
+#   (the domain's only refused move, ``applications.check_transition``): no read before the
+#   call, so a hire reaches viewers after one round trip, as a card push does. The blob is then
+#   packed open (codec.pack_open, its last field "from" left out) and the script appends the
+#   status it finds, as STATUS_MANY does.
+# -> {'ok', from} | {'noapp', ''} | {'changed', current}
+#    (a retry of an attempt that was stored: {'ok', from}, nothing written)
+# A move into or out of "hired" changes the job's hire count, and so its positions remaining:
+# the same step appends an "openings" timeline entry (``cards.openings_record``) with the new
+# count and moves the event's cursor to it, so the fan-out delivers it to every viewer exactly
+# as it delivers a card push (and a resuming viewer replays it).
 # The status indexes (<base>:bystatus:<status>[:<job>], as ``EventKeys.by_status`` names them)
 # move with the status in the same atomic step; "applied" has none (it is everything else).
 # One application's move between the status indexes (<base>:bystatus:<status>[:<job>]) and
@@ -237,20 +246,37 @@ local function move_status(statuses, base, app, job, current, to)
     redis.call('ZREM', base .. ':bystatus:' .. current .. ':' .. job, app)
   end
 end
+
+-- A job's hire count changed (issue 16, positions remaining): one timeline entry with the new
+-- count (``cards.openings_record``: kind job_id hires at), and the event's cursor moves to it
+-- (a viewer's resume point must never be ahead of the cursor its hello reports).
+local function note_hires(meta, timeline, counters, job, at)
+  local hires = tonumber(redis.call('HGET', counters, 'hire:' .. job) or '0')
+  local entry = cmsgpack.pack({kind = 'openings', job_id = job, hires = hires, at = at})
+  local sid = redis.call('XADD', timeline, '*', 'd', entry)
+  redis.call('HSET', meta, 'cursor', sid)
+end
 """
 
 STATUS = (
     _MOVE_STATUS
     + """
-local done = redis.call('GET', KEYS[5])
+local done = redis.call('GET', KEYS[7])
 if done then return {'ok', done} end
 local idx = redis.call('HGET', KEYS[4], ARGV[1])
 if not idx then return {'noapp', ''} end
 local job = string.sub(idx, string.find(idx, '|', 1, true) + 1)
 local current = redis.call('HGET', KEYS[1], ARGV[1]) or 'applied'
-if current ~= ARGV[2] then return {'changed', current} end
-redis.call('XADD', KEYS[2], '*', 'd', ARGV[4])
-redis.call('SET', KEYS[5], job, 'EX', ARGV[5])
+local blob = ARGV[4]
+if ARGV[2] == '' then
+  if current == ARGV[3] then return {'changed', current} end
+  -- msgpack: a fixstr (statuses are under 32 bytes) closes the open record
+  blob = blob .. string.char(0xa0 + #current) .. current
+elseif current ~= ARGV[2] then
+  return {'changed', current}
+end
+redis.call('XADD', KEYS[2], '*', 'd', blob)
+redis.call('SET', KEYS[7], current, 'EX', ARGV[5])
 move_status(KEYS[1], ARGV[6], ARGV[1], job, current, ARGV[3])
 local to = ARGV[3]
 if to == 'hired' then
@@ -261,13 +287,17 @@ if current == 'hired' then
   redis.call('HINCRBY', KEYS[3], 'hires', -1)
   redis.call('HINCRBY', KEYS[3], 'hire:' .. job, -1)
 end
-return {'ok', job}
+if (to == 'hired') ~= (current == 'hired') then
+  note_hires(KEYS[5], KEYS[6], KEYS[3], job, tonumber(ARGV[7]))
+end
+return {'ok', current}
 """
 )
 
 # Many applications to one status, in one call (the staff page's bulk change).
-# KEYS: current status counters appidx once
-# ARGV: to once_ttl_s base(EventKeys.base), then per application: application_id blob, the
+# KEYS: current status counters appidx meta timeline once
+# ARGV: to once_ttl_s base(EventKeys.base) now(epoch ms), then per application:
+#       application_id blob, the
 #       blob packed open (codec.pack_open, its last field "from" left out): the script appends
 #       the status it finds, so no read is needed before the call
 # -> {'ok', the changed ids joined by ','} | {'noapp', application_id} (nothing written)
@@ -275,41 +305,51 @@ return {'ok', job}
 # All ids are checked before the first write: one unknown id changes nothing. An id already
 # in the target status is left alone (not changed, not refused): the domain's only rule for a
 # move (``check_transition``) is that it goes to another status. Each change is what STATUS
-# does for one: a status entry, the current status, the indexes and the hire counts.
+# does for one: a status entry, the current status, the indexes and the hire counts; then one
+# "openings" timeline entry per job whose hire count changed (``note_hires``), in the order the
+# jobs were first met.
 STATUS_MANY = (
     _MOVE_STATUS
     + """
-local done = redis.call('GET', KEYS[5])
+local done = redis.call('GET', KEYS[7])
 if done then return {'ok', done} end
 local to, base = ARGV[1], ARGV[3]
 local jobs = {}
-for i = 4, #ARGV, 2 do
+for i = 5, #ARGV, 2 do
   local idx = redis.call('HGET', KEYS[4], ARGV[i])
   if not idx then return {'noapp', ARGV[i]} end
   jobs[i] = string.sub(idx, string.find(idx, '|', 1, true) + 1)
 end
 local changed, hires = {}, 0
-for i = 4, #ARGV, 2 do
+local hired_jobs, per_job = {}, {}   -- jobs whose hire count moved, in order; job -> net change
+for i = 5, #ARGV, 2 do
   local app, job = ARGV[i], jobs[i]
   local current = redis.call('HGET', KEYS[1], app) or 'applied'
   if current ~= to then
     -- msgpack: a fixstr (statuses are under 32 bytes) closes the open record
     redis.call('XADD', KEYS[2], '*', 'd', ARGV[i + 1] .. string.char(0xa0 + #current) .. current)
     move_status(KEYS[1], base, app, job, current, to)
-    if to == 'hired' then
-      hires = hires + 1
-      redis.call('HINCRBY', KEYS[3], 'hire:' .. job, 1)
-    end
-    if current == 'hired' then
-      hires = hires - 1
-      redis.call('HINCRBY', KEYS[3], 'hire:' .. job, -1)
+    local delta = 0
+    if to == 'hired' then delta = 1 end
+    if current == 'hired' then delta = -1 end
+    if delta ~= 0 then
+      hires = hires + delta
+      redis.call('HINCRBY', KEYS[3], 'hire:' .. job, delta)
+      if per_job[job] == nil then
+        per_job[job] = 0
+        table.insert(hired_jobs, job)
+      end
+      per_job[job] = per_job[job] + delta
     end
     table.insert(changed, app)
   end
 end
 if hires ~= 0 then redis.call('HINCRBY', KEYS[3], 'hires', hires) end
+for _, job in ipairs(hired_jobs) do
+  if per_job[job] ~= 0 then note_hires(KEYS[5], KEYS[6], KEYS[3], job, tonumber(ARGV[4])) end
+end
 local answer = table.concat(changed, ',')
-redis.call('SET', KEYS[5], answer, 'EX', ARGV[2])
+redis.call('SET', KEYS[7], answer, 'EX', ARGV[2])
 return {'ok', answer}
 """
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from liveevent.domain.access import Grant, Role
 from liveevent.domain.venues import MAX_VENUES, CheckIn, Venue
 from liveevent.errors import Conflict, InvalidInput, NotFound, RateLimited
 from liveevent.store import codec, keys, scripts
@@ -149,3 +150,22 @@ class VenueStore:
         used = await store_call(self._count_rate(keys=[key], args=[window_s]))
         if int(used) > limit:
             raise RateLimited("this station has sent too many applications; wait a minute")
+
+    async def revoke_stations(self, event_id: str, venue_id: str) -> int:
+        """Delete every station grant of ``venue_id`` (a lost tablet, a leaked desk link);
+        returns how many were deleted. Each node stops accepting a revoked token once its
+        memory of it lapses (``EventStore.role_memory_s``, seconds).
+
+        Naturally idempotent under retry: a second run finds those grants gone and deletes
+        only what was made since. Raises ``StoreUnavailable``.
+        """
+        k = self.keys.event(event_id)
+        stored = await store_call(self.conn.reader.hgetall(k.grants))
+        doomed = []
+        for digest, blob in stored.items():
+            grant = Grant.from_record(codec.unpack(blob))
+            if grant.role is Role.STATION and grant.scope == venue_id:
+                doomed.append(digest)
+        if not doomed:
+            return 0
+        return int(await store_call(self.conn.reader.hdel(k.grants, *doomed)))

@@ -24,9 +24,13 @@ __all__ = [
     "parse_outcome_sheet",
 ]
 
-OutcomeStatus = Literal["applied", "contacted", "interviewed", "offered", "hired", "rejected"]
+OutcomeStatus = Literal[
+    "applied", "intent", "contacted", "interviewed", "offered", "hired", "rejected", "declined",
+    "no_show",
+]  # fmt: skip
 OUTCOME_STATUSES: tuple[OutcomeStatus, ...] = (
-    "applied", "contacted", "interviewed", "offered", "hired", "rejected",
+    "applied", "intent", "contacted", "interviewed", "offered", "hired", "rejected", "declined",
+    "no_show",
 )  # fmt: skip
 
 # Header text (compared after `header_key`) -> field; docs/exports.md lists them.
@@ -57,6 +61,7 @@ _HEADER_TO_FIELD = {header_key(name): field for field, names in _SYNONYMS.items(
 # Words employers write (compared after `fold`) -> status. Anything else is reported, not guessed.
 _STATUS_WORDS: dict[OutcomeStatus, tuple[str, ...]] = {
     "applied": ("applied", "已报名", "已申请", "申请", "已投递", "投递", "待处理", "新申请"),
+    "intent": ("intent", "达成意向", "有意向", "意向", "已达成意向"),
     "contacted": ("contacted", "已联系", "联系", "已沟通", "沟通中", "待面试", "已约面"),
     "interviewed": ("interviewed", "面试", "已面试", "面试中", "复试", "面试通过"),
     "offered": (
@@ -66,7 +71,16 @@ _STATUS_WORDS: dict[OutcomeStatus, tuple[str, ...]] = {
     "hired": ("hired", "录用", "已录用", "入职", "已入职", "到岗", "已到岗"),
     "rejected": (
         "rejected", "not hired", "未录用", "不录用", "不合适", "淘汰", "已淘汰", "拒绝", "未通过",
-        "面试未通过",
+        "面试未通过", "单位拒绝", "企业拒绝",
+    ),
+    # The applicant said no (an employer's own "no" is rejected, above).
+    "declined": (
+        "declined", "本人放弃", "放弃", "已放弃", "候选人放弃", "求职者放弃", "婉拒", "本人拒绝",
+        "候选人拒绝", "求职者拒绝", "applicant declined",
+    ),
+    "no_show": (
+        "no_show", "no show", "no-show", "未到场", "未到", "未到岗", "未报到", "爽约", "缺席",
+        "未参加面试", "面试未到",
     ),
 }  # fmt: skip
 _WORD_TO_STATUS = {fold(word): status for status, words in _STATUS_WORDS.items() for word in words}

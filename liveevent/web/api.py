@@ -16,17 +16,19 @@ import orjson
 from aiohttp import web
 
 from liveevent.domain import values
-from liveevent.domain.applications import ApplyRequest, mask_phone, parse_status
+from liveevent.domain.applications import ApplyRequest, Source, mask_phone, parse_status
 from liveevent.domain.events import EventState, LiveEvent, parse_state
 from liveevent.domain.jobs import parse_jobs
+from liveevent.domain.openings import remaining
 from liveevent.domain.phones import normalize_phone
+from liveevent.domain.venues import viewer_attribution
 from liveevent.errors import Forbidden, InvalidInput, StoreUnavailable
 from liveevent.store import keys
 from liveevent.store.applications import Applied, PendingApply
 from liveevent.store.events import new_token
-from liveevent.web import imports, venues
+from liveevent.web import imports, replays, venues
 from liveevent.web.appkeys import APPLICATIONS, EVENTS, HUB, INGEST, SETTINGS
-from liveevent.web.auth import require_admin, require_role
+from liveevent.web.auth import require_admin, require_caller, require_role
 from liveevent.web.middleware import read_json, require_json
 from liveevent.web.proxies import client_ip as client_ip  # every per-address rule uses it
 
@@ -165,14 +167,15 @@ async def set_state(request: web.Request) -> web.Response:
 @routes.post("/api/events/{event_id}/cards", name="push_card")
 async def push_card(request: web.Request) -> web.Response:
     """``POST /api/events/{id}/cards`` (host): ``{"job_id"}``; 201 ``{"card_id", "job_id",
-    "pushed_at", "cursor"}``, and every viewer gets the card.
+    "pushed_at", "pushed_by", "cursor"}``, and every viewer gets the card. ``pushed_by`` is
+    the name of the caller's host grant ("host" for the event's own token).
 
     Raises ``Unauthenticated`` (401), ``Forbidden`` (403), ``NotFound`` (404, event or job),
     ``Conflict`` (409, the event is not live), ``InvalidInput`` (422), ``MalformedBody``
     (400), ``BodyTooLarge`` (413), ``StoreUnavailable`` (503).
     """
     event_id = request.match_info["event_id"]
-    await require_role(request, event_id, ("host",))
+    caller = await require_caller(request, event_id, ("host",))
     body = values.only_fields(
         await read_json(request, request.app[SETTINGS].max_body_bytes),
         frozenset({"job_id"}),
@@ -181,13 +184,14 @@ async def push_card(request: web.Request) -> web.Response:
     job_id = values.identifier(body, "job_id")
     card_id, pushed_at = new_id(8), now_ms()
     cursor = await request.app[EVENTS].push_card(
-        event_id, job_id, card_id=card_id, pushed_at=pushed_at
+        event_id, job_id, card_id=card_id, pushed_at=pushed_at, pushed_by=caller.name
     )
     return web.json_response(
         {
             "card_id": card_id,
             "job_id": job_id,
             "pushed_at": values.iso(pushed_at),
+            "pushed_by": caller.name,
             "cursor": cursor,
         },
         status=201,
@@ -196,14 +200,15 @@ async def push_card(request: web.Request) -> web.Response:
 
 @routes.delete("/api/events/{event_id}/cards/current", name="withdraw_card")
 async def withdraw_card(request: web.Request) -> web.Response:
-    """``DELETE /api/events/{id}/cards/current`` (host): 204, the card leaves every screen.
+    """``DELETE /api/events/{id}/cards/current`` (host): 204, the card leaves every screen;
+    the withdrawal names the caller's host grant (``by``).
 
     Raises ``Unauthenticated`` (401), ``Forbidden`` (403), ``NotFound`` (404), ``Conflict``
     (409, no card on screen), ``StoreUnavailable`` (503).
     """
     event_id = request.match_info["event_id"]
-    await require_role(request, event_id, ("host",))
-    await request.app[EVENTS].withdraw_card(event_id, now=now_ms())
+    caller = await require_caller(request, event_id, ("host",))
+    await request.app[EVENTS].withdraw_card(event_id, now=now_ms(), by=caller.name)
     return web.Response(status=204)
 
 
@@ -211,13 +216,20 @@ async def withdraw_card(request: web.Request) -> web.Response:
 async def list_cards(request: web.Request) -> web.Response:
     """Every card pushed so far (the viewer's "jobs shown so far").
 
-    ``GET /api/events/{id}/cards`` (public): ``{"cards": [JobCard.to_wire(), ...]}``, oldest
-    first. Raises ``NotFound`` (404), ``StoreUnavailable`` (503).
+    ``GET /api/events/{id}/cards`` (public): ``{"cards": [JobCard.to_wire(), ...], "hires":
+    {job id: confirmed hires}, "cursor"}``, cards oldest first; ``hires`` covers the cards'
+    jobs (for positions remaining, ``domain.openings``) and is at least as new as ``cursor``
+    (the timeline position read first), so a page can tell it from an older live message.
+    Raises ``NotFound`` (404), ``StoreUnavailable`` (503).
     """
     event_id = request.match_info["event_id"]
-    await request.app[EVENTS].event_view(event_id)
-    cards = await request.app[EVENTS].pushed_cards(event_id)
-    return web.json_response({"cards": [c.to_wire() for c in cards]})
+    events = request.app[EVENTS]
+    view = await events.event_view(event_id)
+    cards = await events.pushed_cards(event_id)
+    hires = await events.job_hires(event_id, list(dict.fromkeys(c.job.id for c in cards)))
+    return web.json_response(
+        {"cards": [c.to_wire() for c in cards], "hires": hires, "cursor": view.cursor}
+    )
 
 
 async def apply(
@@ -238,12 +250,16 @@ def enqueue_apply(
 ) -> asyncio.Future[Applied]:
     """Validate one application (raising at once if it is bad) and queue it for storing.
 
-    The future is done once the application is on disk, or with the error that stopped it.
-    Raises ``InvalidInput`` at once for a bad body, ``StoreUnavailable`` while shutting down.
+    The future is done once the application is on disk, or with the error that stopped it
+    (for a replay application also ``Conflict`` or ``InvalidInput`` naming ``card_id``:
+    ``replays.enqueue_replay_apply``). Raises ``InvalidInput`` at once for a bad body,
+    ``StoreUnavailable`` while shutting down.
     """
-    req = ApplyRequest.parse(body)
+    req = viewer_attribution(ApplyRequest.parse(body))  # no venue or station source here
     # The per-address limit is global across nodes: the store counts it (scripts.APPLY).
     item = PendingApply(event_id=event_id, request=req, via=via, now=now_ms(), ip=ip)
+    if req.source is Source.REPLAY:  # checked against the event's recording first (issue 17)
+        return asyncio.ensure_future(replays.enqueue_replay_apply(request.app, item))
     return request.app[INGEST].enqueue(item)
 
 
@@ -408,7 +424,8 @@ async def event_stats(app: web.Application, event_id: str) -> dict[str, Any]:
     """The event's live figures: ``viewers_online`` (every node), ``cards_pushed``,
     ``applications``, ``applicants``, ``hires``, ``state``, ``current_card`` (or None),
     ``current_card_applications``, ``onsite`` (``venues.onsite_figures``) and per job
-    ``jobs: [{job_id, employer, title, openings, openings_max, applications, hires}]``.
+    ``jobs: [{job_id, employer, title, openings, openings_max, applications, hires,
+    remaining}]`` (``remaining``: positions remaining, ``domain.openings.Remaining.to_wire``).
     Raises ``NotFound``, ``StoreUnavailable``."""
     events, hub = app[EVENTS], app[HUB]
     view = await events.event_view(event_id)
@@ -437,6 +454,9 @@ async def event_stats(app: web.Application, event_id: str) -> dict[str, Any]:
                 "openings_max": job.openings_max,
                 "applications": counters.get(keys.job_applications(job.id), 0),
                 "hires": counters.get(keys.job_hires(job.id), 0),
+                "remaining": remaining(
+                    job.openings, job.openings_max, counters.get(keys.job_hires(job.id), 0)
+                ).to_wire(),
             }
             for job in jobs
         ],

@@ -21,13 +21,16 @@ from liveevent.store.venues import VenueStore
 from liveevent.web import (
     api,
     budget,
+    employers,
     exports,
+    hosts,
     openapi,
     outcomes,
     pages,
     pages_api,
     privacy,
     questions,
+    replays,
     venues,
 )
 from liveevent.web.appkeys import (
@@ -87,6 +90,9 @@ def create_app(settings: Settings) -> web.Application:
         privacy.routes,
         openapi.routes,
         pages_api.routes,
+        hosts.routes,
+        replays.routes,
+        employers.routes,
         venues.routes,
         questions.routes,
     ):
@@ -99,6 +105,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_store_ctx)
     app.cleanup_ctx.append(_gc_ctx)  # after the store: it reads the metrics' push counter
     app.cleanup_ctx.append(privacy.retention_ctx)  # after the store: it needs it
+    app.cleanup_ctx.append(replays.replays_ctx)  # after the store: it needs it
     app.on_shutdown.append(_close_websockets)
     app.on_response_prepare.append(security_headers)
     return app

@@ -13,6 +13,7 @@ from liveevent.store.connect import StoreConnection
 from liveevent.store.events import EventStore
 from liveevent.store.ingest import ApplicationIngest
 from liveevent.store.questions import QuestionStore
+from liveevent.store.replays import ReplayStore
 from liveevent.store.venues import VenueStore
 from liveevent.web.budget import FloodCooldown
 from liveevent.web.hub import Hub
@@ -32,3 +33,4 @@ VENUES = web.AppKey("venues", VenueStore)  # venues, check-ins (issue 16 part 4)
 QUESTIONS = web.AppKey("questions", QuestionStore)  # questions on the card (issue 17 part 2)
 SHEETS = web.AppKey("sheets", SheetReader)  # job and outcome sheets, read off the loop
 WEBSOCKETS = web.AppKey("websockets", weakref.WeakSet[web.WebSocketResponse])
+REPLAYS = web.AppKey("replays", ReplayStore)  # recordings of ended events (issue 17)

@@ -8,6 +8,7 @@ from aiohttp import web
 
 from liveevent import __version__
 from liveevent.domain.applications import Status
+from liveevent.domain.employers import EMPLOYER_STATUSES
 
 routes = web.RouteTableDef()
 
@@ -91,6 +92,7 @@ def document() -> dict[str, Any]:
             "card_id": {"type": "string"},
             "job": _ref("Job"),
             "pushed_at": {"type": "string", "format": "date-time"},
+            "pushed_by": {"type": ["string", "null"], "description": "the host's name"},
         },
     }
     event = {
@@ -139,6 +141,9 @@ def document() -> dict[str, Any]:
             "phone": {"type": "string", "description": "a mobile number (docs/exports.md)"},
             "idempotency_key": {"type": "string", "minLength": 1, "maxLength": 128},
             "consent": {"type": "boolean"},
+            # What the consent said (docs/privacy.md): its version and the employer it named.
+            "consent_version": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
+            "consent_to": {"type": "string", "maxLength": 100},
         },
     }
     applied = {
@@ -328,6 +333,8 @@ def document() -> dict[str, Any]:
         },
         **_office_paths(),
         **_question_paths(),
+        **_replay_paths(),
+        **_employer_paths(),
         "/api/openapi.json": {
             "get": {"summary": "This document", "responses": {"200": _json({"type": "object"})}}
         },
@@ -474,6 +481,31 @@ def _office_paths() -> dict[str, Any]:
             secured=True,
         )
     }
+    # issue 16: several hosts, one per studio (web/hosts.py)
+    paths["/api/events/{event_id}/hosts"] = {
+        "post": _op(
+            "Make a named host token for one studio (staff); the token is shown once",
+            {
+                "201": _json({"type": "object", "required": ["name", "token", "console_url"]}),
+                "400": _ERR,
+                "409": _ERR,
+                "413": _ERR,
+                "422": _ERR,
+            },
+            body={
+                "type": "object",
+                "required": ["name"],
+                "additionalProperties": False,
+                "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 50}},
+            },
+            secured=True,
+        ),
+        "get": _op(
+            "The event's hosts, by name; never a token (staff, host)",
+            {"200": _json({"type": "object", "required": ["hosts"]})},
+            secured=True,
+        ),
+    }
     paths["/api/events/{event_id}/purge"] = {
         "post": _op(
             "Remove applicants' names and phones from an ended event (admin)",
@@ -489,3 +521,100 @@ def _office_paths() -> dict[str, Any]:
         }
     }
     return paths
+
+
+def _replay_paths() -> dict[str, Any]:
+    """The recording of an ended event and its cues (issue 17: ``web/replays``)."""
+    replay_in = {
+        "type": "object",
+        "required": ["url"],
+        "additionalProperties": False,
+        "properties": {
+            "url": {
+                "type": "string",
+                "maxLength": 2000,
+                "description": "http(s) address of an .mp4, .m4v, .webm or .m3u8 recording",
+            },
+            "lead_in_s": {"type": "number", "minimum": 0, "maximum": 120},
+            "offset_s": {"type": "number", "minimum": 0, "maximum": 43200},
+        },
+    }
+    replay_out = {"type": "object", "required": ["replay", "cues"]}
+    return {
+        "/api/events/{event_id}/replay": {
+            "get": _op("The recording and its cards' cues (anyone)", {"200": _json(replay_out)}),
+            "put": _op(
+                "Set the recording of an ended event (staff)",
+                {"200": _json(replay_out), "400": _ERR, "409": _ERR, "413": _ERR, "422": _ERR},
+                body=replay_in,
+                secured=True,
+            ),
+            "delete": _op(
+                "Remove the recording (staff)", {"204": {"description": "Removed"}}, secured=True
+            ),
+        }
+    }
+
+
+def _employer_paths() -> dict[str, Any]:
+    """Employers at the table (``web/employers``; docs/api.md "Employers at the table")."""
+    app_id = {
+        "name": "application_id",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string"},
+    }
+    query = [
+        {"name": n, "in": "query", "required": False, "schema": {"type": t}}
+        for n, t in (("job_id", "string"), ("offset", "integer"), ("limit", "integer"))
+    ]
+    obj = {"type": "object"}
+    return {
+        "/api/events/{event_id}/employers": {
+            "post": _op(
+                "Give an employer its own token and page link (staff)",
+                {"201": _json(obj, "Made; the token is shown this once"), "400": _ERR, "422": _ERR},
+                body={
+                    "type": "object",
+                    "required": ["name"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "name": {"type": "string", "minLength": 1, "maxLength": 100},
+                        "contact": {"type": "string", "minLength": 1, "maxLength": 100},
+                    },
+                },
+                secured=True,
+            ),
+            "get": _op("Every employer's progress (staff)", {"200": _json(obj)}, secured=True),
+        },
+        "/api/events/{event_id}/recipients": {
+            "get": _op("Each employer's contact, for the apply consent", {"200": _json(obj)})
+        },
+        "/api/events/{event_id}/employer": {
+            "get": _op("The employer's own jobs (employer)", {"200": _json(obj)}, secured=True)
+        },
+        "/api/events/{event_id}/employer/applications": {
+            "get": _op(
+                "The employer's own applicants, newest first (employer)",
+                {"200": _json(obj), "422": _ERR},
+                secured=True,
+                params=query,
+            )
+        },
+        "/api/events/{event_id}/employer/applications/{application_id}": {
+            "patch": _op(
+                "Record an intent or an outcome on its own applicant (employer)",
+                {"200": _json(obj), "400": _ERR, "409": _ERR, "422": _ERR},
+                body={
+                    "type": "object",
+                    "required": ["status"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "status": {"type": "string", "enum": [s.value for s in EMPLOYER_STATUSES]}
+                    },
+                },
+                secured=True,
+                params=[app_id],
+            )
+        },
+    }

@@ -22,6 +22,7 @@ PAGES = {
     "overlay": "overlay.html",
     "checkin": "checkin.html",  # /checkin/{id}?venue=V: people arriving at a venue
     "station": "station.html",  # /station/{id}#token=T: a venue's station (tablet)
+    "employer": "employer.html",  # /employer/{id}#token=T: an employer's own applicants
 }
 
 

@@ -120,6 +120,23 @@ async def add_station(request: web.Request) -> web.Response:
     return _json(await _station_grant(request, event_id, venue), 201, private=True)
 
 
+@routes.delete("/api/events/{event_id}/venues/{venue_id}/stations", name="revoke_stations")
+async def revoke_stations(request: web.Request) -> web.Response:
+    """``DELETE /api/events/{id}/venues/{venue}/stations`` (staff, no body): every station
+    token of this venue stops working (a lost tablet, a photographed desk link); then ``POST``
+    the same address for a new one. Within ``EventStore.role_memory_s`` (5 s) on every node.
+
+    200 ``{"revoked": n}``. Naturally idempotent: a retry revokes nothing more (or what was
+    made since). Raises ``Unauthenticated`` (401), ``Forbidden`` (403), ``NotFound`` (404,
+    event or venue), ``StoreUnavailable`` (503).
+    """
+    event_id = request.match_info["event_id"]
+    await require_caller(request, event_id, (Role.STAFF,))
+    venue = await request.app[VENUES].venue(event_id, request.match_info["venue_id"])
+    revoked = await request.app[VENUES].revoke_stations(event_id, venue.id)
+    return _json({"revoked": revoked}, private=True)
+
+
 @routes.get("/api/events/{event_id}/venues/{venue_id}", name="get_venue")
 async def get_venue(request: web.Request) -> web.Response:
     """``GET /api/events/{id}/venues/{venue}`` (public: the check-in page reads it):
@@ -215,7 +232,8 @@ async def station_apply(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     body = await read_json(request, settings.max_body_bytes)
     parsed = _station_request(body)
-    req = dataclasses.replace(parsed, venue=venue.id, source=Source.STATION)
+    # card_id: only a replay application names its card (issue 17); a station's never does.
+    req = dataclasses.replace(parsed, venue=venue.id, source=Source.STATION, card_id=None)
     await request.app[VENUES].spend_station_allowance(
         event_id, venue.id, limit=settings.station_apply_rate, window_s=settings.rate_window_s
     )

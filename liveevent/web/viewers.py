@@ -120,6 +120,7 @@ async def viewer_socket(request: web.Request) -> web.StreamResponse:
 
 async def _greet(request: web.Request, event_id: str, viewer: Viewer, since: str | None) -> None:
     """Send hello, then whatever a resuming viewer missed."""
+    events = request.app[EVENTS]
     # The view and the questions shown under its card, read together (scripts.GREET).
     view, shown = await request.app[QUESTIONS].greeting(event_id)
     resumed = False
@@ -131,6 +132,9 @@ async def _greet(request: web.Request, event_id: str, viewer: Viewer, since: str
         "event": view.to_wire(),
         "card": view.card.to_wire() if view.card else None,
         "cursor": since if resumed else view.cursor,
+        # The card's job's confirmed hires, read after the cursor (so at least as new):
+        # positions remaining (issue 16); later changes come as "openings" messages.
+        "hires": await events.job_hires(event_id, [view.card.job.id]) if view.card else {},
     }
     if not resumed:  # a resumed viewer has them, and gets what changed in the replay
         hello["questions"] = shown

@@ -3,6 +3,7 @@ import { eventIdFromPath, request, tokenFromHash } from "./api.js";
 import { headcountText, jobFacts } from "./cards.js";
 import { $, h, toast } from "./dom.js";
 import { formatNumber, initI18n, onLangChange, t } from "./i18n.js";
+import { remaining, remainingText } from "./openings.js";
 import { isRefusedToken, showRefusedToken } from "./refused.js";
 import { startHostQuestions } from "./host_questions.js";
 import { openStatsSocket } from "./socket.js";
@@ -147,6 +148,12 @@ function applicationsFor(jobId) {
   return row ? row.applications : 0;
 }
 
+/** Positions remaining of a job, in words (issue 16), from the live stats' hire counts. */
+function remainingFor(job) {
+  const row = host.stats && host.stats.jobs.find((j) => j.job_id === job.id);
+  return remainingText(remaining(job, row ? row.hires : 0));
+}
+
 function renderJobs() {
   const query = $("#search").value.trim().toLowerCase();
   const shown = host.jobs.filter((job) => !query
@@ -161,7 +168,7 @@ function renderJobs() {
         h("span", { class: "employer" }, job.employer),
         h("strong", { class: "job-title" }, job.title),
         h("span", { class: "meta" }, [job.salary, job.location, headcountText(job),
-          t("host.n_applications", { n: applicationsFor(job.id) })].filter(Boolean).join(" · "))),
+          t("host.n_applications", { n: applicationsFor(job.id) }), remainingFor(job)].filter(Boolean).join(" · "))),
       h("div", { class: "job-actions" },
         h("button", { type: "button", class: "queue-btn", disabled: queued,
           "aria-label": `${t("host.enqueue")}：${job.title}`, onclick: () => enqueue(job.id) },
@@ -182,7 +189,9 @@ function renderNow() {
   box.replaceChildren(h("div", { class: "now-card" },
     h("span", { class: "employer" }, card.job.employer),
     h("strong", { class: "now-title" }, card.job.title),
-    jobFacts(card.job)));
+    jobFacts(card.job),
+    h("span", { class: "now-remaining" }, remainingFor(card.job)),
+    card.pushed_by ? h("span", { class: "pushed-by" }, t("host.pushed_by", { name: card.pushed_by })) : null));
 }
 
 function renderQueue() {
@@ -243,10 +252,8 @@ function onStats(stats) {
   if (host.event && stats.state !== host.event.state) host.event.state = stats.state;
   const before = host.card && host.card.card_id;
   host.card = stats.current_card;
-  if ((host.card && host.card.card_id) !== before) {
-    renderNow();
-    renderHead();
-  }
+  if ((host.card && host.card.card_id) !== before) renderHead();
+  renderNow(); // the card on screen (maybe another studio's) and its places left
   renderStats();
   renderJobs();
   renderButtons();

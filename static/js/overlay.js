@@ -3,6 +3,7 @@ import { eventIdFromPath, request, socketUrl } from "./api.js";
 import { headcountText } from "./cards.js";
 import { $ } from "./dom.js";
 import { initI18n, onLangChange, t } from "./i18n.js";
+import { HireBook, remainingText } from "./openings.js";
 import { LiveSocket } from "./socket.js";
 
 const eventId = eventIdFromPath();
@@ -10,6 +11,7 @@ const base = `/api/events/${encodeURIComponent(eventId)}`;
 let card = null;
 let cursor = null;
 let socket = null;
+const hireBook = new HireBook(() => render()); // positions remaining (issue 16)
 
 function render() {
   const box = $("#card");
@@ -26,6 +28,10 @@ function render() {
   $("#ov-title").textContent = job.title;
   const facts = [job.salary, job.location, headcountText(job)].filter(Boolean);
   $("#ov-facts").replaceChildren(...facts.map((text) => Object.assign(document.createElement("span"), { textContent: text })));
+  const left = hireBook.left(job); // positions remaining (issue 16)
+  $("#ov-remaining").textContent = remainingText(left);
+  $("#ov-remaining").hidden = !$("#ov-remaining").textContent;
+  $("#ov-remaining").classList.toggle("filled", left.filled);
   $("#ov-qr").src = `${base}/qr.svg?job=${encodeURIComponent(job.id)}`;
   $("#ov-qr").alt = t("overlay.qr_alt", { title: job.title });
   if (again) {
@@ -39,11 +45,15 @@ function onMessage(message) {
   if (message.cursor) cursor = message.cursor;
   if (message.type === "hello") {
     card = message.card;
+    hireBook.learnAll(message.hires, message.cursor);
     socket.markLive();
   } else if (message.type === "card") {
     card = message.card;
   } else if (message.type === "withdraw" && card && card.card_id === message.card_id) {
     card = null;
+  } else if (message.type === "openings") {
+    hireBook.learn(message.job_id, message.hires, message.cursor);
+    return; // re-rendered by the book when the count changed
   } else {
     return;
   }

@@ -15,7 +15,7 @@ function randomKey() {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-export function createQuestions({ eventId, defaultName }) {
+export function createQuestions({ eventId, defaultName, isLive = () => true }) {
   const state = {
     card: null,            // the card on screen (its id decides what is shown)
     shown: new Map(),      // question id -> public question, of the card on screen
@@ -41,9 +41,10 @@ export function createQuestions({ eventId, defaultName }) {
     render();
   }
 
-  /** The hello's questions (absent on a resume: the page has them). */
-  function onHello(message) {
-    setCard(message.card);
+  /** The hello's questions (absent on a resume: the page has them), for ``card``: the card
+   * the page shows (a replay drives its own card; then none of these is under it). */
+  function onHello(message, card) {
+    setCard(card);
     if (Array.isArray(message.questions)) {
       state.shown.clear();
       for (const q of message.questions) upsert(q);
@@ -52,7 +53,7 @@ export function createQuestions({ eventId, defaultName }) {
   }
 
   function upsert(question) {
-    if (!state.card || question.card_id !== state.card.card_id) return;
+    if (!question || !state.card || question.card_id !== state.card.card_id) return;
     if (question.status === "approved" || question.status === "answered") {
       state.shown.set(question.question_id, question);
     } else {
@@ -125,6 +126,7 @@ export function createQuestions({ eventId, defaultName }) {
     if (!els || !box.contains(els.details)) build();
     box.hidden = !state.card;
     if (!state.card) return;
+    els.details.hidden = !isLive(); // questions are asked only while the fair is live
     const items = Array.from(state.shown.values())
       .sort((a, b) => (a.asked_at < b.asked_at ? -1 : a.asked_at > b.asked_at ? 1 : 0));
     els.list.replaceChildren(items.length

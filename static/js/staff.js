@@ -2,12 +2,15 @@
 import { download, eventIdFromPath, request, tokenFromHash } from "./api.js";
 import { headcountText, totalHeadcount } from "./cards.js";
 import { drawChart } from "./chart.js";
+import { initEmployerProgress } from "./employers_progress.js";
 import { $, h, toast } from "./dom.js";
 import { formatNumber, formatTime, initI18n, lang, onLangChange, t } from "./i18n.js";
 import { isRefusedToken, showRefusedToken } from "./refused.js";
 import { openStatsSocket } from "./socket.js";
+import { showReplayPanel } from "./staff-replay.js";
 
-const STATUSES = ["applied", "contacted", "interviewed", "offered", "hired", "rejected"];
+const STATUSES = ["applied", "intent", "contacted", "interviewed", "offered", "hired", "rejected",
+  "declined", "no_show"];
 const PAGE = 50;
 const eventId = eventIdFromPath();
 const token = tokenFromHash();
@@ -81,6 +84,7 @@ function renderTotals() {
     $("#state-badge").textContent = t(`state.${s.state}`);
     $("#state-badge").className = `badge ${s.state}`;
   }
+  showReplayPanel(s.state, { call, report }); // the recording, once the event has ended
 }
 
 function renderTables() {
@@ -313,6 +317,7 @@ async function main() {
     await refreshStats();
     await loadApplications();
     loadChart();
+    initEmployerProgress({ call, report });
   } catch (error) {
     report(error);
     if (isRefusedToken(error)) return; // the banner says what to do; nothing will load

@@ -47,6 +47,9 @@ function fillJobs() {
 }
 
 function answerText(entry) {
+  if (entry.state === "unsent" && station.outbox && station.outbox.elsewhere(entry)) {
+    return t("station.other_venue", { venue: entry.venue_name || entry.venue });
+  }
   if (entry.state === "applied") return t("station.applied", { id: entry.answer });
   if (entry.state === "duplicate") return t("station.duplicate");
   if (entry.state === "error") return t("station.error", { why: entry.answer });
@@ -109,9 +112,20 @@ function submit(event) {
   $("#s-name").focus();
 }
 
+/** A short, non-secret mark of the token (FNV-1a): each desk link keeps its own context. */
+function tokenMark(text) {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i += 1) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash.toString(16).padStart(8, "0");
+}
+
 async function loadVenue() {
   // The venue and the jobs are kept on the device too: a reload without network still works.
-  const cacheKey = `station.${eventId}.context`;
+  // Per desk link: one tablet may open two venues' links, and must not show one as the other.
+  const cacheKey = `station.${eventId}.context.${tokenMark(token)}`;
   try {
     const [me, event, jobs] = await Promise.all([
       request(`${base}/station`, { token }),
@@ -149,10 +163,11 @@ async function start() {
   window.addEventListener("offline", showNetwork);
   const venue = await loadVenue();
   station.venue = venue;
-  const venueId = venue ? venue.id : "";
   station.outbox = new Outbox({
     storageKey: `station.${eventId}.outbox`,
-    path: `${base}/venues/${encodeURIComponent(venueId)}/applications`,
+    venue: venue ? venue.id : "",
+    venueName: venue ? venue.name : "",
+    pathFor: (venueId) => `${base}/venues/${encodeURIComponent(venueId)}/applications`,
     token,
     onChange: render,
     onRefused: () => { $("#auth-error").hidden = false; },

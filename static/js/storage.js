@@ -1,6 +1,11 @@
 // localStorage that never throws (private modes and some in-app browsers refuse it).
 const PREFIX = "liveevent.";
 
+/** The localStorage name of ``key`` (what a "storage" event reports). */
+export function storageName(key) {
+  return PREFIX + key;
+}
+
 export function load(key, fallback = null) {
   try {
     const raw = window.localStorage.getItem(PREFIX + key);

@@ -3,10 +3,14 @@ import { ApiError, eventIdFromPath, request, socketUrl } from "./api.js";
 import { headcountText, jobFacts, jobSummary } from "./cards.js";
 import { $, announce, h } from "./dom.js";
 import { formatDateTime, formatClock, formatNumber, initI18n, onLangChange, t } from "./i18n.js";
+import { consentFields, hasConsented, initConsent, rememberConsent, showConsent } from "./consent.js";
+import { HireBook, remainingLine } from "./openings.js";
 import { checkPhone } from "./phone.js";
 import { createQuestions } from "./questions.js";
 import { LiveSocket } from "./socket.js";
 import { load, save } from "./storage.js";
+import { initElder, readAloudButton } from "./viewer-elder.js";
+import { replayActive, replayFields, startReplay } from "./viewer-replay.js";
 
 const eventId = eventIdFromPath();
 const view = {
@@ -20,12 +24,25 @@ const view = {
 let applied = load(`applied.${eventId}`, {}); // job id -> application id
 let profile = load("profile", null);          // {name, phone}: the one-tap apply
 let socket = null;
+// Each job's confirmed hires (issue 16: positions remaining), newest cursor winning.
+const hireBook = new HireBook((jobId, before, after) => {
+  renderCard();
+  renderShown();
+  const job = view.shown.get(jobId)?.job;
+  if (job && before !== null && after > before && hireBook.left(job).filled) {
+    announce($("#announcer"), t("remaining.now_filled", { job: job.title }));
+  }
+});
 let sheetJob = null;
 let sheetOpener = null;
 let applyCounter = 0;
 const pendingApplies = new Map();
 // Questions on the card on screen (issue 17 part 2): static/js/questions.js.
-const questions = createQuestions({ eventId, defaultName: () => (profile ? profile.name : "") });
+const questions = createQuestions({
+  eventId,
+  defaultName: () => (profile ? profile.name : ""),
+  isLive: () => Boolean(view.event && view.event.state === "live") && !replayActive(),
+});
 
 function maskPhone(phone) {
   if (!phone || phone.length <= 7) return phone || "";
@@ -55,12 +72,14 @@ function renderEvent() {
     $("#ics").setAttribute("download", `${eventId}.ics`);
   }
   $("#ended").hidden = event.state !== "ended";
+  if (event.state === "ended") startReplay({ eventId, box: $("#stream"), onCard: showCard }).catch(() => {});
   tickCountdown();
 }
 
 function renderStream(event) {
   const box = $("#stream");
   const url = event.stream_url;
+  if (replayActive()) return; // the box plays the recording (viewer-replay.js)
   if (box.dataset.url === (url || "")) return; // keep a playing video playing
   box.dataset.url = url || "";
   box.replaceChildren();
@@ -130,6 +149,8 @@ function renderCard() {
   h("p", { class: "employer" }, job.employer),
   h("h3", { id: "card-title", class: "job-title" }, job.title),
   jobFacts(job),
+  remainingLine(hireBook.left(job), { full: true }),
+  readAloudButton([jobSummary(job), job.description].filter(Boolean).join("。"), `${job.employer} ${job.title}`),
   job.description ? h("p", { class: "desc" }, job.description) : null,
   applyArea(job, { full: true }));
   view.fresh = null;
@@ -149,6 +170,7 @@ function renderShown() {
     h("p", { class: "employer" }, job.employer),
     h("h3", { class: "job-title" }, job.title),
     h("p", { class: "meta" }, [job.salary, job.location, headcountText(job)].filter(Boolean).join(" · ")),
+    remainingLine(hireBook.left(job)),
     h("p", { class: "meta when" }, job.id === current
       ? t("viewer.now_presenting") : t("viewer.presented_at", { time: formatClock(pushed_at) }))),
   applyArea(job, { full: false }))));
@@ -161,7 +183,8 @@ function applyArea(job, { full }) {
       h("p", { class: "applied-note" }, h("span", { "aria-hidden": "true" }, "✓ "),
         t("apply.already_short", { id })));
   }
-  const label = profile ? t("apply.one_tap") : t("apply.open");
+  const waitlist = hireBook.left(job).filled; // a filled job takes applications as a waiting list
+  const label = waitlist ? t("apply.waitlist") : profile ? t("apply.one_tap") : t("apply.open");
   const button = h("button", {
     type: "button", class: "primary apply-btn" + (full ? " big" : ""),
     "aria-label": `${label}：${job.employer} ${job.title}`,
@@ -182,7 +205,7 @@ function applyArea(job, { full }) {
 
 // --- applying ------------------------------------------------------------------------------------
 async function startApply(job, button) {
-  if (!profile) {
+  if (!profile || !hasConsented(job)) { // consent is given per employer (docs/privacy.md)
     openSheet(job, button);
     return;
   }
@@ -196,13 +219,14 @@ async function startApply(job, button) {
     showErrors(error);
   } finally {
     button.disabled = false;
-    button.textContent = profile ? t("apply.one_tap") : t("apply.open");
+    button.textContent = hireBook.left(job).filled ? t("apply.waitlist")
+      : profile ? t("apply.one_tap") : t("apply.open");
   }
 }
 
 async function submitApplication(job, person) {
   const body = { job_id: job.id, name: person.name, phone: person.phone, consent: true,
-    idempotency_key: randomKey() };
+    idempotency_key: randomKey(), ...replayFields(), ...consentFields(job) };
   if (socket && socket.open) {
     try {
       return await applyOverSocket(body);
@@ -254,6 +278,7 @@ function failPendingApplies() {
 }
 
 function finishApply(job, result, opener) {
+  rememberConsent(job);
   applied = { ...applied, [job.id]: result.application_id };
   save(`applied.${eventId}`, applied);
   renderCard();
@@ -274,6 +299,7 @@ function openSheet(job, opener) {
   form.elements.name.value = profile ? profile.name : form.elements.name.value;
   form.elements.phone.value = profile ? profile.phone : form.elements.phone.value;
   $("#f-consent").checked = false;
+  showConsent(job);
   sheet.hidden = false;
   document.body.classList.add("sheet-open");
   setBackgroundInert(true);
@@ -310,7 +336,8 @@ function showResult(job, result, opener) {
   $("#result-number").textContent = result.application_id;
   $("#result-note").textContent = result.duplicate
     ? t("apply.duplicate_note")
-    : t("apply.done_note", { phone: maskPhone(profile ? profile.phone : "") || t("apply.your_phone") });
+    : hireBook.left(job).filled ? t("apply.waitlist_done")
+      : t("apply.done_note", { phone: maskPhone(profile ? profile.phone : "") || t("apply.your_phone") });
   $("#sheet-result").classList.toggle("duplicate", Boolean(result.duplicate));
   $("#result-title").focus();
 }
@@ -412,12 +439,16 @@ function onMessage(message) {
       view.event = message.event;
       renderEvent();
       if (message.resync) loadShown();
-      showCard(message.card);
-      questions.onHello(message);
+      hireBook.learnAll(message.hires, message.cursor);
+      showCard(replayActive() ? view.card : message.card); // a replay drives the card itself
+      questions.onHello(message, view.card);
       socket.markLive();
       break;
     case "card":
       showCard(message.card);
+      break;
+    case "openings":
+      hireBook.learn(message.job_id, message.hires, message.cursor);
       break;
     case "withdraw":
       if (view.card && view.card.card_id === message.card_id) {
@@ -432,6 +463,7 @@ function onMessage(message) {
       if (view.event) view.event.state = message.state;
       renderEvent();
       renderCard();
+      questions.render(); // the form is offered only while live
       break;
     case "question":
       questions.onQuestion(message);
@@ -469,6 +501,7 @@ async function loadShown() {
     view.shown.clear();
     for (const card of data.cards) rememberShown(card);
     if (current) rememberShown(current);
+    hireBook.learnAll(data.hires, data.cursor);
     renderShown();
   } catch {
     // The live messages still fill the list; a later reconnect tries again.
@@ -491,6 +524,8 @@ async function openFromLink() {
 
 async function main() {
   await initI18n();
+  initElder({ onVoices: renderCard });
+  initConsent(eventId);
   onLangChange(() => {
     renderEvent();
     renderCard();

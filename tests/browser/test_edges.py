@@ -124,8 +124,16 @@ async def test_one_tap_apply_in_the_list_shows_whose_details_and_lets_them_be_ch
     assert [(a["name"], a["phone"]) for a in body["applications"]] == [("韩梅梅", "13800138000")]
     who = await viewer.inner_text('#shown-list li[data-job-id="j1"] .as-who')
     assert "韩梅梅" in who and "138****8000" in who, who
-    # The tap itself is still one tap.
+    # A tap for an employer this phone has not yet consented to opens the form, filled in,
+    # with that employer's consent unticked: consent is separate per recipient (PIPL Art. 23,
+    # docs/privacy.md). One tap stays one tap for an employer already consented to.
     await viewer.click('#shown-list li[data-job-id="j1"] .apply-btn')
+    await viewer.wait_for_selector("#sheet:not([hidden])")
+    assert await viewer.input_value("#f-name") == "韩梅梅"
+    assert "顺丰速运有限公司" in await viewer.inner_text("#f-consent + span")
+    assert not await viewer.is_checked("#f-consent")
+    await viewer.check("#f-consent")
+    await viewer.click("#submit")
     await viewer.wait_for_selector("#sheet-result:not([hidden])", timeout=5000)
     assert (await server.stats(event))["applications"] == 3
     assert pages.errors() == []

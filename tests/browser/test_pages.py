@@ -151,11 +151,17 @@ async def test_viewer_applies_and_the_host_number_rises(server: LiveServer, page
     await viewer.click("#sheet-result [data-close]")
     assert number in await viewer.inner_text("#card-slot .applied-note")
 
-    # The next card is a one-tap apply: name and phone are remembered on the device.
+    # The next card: name and phone are remembered on the device. It is another employer, so
+    # the form opens filled in for that employer's own consent (docs/privacy.md).
     await server.push(event, "j2")
     await viewer.wait_for_selector('#card-slot .card[data-job-id="j2"]')
     assert "李卫国" in await viewer.inner_text("#card-slot .as-who")
     await viewer.click("#card-slot .apply-btn")
+    await viewer.wait_for_selector("#sheet:not([hidden])")
+    assert await viewer.input_value("#f-phone") == "13912345678"
+    assert "国家电网北京电力公司" in await viewer.inner_text("#f-consent + span")
+    await viewer.check("#f-consent")
+    await viewer.click("#submit")
     await viewer.wait_for_selector("#sheet-result:not([hidden])", timeout=5000)
     assert (await viewer.inner_text("#result-number")).strip() not in ("", number)
     await host.wait_for_function(

@@ -267,6 +267,24 @@ async def overlay_token_first_read(rig: Rig) -> None:
     assert status == 200 and again == body
 
 
+async def set_replay(rig: Rig) -> None:
+    """Staff set an ended event's recording (issue 17): HSET of one field, naturally
+    idempotent; the audit entry after it is written once."""
+    await rig.server.push(rig.event, "j1")
+    status, body = await rig.call(
+        "POST", "/state", rig.event.host_token, json_body={"state": "ended"}
+    )
+    assert status == 200, body
+    url = "https://media.example.cn/r.mp4"
+    rig.lose("HSET", rig.keys.meta, "replay")
+    status, body = await rig.call("PUT", "/replay", rig.event.staff_token, json_body={"url": url})
+    assert status == 200 and body["cues"] == 1, body
+    stored = codec.unpack(await rig.store.hget(rig.keys.meta, "replay"))
+    assert stored["url"] == url
+    audits = await rig.records(rig.keys.audit)
+    assert [(a["what"], a["by"]) for a in audits] == [("replay", "staff")]
+
+
 WRITES: dict[str, Callable[[Rig], Awaitable[None]]] = {
     "push_card": push_card,
     "withdraw_card": withdraw_card,
@@ -280,6 +298,7 @@ WRITES: dict[str, Callable[[Rig], Awaitable[None]]] = {
     "import_outcomes_audit": import_outcomes_audit,
     "export_audit": export_audit,
     "overlay_token_first_read": overlay_token_first_read,
+    "set_replay": set_replay,
     # The purge's steps, each losing its reply in turn.
     "purge_mark": _purge(lambda k: "HSETNX", lambda k: k.meta),
     "purge_copy": _purge(lambda k: "XADD", lambda k: k.apps_purge),

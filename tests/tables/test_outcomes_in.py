@@ -48,7 +48,7 @@ def test_problems_by_row_and_column() -> None:
     data = (
         "手机,职位,状态\r\n"
         "138****5678,焊工,录用\r\n"  # a masked phone matches nobody
-        "13900001111,焊工,放弃\r\n"  # not a status we know
+        "13900001111,焊工,待定\r\n"  # not a status we know
         "13900002222,,录用\r\n"  # no job
         "13900003333,电工,入职\r\n"
     ).encode()
@@ -76,3 +76,26 @@ def test_xlsx_with_numeric_phone() -> None:
 def test_a_sheet_without_status_or_identity_is_refused() -> None:
     with pytest.raises(NoHeaderError):
         parse_outcome_sheet("手机,结果\r\n13812345678,录用\r\n".encode())
+
+
+def test_issue16_statuses_have_the_words_employers_write() -> None:
+    # 放弃 is the applicant's "no" (declined), not the employer's (rejected).
+    data = (
+        "申请编号,结果\r\n"
+        "1,达成意向\r\n"
+        "2,本人放弃\r\n"
+        "3,放弃\r\n"
+        "4,未到场\r\n"
+        "5,no-show\r\n"
+        "6,不合适\r\n"
+    ).encode()
+    result = parse_outcome_sheet(data)
+    assert result.ok, result.problems
+    assert [row.status for row in result.rows] == [
+        "intent",
+        "declined",
+        "declined",
+        "no_show",
+        "no_show",
+        "rejected",
+    ]
