@@ -28,6 +28,7 @@ from liveevent.domain.questions import (
     Question,
     QuestionStatus,
     check_ask,
+    mask_name,
 )
 from liveevent.errors import Conflict, Forbidden, InvalidInput
 from liveevent.web.api import new_id, now_ms
@@ -113,13 +114,23 @@ def _may_see(grant: Grant, question: Question) -> bool:
     return grant.role is not Role.EMPLOYER or question.employer == grant.scope
 
 
+def _wire_for(grant: Grant, question: Question) -> dict[str, Any]:
+    """What ``grant`` sees of ``question``: every field for host and staff (they moderate the
+    name); for an employer the name masked as viewers see it (the asker agreed to no more)."""
+    wire = question.staff_wire()
+    if grant.role is Role.EMPLOYER:
+        wire["name"] = mask_name(question.name)
+    return wire
+
+
 @routes.get("/api/events/{event_id}/questions", name="list_questions")
 async def list_questions(request: web.Request) -> web.Response:
     """``GET /api/events/{id}/questions[?status=&card_id=][&shown=1]`` (host, staff,
     employer): ``{"questions": [Question.staff_wire(), ...]}``, oldest first; an employer gets
-    only its own jobs' questions. ``status=pending`` is the host's queue and ``card_id=&shown=1``
-    what is shown under that card, each read from its index (cost: the questions listed);
-    any other filter reads every question of the event.
+    only its own jobs' questions, the asker's name masked (``mask_name``). ``status=pending``
+    is the host's queue and ``card_id=&shown=1`` what is shown under that card, each read from
+    its index (cost: the questions listed); any other filter reads every question of the
+    event.
 
     Raises ``Unauthenticated`` (401), ``Forbidden`` (403), ``NotFound`` (404),
     ``InvalidInput`` (422, ``status``), ``StoreUnavailable`` (503)."""
@@ -143,7 +154,7 @@ async def list_questions(request: web.Request) -> web.Response:
     else:
         found = await store.questions(event_id, pending_only=status is QuestionStatus.PENDING)
     rows = [
-        q.staff_wire()
+        _wire_for(grant, q)
         for q in found
         if _may_see(grant, q)
         and (status is None or q.status is status)
@@ -179,4 +190,4 @@ async def moderate_question(request: web.Request) -> web.Response:
     now = now_ms()
     after = question.moderated(move, by=str(grant.role), by_name=grant.name, now=now)
     cursor = await store.moderate(event_id, before, after, now=now)
-    return _json({"question": after.staff_wire(), "cursor": cursor})
+    return _json({"question": _wire_for(grant, after), "cursor": cursor})

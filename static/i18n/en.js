@@ -318,4 +318,8 @@ export default {
   "hostq.anonymous": "(no name given)",
   "hostq.shown": "Questions shown",
   "hostq.failed": "That did not work: {why}",
+  "employerq.heading": "Viewers' questions about my jobs",
+  "employerq.note": "Your answer is shown with the question on the live page; do not write phone numbers.",
+  "employerq.empty": "No new questions about your jobs.",
+  "employerq.answered": "Answered: viewers can see it now",
 };

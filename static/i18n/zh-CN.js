@@ -318,4 +318,8 @@ export default {
   "hostq.anonymous": "（未留称呼）",
   "hostq.shown": "已公开的提问",
   "hostq.failed": "操作没有成功：{why}",
+  "employerq.heading": "观众对我的岗位的提问",
+  "employerq.note": "您的回答会连同问题一起显示在直播页面上，请不要写手机号。",
+  "employerq.empty": "暂时没有关于您岗位的新提问。",
+  "employerq.answered": "已回答，观众可以看到了",
 };

@@ -88,3 +88,46 @@ async def test_a_viewer_asks_the_host_answers_and_another_viewer_sees_it_masked(
     assert await other.evaluate(no_scroll)
     # The one refusal (422, the phone number) is logged by the browser as a failed load.
     assert [e for e in pages.errors() if "status of 422" not in e] == []
+
+
+async def test_an_employer_answers_its_own_jobs_question_on_its_page(
+    server: LiveServer, pages: Pages
+) -> None:
+    event = await server.create_event()
+    card = await server.push(event, "j1")  # 顺丰速运有限公司
+    links = {}
+    for name in ("顺丰速运有限公司", "京东物流"):
+        status, reply = await server.call(
+            "POST",
+            f"/api/events/{event.id}/employers",
+            token=event.staff_token,
+            json_body={"name": name, "contact": "王经理"},
+        )
+        assert status == 201, reply
+        links[name] = f"{server.url}{reply['link']}"
+    status, asked = await server.call(
+        "POST",
+        f"/api/events/{event.id}/questions",
+        json_body={"card_id": card["card_id"], "name": "李四", "text": "要求有驾照吗？"},
+    )
+    assert status == 201, asked
+    viewer = await _viewer(pages, server, event, "viewer")
+    jd = await pages.open(links["京东物流"], name="jd", viewport=DESKTOP)
+    sf = await pages.open(links["顺丰速运有限公司"], name="sf", viewport=DESKTOP)
+    item = sf.locator("#employer-question-list li.host-question")
+    await item.first.wait_for(timeout=8000)
+    assert "要求有驾照吗" in await item.first.inner_text()
+    assert "片区运营主管" in await item.first.inner_text()  # the job's title
+    assert "李四" not in await sf.inner_text("#employer-questions")  # employers see no names
+    await item.first.locator("textarea").fill("需要C1驾照")
+    await item.first.locator('button[data-action="answer"]').click()
+    await viewer.wait_for_function(
+        "document.querySelector('#question-list') &&"
+        " document.querySelector('#question-list').textContent.includes('需要C1驾照')"
+    )
+    assert "李*" in await viewer.inner_text("#question-list")
+    # The other employer never sees it.
+    await jd.wait_for_selector("#employer-questions h2", timeout=8000)
+    assert "要求有驾照吗" not in await jd.inner_text("#employer-questions")
+    await pages.shot(sf, "employer")
+    assert pages.errors() == []

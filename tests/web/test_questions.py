@@ -135,7 +135,7 @@ async def test_hiding_a_pending_question_sends_viewers_nothing(server: LiveServe
 async def test_employers_answer_only_their_own_jobs_questions(server: LiveServer) -> None:
     event = await server.create_event()
     card = await server.push(event, "j1")  # 顺丰速运有限公司
-    _, mine = await _ask(server, event, card_id=card["card_id"], text="有五险一金吗")
+    _, mine = await _ask(server, event, card_id=card["card_id"], text="有五险一金吗", name="张三")
     card2 = await server.push(event, "j3")  # 京东物流
     _, theirs = await _ask(server, event, card_id=card2["card_id"], text="几点上班")
     sf = await _employer(server, event, "顺丰速运有限公司")
@@ -144,6 +144,7 @@ async def test_employers_answer_only_their_own_jobs_questions(server: LiveServer
     assert status == 200 and [q["question_id"] for q in listed["questions"]] == [
         mine["question_id"]
     ]
+    assert listed["questions"][0]["name"] == "张*"  # masked for an employer
     status, body = await _moderate(
         server, event, theirs["question_id"], sf, action="answer", answer="9点"
     )
