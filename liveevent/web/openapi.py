@@ -414,12 +414,15 @@ def _question_paths() -> dict[str, Any]:
         "/api/events/{event_id}/questions": {
             "post": _op(
                 "Ask about the card on screen (anyone, JSON only)",
-                {"201": _json({"type": "object"}, "Asked"), "409": _ERR, "422": _ERR, "429": _ERR},
+                {
+                    "201": _json({"type": "object"}, "Asked"),
+                    **{code: _ERR for code in ("400", "409", "413", "415", "422", "429", "503")},
+                },
                 body=ask,
             ),
             "get": _op(
                 "The questions (host, staff; an employer: its own jobs')",
-                {"200": _json({"type": "object"}), "422": _ERR},
+                {"200": _json({"type": "object"}), "422": _ERR, "503": _ERR},
                 secured=True,
                 params=query,
             ),
@@ -427,7 +430,10 @@ def _question_paths() -> dict[str, Any]:
         "/api/events/{event_id}/questions/{question_id}": {
             "post": _op(
                 "Approve, hide or answer a question (host, staff; employer: answer its own)",
-                {"200": _json({"type": "object"}), "409": _ERR, "422": _ERR},
+                {
+                    "200": _json({"type": "object"}),
+                    **{code: _ERR for code in ("400", "409", "413", "422", "503")},
+                },
                 body=move,
                 secured=True,
                 params=[question_id],
