@@ -45,11 +45,12 @@ async def test_a_viewer_cannot_credit_a_venue_or_claim_the_station_source(
     assert error["ref"] == "w" and set(error["fields"]) == {"venue", "source"}
     await viewer.close()
     assert await stored_applications(server, event) == []
-    # What a viewer may say of itself still goes through: its city, and live or replay.
-    status, _ = await server.apply(event, "j1", "13800138009", city="宁波", source="replay")
+    # What a viewer may say of itself still goes through: its city, and live (replay has
+    # its own rules: an ended event with a recording, tests/web/test_replays.py).
+    status, _ = await server.apply(event, "j1", "13800138009", city="宁波", source="live")
     assert status == 201
     (row,) = await stored_applications(server, event)
-    assert (row.get("venue"), row["source"], row["city"]) == (None, "replay", "宁波")
+    assert (row.get("venue"), row["source"], row["city"]) == (None, "live", "宁波")
 
 
 async def test_a_lost_station_token_can_be_revoked(server: LiveServer) -> None:
