@@ -17,6 +17,7 @@ from liveevent.store.attribution import AttributionStore
 from liveevent.store.events import EventStore
 from liveevent.store.ingest import ApplicationIngest
 from liveevent.store.opening import open_configured_store
+from liveevent.store.questions import QuestionStore
 from liveevent.store.venues import VenueStore
 from liveevent.web import (
     admin_page,
@@ -31,6 +32,7 @@ from liveevent.web import (
     pages,
     pages_api,
     privacy,
+    questions,
     replays,
     reports,
     signups,
@@ -45,6 +47,7 @@ from liveevent.web.appkeys import (
     INGEST,
     LIMITS,
     METRICS,
+    QUESTIONS,
     SETTINGS,
     SHEETS,
     STATS_FEED,
@@ -108,6 +111,7 @@ def create_app(settings: Settings) -> web.Application:
         attribution.routes,
         signups.routes,
         admin_page.routes,
+        questions.routes,
     ):
         app.router.add_routes(table)
     exports.add_routes(app.router)
@@ -133,6 +137,7 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
         app[EVENTS] = EventStore(conn)
         app[VENUES] = VenueStore(conn)
         app[WAITLIST] = WaitlistBook(app[EVENTS])
+        app[QUESTIONS] = QuestionStore(conn)
         app[APPLICATIONS] = ApplicationLog(
             conn,
             apply_rate_per_ip=settings.apply_rate_per_ip,

@@ -2,8 +2,8 @@
 
 Written by hand beside the handlers, one module per area: ``core`` (references, responses,
 an event's operation), ``schemas`` (shapes several areas share), ``events``, ``applications``,
-``office``, ``replay``, ``signups``, ``employers``, ``attribution``, ``venues``, ``reports``.
-A route added to the app must be added to its area here too.
+``office``, ``questions``, ``replay``, ``signups``, ``employers``, ``attribution``,
+``venues``, ``reports``. A route added to the app must be added to its area here too.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from liveevent.web.openapi import (
     employers,
     events,
     office,
+    questions,
     replay,
     reports,
     signups,
@@ -41,6 +42,7 @@ def document() -> dict[str, Any]:
         **events.paths(s),
         **applications.paths(s),
         **office.paths(),
+        **questions.paths(),
         **replay.paths(),
         **signups.paths(),
         **employers.paths(),
