@@ -77,7 +77,10 @@ def test_replay_and_station_applications_say_so_in_the_export() -> None:
     # Found by review r3: an application made from the replay read "直播页" (its transport)
     # and nothing else, so staff could not tell replay and station applications apart.
     page = [
-        (Application("1", "j2", "王五", "13800138000", 1_700_000_000_000, None, True, "ws"), Status.APPLIED),
+        (
+            Application("1", "j2", "王五", "13800138000", 1_700_000_000_000, None, True, "ws"),
+            Status.APPLIED,
+        ),
         (
             Application(
                 "2", "j2", "赵六", "13800138001", 1_700_000_000_000, "c1", True, "ws",
