@@ -152,8 +152,8 @@ _CONSENT_WORDS: dict[Lang, dict[bool | None, str]] = {
     Lang.EN: {True: "yes", False: "no", None: ""},
 }
 _VIA_WORDS: dict[Lang, dict[str, str]] = {
-    Lang.ZH_CN: {"http": "网页/接口", "ws": "直播页"},
-    Lang.EN: {"http": "web/API", "ws": "live page"},
+    Lang.ZH_CN: {"http": "网页/接口", "ws": "直播页", "station": "现场报名台"},
+    Lang.EN: {"http": "web/API", "ws": "live page", "station": "station page"},
 }
 # Where an application was made (``Source``; none stored means live).
 _SOURCE_WORDS: dict[Lang, dict[str, str]] = {

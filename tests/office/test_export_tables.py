@@ -90,7 +90,7 @@ def test_replay_and_station_applications_say_so_in_the_export() -> None:
         ),
         (
             Application(
-                "3", "j2", "钱七", "13800138002", 1_700_000_000_000, None, True, "http",
+                "3", "j2", "钱七", "13800138002", 1_700_000_000_000, None, True, "station",
                 venue="v1", source=Source.STATION,
             ),
             Status.APPLIED,
@@ -108,3 +108,6 @@ def test_replay_and_station_applications_say_so_in_the_export() -> None:
         generic = [application_row(a, s, JOBS.get(a.job_id), False, layout)[-1] for a, s in page]
         assert generic == words
     assert Layout(lang=Lang.ZH_CN).headers(("source",))[0] == "报名方式"
+    # The station page's transport is worded too (it read "station" in a Chinese sheet).
+    assert Layout(lang=Lang.ZH_CN).via("station") == "现场报名台"
+    assert Layout(lang=Lang.EN).via("station") == "station page"
