@@ -22,6 +22,9 @@ JOBS = [
     {"id": "nb1", "employer": "宁波港集团", "title": "理货员", "openings": 3},
 ]
 OWN_ROUTES = {"employer_overview", "employer_applications", "employer_status"}
+# Routes an employer may call for its own jobs only (issue 17 part 2: questions on the card),
+# tried here on the other employer's question: what it must answer.
+OWN_JOB_ROUTES = {"list_questions": 200, "moderate_question": 403}
 # The other employer's applicant, who must never show.
 THEIR_PHONE, THEIR_NAME = "13900009999", "周杰伦"
 
@@ -36,6 +39,8 @@ BODIES: dict[str, Any] = {
     "create_employer": {"name": "宁波港集团"},
     "employer_status": {"status": "hired"},
     "create_application": {"job_id": "nb1", "name": "x", "phone": "12"},  # 422 for all
+    "moderate_question": {"action": "answer", "answer": "x"},
+    "ask_question": {"card_id": "x", "text": ""},  # 422 for all
 }
 EXPORTS = {
     "export_applications": ["applications.csv"],
@@ -45,7 +50,9 @@ EXPORTS = {
 }
 
 
-def calls(app: web.Application, event: Event, theirs: str) -> list[tuple[str, str, str]]:
+def calls(
+    app: web.Application, event: Event, theirs: str, question: str = "q"
+) -> list[tuple[str, str, str]]:
     """(route name, method, path) for every route, its parameters filled in."""
     out = []
     for route in app.router.routes():
@@ -54,6 +61,7 @@ def calls(app: web.Application, event: Event, theirs: str) -> list[tuple[str, st
         name = str(route.name)
         path = route.resource.canonical
         path = path.replace("{event_id}", event.id).replace("{application_id}", theirs)
+        path = path.replace("{question_id}", question)
         if name in EXPORTS:
             base = path.split("{table}")[0]
             out += [(name, route.method, base + leaf) for leaf in EXPORTS[name]]
@@ -86,10 +94,18 @@ async def test_an_employer_token_is_refused_everywhere_but_its_own_page(
     )
     assert status == 201
     theirs = body["application_id"]
+    # A question about the other employer's job, asked by a viewer who gave its name.
+    card = (await server.call("GET", f"/api/events/{event.id}"))[1]["current_card"]
+    status, asked = await server.call(
+        "POST",
+        f"/api/events/{event.id}/questions",
+        json_body={"card_id": card["card_id"], "name": THEIR_NAME, "text": "包住吗"},
+    )
+    assert status == 201, asked
     before = await server.stats(event)
 
     tried = 0
-    for name, method, path in calls(server.app, event, theirs):
+    for name, method, path in calls(server.app, event, theirs, asked["question_id"]):
         body = BODIES.get(name)
         body = json.loads(json.dumps(body).replace("{a}", theirs)) if body else body
         # Pages that take their token in the query (the overlay) get the employer's there too.
@@ -102,6 +118,10 @@ async def test_an_employer_token_is_refused_everywhere_but_its_own_page(
             # Its own calls, here on the other employer's application: refused.
             expected = 403 if name == "employer_status" else 200
             assert status == expected, (name, status, reply)
+        elif name in OWN_JOB_ROUTES:
+            assert status == OWN_JOB_ROUTES[name], (name, status, reply)
+            if name == "list_questions":
+                assert reply["questions"] == [], reply  # none of the other employer's
         elif anonymous in (401, 403):
             assert status == 403, (name, method, path, status, reply)
         else:  # public: the same answer as anyone gets
