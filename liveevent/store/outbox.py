@@ -29,6 +29,7 @@ from typing import Any
 from redis.exceptions import ResponseError
 
 from liveevent.domain.notices import Notice, NoticeState
+from liveevent.errors import CorruptEntry
 from liveevent.store import codec
 from liveevent.store.connect import StoreConnection, store_errors
 
@@ -108,6 +109,19 @@ if redis.call('HGET', KEYS[1], ARGV[1]) == 'queued' then
 end
 redis.call('XACK', KEYS[3], ARGV[3], ARGV[2])
 redis.call('XDEL', KEYS[3], ARGV[2])
+return done
+"""
+
+# KEYS: state queue; ARGV: key entry group -> 1 if it died now (a record that cannot be read:
+# never sent, counted dead, its entry acknowledged so that it blocks nothing)
+BURY = """
+local done = 0
+if redis.call('HGET', KEYS[1], ARGV[1]) == 'queued' then
+  redis.call('HSET', KEYS[1], ARGV[1], 'dead')
+  done = 1
+end
+redis.call('XACK', KEYS[2], ARGV[3], ARGV[2])
+redis.call('XDEL', KEYS[2], ARGV[2])
 return done
 """
 
@@ -193,6 +207,7 @@ class Outbox:
         self._retry = reader.register_script(RETRY)
         self._kill = reader.register_script(KILL)
         self._skip = reader.register_script(SKIP)
+        self._bury = reader.register_script(BURY)
         self._cancel = reader.register_script(CANCEL)
         self._cancel_one = reader.register_script(CANCEL_ONE)
         self._reschedule = reader.register_script(RESCHEDULE)
@@ -284,7 +299,7 @@ class Outbox:
                 state, blob = await pipe.execute()
         return (
             NoticeState(codec.text(state)) if state is not None else None,
-            Notice.from_record(codec.unpack(blob)) if blob is not None else None,
+            _notice(blob) if blob is not None else None,
         )
 
     async def load_many(self, keys: list[str]) -> list[tuple[NoticeState | None, Notice | None]]:
@@ -300,7 +315,7 @@ class Outbox:
         return [
             (
                 NoticeState(codec.text(state)) if state is not None else None,
-                Notice.from_record(codec.unpack(blob)) if blob is not None else None,
+                _notice(blob) if blob is not None else None,
             )
             for state, blob in zip(states, blobs, strict=True)
         ]
@@ -341,6 +356,16 @@ class Outbox:
         args = [notice.key, entry, GROUP, codec.pack(notice.to_record()), now]
         with store_errors():
             return bool(await self._kill(keys=keys, args=args))
+
+    async def bury(self, entry: str, key: str) -> bool:
+        """Give up on a notice whose record cannot be read (``CorruptEntry``): ``dead`` (in
+        the event's counts, not in its dead list, which shows records), never sent; its entry
+        acknowledged so that it holds up nothing. False (only acknowledged) if it was not
+        ``queued``. Idempotent; raises ``StoreUnavailable``."""
+        with store_errors():
+            return bool(
+                await self._bury(keys=[self.k.state, self.k.queue], args=[key, entry, GROUP])
+            )
 
     async def skip(self, entry: str) -> None:
         """Acknowledge and delete an entry whose notice is not to be sent. Idempotent;
@@ -416,7 +441,7 @@ class Outbox:
             keys = [codec.text(k) for k, _ in pairs]
             blobs = await self.conn.reader.hmget(self.k.notices, keys) if keys else []
         return [
-            (int(score), Notice.from_record(codec.unpack(blob)))
+            (int(score), _notice(blob))
             for (_, score), blob in zip(pairs, blobs, strict=True)
             if blob is not None
         ]
@@ -431,3 +456,13 @@ class Outbox:
                 pipe.xlen(self.k.queue)
                 due, queued = await pipe.execute()
         return int(due) + int(queued)
+
+
+def _notice(blob: bytes) -> Notice:
+    """A stored record as a ``Notice``; raises ``CorruptEntry`` for one that is not a
+    notice's (undecodable, or a field missing or wrong)."""
+    record = codec.unpack(blob)
+    try:
+        return Notice.from_record(record)
+    except (KeyError, ValueError, TypeError) as exc:
+        raise CorruptEntry("a stored notice is not a notice") from exc
