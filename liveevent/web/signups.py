@@ -56,8 +56,9 @@ async def create_signup(request: web.Request) -> web.Response:
     "phone", "city"?, "consent": true, "idempotency_key"?}``.
 
     201 ``{"signup_id", "duplicate": false, "watch_token", "reminders": [{"when", "at"}],
-    "calendar_url"}``, or 200 with ``duplicate: true`` and the first sign-up's id for a phone
-    already signed up. Raises ``UnsupportedMediaType`` (415), ``MalformedBody`` (400),
+    "calendar_url"}``, or 200 with ``duplicate: true`` and ``signup_id``/``watch_token``
+    null for a phone already signed up (the token is the first answer's secret). Raises
+    ``UnsupportedMediaType`` (415), ``MalformedBody`` (400),
     ``BodyTooLarge`` (413), ``InvalidInput`` (422, naming each bad field), ``NotFound``
     (404), ``Conflict`` (409: live, ended or purged), ``RateLimited`` (429),
     ``StoreUnavailable`` (503).
@@ -81,10 +82,13 @@ async def create_signup(request: web.Request) -> web.Response:
     await request.app[OUTBOX].enqueue(
         reminder_notices(settings, view.event, record, url, now=now_ms())
     )
+    # A duplicate (the phone signed up before) gives neither the id nor the watch token:
+    # whoever knows a phone would otherwise get the token that marks its owner as watching.
+    shown = None if duplicate else signup_id
     answer = {
-        "signup_id": signup_id,
+        "signup_id": shown,
         "duplicate": duplicate,
-        "watch_token": signup_id,
+        "watch_token": shown,
         "reminders": [{"when": o.label, "at": values.iso(due)} for o, due in planned],
         "calendar_url": f"/api/events/{event_id}/calendar.ics",
     }

@@ -70,7 +70,8 @@ async def test_a_sign_up_is_confirmed_once_per_phone_with_its_reminders(
     assert first["calendar_url"] == f"/api/events/{event.id}/calendar.ics"
     # The apply path's phone rule: the same number written another way is the same person.
     status, again = await sign_up(server, event, "+86 138-1111-2222")
-    assert (status, again["signup_id"], again["duplicate"]) == (200, first["signup_id"], True)
+    assert (status, again["signup_id"], again["duplicate"]) == (200, None, True)
+    assert again["watch_token"] is None  # r4: whoever knows the phone gets no token
     # The same idempotency key answers what its first request answered.
     status, retried = await sign_up(server, event, "13811112222", idempotency_key="k-1")
     assert (status, retried["signup_id"], retried["duplicate"]) == (201, first["signup_id"], False)
