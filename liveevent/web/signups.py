@@ -290,7 +290,10 @@ async def signups_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     conn = app[EVENTS].conn
     app[SIGNUPS] = SignupLog(
-        conn, signup_rate_per_ip=settings.signup_rate_per_ip, rate_window_s=settings.rate_window_s
+        conn,
+        signup_rate_per_ip=settings.signup_rate_per_ip,
+        rate_window_s=settings.rate_window_s,
+        max_per_event=settings.signup_max_per_event,
     )
     app[OUTBOX] = Outbox(conn)
 

@@ -5,6 +5,9 @@ cannot be forged from a list of phones. A real server and store."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
+from liveevent.web.appkeys import SIGNUPS
 from tests.support import LiveServer
 from tests.web.test_signups import go_live, scheduled_event, sign_up
 
@@ -30,3 +33,21 @@ async def test_a_duplicate_sign_up_gives_no_way_to_mark_the_first_one_watched(
     path = f"/api/events/{event.id}/signups/{victim['watch_token']}/watched"
     status, body = await server.call("POST", path, json_body={})
     assert (status, body["first"]) == (200, True)
+
+
+async def test_an_event_takes_at_most_signup_max_per_event_sign_ups(
+    make_server: Callable[..., Awaitable[LiveServer]],
+) -> None:
+    # Nobody proves a phone is theirs: from many addresses, a script could sign up any number
+    # of strangers, each then texted up to three times through the organiser's gateway.
+    server = await make_server(signup_max_per_event=3)
+    event = await scheduled_event(server, starts_at=None)
+    for i in range(3):
+        status, body = await sign_up(server, event, f"1381111000{i}")
+        assert status == 201, body
+    status, body = await sign_up(server, event, "13811110009")
+    assert status == 409, body
+    assert "sign-ups" in body["error"]["message"]
+    status, body = await sign_up(server, event, "13811110000")  # still answered as before
+    assert (status, body["duplicate"]) == (200, True)
+    assert await server.app[SIGNUPS].count(event.id) == 3
