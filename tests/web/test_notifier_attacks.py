@@ -178,3 +178,46 @@ async def test_an_unreadable_record_does_not_stop_the_other_notices(
         await sender.stop()
         await receiver.stop()
     assert poison not in receiver.accepted
+
+
+async def test_two_processes_sharing_the_store_send_each_notice_once(
+    conn: StoreConnection, store_url: str
+) -> None:
+    # Two app processes: two connections, two senders, one outbox (held in review r4).
+    other = await connect(
+        store_url, key_prefix=conn.keys.prefix, timeout_s=3.0, waitaof_timeout_ms=1000
+    )
+    receiver = Receiver(SECRET)
+    await receiver.start()
+    receiver.delay_s = 0.002
+    senders = [
+        Notifier(
+            Outbox(c),
+            url=receiver.url,
+            secret=SECRET,
+            consumer=name,
+            timeout_s=1.0,
+            concurrency=16,
+            backoff_s=0.05,
+            claim_idle_s=2.0,
+            poll_s=0.02,
+        )
+        for c, name in ((conn, "node-a"), (other, "node-b"))
+    ]
+    await Outbox(conn).enqueue(make_notices(400))
+    for sender in senders:
+        await sender.start()
+    try:
+        assert await eventually(lambda: receiver.distinct() == 400, 30), receiver.distinct()
+
+        async def drained() -> bool:
+            return await Outbox(conn).pending() == 0
+
+        assert await eventually(drained, 10)
+    finally:
+        for sender in senders:
+            await sender.stop()
+        await receiver.stop()
+        await other.close()
+    assert receiver.repeats() == {}
+    assert all(s.sent > 0 for s in senders), [s.sent for s in senders]  # both took a share
