@@ -221,3 +221,37 @@ async def test_two_processes_sharing_the_store_send_each_notice_once(
         await other.close()
     assert receiver.repeats() == {}
     assert all(s.sent > 0 for s in senders), [s.sent for s in senders]  # both took a share
+
+
+@pytest.mark.parametrize("max_attempts", [1, 50])  # the failed send then dies, or is retried
+async def test_a_purge_during_a_send_leaves_no_name_or_phone_behind(
+    conn: StoreConnection, max_attempts: int
+) -> None:
+    receiver = Receiver(SECRET)
+    await receiver.start()
+    receiver.hold = asyncio.Event()
+    receiver.mode = "fail"
+    outbox = Outbox(conn)
+    await outbox.enqueue(make_notices(3))
+    sender = Notifier(
+        outbox,
+        url=receiver.url,
+        secret=SECRET,
+        consumer="node-a",
+        timeout_s=5.0,
+        max_attempts=max_attempts,
+        backoff_s=0.05,
+        poll_s=0.02,
+    )
+    await sender.start()
+    try:
+        assert await eventually(lambda: len(receiver.seen) == 3, 10)  # all three in flight
+        await outbox.forget("ev1")  # what the purge of the event does
+        receiver.hold.set()
+        assert await eventually(lambda: sender.dead + sender.retried == 3, 10)
+    finally:
+        await sender.stop()
+        await receiver.stop()
+    assert await conn.reader.hlen(outbox.k.notices) == 0  # no record came back
+    counts = await outbox.counts("ev1")
+    assert counts["cancelled"] == 3 and await outbox.pending() == 0, counts
