@@ -259,14 +259,19 @@ class Outbox:
     async def read(self, consumer: str, *, count: int, block_ms: int) -> list[tuple[str, str]]:
         """Up to ``count`` new queue entries for ``consumer``, waiting up to ``block_ms``.
 
-        They stay pending for ``consumer`` until an outcome method acknowledges them. On the
+        They stay pending for ``consumer`` until an outcome method acknowledges them. A queue
+        whose group the store lost is given one again (nothing is read this time). On the
         tail client (a blocking read; never retried: a lost reply leaves the entries pending,
         and ``claim`` takes them back). Raises ``StoreUnavailable``.
         """
         with store_errors():
-            reply = await self.conn.tail.xreadgroup(
-                GROUP, consumer, {self.k.queue: ">"}, count=count, block=block_ms
-            )
+            try:
+                reply = await self.conn.tail.xreadgroup(
+                    GROUP, consumer, {self.k.queue: ">"}, count=count, block=block_ms
+                )
+            except ResponseError as exc:
+                await self._lost_group(exc)
+                return []
         return [
             (codec.text(sid), codec.text(fields[b"k"]))
             for _stream, entries in reply or []
@@ -278,9 +283,13 @@ class Outbox:
         """Take over up to ``count`` entries pending for longer than ``min_idle_ms`` with any
         consumer (one that crashed), for ``consumer``. Raises ``StoreUnavailable``."""
         with store_errors():
-            reply = await self.conn.reader.xautoclaim(
-                self.k.queue, GROUP, consumer, min_idle_time=min_idle_ms, count=count
-            )
+            try:
+                reply = await self.conn.reader.xautoclaim(
+                    self.k.queue, GROUP, consumer, min_idle_time=min_idle_ms, count=count
+                )
+            except ResponseError as exc:
+                await self._lost_group(exc)
+                return []
         out = []
         for sid, fields in reply[1]:
             if fields:
@@ -288,6 +297,14 @@ class Outbox:
             else:  # deleted while pending (XAUTOCLAIM of Redis 7 drops these itself)
                 await self.skip(codec.text(sid))
         return out
+
+    async def _lost_group(self, exc: ResponseError) -> None:
+        """The store answered NOGROUP (it lost the queue: restarted without its data, or
+        restored from before the group existed): make the group again, so that the notices
+        moved since are read; re-raises any other reply error."""
+        if "NOGROUP" not in str(exc):
+            raise exc
+        await self.ensure_group()
 
     async def load(self, key: str) -> tuple[NoticeState | None, Notice | None]:
         """A notice's state and record (None, None for an unknown key; the record is None

@@ -255,3 +255,34 @@ async def test_a_purge_during_a_send_leaves_no_name_or_phone_behind(
     assert await conn.reader.hlen(outbox.k.notices) == 0  # no record came back
     counts = await outbox.counts("ev1")
     assert counts["cancelled"] == 3 and await outbox.pending() == 0, counts
+
+
+async def test_a_store_that_lost_the_send_queue_does_not_stop_the_notifier(
+    conn: StoreConnection,
+) -> None:
+    # A store restarted without its data (or restored from before the notifier first ran):
+    # the queue's consumer group is gone, and every read answered NOGROUP until the app was
+    # restarted, so sign-ups made since were never reminded.
+    receiver = Receiver(SECRET)
+    await receiver.start()
+    outbox = Outbox(conn)
+    sender = Notifier(
+        outbox,
+        url=receiver.url,
+        secret=SECRET,
+        consumer="node-a",
+        timeout_s=1.0,
+        backoff_s=0.05,
+        claim_idle_s=2.0,
+        poll_s=0.02,
+    )
+    await sender.start()
+    try:
+        await outbox.enqueue(make_notices(2))
+        assert await eventually(lambda: receiver.distinct() == 2, 10)
+        await conn.reader.delete(outbox.k.queue)  # the stream and its group
+        await outbox.enqueue(make_notices(5, event_id="ev2"))
+        assert await eventually(lambda: receiver.distinct() == 7, 10), receiver.distinct()
+    finally:
+        await sender.stop()
+        await receiver.stop()
