@@ -9,6 +9,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 import aiohttp
 import pytest
@@ -286,3 +287,38 @@ async def test_a_store_that_lost_the_send_queue_does_not_stop_the_notifier(
     finally:
         await sender.stop()
         await receiver.stop()
+
+
+async def test_cancelling_a_big_events_reminders_does_not_stall_the_store(
+    conn: StoreConnection,
+) -> None:
+    # Go-live cancels every reminder not yet sent (and a purge every notice): one script over
+    # all of them held the store, shared by every apply and card push, for seconds (100,000
+    # notices: 2.3 s), at the very moment the broadcast starts.
+    outbox = Outbox(conn)
+    notices = [
+        replace(n, key=f"rem:ev1:{i:08d}:{label}", due_at=10**13)
+        for i, n in enumerate(make_notices(30_000))
+        for label in ("1d", "30m")
+    ]
+    await outbox.enqueue(notices)
+    stalls: list[float] = []
+    done = asyncio.Event()
+
+    async def pinging() -> None:
+        while not done.is_set():
+            started = time.monotonic()
+            await conn.reader.ping()
+            stalls.append(time.monotonic() - started)
+            await asyncio.sleep(0.005)
+
+    pinger = asyncio.create_task(pinging())
+    try:
+        assert await outbox.cancel("ev1", "rem:ev1:") == 60_000
+    finally:
+        done.set()
+        await pinger
+    assert max(stalls) < 0.3, f"the store did not answer for {max(stalls):.2f} s"
+    counts = await outbox.counts("ev1")
+    assert counts["cancelled"] == 60_000 and await outbox.pending() == 0, counts
+    assert await conn.reader.hlen(outbox.k.notices) == 0
