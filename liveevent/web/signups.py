@@ -227,10 +227,35 @@ def live_notices(
 async def went_live(app: web.Application, event_id: str, request: web.Request | None) -> None:
     """The event went live: cancel its reminders not yet sent, and queue a ``live`` notice
     for every sign-up. Idempotent. Raises ``NotFound``, ``StoreUnavailable``."""
-    settings = app[SETTINGS]
+    await _went_live(app, event_id, _viewer_url(app[SETTINGS], event_id, request))
+
+
+async def _went_live(app: web.Application, event_id: str, url: str) -> None:
     view = await app[EVENTS].event_view(event_id)
     await app[OUTBOX].cancel(event_id, f"rem:{event_id}:")  # the ``live`` ones are made next
-    await _make_live_notices(app, view.event, _viewer_url(settings, event_id, request))
+    await _make_live_notices(app, view.event, url)
+
+
+_GOING_LIVE: set[asyncio.Task[None]] = set()  # kept until done (the loop holds tasks weakly)
+
+
+def went_live_soon(app: web.Application, event_id: str, request: web.Request) -> None:
+    """``went_live`` in the background, so that the host's go-live is answered at once (50,000
+    sign-ups are seconds of cancels and notices; review r4: a store timeout in them answered
+    the go-live 503 though the event was live). A failure is logged; the sweep makes what is
+    missing within ``SWEEP_S``. ``signups_ctx`` waits for these at shutdown. Raises
+    nothing."""
+    url = _viewer_url(app[SETTINGS], event_id, request)  # now: the request is gone after
+
+    async def run() -> None:
+        try:
+            await _went_live(app, event_id, url)
+        except LiveEventError as exc:
+            log.warning("go-live notices of event %s not made (the sweep will): %s", event_id, exc)
+
+    task = asyncio.create_task(run(), name=f"went-live-{event_id}")
+    _GOING_LIVE.add(task)
+    task.add_done_callback(_GOING_LIVE.discard)
 
 
 async def _make_live_notices(app: web.Application, event: LiveEvent, url: str) -> int:
@@ -331,6 +356,8 @@ async def signups_ctx(app: web.Application) -> AsyncIterator[None]:
         try:
             yield
         finally:
+            if _GOING_LIVE:  # go-live notices being made: finished before the store closes
+                await asyncio.wait(set(_GOING_LIVE), timeout=30)
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task

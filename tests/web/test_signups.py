@@ -115,6 +115,15 @@ async def test_go_live_closes_sign_ups_cancels_reminders_and_queues_the_live_not
     for phone in ("13811112222", "13933334444"):
         assert (await sign_up(server, event, phone))[0] == 201
     await go_live(server, event)
+
+    async def made() -> bool:  # in the background once the go-live is answered (r4)
+        counts = await server.app[OUTBOX].counts(event.id)
+        return (
+            counts["cancelled"] == 4
+            and counts["scheduled"] + counts["queued"] + counts["sent"] == 2
+        )
+
+    assert await eventually(made, 10)
     counts = await server.app[OUTBOX].counts(event.id)
     assert counts["cancelled"] == 4  # the 1d and 30m reminders: pointless once live
     assert counts["scheduled"] + counts["queued"] == 2  # one "live" notice each
