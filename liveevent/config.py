@@ -128,6 +128,10 @@ class Settings:
     # sign-ups and the notifier (issue 17; liveevent/web/notifier.py, docs/api.md "Sign-ups")
     # Sign-ups from one address per rate_window_s, across nodes (carrier NAT: a ceiling).
     signup_rate_per_ip: int = 600
+    # Sign-ups one event takes (0: no limit): nobody proves a phone is theirs, so without a
+    # ceiling a script from many addresses could make the organiser's gateway text any number
+    # of strangers (each sign-up is up to three reminders) and fill the store (review r4).
+    signup_max_per_event: int = 50_000
     # The organiser's webhook (SMS gateway, work-chat bot); unset: notices wait in the outbox.
     notify_webhook_url: str | None = None
     notify_secret: Secret | None = None  # the HMAC-SHA256 key of X-Liveevent-Signature
@@ -292,6 +296,7 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "retention_days": _optional_int,
     "time_zone": _time_zone,
     "signup_rate_per_ip": _int,
+    "signup_max_per_event": lambda v: int(_not_negative(_int(v))),
     "notify_webhook_url": _webhook_url,
     "notify_secret": _secret,
     "notify_reminders": parse_offsets,

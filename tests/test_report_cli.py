@@ -126,7 +126,11 @@ def test_report_across_fairs_counts_fairs_by_their_local_start_day(
     total = next(r for r in cells if r[0] == "合计 Total")
     assert total[3:14] == [3, 4, 36, 0, 0, 0, 6, 4, 0, 2, 9.0]
     # Bad dates: one line naming the field, nothing written.
-    for bad in (["--from", "2026-02-30"], ["--from", "2026-03-02", "--to", "2026-03-01"]):
+    for bad in (
+        ["--from", "2026-02-30"],
+        ["--from", "2026-03-02", "--to", "2026-03-01"],
+        ["--from", "9999-12-31"],  # r4: the day after it overflowed (a traceback)
+    ):
         assert main(["report", *bad, *store_args]) == 2
     err = capsys.readouterr().err
     assert "from" in err and "to is before from" in err

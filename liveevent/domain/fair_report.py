@@ -35,6 +35,8 @@ from liveevent.errors import InvalidInput
 
 # The widest range a report across fairs covers (a typo like 1900-01-01 reads every event).
 MAX_RANGE_DAYS = 3660
+FIRST_DAY = dt.date(1970, 1, 1)  # the days a report may name (a range's end must be computable)
+LAST_DAY = dt.date(9998, 12, 31)
 
 
 def openings_of(job: Job) -> int:
@@ -137,10 +139,14 @@ def _day(raw: object, field_name: str) -> dt.date:
             f"{field_name} must be a date YYYY-MM-DD", fields={field_name: "must be YYYY-MM-DD"}
         )
     try:
-        return dt.date.fromisoformat(raw)
+        day = dt.date.fromisoformat(raw)
     except ValueError as exc:
         why = "must be a real date YYYY-MM-DD"
         raise InvalidInput(f"{field_name} {why}", fields={field_name: why}) from exc
+    if not FIRST_DAY <= day <= LAST_DAY:  # the day after 9999-12-31 does not exist (500)
+        why = f"must be between {FIRST_DAY} and {LAST_DAY}"
+        raise InvalidInput(f"{field_name} {why}", fields={field_name: why})
+    return day
 
 
 @dataclass(frozen=True, slots=True)

@@ -168,15 +168,19 @@ def verify(
     tolerance_s: float = 300,
 ) -> bool:
     """The receiver's check: True if ``signature`` is ``sign(secret, timestamp, body)`` and
-    the timestamp is within ``tolerance_s`` of ``now_s``. Constant-time compare; raises
-    nothing (a malformed timestamp is False)."""
-    try:
-        ts = int(timestamp)
-    except ValueError:
+    the timestamp is within ``tolerance_s`` of ``now_s``. Constant-time compare of bytes;
+    raises nothing: a timestamp not written as the signer writes it (ASCII digits, no sign,
+    space, underscore or leading zero) or a header that is not ASCII is False."""
+    if not (timestamp.isascii() and timestamp.isdigit()) or timestamp != str(int(timestamp)):
         return False
+    ts = int(timestamp)
     if abs(now_s - ts) > tolerance_s:
         return False
-    return hmac.compare_digest(sign(secret, ts, body), signature)
+    try:
+        given = signature.encode("ascii")
+    except UnicodeEncodeError:
+        return False
+    return hmac.compare_digest(sign(secret, ts, body).encode(), given)
 
 
 def classify(status: int | None, *, attempts: int, max_attempts: int) -> Outcome:

@@ -29,11 +29,13 @@ from typing import Any
 from redis.exceptions import ResponseError
 
 from liveevent.domain.notices import Notice, NoticeState
+from liveevent.errors import CorruptEntry
 from liveevent.store import codec
 from liveevent.store.connect import StoreConnection, store_errors
 
 GROUP = "senders"
 ENQUEUE_CALL_MAX = 200  # notices per ENQUEUE call (one call stays ~1 ms)
+CANCEL_CALL_MAX = 500  # notices per CANCEL_MANY call
 
 # KEYS: state notices due byevent; ARGV: key blob due_ms, repeated -> how many were new
 ENQUEUE = """
@@ -111,6 +113,19 @@ redis.call('XDEL', KEYS[3], ARGV[2])
 return done
 """
 
+# KEYS: state queue; ARGV: key entry group -> 1 if it died now (a record that cannot be read:
+# never sent, counted dead, its entry acknowledged so that it blocks nothing)
+BURY = """
+local done = 0
+if redis.call('HGET', KEYS[1], ARGV[1]) == 'queued' then
+  redis.call('HSET', KEYS[1], ARGV[1], 'dead')
+  done = 1
+end
+redis.call('XACK', KEYS[2], ARGV[3], ARGV[2])
+redis.call('XDEL', KEYS[2], ARGV[2])
+return done
+"""
+
 # KEYS: queue; ARGV: entry group (a notice no longer to be sent: cancelled, sent, unknown)
 SKIP = """
 redis.call('XACK', KEYS[1], ARGV[2], ARGV[1])
@@ -118,25 +133,22 @@ redis.call('XDEL', KEYS[1], ARGV[1])
 return 1
 """
 
-# KEYS: state notices due byevent; ARGV: key prefix -> how many were cancelled
-# (scheduled or queued notices of one event whose key starts with the prefix; a queued one's
-# stream entry is skipped by its sender, which finds it cancelled)
-CANCEL = """
+# KEYS: state notices due; ARGV: keys -> how many of them were cancelled now (those still
+# scheduled or queued; a queued one's stream entry is skipped by its sender, which finds it
+# cancelled). Called with at most CANCEL_CALL_MAX keys: one call holds the store ~5 ms.
+CANCEL_MANY = """
 local n = 0
-for _, key in ipairs(redis.call('SMEMBERS', KEYS[4])) do
-  if string.sub(key, 1, #ARGV[1]) == ARGV[1] then
-    local state = redis.call('HGET', KEYS[1], key)
-    if state == 'scheduled' or state == 'queued' then
-      redis.call('HSET', KEYS[1], key, 'cancelled')
-      redis.call('HDEL', KEYS[2], key)
-      redis.call('ZREM', KEYS[3], key)
-      n = n + 1
-    end
+for _, key in ipairs(ARGV) do
+  local state = redis.call('HGET', KEYS[1], key)
+  if state == 'scheduled' or state == 'queued' then
+    redis.call('HSET', KEYS[1], key, 'cancelled')
+    redis.call('HDEL', KEYS[2], key)
+    redis.call('ZREM', KEYS[3], key)
+    n = n + 1
   end
 end
 return n
 """
-
 
 # KEYS: state notices due; ARGV: key -> 1 if it was cancelled now
 CANCEL_ONE = """
@@ -193,7 +205,8 @@ class Outbox:
         self._retry = reader.register_script(RETRY)
         self._kill = reader.register_script(KILL)
         self._skip = reader.register_script(SKIP)
-        self._cancel = reader.register_script(CANCEL)
+        self._bury = reader.register_script(BURY)
+        self._cancel_many = reader.register_script(CANCEL_MANY)
         self._cancel_one = reader.register_script(CANCEL_ONE)
         self._reschedule = reader.register_script(RESCHEDULE)
 
@@ -244,14 +257,19 @@ class Outbox:
     async def read(self, consumer: str, *, count: int, block_ms: int) -> list[tuple[str, str]]:
         """Up to ``count`` new queue entries for ``consumer``, waiting up to ``block_ms``.
 
-        They stay pending for ``consumer`` until an outcome method acknowledges them. On the
+        They stay pending for ``consumer`` until an outcome method acknowledges them. A queue
+        whose group the store lost is given one again (nothing is read this time). On the
         tail client (a blocking read; never retried: a lost reply leaves the entries pending,
         and ``claim`` takes them back). Raises ``StoreUnavailable``.
         """
         with store_errors():
-            reply = await self.conn.tail.xreadgroup(
-                GROUP, consumer, {self.k.queue: ">"}, count=count, block=block_ms
-            )
+            try:
+                reply = await self.conn.tail.xreadgroup(
+                    GROUP, consumer, {self.k.queue: ">"}, count=count, block=block_ms
+                )
+            except ResponseError as exc:
+                await self._lost_group(exc)
+                return []
         return [
             (codec.text(sid), codec.text(fields[b"k"]))
             for _stream, entries in reply or []
@@ -263,9 +281,13 @@ class Outbox:
         """Take over up to ``count`` entries pending for longer than ``min_idle_ms`` with any
         consumer (one that crashed), for ``consumer``. Raises ``StoreUnavailable``."""
         with store_errors():
-            reply = await self.conn.reader.xautoclaim(
-                self.k.queue, GROUP, consumer, min_idle_time=min_idle_ms, count=count
-            )
+            try:
+                reply = await self.conn.reader.xautoclaim(
+                    self.k.queue, GROUP, consumer, min_idle_time=min_idle_ms, count=count
+                )
+            except ResponseError as exc:
+                await self._lost_group(exc)
+                return []
         out = []
         for sid, fields in reply[1]:
             if fields:
@@ -273,6 +295,14 @@ class Outbox:
             else:  # deleted while pending (XAUTOCLAIM of Redis 7 drops these itself)
                 await self.skip(codec.text(sid))
         return out
+
+    async def _lost_group(self, exc: ResponseError) -> None:
+        """The store answered NOGROUP (it lost the queue: restarted without its data, or
+        restored from before the group existed): make the group again, so that the notices
+        moved since are read; re-raises any other reply error."""
+        if "NOGROUP" not in str(exc):
+            raise exc
+        await self.ensure_group()
 
     async def load(self, key: str) -> tuple[NoticeState | None, Notice | None]:
         """A notice's state and record (None, None for an unknown key; the record is None
@@ -284,7 +314,7 @@ class Outbox:
                 state, blob = await pipe.execute()
         return (
             NoticeState(codec.text(state)) if state is not None else None,
-            Notice.from_record(codec.unpack(blob)) if blob is not None else None,
+            _notice(blob) if blob is not None else None,
         )
 
     async def load_many(self, keys: list[str]) -> list[tuple[NoticeState | None, Notice | None]]:
@@ -300,7 +330,7 @@ class Outbox:
         return [
             (
                 NoticeState(codec.text(state)) if state is not None else None,
-                Notice.from_record(codec.unpack(blob)) if blob is not None else None,
+                _notice(blob) if blob is not None else None,
             )
             for state, blob in zip(states, blobs, strict=True)
         ]
@@ -342,6 +372,16 @@ class Outbox:
         with store_errors():
             return bool(await self._kill(keys=keys, args=args))
 
+    async def bury(self, entry: str, key: str) -> bool:
+        """Give up on a notice whose record cannot be read (``CorruptEntry``): ``dead`` (in
+        the event's counts, not in its dead list, which shows records), never sent; its entry
+        acknowledged so that it holds up nothing. False (only acknowledged) if it was not
+        ``queued``. Idempotent; raises ``StoreUnavailable``."""
+        with store_errors():
+            return bool(
+                await self._bury(keys=[self.k.state, self.k.queue], args=[key, entry, GROUP])
+            )
+
     async def skip(self, entry: str) -> None:
         """Acknowledge and delete an entry whose notice is not to be sent. Idempotent;
         raises ``StoreUnavailable``."""
@@ -350,10 +390,25 @@ class Outbox:
 
     async def cancel(self, event_id: str, key_prefix: str) -> int:
         """Cancel the event's notices not yet sent whose key starts with ``key_prefix``;
-        returns how many. Idempotent; raises ``StoreUnavailable``."""
-        keys = [self.k.state, self.k.notices, self.k.due, self.k.by_event(event_id)]
+        returns how many. The event's keys are scanned (``SSCAN``) and cancelled
+        ``CANCEL_CALL_MAX`` at a time, so the store answers everyone else in between (one
+        script over 100,000 notices held it for 2 s at go-live). Each notice's check and
+        cancel is atomic; a notice enqueued while this runs may be left (a reminder is still
+        dropped at send time once the event is live). Idempotent; raises
+        ``StoreUnavailable``."""
+        keys = [self.k.state, self.k.notices, self.k.due]
+        cancelled, cursor = 0, 0
         with store_errors():
-            return int(await self._cancel(keys=keys, args=[key_prefix]))
+            while True:
+                cursor, members = await self.conn.reader.sscan(
+                    self.k.by_event(event_id), cursor, count=CANCEL_CALL_MAX
+                )
+                found = [k for k in map(codec.text, members) if k.startswith(key_prefix)]
+                for first in range(0, len(found), CANCEL_CALL_MAX):
+                    chunk = found[first : first + CANCEL_CALL_MAX]
+                    cancelled += int(await self._cancel_many(keys=keys, args=chunk))
+                if int(cursor) == 0:
+                    return cancelled
 
     async def reschedule(self, due: list[tuple[str, int | None]]) -> int:
         """Move notices still ``scheduled`` to new due times (``(key, due_ms)`` pairs; None
@@ -416,7 +471,7 @@ class Outbox:
             keys = [codec.text(k) for k, _ in pairs]
             blobs = await self.conn.reader.hmget(self.k.notices, keys) if keys else []
         return [
-            (int(score), Notice.from_record(codec.unpack(blob)))
+            (int(score), _notice(blob))
             for (_, score), blob in zip(pairs, blobs, strict=True)
             if blob is not None
         ]
@@ -431,3 +486,13 @@ class Outbox:
                 pipe.xlen(self.k.queue)
                 due, queued = await pipe.execute()
         return int(due) + int(queued)
+
+
+def _notice(blob: bytes) -> Notice:
+    """A stored record as a ``Notice``; raises ``CorruptEntry`` for one that is not a
+    notice's (undecodable, or a field missing or wrong)."""
+    record = codec.unpack(blob)
+    try:
+        return Notice.from_record(record)
+    except (KeyError, ValueError, TypeError) as exc:
+        raise CorruptEntry("a stored notice is not a notice") from exc

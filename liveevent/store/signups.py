@@ -24,7 +24,8 @@ from liveevent.store.pipeline import stream_pages
 
 # KEYS: meta signups index rate('' key when not limited)
 # ARGV: phone idem_digest('' = none) attempt blob signup_id rate_limit(0 = none) window_s
-# -> {'new'|'dup', id} | {'noevent'} | {'purged'} | {'closed', state} | {'rate'}
+#       max_signups(0 = none)
+# -> {'new'|'dup', id} | {'noevent'} | {'purged'} | {'closed', state} | {'rate'} | {'full'}
 SIGNUP = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'noevent'} end
 if redis.call('HEXISTS', KEYS[1], 'purged_at') == 1 then return {'purged'} end
@@ -51,6 +52,8 @@ if existing then
 end
 local state = redis.call('HGET', KEYS[1], 'state')
 if state ~= 'scheduled' then return {'closed', state} end
+local most = tonumber(ARGV[8])
+if most > 0 and redis.call('XLEN', KEYS[2]) >= most then return {'full'} end
 redis.call('XADD', KEYS[2], '*', 'id', ARGV[5], 'd', ARGV[4])
 redis.call('HSET', KEYS[3], phone_field, ARGV[5] .. '|' .. ARGV[3], 'i:' .. ARGV[5], '1')
 if ARGV[2] ~= '' then redis.call('HSET', KEYS[3], ARGV[2], ARGV[5] .. '|0') end
@@ -70,12 +73,19 @@ class SignupLog:
     """The sign-ups of every event (module docstring), on a ``StoreConnection``.
 
     One per process; every method raises ``StoreUnavailable`` when the store does not answer.
-    ``signup_rate_per_ip`` sign-ups per address per ``rate_window_s`` across nodes (0: none).
+    ``signup_rate_per_ip`` sign-ups per address per ``rate_window_s`` across nodes (0: none);
+    ``max_per_event`` sign-ups per event at most (0: none).
     """
 
     def __init__(
-        self, conn: StoreConnection, *, signup_rate_per_ip: int = 0, rate_window_s: int = 60
+        self,
+        conn: StoreConnection,
+        *,
+        signup_rate_per_ip: int = 0,
+        rate_window_s: int = 60,
+        max_per_event: int = 0,
     ) -> None:
+        self.max_per_event = max_per_event
         self.conn = conn
         self.keys = conn.keys
         self.signup_rate_per_ip = signup_rate_per_ip
@@ -91,7 +101,8 @@ class SignupLog:
         The same phone again answers the first sign-up's id with ``duplicate`` True; the same
         ``idempotency_key`` answers what its first request answered. Raises ``NotFound`` (no
         event), ``Conflict`` (the event is live or ended, or purged), ``RateLimited``,
-        ``StoreUnavailable``.
+        ``StoreUnavailable``; ``Conflict`` too once the event has ``max_per_event`` sign-ups
+        (a phone already signed up still gets its duplicate answer).
         """
         k = self.keys.event(event_id)
         limited = bool(ip and self.signup_rate_per_ip)
@@ -105,6 +116,7 @@ class SignupLog:
             signup_id,
             self.signup_rate_per_ip if limited else 0,
             self.rate_window_s,
+            self.max_per_event,
         ]
         with store_errors():
             reply = await self._signup(
@@ -117,6 +129,8 @@ class SignupLog:
             raise Conflict("this event's personal data was purged; it takes no sign-ups")
         if kind == "closed":
             raise Conflict(f"sign-ups close when the event goes live; it is {codec.text(reply[1])}")
+        if kind == "full":
+            raise Conflict("this event takes no more sign-ups (signup_max_per_event)")
         if kind == "rate":
             raise RateLimited("too many sign-ups from this address; try again in a minute")
         value = codec.text(reply[1])

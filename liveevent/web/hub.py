@@ -67,6 +67,7 @@ class Viewer:
         "last_seen",
         "pending",
         "transport",
+        "viewer_id",
     )
 
     def __init__(
@@ -89,6 +90,9 @@ class Viewer:
         # most viewers never apply and 19,500 empty lists are half a megabyte.
         self.applies: list[float] | None = None
         self.last_seen = now  # loop time of the last frame from this viewer (pongs included)
+        # The id of its first hello (unique viewers): a socket is one viewer, so a hello
+        # under another id is refused (a script would inflate the counts at every message).
+        self.viewer_id: str | None = None
 
     def send(self, out: Outgoing, limit: int) -> bool:
         """Write ``out`` without waiting; False (and the connection cut) if the viewer lags.

@@ -33,11 +33,13 @@ import aiohttp
 from liveevent.config import Settings
 from liveevent.domain import notices
 from liveevent.domain.notices import Notice, NoticeKind, NoticeState, Outcome
-from liveevent.errors import InvalidInput, LiveEventError, StoreUnavailable
+from liveevent.errors import CorruptEntry, InvalidInput, LiveEventError, StoreUnavailable
 from liveevent.store.outbox import Outbox
 
 log = logging.getLogger(__name__)
 
+ANSWER_BYTES = 1200  # of a receiver's answer read (its status decides; the text is a hint)
+ANSWER_READ_S = 1.0  # the answer's text is waited for this long at most, once the status came
 READ_BLOCK_MS = 500  # a read waits this long for entries; a stop waits at most this for it
 FLUSH_S = 0.01  # deliveries are recorded in the store in batches gathered over this long
 
@@ -67,6 +69,11 @@ async def post_notice(
     Headers: ``Content-Type: application/json``, ``Idempotency-Key``, ``X-Liveevent-Timestamp``
     and ``X-Liveevent-Signature``. Returns the ``Attempt``; never raises for the receiver's
     faults (timeouts, refused connections, bad answers are in the result).
+
+    Redirects are not followed: the signed body (a name, a phone) goes to ``url`` and nowhere
+    else, and a 3xx is not a delivery (``classify``: dead). Only the first ``ANSWER_BYTES`` of
+    the answer are read, for at most ``ANSWER_READ_S``: a 2xx whose body is huge or never
+    ends is still a delivery, not a timeout that would send the notice again.
     """
     body = notices.webhook_body(notice, attempt=attempt)
     ts = int(now_s)
@@ -79,15 +86,30 @@ async def post_notice(
     }
     try:
         async with session.post(
-            url, data=body, headers=headers, timeout=aiohttp.ClientTimeout(total=timeout_s)
+            url,
+            data=body,
+            headers=headers,
+            timeout=aiohttp.ClientTimeout(total=timeout_s),
+            allow_redirects=False,
         ) as resp:
-            text = (await resp.text(errors="replace"))[:300]
+            text = await _answer_text(resp)
             error = "" if 200 <= resp.status < 300 else f"HTTP {resp.status}"
             return Attempt(resp.status, text, error)
     except TimeoutError:
         return Attempt(None, "", f"no answer within {timeout_s:g} s")
     except aiohttp.ClientError as exc:
         return Attempt(None, "", f"{type(exc).__name__}")
+
+
+async def _answer_text(resp: aiohttp.ClientResponse) -> str:
+    """The first 300 characters of an answer's first ``ANSWER_BYTES``, or what came of them
+    within ``ANSWER_READ_S`` (``""`` if nothing did). Raises nothing."""
+    try:
+        async with asyncio.timeout(ANSWER_READ_S):
+            raw = await resp.content.read(ANSWER_BYTES)
+    except (TimeoutError, aiohttp.ClientError):
+        raw = b""
+    return raw.decode("utf-8", errors="replace")[:300]
 
 
 class Notifier:
@@ -205,7 +227,7 @@ class Notifier:
             try:
                 entries = await self.outbox.read(self.consumer, count=free, block_ms=READ_BLOCK_MS)
                 await self._start(entries)
-            except StoreUnavailable as exc:
+            except LiveEventError as exc:  # the loop never dies: every notice waits on it
                 log.warning("notifier: could not read the queue: %s", exc)
                 await asyncio.sleep(self.poll_s)
 
@@ -226,11 +248,24 @@ class Notifier:
             self.claimed += len(entries)
             try:
                 await self._start(entries)
-            except StoreUnavailable as exc:  # still pending: claimed again next time
+            except LiveEventError as exc:  # still pending: claimed again next time
                 log.warning("notifier: could not load claimed notices: %s", exc)
 
     async def _start(self, entries: list[tuple[str, str]]) -> None:
-        loaded = await self.outbox.load_many([key for _, key in entries])
+        try:
+            loaded = await self.outbox.load_many([key for _, key in entries])
+        except CorruptEntry:  # one unreadable record: load one by one, bury the bad ones
+            loaded = []
+            kept = []
+            for entry, key in entries:
+                try:
+                    loaded.append(await self.outbox.load(key))
+                    kept.append((entry, key))
+                except CorruptEntry:
+                    await self.outbox.bury(entry, key)
+                    self.dead += 1
+                    log.error("notifier: notice %s has an unreadable record; counted dead", key)
+            entries = kept
         for (entry, key), (state, notice) in zip(entries, loaded, strict=True):
             task = asyncio.create_task(self._handle(entry, key, state, notice))
             self._inflight.add(task)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import ipaddress
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -203,7 +204,10 @@ def _ics_time(ms: int) -> str:
 
 
 def _ics_text(text: str) -> str:
-    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+    # Every line break (CRLF, a bare CR or LF, U+2028/2029) is the escape \n: a raw one would
+    # end the property and let the rest of a title read as properties of its own.
+    text = text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+    return re.sub(r"\r\n|[\r\n\u2028\u2029\x85\x0b\x0c]", "\\\\n", text)
 
 
 async def calendar(request: web.Request) -> web.Response:

@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
 
 SWEEP_S = 60.0  # how often every process makes any missing reminders again
+SWEEP_PAGE = 500  # sign-ups whose reminders one sweep step makes and moves together
 
 
 @routes.post("/api/events/{event_id}/signups", name="create_signup")
@@ -56,8 +57,9 @@ async def create_signup(request: web.Request) -> web.Response:
     "phone", "city"?, "consent": true, "idempotency_key"?}``.
 
     201 ``{"signup_id", "duplicate": false, "watch_token", "reminders": [{"when", "at"}],
-    "calendar_url"}``, or 200 with ``duplicate: true`` and the first sign-up's id for a phone
-    already signed up. Raises ``UnsupportedMediaType`` (415), ``MalformedBody`` (400),
+    "calendar_url"}``, or 200 with ``duplicate: true`` and ``signup_id``/``watch_token``
+    null for a phone already signed up (the token is the first answer's secret). Raises
+    ``UnsupportedMediaType`` (415), ``MalformedBody`` (400),
     ``BodyTooLarge`` (413), ``InvalidInput`` (422, naming each bad field), ``NotFound``
     (404), ``Conflict`` (409: live, ended or purged), ``RateLimited`` (429),
     ``StoreUnavailable`` (503).
@@ -81,10 +83,13 @@ async def create_signup(request: web.Request) -> web.Response:
     await request.app[OUTBOX].enqueue(
         reminder_notices(settings, view.event, record, url, now=now_ms())
     )
+    # A duplicate (the phone signed up before) gives neither the id nor the watch token:
+    # whoever knows a phone would otherwise get the token that marks its owner as watching.
+    shown = None if duplicate else signup_id
     answer = {
-        "signup_id": signup_id,
+        "signup_id": shown,
         "duplicate": duplicate,
-        "watch_token": signup_id,
+        "watch_token": shown,
         "reminders": [{"when": o.label, "at": values.iso(due)} for o, due in planned],
         "calendar_url": f"/api/events/{event_id}/calendar.ics",
     }
@@ -222,10 +227,35 @@ def live_notices(
 async def went_live(app: web.Application, event_id: str, request: web.Request | None) -> None:
     """The event went live: cancel its reminders not yet sent, and queue a ``live`` notice
     for every sign-up. Idempotent. Raises ``NotFound``, ``StoreUnavailable``."""
-    settings = app[SETTINGS]
+    await _went_live(app, event_id, _viewer_url(app[SETTINGS], event_id, request))
+
+
+async def _went_live(app: web.Application, event_id: str, url: str) -> None:
     view = await app[EVENTS].event_view(event_id)
     await app[OUTBOX].cancel(event_id, f"rem:{event_id}:")  # the ``live`` ones are made next
-    await _make_live_notices(app, view.event, _viewer_url(settings, event_id, request))
+    await _make_live_notices(app, view.event, url)
+
+
+_GOING_LIVE: set[asyncio.Task[None]] = set()  # kept until done (the loop holds tasks weakly)
+
+
+def went_live_soon(app: web.Application, event_id: str, request: web.Request) -> None:
+    """``went_live`` in the background, so that the host's go-live is answered at once (50,000
+    sign-ups are seconds of cancels and notices; review r4: a store timeout in them answered
+    the go-live 503 though the event was live). A failure is logged; the sweep makes what is
+    missing within ``SWEEP_S``. ``signups_ctx`` waits for these at shutdown. Raises
+    nothing."""
+    url = _viewer_url(app[SETTINGS], event_id, request)  # now: the request is gone after
+
+    async def run() -> None:
+        try:
+            await _went_live(app, event_id, url)
+        except LiveEventError as exc:
+            log.warning("go-live notices of event %s not made (the sweep will): %s", event_id, exc)
+
+    task = asyncio.create_task(run(), name=f"went-live-{event_id}")
+    _GOING_LIVE.add(task)
+    task.add_done_callback(_GOING_LIVE.discard)
 
 
 async def _make_live_notices(app: web.Application, event: LiveEvent, url: str) -> int:
@@ -249,20 +279,41 @@ async def sweep(app: web.Application) -> int:
         view = await events.event_view(event_id)
         url = _viewer_url(settings, event_id, None)
         if view.state is EventState.SCHEDULED:
+            # A page of sign-ups at a time: one enqueue and one reschedule per page (each a
+            # script call per 200 notices), not two calls per sign-up (review r4: 50,000
+            # sign-ups were 100,000 store calls a minute in every process).
+            page: list[dict[str, Any]] = []
             async for record in app[SIGNUPS].records(event_id):
-                planned = reminder_notices(settings, view.event, record, url, now=now_ms())
-                made += await app[OUTBOX].enqueue(planned)
-                # Due times follow the start time, should it have changed since; a reminder
-                # whose time has passed (the start moved earlier) is cancelled, not sent late.
-                due: dict[str, int | None] = {
-                    notices.reminder_key(event_id, record["id"], o.label): None
-                    for o in settings.notify_reminders
-                    if not o.at_go_live
-                }
-                due.update({n.key: n.due_at for n in planned})
-                await app[OUTBOX].reschedule(list(due.items()))
+                page.append(record)
+                if len(page) == SWEEP_PAGE:
+                    made += await _sweep_page(app, view.event, page, url)
+                    page = []
+            made += await _sweep_page(app, view.event, page, url)
         elif view.state is EventState.LIVE:
             made += await _make_live_notices(app, view.event, url)
+    return made
+
+
+async def _sweep_page(
+    app: web.Application, event: LiveEvent, page: list[dict[str, Any]], url: str
+) -> int:
+    """Make the missing reminders of a page of sign-ups of a scheduled event and move those
+    not yet sent to the times its ``starts_at`` gives; returns how many were made."""
+    if not page:
+        return 0
+    settings, now = app[SETTINGS], now_ms()
+    planned = [n for r in page for n in reminder_notices(settings, event, r, url, now=now)]
+    made = await app[OUTBOX].enqueue(planned)
+    # Due times follow the start time, should it have changed since; a reminder whose time
+    # has passed (the start moved earlier) is cancelled, not sent late.
+    due: dict[str, int | None] = {
+        notices.reminder_key(event.id, record["id"], o.label): None
+        for record in page
+        for o in settings.notify_reminders
+        if not o.at_go_live
+    }
+    due.update({n.key: n.due_at for n in planned})
+    await app[OUTBOX].reschedule(list(due.items()))
     return made
 
 
@@ -286,7 +337,10 @@ async def signups_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     conn = app[EVENTS].conn
     app[SIGNUPS] = SignupLog(
-        conn, signup_rate_per_ip=settings.signup_rate_per_ip, rate_window_s=settings.rate_window_s
+        conn,
+        signup_rate_per_ip=settings.signup_rate_per_ip,
+        rate_window_s=settings.rate_window_s,
+        max_per_event=settings.signup_max_per_event,
     )
     app[OUTBOX] = Outbox(conn)
 
@@ -302,6 +356,8 @@ async def signups_ctx(app: web.Application) -> AsyncIterator[None]:
         try:
             yield
         finally:
+            if _GOING_LIVE:  # go-live notices being made: finished before the store closes
+                await asyncio.wait(set(_GOING_LIVE), timeout=30)
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task

@@ -250,8 +250,13 @@ def _handle(
             return None
         if kind == "hello":  # viewer id, city, channel: unique viewers (web/attribution.py)
             if viewer.counted:
+                said = message.get("viewer")
+                if viewer.viewer_id is not None and said != viewer.viewer_id:
+                    why = "one connection is one viewer: its first hello's id"
+                    raise InvalidInput(f"viewer {why}", fields={"viewer": why})
                 reply = functools.partial(_reply, request, ws, viewer)
-                attribution.greet(request.app, event_id, message, reply)
+                attribution.greet(request.app, event_id, message, reply)  # checks the id
+                viewer.viewer_id = said
             return None
         raise NotFound("unknown message type", fields={"type": "unknown message type"})
     except LiveEventError as exc:

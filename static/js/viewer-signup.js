@@ -159,7 +159,7 @@ async function onSubmit(e) {
 }
 
 async function sayWatching() {
-  if (watchedSent || !mine || load(`watched.${eventId}`, false)) return;
+  if (watchedSent || !mine || !mine.watch_token || load(`watched.${eventId}`, false)) return;
   watchedSent = true;
   try {
     const token = encodeURIComponent(mine.watch_token);

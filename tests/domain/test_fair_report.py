@@ -62,6 +62,9 @@ def test_a_date_range_is_whole_local_days() -> None:
         ({"from": "2026-03-01", "to": "yesterday"}, "to"),
         ({"from": "2026-03-02", "to": "2026-03-01"}, "to"),
         ({"from": "2000-01-01", "to": "2026-01-01"}, "to"),
+        ({"from": "9999-12-31"}, "from"),  # r4: its end (the next midnight) overflowed: a 500
+        ({"from": "9998-12-30", "to": "9999-12-31"}, "to"),
+        ({"from": "0001-01-01"}, "from"),
     ],
 )
 def test_bad_dates_name_their_field(query: dict[str, str], field: str) -> None:

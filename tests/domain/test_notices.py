@@ -63,6 +63,24 @@ def test_the_signature_covers_timestamp_and_body() -> None:
     assert not ok(timestamp="soon")
 
 
+def test_a_hostile_signature_header_is_false_not_an_exception() -> None:
+    # r4: the receiver's check raised TypeError (a 500 at the receiver) for a header that is
+    # not ASCII; a timestamp that int() reads but the signer would not write is refused too.
+    body = b"{}"
+
+    def check(signature: str, timestamp: str = "1700000000") -> bool:
+        return notices.verify(
+            b"k", timestamp=timestamp, body=body, signature=signature, now_s=1_700_000_000
+        )
+
+    assert check("sha256=é") is False
+    assert check("sha256=" + "\u0663" * 64) is False
+    good = notices.sign(b"k", 1_700_000_000, body)
+    assert check(good) is True
+    for variant in (" 1700000000", "+1700000000", "01700000000", "1_700_000_000", "١٧٠٠٠٠٠٠٠٠"):
+        assert check(good, timestamp=variant) is False, variant
+
+
 def test_the_body_carries_the_key_twice_and_unescaped_chinese() -> None:
     notice = Notice("rem:e:1:live", "e", NoticeKind.LIVE, "13811112222", {"text": "开播"}, 0, 5)
     body = notices.webhook_body(notice, attempt=2)

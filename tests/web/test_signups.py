@@ -70,7 +70,8 @@ async def test_a_sign_up_is_confirmed_once_per_phone_with_its_reminders(
     assert first["calendar_url"] == f"/api/events/{event.id}/calendar.ics"
     # The apply path's phone rule: the same number written another way is the same person.
     status, again = await sign_up(server, event, "+86 138-1111-2222")
-    assert (status, again["signup_id"], again["duplicate"]) == (200, first["signup_id"], True)
+    assert (status, again["signup_id"], again["duplicate"]) == (200, None, True)
+    assert again["watch_token"] is None  # r4: whoever knows the phone gets no token
     # The same idempotency key answers what its first request answered.
     status, retried = await sign_up(server, event, "13811112222", idempotency_key="k-1")
     assert (status, retried["signup_id"], retried["duplicate"]) == (201, first["signup_id"], False)
@@ -114,6 +115,15 @@ async def test_go_live_closes_sign_ups_cancels_reminders_and_queues_the_live_not
     for phone in ("13811112222", "13933334444"):
         assert (await sign_up(server, event, phone))[0] == 201
     await go_live(server, event)
+
+    async def made() -> bool:  # in the background once the go-live is answered (r4)
+        counts = await server.app[OUTBOX].counts(event.id)
+        return (
+            counts["cancelled"] == 4
+            and counts["scheduled"] + counts["queued"] + counts["sent"] == 2
+        )
+
+    assert await eventually(made, 10)
     counts = await server.app[OUTBOX].counts(event.id)
     assert counts["cancelled"] == 4  # the 1d and 30m reminders: pointless once live
     assert counts["scheduled"] + counts["queued"] == 2  # one "live" notice each
