@@ -42,6 +42,9 @@ scripts and multi-key steps stay on one slot. Only the event index is global.
     <p>:{E}:checkin:rate:<ip> string  check-ins from one address this window (expires)
     <p>:{E}:station:rate:<venue> string  applications from one venue's station this window
                         (expires)
+    <p>:{E}:followups   stream  follow-up marks after hire (7d/30d: retained, left,
+                        unknown; who, when; ``domain.followups.Mark``; record of truth)
+    <p>:{E}:followup    hash    "application id|checkpoint" -> the latest mark  (derived)
     <p>:{E}:employer:rate:<digest> string  one employer's status changes this window (the
                         SHA-256 of its ``employer_key``, in hex; expires)
 
@@ -137,6 +140,8 @@ class EventKeys:
     checkin_dedupe: str
     reports: str
     employers: str
+    followups: str
+    followup: str
 
     def by_job(self, job_id: str) -> str:
         """The list of a job's application ids (``scripts.APPLY`` appends to it).
@@ -235,4 +240,6 @@ def _event_keys(prefix: str, event_id: str) -> EventKeys:
         checkin_dedupe=f"{base}:checkin:dedupe",
         reports=f"{base}:reports",
         employers=f"{base}:employers",
+        followups=f"{base}:followups",
+        followup=f"{base}:followup",
     )

@@ -567,3 +567,18 @@ local n = redis.call('INCR', KEYS[1])
 if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 return n
 """
+
+
+# A follow-up mark after hire (issue 17 part 4): the stream entry and the derived index of the
+# latest mark per check, in one step, exactly once under retry (a once key, as AUDIT).
+# KEYS: followups(stream) followup(index) once
+# ARGV: blob "application id|checkpoint" once_ttl_s
+# -> the entry's stream id (a retry of an attempt that was stored: the same id, nothing written)
+FOLLOW_UP = """
+local done = redis.call('GET', KEYS[3])
+if done then return done end
+local sid = redis.call('XADD', KEYS[1], '*', 'd', ARGV[1])
+redis.call('HSET', KEYS[2], ARGV[2], ARGV[1])
+redis.call('SET', KEYS[3], sid, 'EX', ARGV[3])
+return sid
+"""

@@ -22,6 +22,7 @@ from liveevent.web import (
     budget,
     employers,
     exports,
+    followups,
     hosts,
     openapi,
     outcomes,
@@ -91,6 +92,7 @@ def create_app(settings: Settings) -> web.Application:
         replays.routes,
         employers.routes,
         venues.routes,
+        followups.routes,
     ):
         app.router.add_routes(table)
     exports.add_routes(app.router)
