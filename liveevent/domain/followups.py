@@ -108,11 +108,11 @@ def parse_mark(data: object) -> tuple[Checkpoint, Retention]:
     problems: dict[str, str] = {}
     checkpoint = result = None
     try:
-        checkpoint = Checkpoint(body.get("checkpoint"))
+        checkpoint = Checkpoint(str(body.get("checkpoint")))
     except ValueError:
         problems["checkpoint"] = "must be one of 7d, 30d"
     try:
-        result = Retention(body.get("result"))
+        result = Retention(str(body.get("result")))
     except ValueError:
         problems["result"] = "must be one of retained, left, unknown"
     if checkpoint is None or result is None:
