@@ -7,10 +7,13 @@ per employer totals; then the same per employer across all events. Read from the
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
 from liveevent.domain import values
+from liveevent.domain.followups import RetentionFigures
+from liveevent.office.retention import event_retention
 from liveevent.store import keys
 from liveevent.store.applications import ApplicationLog
 from liveevent.store.events import EventStore
@@ -57,15 +60,26 @@ def _rows(totals: dict[str, dict[str, int]], *, every: bool) -> list[EmployerTot
 
 
 async def summary(
-    events: EventStore, applications: ApplicationLog, *, every_employer: bool = True
+    events: EventStore,
+    applications: ApplicationLog,
+    *,
+    every_employer: bool = True,
+    now: int | None = None,
 ) -> dict[str, Any]:
     """``{"events": [...], "employers": [...], "employers_not_shown": N, "totals": {...}}``
     over every event (each event's row lists its own ``employers`` the same way).
 
     Every event is listed. Every employer is listed too, or with ``every_employer=False`` (the
     CLI's default) only those with an application or a hire; ``employers_not_shown`` counts
-    the ones left out (across all events). Raises ``StoreUnavailable``.
+    the ones left out (across all events). ``retention`` (issue 17 part 4, at ``now``, Unix
+    ms, default the clock) is the 7-/30-day retention after hire of each event, of each
+    employer across events (``retention_by_employer``) and of all (``domain.followups``).
+    Raises ``StoreUnavailable``.
     """
+    if now is None:
+        now = int(time.time() * 1000)
+    retention_all = RetentionFigures()
+    retention_employers: dict[str, RetentionFigures] = {}
     out_events: list[dict[str, Any]] = []
     everywhere: dict[str, dict[str, int]] = {}
     totals = dict.fromkeys(
@@ -97,6 +111,11 @@ async def summary(
             "hires": counters.get(keys.Counter.HIRES, 0),
             "employers": [e.to_wire() for e in _rows(per_employer, every=every_employer)],
         }
+        fair, per_employer_retention = await event_retention(events, event_id, now=now)
+        row["retention"] = fair.to_wire()
+        retention_all.add(fair)
+        for name, figures in per_employer_retention.items():
+            retention_employers.setdefault(name, RetentionFigures()).add(figures)
         out_events.append(row)
         totals["events"] += 1
         for key in ("viewers_peak", "cards_pushed", "applications", "applicants", "hires"):
@@ -107,4 +126,9 @@ async def summary(
         "employers": [e.to_wire() for e in shown],
         "employers_not_shown": len(everywhere) - len(shown),
         "totals": totals,
+        "retention": retention_all.to_wire(),
+        "retention_by_employer": [
+            {"employer": name, **figures.to_wire()}
+            for name, figures in sorted(retention_employers.items())
+        ],
     }

@@ -32,6 +32,7 @@ from liveevent.domain.followups import (
 )
 from liveevent.domain.jobs import Job
 from liveevent.errors import Forbidden
+from liveevent.office.retention import employers_of
 from liveevent.store.employers import EmployerBook
 from liveevent.store.followups import FollowUpBook
 from liveevent.web.api import now_ms
@@ -44,13 +45,6 @@ routes = web.RouteTableDef()  # added to the app by the app factory (app.py)
 
 NO_STORE = {"Cache-Control": "no-store"}
 MAX_ROWS = 5000  # hires listed in one answer (a fair hires hundreds)
-
-
-def employers_of(jobs: list[Job]) -> dict[str, str]:
-    """Job id -> its employer as the employer's first job writes it: one employer written two
-    ways (``employer_key``) is one row of the retention. Raises nothing."""
-    first: dict[str, str] = {}
-    return {job.id: first.setdefault(employer_key(job.employer), job.employer) for job in jobs}
 
 
 def _book(request: web.Request) -> FollowUpBook:

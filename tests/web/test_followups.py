@@ -10,7 +10,7 @@ from liveevent.domain.applications import Status
 from liveevent.domain.followups import DAY_MS
 from liveevent.store.followups import FollowUpBook
 from liveevent.web.appkeys import APPLICATIONS, STORE
-from tests.support import Event, LiveServer
+from tests.support import ADMIN_TOKEN, Event, LiveServer
 from tests.web.test_employers import JOBS, SF, consent_for, grant
 
 NB = "宁波港集团"
@@ -171,3 +171,30 @@ async def test_an_employer_marks_only_its_own_hires_and_sees_only_its_own(
     assert status == 403
     status, _ = await server.call("GET", base, token=event.staff_token)
     assert status == 403
+
+
+async def test_the_summary_shows_retention_per_fair_per_employer_and_across_fairs(
+    server: LiveServer,
+) -> None:
+    ids = []
+    for n, result in enumerate(("retained", "left")):
+        event = await server.create_event(jobs=JOBS)
+        app_id = await applied(server, event, "nb1", f"1370000001{n}")
+        await hire(server, event, app_id, 8)
+        status, reply = await server.call(
+            "PUT",
+            f"/api/events/{event.id}/followups/{app_id}",
+            token=event.staff_token,
+            json_body=mark("7d", result),
+        )
+        assert status == 200, reply
+        ids.append(event.id)
+    status, report = await server.call("GET", "/api/summary", token=ADMIN_TOKEN)
+    assert status == 200, report
+    rows = {row["event_id"]: row for row in report["events"]}
+    assert [rows[i]["retention"]["7d"]["rate"] for i in ids] == [1.0, 0.0]
+    assert report["retention"]["7d"]["retained"] == 1 and report["retention"]["7d"]["left"] == 1
+    assert report["retention"]["7d"]["rate"] == 0.5
+    assert report["retention"]["30d"]["not_due"] == 2
+    nb = next(r for r in report["retention_by_employer"] if r["employer"] == NB)
+    assert nb["hires"] == 2 and nb["7d"]["rate"] == 0.5
