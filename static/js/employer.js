@@ -6,6 +6,7 @@ import { headcountText } from "./cards.js";
 import { $, h, toast } from "./dom.js";
 import { formatNumber, formatTime, initI18n, onLangChange, t } from "./i18n.js";
 import { isRefusedToken, showRefusedToken } from "./refused.js";
+import { initFollowUps } from "./followups.js";
 
 const OUTCOMES = ["intent", "contacted", "interviewed", "offered", "hired", "rejected", "declined", "no_show"];
 const PAGE = 50;
@@ -146,6 +147,7 @@ async function main() {
   $("#more").addEventListener("click", () => { page.shown += PAGE; poll(true); });
   await poll(true);
   setInterval(() => poll(false), POLL_MS);
+  if (!page.stopped) initFollowUps({ call, report, path: "/employer/followups" }); // issue 17.4
 }
 
 main();

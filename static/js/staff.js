@@ -8,6 +8,7 @@ import { formatNumber, formatTime, initI18n, lang, onLangChange, t } from "./i18
 import { isRefusedToken, showRefusedToken } from "./refused.js";
 import { openStatsSocket } from "./socket.js";
 import { showReplayPanel } from "./staff-replay.js";
+import { initFollowUps } from "./followups.js";
 
 const STATUSES = ["applied", "intent", "contacted", "interviewed", "offered", "hired", "rejected",
   "declined", "no_show"];
@@ -318,6 +319,7 @@ async function main() {
     await loadApplications();
     loadChart();
     initEmployerProgress({ call, report });
+    initFollowUps({ call, report, path: "/followups" }); // issue 17 part 4
   } catch (error) {
     report(error);
     if (isRefusedToken(error)) return; // the banner says what to do; nothing will load
