@@ -123,11 +123,12 @@ def cmd_push(args: argparse.Namespace) -> int:
         connect_concurrency=args.connect_concurrency,
         apply_rate=args.apply_rate,
         flooders=args.flooders,
+        staff_pages=args.staff_pages,
         server_env=_server_env(args),
     )
     names = _targets(args.targets, skip_missing=args.skip_missing)
-    if args.versus_idle and not (args.apply_rate or args.flooders):
-        raise SystemExit("--versus-idle needs --apply-rate or --flooders")
+    if args.versus_idle and not (args.apply_rate or args.flooders or args.staff_pages):
+        raise SystemExit("--versus-idle needs --apply-rate, --flooders or --staff-pages")
     rounds_run: dict[str, int] = {}
 
     async def run(
@@ -147,6 +148,9 @@ def cmd_push(args: argparse.Namespace) -> int:
         background_applies=f"{args.apply_rate}/s over websockets" if args.apply_rate else "none",
         flooders=f"{args.flooders} sockets, tiny frames, never reading"
         if args.flooders
+        else "none",
+        staff_pages=f"{args.staff_pages} (live numbers socket; chart and list page every 3 s)"
+        if args.staff_pages
         else "none",
         versus_idle="each round also runs idle, back to back" if args.versus_idle else "no",
         loadgen_workers=plan.worker_count(),
@@ -406,10 +410,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="sockets flooding tiny frames and never reading while pushing (liveevent only)",
     )
     p.add_argument(
+        "--staff-pages",
+        type=int,
+        default=0,
+        help="open staff pages while pushing: live numbers, chart and list (liveevent only)",
+    )
+    p.add_argument(
         "--versus-idle",
         action="store_true",
-        help="with --apply-rate or --flooders: run each round idle too, back to back, and "
-        "report both",
+        help="with --apply-rate, --flooders or --staff-pages: run each round idle too, back "
+        "to back, and report both",
     )
     p.add_argument(
         "--connect-concurrency",

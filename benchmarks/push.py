@@ -54,6 +54,8 @@ class PushPlan:
     connect_concurrency: int = 50
     apply_rate: int = 0  # applications/s offered over websockets while pushing (0: none)
     flooders: int = 0  # sockets flooding tiny frames (never reading) while pushing (0: none)
+    staff_pages: int = 0  # open staff pages (``benchmarks/staffers.py``) while pushing
+    staff_interval_s: float = 3.0  # how often each asks for its chart and list page
     server_env: Mapping[str, str] = field(default_factory=dict)
 
     def worker_count(self) -> int:
@@ -72,26 +74,79 @@ VERSUS_IDLE_RATIO_FIGURES = tuple(
 async def versus_idle(
     name: str, plan: PushPlan, layout: osinfo.Layout, session: aiohttp.ClientSession, order: int
 ) -> dict[str, float]:
-    """One round of ``plan`` idle and one with its background load (applies, flooders), back
-    to back (which goes first alternates with ``order``, so neither always gets the warmer
-    machine); the figures of both and, per round, the loaded p99 over the idle one."""
-    idle_plan = dataclasses.replace(plan, apply_rate=0, flooders=0)
+    """One round of ``plan`` idle and one with its background load (applies, flooders, staff
+    pages), back to back (which goes first alternates with ``order``, so neither always gets
+    the warmer machine); the figures of both and, per round, the loaded p99 over the idle one.
+
+    With both applies and staff pages, a third run with the applies alone sits between them
+    (``applies only ...`` figures, and ``loaded/applies only push p99``): what the staff pages
+    add on top of the applies."""
+    idle_plan = dataclasses.replace(plan, apply_rate=0, flooders=0, staff_pages=0)
     runs = [("idle", idle_plan), ("loaded", plan)]
+    if plan.staff_pages and plan.apply_rate:
+        runs.insert(1, ("applies only", dataclasses.replace(plan, staff_pages=0)))
     if order % 2:
         runs.reverse()
     measured = {label: await run_target(name, each, layout, session) for label, each in runs}
     figures: dict[str, float] = {}
-    for label in ("idle", "loaded"):
+    for label, _ in sorted(runs, key=lambda run: ("idle", "applies only", "loaded").index(run[0])):
         for fig in VERSUS_IDLE_FIGURES:
             figures[f"{label} {fig}"] = measured[label][fig]
     figures["loaded/idle push p99"] = (
         measured["loaded"]["push p99 ms"] / measured["idle"]["push p99 ms"]
     )
+    if "applies only" in measured:
+        figures["applies only/idle push p99"] = (
+            measured["applies only"]["push p99 ms"] / measured["idle"]["push p99 ms"]
+        )
+        figures["loaded/applies only push p99"] = (
+            measured["loaded"]["push p99 ms"] / measured["applies only"]["push p99 ms"]
+        )
     for fig in ("missing receipts", "viewers lost"):
-        figures[fig] = measured["idle"][fig] + measured["loaded"][fig]
+        figures[fig] = sum(m[fig] for m in measured.values())
     for fig, value in measured["loaded"].items():
-        if fig.startswith(("background ", "flood")):
+        if fig.startswith(("background ", "flood", "staff ")):
             figures[fig] = value
+    return figures
+
+
+async def spawn_staffers(
+    target: targets.Target, plan: PushPlan, cpus: list[int] | None
+) -> channel.WorkerProcess:
+    """One worker holding ``plan.staff_pages`` staff pages (not started yet: send ``start``)."""
+    if not isinstance(target, targets.LiveEvent):
+        raise targets.TargetError(f"{target.name} has no staff pages")
+    event_id, _, job_ids = target.event()
+    worker = await channel.WorkerProcess.spawn(
+        "staffers",
+        "benchmarks.staffers",
+        {
+            "base_url": target.base_url,
+            "event_id": event_id,
+            "token": target.staff_token,
+            "job_id": job_ids[0],
+            "pages": plan.staff_pages,
+            "interval_s": plan.staff_interval_s,
+        },
+        cpus,
+    )
+    await worker.expect("ready", 30)
+    return worker
+
+
+def staff_page_figures(report: dict[str, Any]) -> dict[str, float]:
+    """The staff pages' report as figures: requests per s, their p50/p99, stats received."""
+    seconds = float(report["seconds"])
+    figures: dict[str, float] = {}
+    for kind, times in report["ms"].items():
+        spread = Spread.of(times)
+        figures[f"staff {kind} requests per s"] = len(times) / max(seconds, 1e-9)
+        figures[f"staff {kind} p50 ms"] = spread.p50
+        figures[f"staff {kind} p99 ms"] = spread.p99
+    figures["staff stats messages per s"] = report["stats_messages"] / max(seconds, 1e-9)
+    figures["staff errors"] = float(sum(report["errors"].values()))
+    for kind, count in report["errors"].items():
+        print(f"    staff pages: {count} x {kind}", file=sys.stderr)
     return figures
 
 
@@ -214,6 +269,8 @@ async def run_target(
     workers: list[channel.WorkerProcess] = []
     appliers: list[channel.WorkerProcess] = []
     flooder: channel.WorkerProcess | None = None
+    staffers: channel.WorkerProcess | None = None
+    staff_figures: dict[str, float] = {}
     apply_figures: dict[str, float] = {}
     flood_figures: dict[str, float] = {}
     gc_start = gc_joined = gc_end = None
@@ -245,6 +302,9 @@ async def run_target(
             flooder.send({"cmd": "start"})
             await asyncio.sleep(1)  # the attack is under way before the first push
             flood_started = time.monotonic()
+        if plan.staff_pages:
+            staffers = await spawn_staffers(target, plan, layout.loadgen_cpus)
+            staffers.send({"cmd": "start"})
         await asyncio.sleep(0.5)  # let the server finish its per-viewer hello work
         gc_joined = await gc_snapshot(session, target.base_url)
 
@@ -268,6 +328,10 @@ async def run_target(
             flooder.send({"cmd": "stop"})
             flood_report = await flooder.expect("report", 60)
             flood_figures = floods.flood_figures(flood_report, time.monotonic() - flood_started)
+        if staffers is not None:
+            staffers.send({"cmd": "stop"})
+            staff_report = await staffers.expect("report", 60)
+            staff_figures = staff_page_figures(staff_report)
         gc_end = await gc_snapshot(session, target.base_url)
 
         for w in workers:
@@ -284,7 +348,7 @@ async def run_target(
                 "background apply errors": summary["errors"] + summary["unacked"],
             }
     finally:
-        extra = [flooder] if flooder is not None else []
+        extra = [w for w in (flooder, staffers) if w is not None]
         await asyncio.gather(*(w.stop() for w in [*workers, *appliers, *extra]))
         await target.stop()
 
@@ -320,5 +384,6 @@ async def run_target(
         "loadgen CPU ms/push": (worker_cpu + own_cpu) * 1000 / n,
         **apply_figures,
         **flood_figures,
+        **staff_figures,
         **gc_figures(gc_start, gc_joined, gc_end),
     }

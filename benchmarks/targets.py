@@ -224,8 +224,10 @@ class LiveEvent(Target):
     def __init__(self, extra_env: Mapping[str, str] | None = None) -> None:
         super().__init__(extra_env)
         self._admin = secrets.token_urlsafe(24)
+        # Where its embedded store lives; a scenario may point it at a kept, filled one.
+        self.data_dir = self._workdir / "data"
+        self.staff_token = ""  # the prepared event's, for staff pages
         self._host_token = ""
-        self._staff_token = ""
         self._event_id = ""
         self._job_ids: list[str] = []
 
@@ -248,8 +250,7 @@ class LiveEvent(Target):
         raise TargetError("liveevent's embedded store process was not found to pin")
 
     def command_for(self, port: int) -> list[str]:
-        data_dir = str(self._workdir / "data")
-        args = ["serve", "--host", HOST, "--port", str(port), "--data-dir", data_dir]
+        args = ["serve", "--host", HOST, "--port", str(port), "--data-dir", str(self.data_dir)]
         if (osinfo.REPO_ROOT / "liveevent" / "__main__.py").is_file():
             return [sys.executable, "-m", "liveevent", *args]
         return [
@@ -289,7 +290,7 @@ class LiveEvent(Target):
             )
         )
         self._event_id, self._host_token = str(event["id"]), str(event["host_token"])
-        self._staff_token = str(event["staff_token"])
+        self.staff_token = str(event.get("staff_token", ""))
         # No ids: the server generates them in whatever shape it likes; we read them back.
         job = {k: v for k, v in _JOB.items() if k != "id"}
         jobs = [{**job, "title": f"{job['title']} {i}"} for i in range(self._JOBS)]
@@ -476,7 +477,7 @@ class LiveEventHires(LiveEvent):
             session,
             "PATCH",
             f"/api/events/{self._event_id}/applications/{self._application_ids[seq]}",
-            self._staff_token,  # staff record hires
+            self.staff_token,  # staff record hires
             {"status": "hired"},
         )
         return f"openings:{self._job_ids[0]}:{seq + 1}"

@@ -372,6 +372,14 @@ async def _summary(office: Office, args: argparse.Namespace) -> int:
     quiet = report["employers_not_shown"]
     if quiet:
         print(f"  ... and {quiet} employer(s) with no applications yet (--all lists them)")
+    if any(row["city"] is not None for row in report["by_city"]):
+        print("\nper city (all events):")
+        for row in report["by_city"]:
+            print(
+                f"  {row['city'] or '(no city)'}: {row.get('jobs', 0)} jobs, "
+                f"{row.get('openings', 0)} openings, {row.get('applications', 0)} applications, "
+                f"{row.get('hires', 0)} hires"
+            )
     return 0
 
 

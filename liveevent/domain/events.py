@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from liveevent.domain import values
+from liveevent.domain.attribution import parse_cities
 from liveevent.errors import Conflict, InvalidInput
 
 
@@ -68,17 +69,22 @@ class LiveEvent:
     starts_at: int | None
     stream_url: str | None
     created_at: int
+    # The cities (or regions) of a multi-city fair (issue 16), in display order; () for none
+    # declared (the event then has its jobs' cities: ``domain.attribution.event_cities``).
+    cities: tuple[str, ...] = ()
 
     @classmethod
     def parse(cls, data: object, *, event_id: str, now: int) -> LiveEvent:
-        """A new event from a create body ``{"title", "starts_at"?, "stream_url"?}``.
+        """A new event from a create body ``{"title", "starts_at"?, "stream_url"?,
+        "cities"?}``.
 
         ``title`` 1-200 characters, ``starts_at`` ISO 8601 with a zone, ``stream_url``
-        http(s); ``now`` (epoch ms) becomes ``created_at``. Raises ``InvalidInput`` naming the
-        first bad field, or every unknown one.
+        http(s), ``cities`` as ``attribution.parse_cities``; ``now`` (epoch ms) becomes
+        ``created_at``. Raises ``InvalidInput`` naming the first bad field, or every unknown
+        one.
         """
         body = values.only_fields(
-            data, frozenset({"title", "starts_at", "stream_url"}), what="body"
+            data, frozenset({"title", "starts_at", "stream_url", "cities"}), what="body"
         )
         return cls(
             id=event_id,
@@ -86,6 +92,7 @@ class LiveEvent:
             starts_at=values.timestamp(body, "starts_at"),
             stream_url=values.url(body, "stream_url"),
             created_at=now,
+            cities=parse_cities(body),
         )
 
     def to_record(self) -> dict[str, Any]:
@@ -96,6 +103,7 @@ class LiveEvent:
             "starts_at": self.starts_at,
             "stream_url": self.stream_url,
             "created_at": self.created_at,
+            "cities": list(self.cities),
         }
 
     @classmethod
@@ -108,6 +116,7 @@ class LiveEvent:
             starts_at=record.get("starts_at"),
             stream_url=record.get("stream_url"),
             created_at=record["created_at"],
+            cities=tuple(record.get("cities") or ()),
         )
 
     def to_wire(self, state: EventState) -> dict[str, Any]:
@@ -120,4 +129,5 @@ class LiveEvent:
             "starts_at": values.iso(self.starts_at) if self.starts_at is not None else None,
             "stream_url": self.stream_url,
             "created_at": values.iso(self.created_at),
+            "cities": list(self.cities),
         }

@@ -17,11 +17,13 @@ from dataclasses import dataclass
 
 from liveevent.domain import values
 from liveevent.domain.applications import Application, Status, mask_phone
+from liveevent.domain.attribution import Dimension
 from liveevent.domain.jobs import Job
 from liveevent.domain.pushes import PushBreakdown, pushes_from_timeline
 from liveevent.office.layout import RAW, Layout
 from liveevent.store import keys
 from liveevent.store.applications import ApplicationLog
+from liveevent.store.attribution import AttributionStore
 from liveevent.store.events import EventStore
 from liveevent.store.lookup import application_count
 from liveevent.tables.csv_out import format_row, text_cell
@@ -43,13 +45,27 @@ APPLICATION_COLUMNS = (
     "card_id",
     "consent",
     "via",
+    # Issue 16, last so that scripts reading columns by position read what they did before.
+    "city",
+    "channel",
 )
 HIRES_COLUMNS = ("employer", "job_id", "title", "openings", "applications", "hires")
 # For scripts the headcount is two numbers (an empty end is open; both empty, unknown); for
 # people it is one cell in words (``10-20人``), see `Layout.headcount`. ``openings_max`` comes
 # last so that a script that reads the raw columns by position reads what it did before.
 RAW_HIRES_COLUMNS = (*HIRES_COLUMNS, "openings_max")
-TABLE_NAMES = ("applications", "hires", "pushes")
+ATTRIBUTION_COLUMNS = (
+    "dimension",
+    "value",
+    "name",
+    "viewers",
+    "applications",
+    "applicants",
+    "hires",
+    "jobs",
+    "openings",
+)
+TABLE_NAMES = ("applications", "hires", "pushes", "attribution")
 DEFAULT_WINDOW_MIN = 10
 
 
@@ -122,22 +138,34 @@ async def applications_table(
     """One row per application; phones masked (``138****5678``) when ``mask_phones``."""
     jobs = {job.id: job for job in await src.events.jobs(event_id)}
     expected = await application_count(src.events.conn, event_id)
+    channels = await channel_cells(src, event_id, layout)
 
     async def pages() -> AsyncIterator[list[Row]]:
         async for page in src.applications.iterate(event_id):
             yield [
                 application_row(
-                    application, status, jobs.get(application.job_id), mask_phones, layout
+                    application,
+                    status,
+                    jobs.get(application.job_id),
+                    mask_phones,
+                    layout,
+                    channels=channels,
                 )
                 for application, status in page
             ]
 
     async def csv_pages() -> AsyncIterator[tuple[str, int]]:
-        lines = ApplicationLines(jobs, mask_phones, layout)
+        lines = ApplicationLines(jobs, mask_phones, layout, channels=channels)
         async for page in src.applications.iterate(event_id):
             yield lines.text(page), len(page)
 
     return _table(layout, "applications", APPLICATION_COLUMNS, pages, expected, csv_pages)
+
+
+async def channel_cells(src: Sources, event_id: str, layout: Layout) -> dict[str, str]:
+    """Channel id -> its cell in the applications table: the id (raw), or its name."""
+    channels = await AttributionStore(src.events, src.applications).channels(event_id)
+    return {c.id: c.id if layout.raw else c.name for c in channels}
 
 
 def application_row(
@@ -146,8 +174,11 @@ def application_row(
     job: Job | None,
     mask_phones: bool,
     layout: Layout = RAW,
+    *,
+    channels: dict[str, str] | None = None,
 ) -> Row:
     phone = mask_phone(application.phone) if mask_phones else application.phone
+    channel = application.channel or ""
     return [
         application.application_id,
         application.job_id,
@@ -160,6 +191,8 @@ def application_row(
         application.card_id or "",
         layout.consent(application.consent),
         layout.via(application.via),
+        application.city or "",
+        (channels or {}).get(channel, channel),
     ]
 
 
@@ -175,8 +208,17 @@ class ApplicationLines:
     need no escaping. ``layout`` words the cells as `application_row` does.
     """
 
-    def __init__(self, jobs: dict[str, Job], mask_phones: bool, layout: Layout = RAW) -> None:
+    def __init__(
+        self,
+        jobs: dict[str, Job],
+        mask_phones: bool,
+        layout: Layout = RAW,
+        *,
+        channels: dict[str, str] | None = None,
+    ) -> None:
         self._jobs = jobs
+        self._channels = channels or {}
+        self._places: dict[tuple[str | None, str | None], str] = {}  # (city, channel) -> cells
         self._mask = mask_phones
         self._layout = layout
         self._job_cells: dict[str, str] = {}
@@ -195,6 +237,8 @@ class ApplicationLines:
         add = lines.append
         for application, status in page:
             app_id, job_id, name, phone, applied_at, card, consent, via = application[:8]
+            where = (application.city, application.channel)
+            place = self._places.get(where) or self._place(where)
             job = job_cells.get(job_id) or self._job(job_id)
             # Letters and digits alone need no escaping: a method call instead of a function
             # call for nearly every name, phone and card (text_cell(x) == x for them).
@@ -211,7 +255,7 @@ class ApplicationLines:
             via = vias.get(via) or self._via(via)
             add(
                 f"{app_id},{job},{name},{phone},{statuses[status]},"
-                f"{at}{millis_z[millis]},{card or ''},{consents[consent]},{via}\r\n"
+                f"{at}{millis_z[millis]},{card or ''},{consents[consent]},{via},{place}\r\n"
             )
         return "".join(lines)
 
@@ -229,6 +273,14 @@ class ApplicationLines:
         else:
             text = self._layout.local_second(second).isoformat(sep=" ")
         self._seconds[second] = text
+        return text
+
+    def _place(self, where: tuple[str | None, str | None]) -> str:
+        if len(self._places) > 10_000:  # bounded: cities and channels are few
+            self._places.clear()
+        city, channel = where[0] or "", where[1] or ""
+        cells = [city, self._channels.get(channel, channel)]
+        self._places[where] = text = format_row(cells)[:-2]
         return text
 
     def _via(self, via: str) -> str:
@@ -304,6 +356,38 @@ async def pushes_table(
     return _table(layout, "pushes", push_columns(window_min), pages, len(pushes))
 
 
+async def attribution_table(src: Sources, event_id: str, *, layout: Layout = RAW) -> Table:
+    """Figures by city, channel, channel x city, venue and source: one row per value, from
+    ``AttributionStore.figures`` (the same as ``GET /stats``' ``by_city``...)."""
+    figures = await AttributionStore(src.events, src.applications).figures(event_id)
+    rows: list[Row] = []
+    for dimension, wire_rows in (
+        (Dimension.CITY, "by_city"),
+        (Dimension.CHANNEL, "by_channel"),
+        (Dimension.CHANNEL_CITY, "by_channel_city"),
+        (Dimension.VENUE, "by_venue"),
+        (Dimension.SOURCE, "by_source"),
+    ):
+        for row in figures.to_wire()[wire_rows]:
+            if dimension is Dimension.CHANNEL_CITY:
+                value, name = row["city"], row["name"]
+            else:
+                value, name = row[str(dimension)], row.get("name")
+            rows.append(
+                [
+                    layout.dimension(str(dimension)),
+                    layout.not_given() if value is None else value,
+                    name or "",
+                    *(row.get(c) for c in ATTRIBUTION_COLUMNS[3:]),
+                ]
+            )
+
+    async def pages() -> AsyncIterator[list[Row]]:
+        yield rows
+
+    return _table(layout, "attribution", ATTRIBUTION_COLUMNS, pages, len(rows))
+
+
 async def table(
     src: Sources,
     event_id: str,
@@ -318,4 +402,6 @@ async def table(
         return await applications_table(src, event_id, mask_phones=mask_phones, layout=layout)
     if name == "hires":
         return await hires_table(src, event_id, layout=layout)
+    if name == "attribution":
+        return await attribution_table(src, event_id, layout=layout)
     return await pushes_table(src, event_id, window_min=window_min, layout=layout)

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from liveevent.domain.attribution import place_jobs
 from liveevent.domain.jobs import Job
 from liveevent.errors import BodyTooLarge, ClientError, InvalidInput
 from liveevent.office.sheet_process import JobSheet, SheetReader
@@ -86,7 +87,7 @@ async def import_jobs(
     ``InvalidInput`` listing every bad row unless ``skip_invalid`` (then the good rows are
     stored and the bad ones reported). Nothing is stored when it raises.
     """
-    await events.event_view(event_id)  # NotFound before any work
+    view = await events.event_view(event_id)  # NotFound before any work
     try:
         sheet = await reader.read_jobs(data, content_type=content_type, mapping=mapping)
     except TableError as exc:
@@ -96,6 +97,8 @@ async def import_jobs(
     existing = await events.jobs(event_id)
     # A pass over every row: in a thread, so the loop keeps its turns on a 100,000-row sheet.
     jobs, renamed = await asyncio.to_thread(_ids_excel_mangled, sheet, existing)
+    # Each job's city in the event's terms, from its place column (domain/attribution.py).
+    jobs = place_jobs(jobs, view.event.cities)
     created, updated = await events.upsert_jobs(event_id, jobs) if jobs else (0, 0)
     return JobsImported(
         created,

@@ -92,6 +92,14 @@ _COLUMNS: dict[str, tuple[str, str, float]] = {
     "hires_for_job": ("展示期间本岗位报名的录用数", "hires for this job (while on screen)", 12),
     "pushed_by": ("推送人", "pushed by", 14),
     "withdrawn_by": ("撤下人", "withdrawn by", 14),
+    # Issue 16: where applications came from (office/export_tables.py, "attribution")
+    "city": ("所在城市", "city", 10),
+    "channel": ("推广渠道", "promotion channel", 14),
+    "dimension": ("统计维度", "by", 12),
+    "value": ("取值", "value", 16),
+    "viewers": ("观看人数（去重）", "unique viewers", 10),
+    "applicants": ("报名人数（去重）", "applicants", 10),
+    "jobs": ("岗位数", "jobs", 8),
 }
 # Codes that mean something narrower in one table. An application made from the list of
 # earlier jobs is for one job while another job's card is on screen: the two columns say which
@@ -101,6 +109,7 @@ _TABLE_COLUMNS: dict[str, dict[str, tuple[str, str, float]]] = {
         "job_id": ("报名岗位编号", "job applied to (ID)", 14),
         "card_id": ("报名时直播中的卡片编号", "card on screen when applying (ID)", 16),
     },
+    "attribution": {"name": ("渠道名称", "channel name", 14)},
     "pushes": {
         "applications": (
             "展示期间报名数（所有岗位）",
@@ -145,8 +154,37 @@ _VIA_WORDS: dict[Lang, dict[str, str]] = {
     Lang.EN: {"http": "web/API", "ws": "live page"},
 }
 _SHEET_NAMES: dict[Lang, dict[str, str]] = {
-    Lang.ZH_CN: {"applications": "报名表", "hires": "录用统计", "pushes": "卡片推送"},
-    Lang.EN: {"applications": "applications", "hires": "hires", "pushes": "pushes"},
+    Lang.ZH_CN: {
+        "applications": "报名表",
+        "hires": "录用统计",
+        "pushes": "卡片推送",
+        "attribution": "城市与渠道",
+    },
+    Lang.EN: {
+        "applications": "applications",
+        "hires": "hires",
+        "pushes": "pushes",
+        "attribution": "by city and channel",
+    },
+}
+# Issue 16: the dimensions of the attribution table, and a value not given.
+_DIMENSION_WORDS: dict[Lang, dict[str, str]] = {
+    Lang.ZH_CN: {
+        "city": "城市",
+        "channel": "渠道",
+        "channel_city": "渠道×城市",
+        "venue": "会场",
+        "source": "报名方式",
+        "": "（未填）",
+    },
+    Lang.EN: {
+        "city": "city",
+        "channel": "channel",
+        "channel_city": "channel x city",
+        "venue": "venue",
+        "source": "source",
+        "": "(not given)",
+    },
 }
 # How a zone is named in a zh-CN header where people have a word for it.
 _ZONE_WORDS_ZH = {"Asia/Shanghai": "北京时间", "Asia/Chongqing": "北京时间", "PRC": "北京时间"}
@@ -265,6 +303,14 @@ class Layout:
 
     def via(self, via: str) -> str:
         return via if self.raw else _VIA_WORDS[self.lang].get(via, via)
+
+    def dimension(self, dimension: str) -> str:
+        """A dimension of the attribution table (``city``...) as a cell. Raises nothing."""
+        return dimension if self.raw else _DIMENSION_WORDS[self.lang].get(dimension, dimension)
+
+    def not_given(self) -> str:
+        """The cell of an attribution value not given: empty (raw), ``（未填）``."""
+        return "" if self.raw else _DIMENSION_WORDS[self.lang][""]
 
     def time(self, ms: int) -> object:
         """A stored time (epoch milliseconds) as a cell: ISO UTC text (raw), or a naive

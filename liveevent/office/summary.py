@@ -3,6 +3,11 @@
 Per event: peak viewers, cards pushed, applications, applicants (distinct phones), hires, and
 per employer totals; then the same per employer across all events. Read from the counters that
 ``/stats`` uses, so the numbers agree. No personal data.
+
+Issue 16: each event also carries its ``unique_viewers``, ``by_city`` and ``by_channel`` (the
+rows of ``AttributionStore.figures``, as ``/stats`` has them), and the report a ``by_city``
+across events: each city's figures added up by name (applicants are distinct per event only:
+one person who applied at two fairs is counted in both).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from liveevent.domain.followups import RetentionFigures
 from liveevent.office.retention import event_retention
 from liveevent.store import keys
 from liveevent.store.applications import ApplicationLog
+from liveevent.store.attribution import AttributionStore
 from liveevent.store.events import EventStore
 from liveevent.store.purge import purged_at
 
@@ -82,6 +88,8 @@ async def summary(
     retention_employers: dict[str, RetentionFigures] = {}
     out_events: list[dict[str, Any]] = []
     everywhere: dict[str, dict[str, int]] = {}
+    attribution = AttributionStore(events, applications)
+    cities: dict[str | None, dict[str, int]] = {}
     totals = dict.fromkeys(
         ("events", "viewers_peak", "cards_pushed", "applications", "applicants", "hires"), 0
     )
@@ -111,11 +119,22 @@ async def summary(
             "hires": counters.get(keys.Counter.HIRES, 0),
             "employers": [e.to_wire() for e in _rows(per_employer, every=every_employer)],
         }
+<<<<<<< HEAD
         fair, per_employer_retention = await event_retention(events, event_id, now=now)
         row["retention"] = fair.to_wire()
         retention_all.add(fair)
         for name, figures in per_employer_retention.items():
             retention_employers.setdefault(name, RetentionFigures()).add(figures)
+=======
+        figures = (await attribution.figures(event_id)).to_wire()
+        row["unique_viewers"] = figures["unique_viewers"]
+        row["by_city"], row["by_channel"] = figures["by_city"], figures["by_channel"]
+        for city_row in figures["by_city"]:
+            into = cities.setdefault(city_row["city"], {})
+            for key, value in city_row.items():
+                if key != "city" and value is not None:
+                    into[key] = into.get(key, 0) + value
+>>>>>>> main
         out_events.append(row)
         totals["events"] += 1
         for key in ("viewers_peak", "cards_pushed", "applications", "applicants", "hires"):
@@ -126,9 +145,16 @@ async def summary(
         "employers": [e.to_wire() for e in shown],
         "employers_not_shown": len(everywhere) - len(shown),
         "totals": totals,
+<<<<<<< HEAD
         "retention": retention_all.to_wire(),
         "retention_by_employer": [
             {"employer": name, **figures.to_wire()}
             for name, figures in sorted(retention_employers.items())
+=======
+        # Named cities first (by name), then the applications and jobs without a city.
+        "by_city": [
+            {"city": city, **numbers}
+            for city, numbers in sorted(cities.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))
+>>>>>>> main
         ],
     }

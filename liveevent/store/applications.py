@@ -14,6 +14,7 @@ from redis.exceptions import RedisError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from liveevent.domain.applications import Application, ApplyRequest, Status, check_transition
+from liveevent.domain.attribution import dimensions_of
 from liveevent.errors import (
     Conflict,
     LiveEventError,
@@ -21,7 +22,7 @@ from liveevent.errors import (
     RateLimited,
     StoreUnavailable,
 )
-from liveevent.store import codec, scripts
+from liveevent.store import codec, keys, scripts
 from liveevent.store.connect import Durability, StoreConnection, new_attempt, store_errors
 from liveevent.store.pipeline import Command, chain, send_script_batch
 
@@ -45,6 +46,18 @@ CALL_MAX = 64  # applications per APPLY call (see ``ApplicationLog._apply_once``
 # counter (cheaper than fresh randomness for every application).
 _ATTEMPT_PREFIX = secrets.token_hex(4)
 _ATTEMPTS = itertools.count()
+
+
+def attribution_fields(req: ApplyRequest) -> str:
+    """The attribution counters one new application moves (``domain.attribution.dimensions_of``
+    named by ``keys.by_dimension``), joined by newlines for ``scripts.APPLY``. Raises nothing."""
+    pairs = dimensions_of(
+        city=req.city,
+        channel=req.channel,
+        venue=req.venue,
+        source=str(req.source) if req.source is not None else None,
+    )
+    return "\n".join(keys.by_dimension(str(d), v) for d, v in pairs)
 
 
 def idempotency_digest(key: str | None) -> str | None:
@@ -187,6 +200,8 @@ class ApplicationLog:
                 codec.pack(record),
                 rate_key,
                 item.now // MINUTE_MS,
+                attribution_fields(req),
+                req.city or "",
             )
         return keys, args
 

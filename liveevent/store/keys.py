@@ -22,6 +22,14 @@ scripts and multi-key steps stay on one slot. Only the event index is global.
     <p>:{E}:applicants  hash    phone -> applications with it (after a purge:
                         a salted digest of the phone, the salt discarded)  (derived)
     <p>:{E}:applicants:purge hash  the applicants hash being rewritten (purge)
+    <p>:{E}:applicants:city hash  "city|phone" -> applications with both (deleted by the
+                        purge; scripts.APPLY)                               (derived)
+    <p>:{E}:channels    hash    channel id -> channel record (``domain.attribution.Channel``)
+    <p>:{E}:channels:names hash  channel name -> channel id (one channel per name)
+    <p>:{E}:uv          hll     unique viewers (the page's viewer id; ``store.attribution``)
+    <p>:{E}:uv:city:<city>          hll  unique viewers who declared that city
+    <p>:{E}:uv:channel:<channel>    hll  unique viewers who came through that channel
+    <p>:{E}:uv:channel_city:<channel>|<city>  hll  both
     <p>:{E}:viewers     hash    node id -> "count|expires_ms" (viewers per node)
     <p>:{E}:byjob:<job> list    ids of the job's applications, oldest first         (derived)
     <p>:{E}:bystatus:<status>        zset  ids (score: the id) of applications whose
@@ -55,6 +63,15 @@ The fields of the counters hash (read them through these names, never by hand-bu
     hire:<job>   applications of one job hired   (``job_hires``; scripts.STATUS*)
     checkins     check-ins at every venue        (``Counter.CHECKINS``; scripts.CHECKIN)
     checkin:<venue>  check-ins at one venue      (``venue_checkins``; scripts.CHECKIN)
+
+    by:city:<city>                applications declaring that city     (``by_dimension``;
+    by:channel:<channel>          ... through that channel              scripts.APPLY, from
+    by:venue:<venue>              ... made at that venue or station     fields Python names
+    by:source:<source>            ... of that source (none: live)       and passes in ARGV)
+    by:channel_city:<ch>|<city>   ... with both that channel and city
+    applicants:city:<city>        distinct phones that applied declaring that city
+                                  (``city_applicants``; scripts.APPLY builds it as
+                                  'applicants:city:' .. city)
 
 The index keys (byjob, bystatus) are written by the APPLY and STATUS scripts, which build their
 names from ``EventKeys.base`` the same way ``by_job``/``by_status`` do here: an index for a job
@@ -111,6 +128,25 @@ def venue_checkins(venue_id: str) -> str:
     return VENUE_CHECKINS_PREFIX + venue_id
 
 
+# Attribution counters (issue 16). ``by_dimension`` names the applications of one value of one
+# dimension (``domain.attribution.Dimension``: city, channel, venue, source, channel_city).
+BY_DIMENSION_PREFIX = "by:"
+CITY_APPLICANTS_PREFIX = "applicants:city:"
+
+
+def by_dimension(dimension: str, value: str) -> str:
+    """The counters field of the applications with ``value`` in ``dimension``
+    (``by:<dimension>:<value>``; a channel x city value is ``<channel>|<city>``).
+    Raises nothing."""
+    return f"{BY_DIMENSION_PREFIX}{dimension}:{value}"
+
+
+def city_applicants(city: str) -> str:
+    """The counters field of the distinct phones that applied declaring ``city``
+    (``applicants:city:<city>``). Raises nothing."""
+    return CITY_APPLICANTS_PREFIX + city
+
+
 @dataclass(frozen=True, slots=True)
 class EventKeys:
     """The key names of one event (the table above), all under ``base``
@@ -143,6 +179,11 @@ class EventKeys:
     followups: str
     followup: str
 
+    applicants_city: str
+    channels: str
+    channel_names: str
+    unique_viewers: str
+
     def by_job(self, job_id: str) -> str:
         """The list of a job's application ids (``scripts.APPLY`` appends to it).
 
@@ -156,6 +197,11 @@ class EventKeys:
         if job_id is None:
             return f"{self.base}:bystatus:{status}"
         return f"{self.base}:bystatus:{status}:{job_id}"
+
+    def unique_viewers_by(self, dimension: str, value: str) -> str:
+        """The HyperLogLog of the viewers with ``value`` in ``dimension`` (city, channel,
+        channel_city). Raises nothing."""
+        return f"{self.unique_viewers}:{dimension}:{value}"
 
 
 class Keys:
@@ -240,6 +286,13 @@ def _event_keys(prefix: str, event_id: str) -> EventKeys:
         checkin_dedupe=f"{base}:checkin:dedupe",
         reports=f"{base}:reports",
         employers=f"{base}:employers",
+<<<<<<< HEAD
         followups=f"{base}:followups",
         followup=f"{base}:followup",
+=======
+        applicants_city=f"{base}:applicants:city",
+        channels=f"{base}:channels",
+        channel_names=f"{base}:channels:names",
+        unique_viewers=f"{base}:uv",
+>>>>>>> main
     )

@@ -13,7 +13,7 @@ Stream entries cannot be edited in place, and deleting and re-adding would chang
    last one copied (if one did, it is copied too and the swap tried again);
 4. replaces the applicants hash by one keyed by a salted SHA-256 of each phone, the salt
    random and never stored, so ``applicants`` (HLEN) stays right but cannot be reversed; and
-   deletes the dedupe and idempotency hashes.
+   deletes the dedupe and idempotency hashes and the applicants-by-city hash.
 
 Counters, statuses, the status stream, the timeline and the audit stream hold no personal data
 and are left as they are. Running the purge again is harmless.
@@ -77,7 +77,7 @@ async def purge_event(conn: StoreConnection, event_id: str, *, now: int) -> Purg
         applications = await _rewrite_applications(conn, event_id)
         applicants = await _rewrite_applicants(conn, event_id)
         # Check-ins at venues (names, phones) go whole; their counts stay in the counters.
-        await redis.delete(k.dedupe, k.idem, k.checkins, k.checkin_dedupe)
+        await redis.delete(k.dedupe, k.idem, k.checkins, k.checkin_dedupe, k.applicants_city)
     log.info("purged applicants' data of event %s (%d applications)", event_id, applications)
     return PurgeReport(event_id, applications, applicants)
 

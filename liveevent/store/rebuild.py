@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from liveevent.domain.applications import Status, hires
+from liveevent.domain.attribution import dimensions_of
 from liveevent.domain.cards import TimelineKind
 from liveevent.domain.events import EventState
 from liveevent.domain.screen import Screen
@@ -48,6 +49,8 @@ class Derived:
     job_of: dict[str, str] = field(default_factory=dict)  # application id -> job
     by_job: dict[str, list[str]] = field(default_factory=dict)  # job -> ids, oldest first
     minutes: Counter[int] = field(default_factory=Counter)  # minute -> applications
+    # "city|phone" -> applications (``EventKeys.applicants_city``; empty once purged)
+    applicants_city: Counter[str] = field(default_factory=Counter)
 
     def by_status(self) -> dict[tuple[str, str | None], list[str]]:
         """(status, job or None for all jobs) -> the ids in that status (not "applied").
@@ -93,7 +96,20 @@ async def derive(conn: StoreConnection, event_id: str) -> Derived:
             derived.counters[keys.Counter.SEQ] = max(
                 derived.counters[keys.Counter.SEQ], int(app_id)
             )
+            for dimension, value in dimensions_of(
+                city=record.get("city"),
+                channel=record.get("channel"),
+                venue=record.get("venue"),
+                source=record.get("source"),
+            ):
+                derived.counters[keys.by_dimension(str(dimension), value)] += 1
             if not derived.purged:
+                city = record.get("city")
+                if city is not None:
+                    pair = f"{city}|{record['phone']}"
+                    if not derived.applicants_city[pair]:
+                        derived.counters[keys.city_applicants(city)] += 1
+                    derived.applicants_city[pair] += 1
                 derived.dedupe[f"{job}|{record['phone']}"] = f"{app_id}|rebuilt"
                 derived.applicants[record["phone"]] += 1
                 if record.get("idempotency_key"):
@@ -143,6 +159,10 @@ async def rebuild(conn: StoreConnection, event_id: str) -> Derived:
     # Counters that are not derived from the streams survive the rebuild.
     kept = {"viewers_peak", "repeats"}
     with store_errors():
+        if derived.purged:
+            # A city's distinct applicants need the phones, which the purge took away.
+            names = [codec.text(n) for n in await conn.reader.hkeys(k.counters)]
+            kept |= {n for n in names if n.startswith(keys.CITY_APPLICANTS_PREFIX)}
         old = await conn.reader.hmget(k.counters, sorted(kept))
         # Every index key there may be: of each job known to the event or to its streams.
         jobs = {codec.text(job) for job in await conn.reader.hkeys(k.jobs)} | set(derived.by_job)
@@ -152,7 +172,7 @@ async def rebuild(conn: StoreConnection, event_id: str) -> Derived:
         async with conn.reader.pipeline(transaction=True) as pipe:
             replaced = [k.counters, k.appidx, k.current, *indexes]
             if not derived.purged:
-                replaced += [k.dedupe, k.idem, k.applicants]
+                replaced += [k.dedupe, k.idem, k.applicants, k.applicants_city]
             pipe.delete(*replaced)
             counters = {key: value for key, value in derived.counters.items() if value}
             counters.update({n: int(v) for n, v in zip(sorted(kept), old, strict=True) if v})
@@ -163,6 +183,7 @@ async def rebuild(conn: StoreConnection, event_id: str) -> Derived:
                 (k.dedupe, derived.dedupe),
                 (k.idem, derived.idem),
                 (k.applicants, derived.applicants),
+                (k.applicants_city, derived.applicants_city),
                 (k.minutes, derived.minutes),
             ):
                 if mapping:

@@ -23,9 +23,11 @@ from __future__ import annotations
 # One event's share of a batch of applications, in one call.
 # KEYS: dedupe idem apps counters applicants meta appidx jobs minutes, then the per-address
 #       rate keys
-# ARGV: rate_limit(0 = none) window_s base(EventKeys.base), then per application 8 values:
+# ARGV: rate_limit(0 = none) window_s base(EventKeys.base), then per application 10 values:
 #       dedupe_key idem_key('' = none) attempt job_id phone blob rate_key(index into the rate
 #       keys after the first 9 KEYS, 0 = not limited) minute(applied_at // 60000)
+#       fields(the attribution counters it moves, '\n'-joined, named by keys.by_dimension)
+#       city('' = none: the distinct applicants of a city, <base>:applicants:city)
 # Besides the record, a new application is indexed in the same atomic step: its id appended to
 # its job's list (<base>:byjob:<job>, named as ``EventKeys.by_job`` names it) and counted in its
 # minute (the minutes hash), so that a page of the staff list and the activity chart never read
@@ -61,9 +63,11 @@ local dedupe, idem = {}, {}   -- fields written by this batch (read before the h
 local dedupe_writes, idem_writes, index_writes = {}, {}, {}
 local per_job, per_phone = {}, {}
 local job_ids, per_minute = {}, {}   -- job -> new ids in order; minute -> new applications
+local per_field = {}      -- attribution counter field -> new applications (issue 16)
+local per_fields = {}     -- the '\\n'-joined fields of an application -> new applications
 local repeats = 0
 
-for i = 4, #ARGV, 8 do
+for i = 4, #ARGV, 10 do
   local dedupe_key, idem_key, attempt = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   local job, phone, rate_key = ARGV[i + 3], ARGV[i + 4], tonumber(ARGV[i + 6])
   local kind, value = nil, ''
@@ -137,6 +141,16 @@ for i = 4, #ARGV, 8 do
     local minute = ARGV[i + 7]
     per_minute[minute] = (per_minute[minute] or 0) + 1
     per_phone[phone] = (per_phone[phone] or 0) + 1
+    -- Counted per set of fields (most applications of a batch share one); split at the end.
+    local fields = ARGV[i + 8]
+    per_fields[fields] = (per_fields[fields] or 0) + 1
+    local city = ARGV[i + 9]
+    -- A city's distinct applicants: written at once, so a batch sees its own earlier ones.
+    if city ~= ''
+      and redis.call('HINCRBY', base .. ':applicants:city', city .. '|' .. phone, 1) == 1 then
+      local f = 'applicants:city:' .. city
+      per_field[f] = (per_field[f] or 0) + 1
+    end
     kind, value = 'new', app_id
   end
   table.insert(out, kind)
@@ -165,6 +179,10 @@ for job, ids in pairs(job_ids) do
 end
 for minute, n in pairs(per_minute) do redis.call('HINCRBY', KEYS[9], minute, n) end
 for phone, n in pairs(per_phone) do redis.call('HINCRBY', KEYS[5], phone, n) end
+for fields, n in pairs(per_fields) do
+  for f in string.gmatch(fields, '[^\\n]+') do per_field[f] = (per_field[f] or 0) + n end
+end
+for f, n in pairs(per_field) do redis.call('HINCRBY', KEYS[4], f, n) end
 if repeats > 0 then redis.call('HINCRBY', KEYS[4], 'repeats', repeats) end
 for key, seen in pairs(rate_seen) do
   redis.call('INCRBY', KEYS[9 + key], seen - rate_start[key])
@@ -377,6 +395,15 @@ end
 return peak
 """
 
+# KEYS: the HyperLogLogs of unique viewers to count (one event's: one slot)
+# -> their PFCOUNTs, in order. Read-only. A script because a Redis Cluster pipeline refuses
+# PFCOUNT (redis-py blocks it as a multi-key command), and one call beats one per key.
+UNIQUE_VIEWERS = """
+local out = {}
+for i = 1, #KEYS do out[i] = redis.call('PFCOUNT', KEYS[i]) end
+return out
+"""
+
 # KEYS: apps current
 # ARGV: start ('-' or '(' .. last stream id read) count
 # A page of applications for reading back, each with its current status, as one flat array:
@@ -417,20 +444,36 @@ return out
 # -> {total, then per application: stream id, application id, card id, record, status or
 #    false}, the page that starts at position ``offset`` of the chosen sequence. Read-only.
 #
-# Cost O(limit) plus, for the position of ``offset``: nothing (ids are 1..n), a walk over the
+# Cost O(limit) plus, for the position of ``offset``: nothing (ids are 1..n, in the stream's
+# order: the unfiltered page is one XRANGE from the first one's entry), a walk over the
 # job list's nodes (LRANGE), log n (ZRANGE by rank); and for "applied", which has no index of its
-# own (it is what is not in the status sets: most applications), a binary search for the
-# offset-th application in no status set (log n steps of one ZCOUNT per status), then a scan
-# from there, searching again should a run of changed applications hold the scan up.
+# own (it is what is not in the status sets: most applications), a search for the offset-th
+# application in no status set (``find``: a step or two of one ZCOUNT per status for a page at
+# either end, whatever the number of applications; a binary search only past a long run of
+# changed ones), then a scan from there, searching again should a run of changed applications
+# hold the scan up.
 LIST_PAGE = """
 local mode, offset, limit = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local total, ids = 0, {}
+local run, run_last = nil, 0   -- 'all': the page's run of stream entries, its last id
 if mode == 'ids' then
   for i = 4, #ARGV do ids[#ids + 1] = ARGV[i] end
   total = #ids
 elseif mode == 'all' then
   total = tonumber(redis.call('HGET', KEYS[4], 'applications') or '0')
-  for id = offset + 1, math.min(offset + limit, total) do ids[#ids + 1] = tostring(id) end
+  local last = math.min(offset + limit, total)
+  -- Ids 1..n are numbered in the stream's order, so the page is one run of the stream: one
+  -- lookup and one XRANGE, instead of a lookup and a seek per row (each a cache miss once
+  -- the store outgrows the CPU's cache).
+  local where = nil
+  if offset < last then where = redis.call('HGET', KEYS[1], tostring(offset + 1)) end
+  if where then
+    local sid = string.sub(where, 1, string.find(where, '|', 1, true) - 1)
+    run = redis.call('XRANGE', KEYS[2], sid, '+', 'COUNT', last - offset)
+    run_last = last
+  else
+    for id = offset + 1, last do ids[#ids + 1] = tostring(id) end
+  end
 elseif mode == 'job' then
   total = redis.call('LLEN', KEYS[5])
   if limit > 0 then ids = redis.call('LRANGE', KEYS[5], offset, offset + limit - 1) end
@@ -449,19 +492,42 @@ else
     if list then return redis.call('LINDEX', KEYS[5], p) end
     return tostring(p + 1)
   end
-  -- how many of positions 0..p are applied (in no status set)
-  local function applied_upto(p)
+  local changed_total = n - total
+  -- how many of positions 0..p are changed (in a status set); 0 before the first
+  local function changed_upto(p)
+    if p < 0 then return 0 end
     local id, changed = id_at(p), 0
     for k = first, #KEYS do changed = changed + redis.call('ZCOUNT', KEYS[k], '-inf', id) end
-    return p + 1 - changed
+    return changed
   end
-  -- the position of the (k+1)-th applied one (0-based k), or nil
+  -- The position of the (k+1)-th applied one (0-based k), or nil. It is the smallest p with
+  -- p - changed_upto(p) >= k, and there p - changed_upto(p) == k exactly (p is applied), so
+  -- it is a fixed point of p -> k + changed_upto(p). From the nearer end, each step moves
+  -- past the changed ones the last step found (from the first position: k + changed_upto(p)
+  -- never overshoots; from the last: n - 1 - (applied ones after it) - changed from p on,
+  -- never undershoots), so a page at either end takes a step or two whatever n is, and one in
+  -- the middle about log(n) / log(1 / share of changed ones). After 8 steps (a long run of
+  -- changed applications), a binary search between the bounds reached.
   local function find(k)
-    local lo, hi = k, n - 1
-    if lo > hi or applied_upto(hi) < k + 1 then return nil end
+    if k < 0 or k >= total then return nil end
+    local lo, hi = k, k + changed_total
+    if k < total - k then
+      for _ = 1, 8 do
+        local nxt = k + changed_upto(lo)
+        if nxt == lo then return lo end
+        lo = nxt
+      end
+    else
+      local after = total - 1 - k
+      for _ = 1, 8 do
+        local nxt = n - 1 - after - (changed_total - changed_upto(hi - 1))
+        if nxt == hi then return hi end
+        hi = nxt
+      end
+    end
     while lo < hi do
       local mid = math.floor((lo + hi) / 2)
-      if applied_upto(mid) >= k + 1 then hi = mid else lo = mid + 1 end
+      if mid - changed_upto(mid) >= k then hi = mid else lo = mid + 1 end
     end
     return lo
   end
@@ -482,6 +548,35 @@ else
   end
 end
 local out = {total}
+-- a stream entry's fields: application id, card id, record
+local function fields_of(entry)
+  local fields = entry[2]
+  local id, card, record = '', '', ''
+  for f = 1, #fields, 2 do
+    local name = fields[f]
+    if name == 'id' then id = fields[f + 1]
+    elseif name == 'card' then card = fields[f + 1]
+    elseif name == 'd' then record = fields[f + 1] end
+  end
+  return id, card, record
+end
+if run then
+  local rows = {}
+  for i = 1, #run do
+    local id, card, record = fields_of(run[i])
+    if tonumber(id) == nil or tonumber(id) > run_last then break end
+    rows[#rows + 1] = {run[i][1], id, card, record}
+    ids[#ids + 1] = id
+  end
+  if #ids == 0 then return out end
+  local statuses = redis.call('HMGET', KEYS[3], unpack(ids))
+  for i = 1, #rows do
+    local row = rows[i]
+    out[#out + 1] = row[1]; out[#out + 1] = row[2]; out[#out + 1] = row[3]
+    out[#out + 1] = row[4]; out[#out + 1] = statuses[i]
+  end
+  return out
+end
 if #ids == 0 then return out end
 local where = redis.call('HMGET', KEYS[1], unpack(ids))
 local statuses = redis.call('HMGET', KEYS[3], unpack(ids))
@@ -490,14 +585,7 @@ for i = 1, #ids do
     local sid = string.sub(where[i], 1, string.find(where[i], '|', 1, true) - 1)
     local entry = redis.call('XRANGE', KEYS[2], sid, sid)[1]
     if entry then
-      local fields = entry[2]
-      local id, card, record = '', '', ''
-      for f = 1, #fields, 2 do
-        local name = fields[f]
-        if name == 'id' then id = fields[f + 1]
-        elseif name == 'card' then card = fields[f + 1]
-        elseif name == 'd' then record = fields[f + 1] end
-      end
+      local id, card, record = fields_of(entry)
       out[#out + 1] = entry[1]; out[#out + 1] = id; out[#out + 1] = card
       out[#out + 1] = record; out[#out + 1] = statuses[i]
     end

@@ -17,6 +17,7 @@ from aiohttp import web
 
 from liveevent.domain import values
 from liveevent.domain.applications import ApplyRequest, Source, mask_phone, parse_status
+from liveevent.domain.attribution import place_jobs
 from liveevent.domain.events import EventState, LiveEvent, parse_state
 from liveevent.domain.jobs import parse_jobs
 from liveevent.domain.openings import remaining
@@ -26,8 +27,8 @@ from liveevent.errors import Forbidden, InvalidInput, StoreUnavailable
 from liveevent.store import keys
 from liveevent.store.applications import Applied, PendingApply
 from liveevent.store.events import new_token
-from liveevent.web import imports, replays, venues
-from liveevent.web.appkeys import APPLICATIONS, EVENTS, HUB, INGEST, SETTINGS
+from liveevent.web import attribution, imports, replays, venues
+from liveevent.web.appkeys import APPLICATIONS, ATTRIBUTION, EVENTS, HUB, SETTINGS
 from liveevent.web.auth import require_admin, require_caller, require_role
 from liveevent.web.middleware import read_json, require_json
 from liveevent.web.proxies import client_ip as client_ip  # every per-address rule uses it
@@ -130,6 +131,8 @@ async def upsert_jobs(request: web.Request) -> web.Response:
     body = await read_json(request, request.app[SETTINGS].max_upload_bytes)
     size = len(body) if isinstance(body, list) else 0
     jobs = parse_jobs(body, [new_id(8) for _ in range(size)])
+    # Each job's city in the event's terms (``浙江省宁波市`` is 宁波): domain/attribution.py.
+    jobs = place_jobs(jobs, (await request.app[EVENTS].event_view(event_id)).event.cities)
     created, updated = await request.app[EVENTS].upsert_jobs(event_id, jobs)
     return web.json_response(
         {"created": created, "updated": updated, "job_ids": [j.id for j in jobs]},
@@ -259,8 +262,11 @@ def enqueue_apply(
     # The per-address limit is global across nodes: the store counts it (scripts.APPLY).
     item = PendingApply(event_id=event_id, request=req, via=via, now=now_ms(), ip=ip)
     if req.source is Source.REPLAY:  # checked against the event's recording first (issue 17)
-        return asyncio.ensure_future(replays.enqueue_replay_apply(request.app, item))
-    return request.app[INGEST].enqueue(item)
+        return attribution.checked_future(
+            request.app, item, lambda: replays.enqueue_replay_apply(request.app, item)
+        )
+    # A city or channel must be the event's (422 naming it): web/attribution.py.
+    return attribution.check_and_enqueue(request.app, item)
 
 
 async def create_application(request: web.Request) -> web.Response:
@@ -424,8 +430,10 @@ async def event_stats(app: web.Application, event_id: str) -> dict[str, Any]:
     """The event's live figures: ``viewers_online`` (every node), ``cards_pushed``,
     ``applications``, ``applicants``, ``hires``, ``state``, ``current_card`` (or None),
     ``current_card_applications``, ``onsite`` (``venues.onsite_figures``) and per job
-    ``jobs: [{job_id, employer, title, openings, openings_max, applications, hires,
-    remaining}]`` (``remaining``: positions remaining, ``domain.openings.Remaining.to_wire``).
+    ``jobs: [{job_id, employer, title, openings, openings_max, city, applications, hires,
+    remaining}]`` (``remaining``: positions remaining, ``domain.openings.Remaining.to_wire``);
+    and the figures by dimension (issue 16: ``unique_viewers``, ``by_city``, ``by_channel``,
+    ``by_channel_city``, ``by_venue``, ``by_source``: ``AttributionStore.figures``).
     Raises ``NotFound``, ``StoreUnavailable``."""
     events, hub = app[EVENTS], app[HUB]
     view = await events.event_view(event_id)
@@ -433,7 +441,9 @@ async def event_stats(app: web.Application, event_id: str) -> dict[str, Any]:
     jobs = await events.jobs(event_id)
     others = await events.viewers_online(event_id, exclude=hub.node_id)
     current_job = view.card.job.id if view.card else None
+    figures = await app[ATTRIBUTION].figures(event_id)
     return {
+        **figures.to_wire(),
         "viewers_online": others + hub.local_viewers(event_id),
         "cards_pushed": counters.get(keys.Counter.CARDS_PUSHED, 0),
         "applications": counters.get(keys.Counter.APPLICATIONS, 0),
@@ -452,6 +462,7 @@ async def event_stats(app: web.Application, event_id: str) -> dict[str, Any]:
                 "title": job.title,
                 "openings": job.openings,
                 "openings_max": job.openings_max,
+                "city": job.city,
                 "applications": counters.get(keys.job_applications(job.id), 0),
                 "hires": counters.get(keys.job_hires(job.id), 0),
                 "remaining": remaining(

@@ -13,12 +13,14 @@ from aiohttp import WSCloseCode, web
 from liveevent.config import Settings
 from liveevent.office.sheet_process import SheetReader, sheet_limits
 from liveevent.store.applications import ApplicationLog
+from liveevent.store.attribution import AttributionStore
 from liveevent.store.events import EventStore
 from liveevent.store.ingest import ApplicationIngest
 from liveevent.store.opening import open_configured_store
 from liveevent.store.venues import VenueStore
 from liveevent.web import (
     api,
+    attribution,
     budget,
     employers,
     exports,
@@ -34,6 +36,7 @@ from liveevent.web import (
 )
 from liveevent.web.appkeys import (
     APPLICATIONS,
+    ATTRIBUTION,
     EVENTS,
     FLOODS,
     HUB,
@@ -92,7 +95,11 @@ def create_app(settings: Settings) -> web.Application:
         replays.routes,
         employers.routes,
         venues.routes,
+<<<<<<< HEAD
         followups.routes,
+=======
+        attribution.routes,
+>>>>>>> main
     ):
         app.router.add_routes(table)
     exports.add_routes(app.router)
@@ -120,6 +127,7 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
             apply_rate_per_ip=settings.apply_rate_per_ip,
             rate_window_s=settings.rate_window_s,
         )
+        app[ATTRIBUTION] = AttributionStore(app[EVENTS], app[APPLICATIONS])
         app[INGEST] = ApplicationIngest(
             app[APPLICATIONS],
             max_batch=settings.max_apply_batch,

@@ -9,6 +9,7 @@ from aiohttp import web
 from liveevent.config import Settings
 from liveevent.office.sheet_process import SheetReader
 from liveevent.store.applications import ApplicationLog
+from liveevent.store.attribution import AttributionStore
 from liveevent.store.connect import StoreConnection
 from liveevent.store.events import EventStore
 from liveevent.store.ingest import ApplicationIngest
@@ -30,5 +31,6 @@ FLOODS = web.AppKey("floods", FloodCooldown)
 METRICS = web.AppKey("metrics", Metrics)
 VENUES = web.AppKey("venues", VenueStore)  # venues, check-ins (issue 16 part 4)
 SHEETS = web.AppKey("sheets", SheetReader)  # job and outcome sheets, read off the loop
+ATTRIBUTION = web.AppKey("attribution", AttributionStore)  # cities, channels, figures
 WEBSOCKETS = web.AppKey("websockets", weakref.WeakSet[web.WebSocketResponse])
 REPLAYS = web.AppKey("replays", ReplayStore)  # recordings of ended events (issue 17)

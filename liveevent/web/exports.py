@@ -3,7 +3,8 @@
     /api/events/{id}/export/applications.csv|.xlsx   one row per application
     /api/events/{id}/export/hires.csv|.xlsx          one row per job (the /stats numbers)
     /api/events/{id}/export/pushes.csv|.xlsx         one row per card push (?window_min=10)
-    /api/events/{id}/export/workbook.xlsx            all three, one sheet each
+    /api/events/{id}/export/attribution.csv|.xlsx    figures by city, channel, venue, source
+    /api/events/{id}/export/workbook.xlsx            all four, one sheet each
 
 ``?format=xlsx`` on a ``.csv`` path gives the XLSX. Files are for people by default: Chinese
 headers and status words, times in the event's time zone (the ``time_zone`` setting); ``?lang=en``
@@ -142,7 +143,7 @@ def add_routes(router: web.UrlDispatcher) -> None:
     router.add_get(base + "{table:applications}.{ext:csv}", export, name="export_applications")
     router.add_get(base + "{table:hires}.{ext:csv}", export, name="export_hires")
     router.add_get(
-        base + "{table:applications|hires|pushes|workbook}.{ext:csv|xlsx}",
+        base + "{table:applications|hires|pushes|attribution|workbook}.{ext:csv|xlsx}",
         export,
         name="export_table",
     )

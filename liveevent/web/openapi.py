@@ -26,6 +26,13 @@ _CSV = {
     "description": "CSV (UTF-8 with BOM)",
     "content": {"text/csv": {"schema": {"type": "string"}}},
 }
+_CITY = "the event's city name (a sheet's place column is mapped onto it)"
+_CITIES = {
+    "type": "array",
+    "maxItems": 20,
+    "items": {"type": "string", "minLength": 1, "maxLength": 20},
+    "description": "the event's cities (issue 16), each once",
+}
 _EVENT_ID = {"name": "event_id", "in": "path", "required": True, "schema": {"type": "string"}}
 _SECURED: list[dict[str, list[str]]] = [{"bearer": []}]
 
@@ -82,6 +89,7 @@ def document() -> dict[str, Any]:
             "salary": {"type": ["string", "null"], "maxLength": 100},
             "location": {"type": ["string", "null"], "maxLength": 100},
             "description": {"type": ["string", "null"], "maxLength": 4000},
+            "city": {"type": ["string", "null"], "maxLength": 20, "description": _CITY},
         },
     }
     job = {**job_in, "required": ["id", "employer", "title"], "additionalProperties": True}
@@ -106,6 +114,7 @@ def document() -> dict[str, Any]:
             "stream_url": {"type": ["string", "null"]},
             "created_at": {"type": "string"},
             "current_card": {"oneOf": [_ref("Card"), {"type": "null"}]},
+            "cities": {"type": "array", "items": {"type": "string"}},
         },
     }
     stats_job = {
@@ -129,7 +138,12 @@ def document() -> dict[str, Any]:
             k: {"type": "integer"}
             for k in ("viewers_online", "cards_pushed", "applications", "applicants", "hires")
         }
-        | {"jobs": {"type": "array", "items": stats_job}},
+        | {"jobs": {"type": "array", "items": stats_job}}
+        | {"unique_viewers": {"type": "integer"}}
+        | {
+            f"by_{d}": {"type": "array", "items": {"type": "object"}}
+            for d in ("city", "channel", "channel_city", "venue", "source")
+        },
     }
     apply_in = {
         "type": "object",
@@ -144,6 +158,8 @@ def document() -> dict[str, Any]:
             # What the consent said (docs/privacy.md): its version and the employer it named.
             "consent_version": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
             "consent_to": {"type": "string", "maxLength": 100},
+            "city": {"type": "string", "maxLength": 20, "description": "one of the event's"},
+            "channel": {"type": "string", "description": "one of the event's channel ids"},
         },
     }
     applied = {
@@ -177,6 +193,7 @@ def document() -> dict[str, Any]:
                                     "title": {"type": "string", "minLength": 1, "maxLength": 200},
                                     "starts_at": {"type": "string", "format": "date-time"},
                                     "stream_url": {"type": "string", "format": "uri"},
+                                    "cities": _CITIES,
                                 },
                             }
                         }
@@ -334,6 +351,7 @@ def document() -> dict[str, Any]:
         **_office_paths(),
         **_replay_paths(),
         **_employer_paths(),
+        **_attribution_paths(),
         "/api/openapi.json": {
             "get": {"summary": "This document", "responses": {"200": _json({"type": "object"})}}
         },
@@ -559,5 +577,60 @@ def _employer_paths() -> dict[str, Any]:
                 secured=True,
                 params=[app_id],
             )
+        },
+    }
+
+
+def _attribution_paths() -> dict[str, Any]:
+    """Cities and channels (``web/attribution``; docs/api.md, "Cities and channels")."""
+    channel = {
+        "type": "object",
+        "required": ["id", "name", "created_at", "link", "qr"],
+        "properties": {k: {"type": "string"} for k in ("id", "name", "created_at", "link", "qr")},
+    }
+    name = {
+        "type": "object",
+        "required": ["name"],
+        "additionalProperties": False,
+        "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 30}},
+    }
+    cities = {
+        "type": "object",
+        "required": ["cities"],
+        "additionalProperties": False,
+        "properties": {"cities": _CITIES},
+    }
+    return {
+        "/api/events/{event_id}/cities": {
+            "put": _op(
+                "Replace the event's cities (staff)",
+                {"200": _json(cities), "400": _ERR, "413": _ERR, "422": _ERR},
+                body=cities,
+                secured=True,
+            )
+        },
+        "/api/events/{event_id}/channels": {
+            "post": _op(
+                "Add a channel, or get the one of that name (staff)",
+                {
+                    "201": _json(channel),
+                    "200": _json(channel),
+                    **dict.fromkeys(("400", "409", "413", "422"), _ERR),
+                },
+                body=name,
+                secured=True,
+            ),
+            "get": _op(
+                "The event's channels (staff, host)",
+                {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "properties": {"channels": {"type": "array", "items": channel}},
+                        }
+                    )
+                },
+                secured=True,
+            ),
         },
     }

@@ -10,8 +10,8 @@ from pathlib import Path
 import segno
 from aiohttp import web
 
-from liveevent.errors import ClientError, Forbidden, InvalidInput
-from liveevent.web.appkeys import EVENTS, SETTINGS, VENUES
+from liveevent.errors import ClientError, Forbidden, InvalidInput, NotFound
+from liveevent.web.appkeys import ATTRIBUTION, EVENTS, SETTINGS, VENUES
 from liveevent.web.auth import require_role
 from liveevent.web.origin import own_origin
 
@@ -80,7 +80,9 @@ async def index(request: web.Request) -> web.Response:
     )
 
 
-def viewer_url(request: web.Request, event_id: str, job_id: str | None = None) -> str:
+def viewer_url(
+    request: web.Request, event_id: str, job_id: str | None = None, *, channel: str | None = None
+) -> str:
     """The viewer page's address, as printed in QR codes and calendar files.
 
     ``public_url`` when it is set. Without it (the demo, a laptop on a LAN) the request's
@@ -90,7 +92,10 @@ def viewer_url(request: web.Request, event_id: str, job_id: str | None = None) -
     ``Host``) otherwise; behind a proxy that means: set ``public_url``.
     """
     url = f"{public_base(request)}/e/{event_id}"
-    return f"{url}?job={job_id}" if job_id else url
+    query = [f"job={job_id}"] if job_id else []
+    if channel:
+        query.append(f"ch={channel}")  # the channel the viewer came through (issue 16)
+    return f"{url}?{'&'.join(query)}" if query else url
 
 
 def public_base(request: web.Request) -> str:
@@ -157,11 +162,12 @@ def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
 
 
 async def qr_code(request: web.Request) -> web.Response:
-    """An SVG QR code of the viewer page (``?job=ID`` opens that job's apply form), or of a
-    venue's check-in page (``?venue=ID``).
+    """An SVG QR code of the viewer page (``?job=ID`` opens that job's apply form; ``?ch=ID``
+    credits the viewers who scan it to that channel), or of a venue's check-in page
+    (``?venue=ID``).
 
     ``GET /api/events/{id}/qr.svg`` (public): ISO/IEC 18004 by segno, error correction M,
-    8 px modules, a 2-module border. Raises ``NotFound`` (404, event, job or venue),
+    8 px modules, a 2-module border. Raises ``NotFound`` (404, event, job, channel or venue),
     ``ClientError`` (400, ``Host``; see ``viewer_url``), ``StoreUnavailable`` (503).
     """
     event_id = request.match_info["event_id"]
@@ -174,7 +180,12 @@ async def qr_code(request: web.Request) -> web.Response:
     else:
         if job_id is not None:
             await request.app[EVENTS].job(event_id, job_id)
-        target = viewer_url(request, event_id, job_id)
+        channel = request.query.get("ch")
+        if channel is not None:
+            _cities, channels = await request.app[ATTRIBUTION].known(event_id)
+            if channel not in channels:
+                raise NotFound("no such channel in this event", fields={"ch": "unknown channel"})
+        target = viewer_url(request, event_id, job_id, channel=channel)
     out = io.BytesIO()
     segno.make(target, error="m").save(out, kind="svg", scale=8, border=2, xmldecl=False)
     # With public_url the picture is the same for every caller and may be cached anywhere;

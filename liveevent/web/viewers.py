@@ -35,7 +35,7 @@ from liveevent.errors import (
     StoreUnavailable,
 )
 from liveevent.store.applications import Applied
-from liveevent.web import api, budget, wire
+from liveevent.web import api, attribution, budget, wire
 from liveevent.web.appkeys import EVENTS, FLOODS, HUB, LIMITS, SETTINGS, WEBSOCKETS
 from liveevent.web.frames import Outgoing, decode, parse_cursor
 from liveevent.web.hub import Viewer
@@ -233,6 +233,11 @@ def _handle(
             return future
         if kind == "ping":
             _reply(request, ws, viewer, {"type": "pong", "ref": ref})
+            return None
+        if kind == "hello":  # viewer id, city, channel: unique viewers (web/attribution.py)
+            if viewer.counted:
+                reply = functools.partial(_reply, request, ws, viewer)
+                attribution.greet(request.app, event_id, message, reply)
             return None
         raise NotFound("unknown message type", fields={"type": "unknown message type"})
     except LiveEventError as exc:

@@ -289,6 +289,36 @@ export default {
   "host.pushed_by": "Pushed by {name}",
   // Station page, one tablet with several tabs or venues (review r1)
   "station.other_venue": "Waiting for {venue}'s desk link to send it",
+
+  // Issue 16: the viewer's city (static/js/viewer-city.js)
+  "city.label": "Your city",
+  "city.choose": "Choose",
+  "city.here": "✓ In your city ({city})",
+  "city.elsewhere": "Job in {city}",
+
+  // Issue 16: figures by city and channel (static/js/figures.js)
+  "figures.title": "By city and channel",
+  "figures.unique": "{n} unique viewers",
+  "figures.by_city": "By city",
+  "figures.by_channel": "By channel",
+  "figures.city": "City",
+  "figures.channel": "Channel",
+  "figures.viewers": "Viewers",
+  "figures.applications": "Applications",
+  "figures.applicants": "Applicants",
+  "figures.hires": "Hired",
+  "figures.openings": "Openings",
+  "figures.none": "Not given",
+
+  // Issue 16: channels on the staff page (static/js/channels.js)
+  "channels.title": "Channels",
+  "channels.help": "Each channel has its own link and QR code: viewers who come through it, and their applications and hires, are counted under it.",
+  "channels.name": "Channel name",
+  "channels.add": "Add channel",
+  "channels.added": "Channel “{name}” added",
+  "channels.none": "No channels yet.",
+  "channels.qr_alt": "QR code of {name}",
+
   // --- issue 17 part 4: follow-up after hire (static/js/followups.js) ---
   "followup.panel": "Follow-up after hire",
   "followup.hint": "At 7 and 30 days after a hire, check whether the person is still in the job. Retention = retained / (retained + left); could-not-reach and not-yet-due are counted apart.",

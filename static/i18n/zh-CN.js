@@ -289,6 +289,36 @@ export default {
   "host.pushed_by": "推送人：{name}",
   // Station page, one tablet with several tabs or venues (review r1)
   "station.other_venue": "等待{venue}的报名台链接发送",
+
+  // Issue 16: the viewer's city (static/js/viewer-city.js)
+  "city.label": "你所在的城市",
+  "city.choose": "请选择",
+  "city.here": "✓ 在你所在的城市（{city}）",
+  "city.elsewhere": "工作地点：{city}",
+
+  // Issue 16: figures by city and channel (static/js/figures.js)
+  "figures.title": "按城市与渠道",
+  "figures.unique": "累计观看 {n} 人",
+  "figures.by_city": "按城市",
+  "figures.by_channel": "按渠道",
+  "figures.city": "城市",
+  "figures.channel": "渠道",
+  "figures.viewers": "观看人数",
+  "figures.applications": "报名数",
+  "figures.applicants": "报名人数",
+  "figures.hires": "已录用",
+  "figures.openings": "招聘名额",
+  "figures.none": "未填",
+
+  // Issue 16: channels on the staff page (static/js/channels.js)
+  "channels.title": "推广渠道",
+  "channels.help": "每个渠道有自己的链接和二维码：从它进入的观众、报名和录用都记在这个渠道名下。",
+  "channels.name": "渠道名称",
+  "channels.add": "添加渠道",
+  "channels.added": "已添加渠道“{name}”",
+  "channels.none": "还没有渠道。",
+  "channels.qr_alt": "{name} 的二维码",
+
   // --- issue 17 part 4: follow-up after hire (static/js/followups.js) ---
   "followup.panel": "入职回访",
   "followup.hint": "录用满 7 天、30 天时，确认此人是否仍在岗。留存率 = 在岗 /（在岗 + 已离职）；联系不上和未到期的不计入。",

@@ -5,6 +5,7 @@ import { $, h, toast } from "./dom.js";
 import { formatNumber, initI18n, onLangChange, t } from "./i18n.js";
 import { remaining, remainingText } from "./openings.js";
 import { isRefusedToken, showRefusedToken } from "./refused.js";
+import { renderFigures } from "./figures.js";
 import { openStatsSocket } from "./socket.js";
 import { load, save } from "./storage.js";
 
@@ -227,6 +228,7 @@ function renderStats() {
   $("#n-applicants").textContent = formatNumber(s.applicants);
   $("#n-current").textContent = s.current_card ? formatNumber(s.current_card_applications) : "–";
   $("#n-cards").textContent = formatNumber(s.cards_pushed);
+  renderFigures(s, $(".tiles")); // by city and channel (issue 16): figures.js
 }
 
 function renderAll() {

@@ -12,6 +12,8 @@ let card = null;
 let cursor = null;
 let socket = null;
 const hireBook = new HireBook(() => render()); // positions remaining (issue 16)
+// The channel its QR code credits (issue 16): /overlay/ID?token=...&ch=<channel id>.
+const channel = new URLSearchParams(window.location.search).get("ch");
 
 function render() {
   const box = $("#card");
@@ -32,7 +34,8 @@ function render() {
   $("#ov-remaining").textContent = remainingText(left);
   $("#ov-remaining").hidden = !$("#ov-remaining").textContent;
   $("#ov-remaining").classList.toggle("filled", left.filled);
-  $("#ov-qr").src = `${base}/qr.svg?job=${encodeURIComponent(job.id)}`;
+  $("#ov-qr").src = `${base}/qr.svg?job=${encodeURIComponent(job.id)}`
+    + (channel ? `&ch=${encodeURIComponent(channel)}` : "");
   $("#ov-qr").alt = t("overlay.qr_alt", { title: job.title });
   if (again) {
     box.hidden = true;

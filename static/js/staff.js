@@ -6,6 +6,8 @@ import { initEmployerProgress } from "./employers_progress.js";
 import { $, h, toast } from "./dom.js";
 import { formatNumber, formatTime, initI18n, lang, onLangChange, t } from "./i18n.js";
 import { isRefusedToken, showRefusedToken } from "./refused.js";
+import { setupChannels } from "./channels.js";
+import { renderFigures } from "./figures.js";
 import { openStatsSocket } from "./socket.js";
 import { showReplayPanel } from "./staff-replay.js";
 import { initFollowUps } from "./followups.js";
@@ -111,6 +113,7 @@ function renderTables() {
     h("td", { class: "num openings" }, headcountText(job, { short: true })),
     h("td", { class: "num" }, formatNumber(job.applications)),
     h("td", { class: "num hires" }, formatNumber(job.hires)))));
+  renderFigures(s, $(".chart-panel")); // by city and channel (issue 16): figures.js
 }
 
 // --- the applications list ----------------------------------------------------------------------
@@ -316,6 +319,7 @@ async function main() {
     staff.jobs = (await request(`${base}/jobs`)).jobs;
     fillFilters();
     await refreshStats();
+    setupChannels({ container: $(".staff-grid"), call, report }); // issue 16: channels.js
     await loadApplications();
     loadChart();
     initEmployerProgress({ call, report });

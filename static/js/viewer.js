@@ -8,6 +8,7 @@ import { HireBook, remainingLine } from "./openings.js";
 import { checkPhone } from "./phone.js";
 import { LiveSocket } from "./socket.js";
 import { load, save } from "./storage.js";
+import { ViewerPlace } from "./viewer-city.js";
 import { initElder, readAloudButton } from "./viewer-elder.js";
 import { replayActive, replayFields, startReplay } from "./viewer-replay.js";
 
@@ -36,6 +37,12 @@ let sheetJob = null;
 let sheetOpener = null;
 let applyCounter = 0;
 const pendingApplies = new Map();
+// The viewer's city and channel (issue 16): viewer-city.js.
+const place = new ViewerPlace(eventId, { onChange: () => {
+  renderCard();
+  renderShown();
+  if (socket) socket.send(place.hello());
+} });
 
 function maskPhone(phone) {
   if (!phone || phone.length <= 7) return phone || "";
@@ -142,6 +149,7 @@ function renderCard() {
   h("h3", { id: "card-title", class: "job-title" }, job.title),
   jobFacts(job),
   remainingLine(hireBook.left(job), { full: true }),
+  place.badge(job),
   readAloudButton([jobSummary(job), job.description].filter(Boolean).join("。"), `${job.employer} ${job.title}`),
   job.description ? h("p", { class: "desc" }, job.description) : null,
   applyArea(job, { full: true }));
@@ -151,7 +159,7 @@ function renderCard() {
 
 function renderShown() {
   const list = $("#shown-list");
-  const items = Array.from(view.shown.values()).reverse();
+  const items = place.ownCityFirst(Array.from(view.shown.values()).reverse());
   $("#shown-count").textContent = items.length ? `(${items.length})` : "";
   $("#shown-empty").hidden = items.length > 0;
   const current = view.card && view.card.job.id;
@@ -163,6 +171,7 @@ function renderShown() {
     h("h3", { class: "job-title" }, job.title),
     h("p", { class: "meta" }, [job.salary, job.location, headcountText(job)].filter(Boolean).join(" · ")),
     remainingLine(hireBook.left(job)),
+    place.badge(job),
     h("p", { class: "meta when" }, job.id === current
       ? t("viewer.now_presenting") : t("viewer.presented_at", { time: formatClock(pushed_at) }))),
   applyArea(job, { full: false }))));
@@ -217,8 +226,18 @@ async function startApply(job, button) {
 }
 
 async function submitApplication(job, person) {
+  try {
+    return await sendApplication(job, person);
+  } catch (error) {
+    // A city or channel the event no longer has (a stale link): apply without it.
+    if (!place.forgetRefused(error)) throw error;
+    return sendApplication(job, person);
+  }
+}
+
+async function sendApplication(job, person) {
   const body = { job_id: job.id, name: person.name, phone: person.phone, consent: true,
-    idempotency_key: randomKey(), ...replayFields(), ...consentFields(job) };
+    idempotency_key: randomKey(), ...replayFields(), ...consentFields(job), ...place.attribution() };
   if (socket && socket.open) {
     try {
       return await applyOverSocket(body);
@@ -429,6 +448,8 @@ function onMessage(message) {
   switch (message.type) {
     case "hello":
       view.event = message.event;
+      place.setEvent(message.event);
+      socket.send(place.hello());
       renderEvent();
       if (message.resync) loadShown();
       hireBook.learnAll(message.hires, message.cursor);
@@ -460,6 +481,7 @@ function onMessage(message) {
       break;
     case "applied":
     case "error":
+      if (place.helloError(message)) break;
       settleApply(message);
       break;
     default:
@@ -514,6 +536,7 @@ async function main() {
   initConsent(eventId);
   onLangChange(() => {
     renderEvent();
+    place.render();
     renderCard();
     renderShown();
     renderViewers();
@@ -526,6 +549,7 @@ async function main() {
   renderCard();
   try {
     view.event = await request(`/api/events/${encodeURIComponent(eventId)}`);
+    place.setEvent(view.event);
     if (!view.card && view.event.current_card) showCard(view.event.current_card);
     renderEvent();
   } catch (error) {

@@ -47,10 +47,12 @@ def test_fast_lines_are_the_generic_rows(
 
 def test_the_lines_read_back_as_the_columns() -> None:
     application = Application(
-        "7", "j2", '王五,"老王"', "+8613800138000", 1_700_000_000_123, None, True, "ws"
-    )
+        "7", "j2", '王五,"老王"', "+8613800138000", 1_700_000_000_123, None, True, "ws",
+        city="宁波", channel="wx",
+    )  # fmt: skip
     text = ",".join(APPLICATION_COLUMNS) + "\r\n"
-    text += ApplicationLines(JOBS, mask_phones=False).text([(application, Status.HIRED)])
+    lines = ApplicationLines(JOBS, mask_phones=False, channels={"wx": "视频号"})
+    text += lines.text([(application, Status.HIRED)])
     header, row = list(csv.reader(io.StringIO(text, newline="")))
     assert dict(zip(header, row, strict=True)) == {
         "application_id": "7",
@@ -64,4 +66,6 @@ def test_the_lines_read_back_as_the_columns() -> None:
         "card_id": "",
         "consent": "TRUE",
         "via": "ws",
+        "city": "宁波",
+        "channel": "视频号",
     }
