@@ -119,13 +119,11 @@ async def summary(
             "hires": counters.get(keys.Counter.HIRES, 0),
             "employers": [e.to_wire() for e in _rows(per_employer, every=every_employer)],
         }
-<<<<<<< HEAD
         fair, per_employer_retention = await event_retention(events, event_id, now=now)
         row["retention"] = fair.to_wire()
         retention_all.add(fair)
-        for name, figures in per_employer_retention.items():
-            retention_employers.setdefault(name, RetentionFigures()).add(figures)
-=======
+        for name, kept in per_employer_retention.items():
+            retention_employers.setdefault(name, RetentionFigures()).add(kept)
         figures = (await attribution.figures(event_id)).to_wire()
         row["unique_viewers"] = figures["unique_viewers"]
         row["by_city"], row["by_channel"] = figures["by_city"], figures["by_channel"]
@@ -134,7 +132,6 @@ async def summary(
             for key, value in city_row.items():
                 if key != "city" and value is not None:
                     into[key] = into.get(key, 0) + value
->>>>>>> main
         out_events.append(row)
         totals["events"] += 1
         for key in ("viewers_peak", "cards_pushed", "applications", "applicants", "hires"):
@@ -145,16 +142,14 @@ async def summary(
         "employers": [e.to_wire() for e in shown],
         "employers_not_shown": len(everywhere) - len(shown),
         "totals": totals,
-<<<<<<< HEAD
         "retention": retention_all.to_wire(),
         "retention_by_employer": [
-            {"employer": name, **figures.to_wire()}
-            for name, figures in sorted(retention_employers.items())
-=======
+            {"employer": name, **kept.to_wire()}
+            for name, kept in sorted(retention_employers.items())
+        ],
         # Named cities first (by name), then the applications and jobs without a city.
         "by_city": [
             {"city": city, **numbers}
             for city, numbers in sorted(cities.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))
->>>>>>> main
         ],
     }

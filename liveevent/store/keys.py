@@ -286,13 +286,10 @@ def _event_keys(prefix: str, event_id: str) -> EventKeys:
         checkin_dedupe=f"{base}:checkin:dedupe",
         reports=f"{base}:reports",
         employers=f"{base}:employers",
-<<<<<<< HEAD
         followups=f"{base}:followups",
         followup=f"{base}:followup",
-=======
         applicants_city=f"{base}:applicants:city",
         channels=f"{base}:channels",
         channel_names=f"{base}:channels:names",
         unique_viewers=f"{base}:uv",
->>>>>>> main
     )

@@ -95,11 +95,8 @@ def create_app(settings: Settings) -> web.Application:
         replays.routes,
         employers.routes,
         venues.routes,
-<<<<<<< HEAD
         followups.routes,
-=======
         attribution.routes,
->>>>>>> main
     ):
         app.router.add_routes(table)
     exports.add_routes(app.router)
