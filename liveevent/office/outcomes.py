@@ -85,6 +85,7 @@ async def import_outcomes(
     *,
     by: str,
     now: int,
+    role: str | None = None,
     dry_run: bool = False,
     reader: SheetReader,
     content_type: str | None = None,
@@ -92,9 +93,10 @@ async def import_outcomes(
 ) -> OutcomesReport:
     """Match and apply (unless ``dry_run``) the outcomes in a sheet; returns the report.
 
-    The sheet is read off the loop within ``reader``'s limits. Raises ``BodyTooLarge`` (413)
-    for a file over a size limit and ``InvalidInput`` (422) for one that cannot be read as an
-    outcome sheet (or not within the time budget); nothing changes then.
+    Each change, and the audit entry, names ``by`` (the caller's grant name) and ``role``
+    (stored when given). The sheet is read off the loop within ``reader``'s limits. Raises
+    ``BodyTooLarge`` (413) for a file over a size limit and ``InvalidInput`` (422) for one that
+    cannot be read as an outcome sheet (or not within the time budget); nothing changes then.
     """
     await events.event_view(event_id)
     try:
@@ -124,14 +126,15 @@ async def import_outcomes(
         if not dry_run and before is not target:
             try:
                 before, _ = await applications.change_status(
-                    event_id, application_id, target, by=by, now=now
+                    event_id, application_id, target, by=by, now=now, role=role
                 )
             except Conflict:
                 before = target  # someone set it meanwhile: nothing to change
         current[application_id] = target
         report.changes.append(OutcomeChange(row.source_row, application_id, job_id, before, target))
     if not dry_run:
-        entry = {"what": "outcomes import", "by": by, "at": now, "rows": report.rows}
+        entry: dict[str, Any] = {"what": "outcomes import", "by": by, "at": now}
+        entry.update(rows=report.rows, **({"role": role} if role else {}))
         entry["changed"] = sum(1 for c in report.changes if c.changed)
         await applications.audit(event_id, entry)
     return report

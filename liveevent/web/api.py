@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
+from collections.abc import Awaitable
 from typing import Any
 
 import orjson
@@ -28,10 +29,11 @@ from liveevent.store import keys
 from liveevent.store.applications import Applied, PendingApply
 from liveevent.store.events import new_token
 from liveevent.web import attribution, imports, replays, venues
-from liveevent.web.appkeys import APPLICATIONS, ATTRIBUTION, EVENTS, HUB, SETTINGS
+from liveevent.web.appkeys import APPLICATIONS, ATTRIBUTION, EVENTS, HUB, SETTINGS, WAITLIST
 from liveevent.web.auth import require_admin, require_caller, require_role
 from liveevent.web.middleware import read_json, require_json
 from liveevent.web.proxies import client_ip as client_ip  # every per-address rule uses it
+from liveevent.web.waitlist import ApplyAnswer
 
 routes = web.RouteTableDef()
 
@@ -237,23 +239,25 @@ async def list_cards(request: web.Request) -> web.Response:
 
 async def apply(
     request: web.Request, event_id: str, body: Any, *, via: str, ip: str
-) -> tuple[str, bool]:
-    """Validate and store one application; returns (application_id, duplicate).
+) -> ApplyAnswer:
+    """Validate and store one application; returns its answer (``application_id``,
+    ``duplicate``, ``waitlist``: ``web.waitlist``).
 
     ``via`` names the way in (``"http"``, ``"ws"``), ``ip`` the address the per-address limit
     counts (``client_ip``). Raises ``InvalidInput`` (bad body), and what the store answered:
     ``NotFound``, ``RateLimited``, ``Conflict`` (purged event), ``StoreUnavailable``.
     """
-    applied = await enqueue_apply(request, event_id, body, via=via, ip=ip)
-    return applied.application_id, applied.duplicate
+    return await enqueue_apply(request, event_id, body, via=via, ip=ip)
 
 
 def enqueue_apply(
     request: web.Request, event_id: str, body: Any, *, via: str, ip: str
-) -> asyncio.Future[Applied]:
+) -> asyncio.Future[ApplyAnswer]:
     """Validate one application (raising at once if it is bad) and queue it for storing.
 
-    The future is done once the application is on disk, or with the error that stopped it
+    The future is done once the application is on disk, with its answer (``waitlist``: whether
+    the job was filled, read after the application is stored: ``web.waitlist``), or with the
+    error that stopped it
     (for a replay application also ``Conflict`` or ``InvalidInput`` naming ``card_id``:
     ``replays.enqueue_replay_apply``). Raises ``InvalidInput`` at once for a bad body,
     ``StoreUnavailable`` while shutting down.
@@ -261,18 +265,22 @@ def enqueue_apply(
     req = viewer_attribution(ApplyRequest.parse(body))  # no venue or station source here
     # The per-address limit is global across nodes: the store counts it (scripts.APPLY).
     item = PendingApply(event_id=event_id, request=req, via=via, now=now_ms(), ip=ip)
+    stored: Awaitable[Applied]
     if req.source is Source.REPLAY:  # checked against the event's recording first (issue 17)
-        return attribution.checked_future(
+        stored = attribution.checked_future(
             request.app, item, lambda: replays.enqueue_replay_apply(request.app, item)
         )
-    # A city or channel must be the event's (422 naming it): web/attribution.py.
-    return attribution.check_and_enqueue(request.app, item)
+    else:
+        # A city or channel must be the event's (422 naming it): web/attribution.py.
+        stored = attribution.check_and_enqueue(request.app, item)
+    return asyncio.ensure_future(request.app[WAITLIST].answer(event_id, req.job_id, stored))
 
 
 async def create_application(request: web.Request) -> web.Response:
     """``POST /api/events/{id}/applications`` (public): an apply body (``ApplyRequest``).
 
-    201 ``{"application_id", "duplicate": false}``, or 200 with ``true`` for a repeat. Raises
+    201 ``{"application_id", "duplicate": false, "waitlist"}``, or 200 with ``duplicate: true``
+    for a repeat; ``waitlist`` true when the job had no place left (``web.waitlist``). Raises
     ``UnsupportedMediaType`` (415, not ``application/json``), ``MalformedBody`` (400),
     ``BodyTooLarge`` (413), ``NotFound`` (404, event or job), ``InvalidInput`` (422),
     ``RateLimited`` (429), ``Conflict`` (409, purged), ``StoreUnavailable`` (503).
@@ -284,15 +292,13 @@ async def create_application(request: web.Request) -> web.Response:
     # apply. Only a bad body, refused before it reaches the store, looks the event up, so
     # that an unknown event is 404 whatever the body.
     try:
-        application_id, duplicate = await apply(
-            request, event_id, body, via="http", ip=client_ip(request)
-        )
+        answer = await apply(request, event_id, body, via="http", ip=client_ip(request))
     except InvalidInput:
         await request.app[EVENTS].event_view(event_id)
         raise
     return web.Response(
-        body=orjson.dumps({"application_id": application_id, "duplicate": duplicate}),
-        status=200 if duplicate else 201,
+        body=orjson.dumps(answer.to_wire()),
+        status=200 if answer.duplicate else 201,
         content_type="application/json",
     )
 
@@ -301,13 +307,15 @@ async def create_application(request: web.Request) -> web.Response:
 async def set_status(request: web.Request) -> web.Response:
     """``PATCH /api/events/{id}/applications/{application_id}`` (staff): ``{"status"}``.
 
-    Answers ``{"application_id", "from", "status"}``. Raises ``Unauthenticated`` (401),
+    Answers ``{"application_id", "from", "status"}``. The status stream records ``by`` (the
+    caller's grant name: ``staff``, ``admin`` or a named grant's holder) and ``role``.
+    Raises ``Unauthenticated`` (401),
     ``Forbidden`` (403), ``NotFound`` (404), ``InvalidInput`` (422), ``Conflict`` (409,
     already in that status), ``MalformedBody`` (400), ``BodyTooLarge`` (413),
     ``StoreUnavailable`` (503).
     """
     event_id = request.match_info["event_id"]
-    role = await require_role(request, event_id, ("staff",))
+    caller = await require_caller(request, event_id, ("staff",))
     body = values.only_fields(
         await read_json(request, request.app[SETTINGS].max_body_bytes),
         frozenset({"status"}),
@@ -316,7 +324,7 @@ async def set_status(request: web.Request) -> web.Response:
     target = parse_status(body)
     application_id = request.match_info["application_id"]
     before, after = await request.app[APPLICATIONS].change_status(
-        event_id, application_id, target, by=role, now=now_ms()
+        event_id, application_id, target, by=caller.name, now=now_ms(), role=str(caller.role)
     )
     return web.json_response(
         {"application_id": application_id, "from": str(before), "status": str(after)}
@@ -328,13 +336,14 @@ async def set_status_bulk(request: web.Request) -> web.Response:
     """Change many applications at once: ``{"application_ids": [...], "status"}``.
 
     ``PATCH /api/events/{id}/applications`` (staff), 1-1000 ids; answers ``{"changed",
-    "unchanged", "status"}``. Raises ``InvalidInput`` (422, naming ``application_ids`` or
+    "unchanged", "status"}``; each change records ``by`` (the grant's name) and ``role``, as
+    one change does. Raises ``InvalidInput`` (422, naming ``application_ids`` or
     ``status``), ``NotFound`` (404, an unknown id: nothing changed), ``Unauthenticated``
     (401), ``Forbidden`` (403), ``MalformedBody`` (400), ``BodyTooLarge`` (413),
     ``StoreUnavailable`` (503).
     """
     event_id = request.match_info["event_id"]
-    role = await require_role(request, event_id, ("staff",))
+    caller = await require_caller(request, event_id, ("staff",))
     body = values.only_fields(
         await read_json(request, request.app[SETTINGS].max_body_bytes),
         frozenset({"application_ids", "status"}),
@@ -353,7 +362,7 @@ async def set_status_bulk(request: web.Request) -> web.Response:
         raise InvalidInput(f"application_ids {why}", fields={"application_ids": why})
     # One store call for all of them (scripts.STATUS_MANY): every id checked, then all changed.
     changed, unchanged = await request.app[APPLICATIONS].change_status_many(
-        event_id, ids, target, by=role, now=now_ms()
+        event_id, ids, target, by=caller.name, now=now_ms(), role=str(caller.role)
     )
     return web.json_response({"changed": changed, "unchanged": unchanged, "status": str(target)})
 

@@ -47,6 +47,7 @@ from liveevent.web.appkeys import (
     SHEETS,
     STORE,
     VENUES,
+    WAITLIST,
     WEBSOCKETS,
 )
 from liveevent.web.gcpolicy import GcPolicy, gc_running
@@ -56,6 +57,7 @@ from liveevent.web.limits import Limits
 from liveevent.web.metrics import METRICS_CONTENT_TYPE, Metrics
 from liveevent.web.middleware import browser_guard, errors_middleware, security_headers
 from liveevent.web.viewers import viewer_socket
+from liveevent.web.waitlist import WaitlistBook
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +121,7 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
         app[STORE] = conn
         app[EVENTS] = EventStore(conn)
         app[VENUES] = VenueStore(conn)
+        app[WAITLIST] = WaitlistBook(app[EVENTS])
         app[APPLICATIONS] = ApplicationLog(
             conn,
             apply_rate_per_ip=settings.apply_rate_per_ip,

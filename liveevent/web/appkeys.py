@@ -19,6 +19,7 @@ from liveevent.web.budget import FloodCooldown
 from liveevent.web.hub import Hub
 from liveevent.web.limits import Limits
 from liveevent.web.metrics import Metrics
+from liveevent.web.waitlist import WaitlistBook
 
 SETTINGS = web.AppKey("settings", Settings)
 STORE = web.AppKey("store", StoreConnection)
@@ -34,3 +35,4 @@ SHEETS = web.AppKey("sheets", SheetReader)  # job and outcome sheets, read off t
 ATTRIBUTION = web.AppKey("attribution", AttributionStore)  # cities, channels, figures
 WEBSOCKETS = web.AppKey("websockets", weakref.WeakSet[web.WebSocketResponse])
 REPLAYS = web.AppKey("replays", ReplayStore)  # recordings of ended events (issue 17)
+WAITLIST = web.AppKey("waitlist", WaitlistBook)  # an apply answer's "waitlist" (issue 16)

@@ -4,7 +4,8 @@
     /api/events/{id}/export/hires.csv|.xlsx          one row per job (the /stats numbers)
     /api/events/{id}/export/pushes.csv|.xlsx         one row per card push (?window_min=10)
     /api/events/{id}/export/attribution.csv|.xlsx    figures by city, channel, venue, source
-    /api/events/{id}/export/workbook.xlsx            all four, one sheet each
+    /api/events/{id}/export/checkins.csv|.xlsx       one row per check-in at a venue (issue 16)
+    /api/events/{id}/export/workbook.xlsx            the first four, one sheet each
 
 ``?format=xlsx`` on a ``.csv`` path gives the XLSX. Files are for people by default: Chinese
 headers and status words, times in the event's time zone (the ``time_zone`` setting); ``?lang=en``
@@ -26,13 +27,14 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from liveevent.errors import InvalidInput
+from liveevent.office.checkin_table import checkins_table
 from liveevent.office.export_tables import DEFAULT_WINDOW_MIN, TABLE_NAMES, Sources, Table, table
 from liveevent.office.layout import Layout
 from liveevent.office.writers import write_csv, write_xlsx
 from liveevent.tables.xlsx_out import XLSX_CONTENT_TYPE
 from liveevent.web import api
-from liveevent.web.appkeys import APPLICATIONS, EVENTS, SETTINGS
-from liveevent.web.auth import require_role
+from liveevent.web.appkeys import APPLICATIONS, EVENTS, SETTINGS, VENUES
+from liveevent.web.auth import require_caller
 
 EXPORT_ROLES = ("staff",)
 _CHUNK = 256 * 1024
@@ -63,8 +65,9 @@ Audit = Callable[[int], Awaitable[None]]
 async def export(request: web.Request) -> web.StreamResponse:
     """``GET /api/events/{id}/export/{table}.{ext}`` (staff): a table as CSV or XLSX.
 
-    ``table`` is ``applications``, ``hires``, ``pushes`` or ``workbook`` (XLSX only, every
-    table a sheet); ``?format=`` overrides the extension; the ``Layout`` query fields choose
+    ``table`` is ``applications``, ``hires``, ``pushes``, ``checkins`` (one row per person
+    checked in at a venue, not in the workbook) or ``workbook`` (XLSX only, every other table
+    a sheet); ``?format=`` overrides the extension; the ``Layout`` query fields choose
     columns and language. Streams the file as an attachment, with an audit entry written
     before its last byte. Raises ``InvalidInput`` (422: format, layout), ``Unauthenticated``
     (401), ``Forbidden`` (403), ``NotFound`` (404), ``StoreUnavailable`` (503); a store
@@ -77,7 +80,8 @@ async def export(request: web.Request) -> web.StreamResponse:
         why = "must be xlsx" if name == "workbook" else "must be csv or xlsx"
         raise InvalidInput(f"format {why}", fields={"format": why})
     layout = Layout.parse(request.query, time_zone=request.app[SETTINGS].time_zone)
-    role = await require_role(request, event_id, EXPORT_ROLES)
+    caller = await require_caller(request, event_id, EXPORT_ROLES)
+    role = str(caller.role)
     src = Sources(request.app[EVENTS], request.app[APPLICATIONS])
     window = _window_min(request)
     names = TABLE_NAMES if name == "workbook" else (name,)
@@ -85,12 +89,17 @@ async def export(request: web.Request) -> web.StreamResponse:
     tables = [
         await table(src, event_id, n, mask_phones=role == "host", window_min=window, layout=layout)
         for n in names
+        if n != "checkins"
     ]
+    if name == "checkins":  # check-ins at venues (issue 16): office/checkin_table.py
+        venues = request.app[VENUES]
+        tables = [await checkins_table(venues, event_id, mask_phones=role == "host", layout=layout)]
     filename = f"{name}-{event_id}.{fmt}"
 
     async def audit(rows: int) -> None:
         # Called before the last byte goes out: a client holding the file has its audit entry.
-        entry = {"what": "export", "table": name, "format": fmt, "by": role, "rows": rows}
+        entry = {"what": "export", "table": name, "format": fmt, "by": caller.name, "rows": rows}
+        entry["role"] = role
         entry.update(form=str(layout.form), lang=str(layout.lang))
         entry["at"] = api.now_ms()
         await request.app[APPLICATIONS].audit(event_id, entry)
@@ -136,7 +145,7 @@ async def _send_xlsx(
 def add_routes(router: web.UrlDispatcher) -> None:
     """The export paths (the two contract paths among them, under their old names).
 
-    Adds three GET routes to ``router`` (the app factory calls this); returns None. Raises
+    Adds four GET routes to ``router`` (the app factory calls this); returns None. Raises
     ``ValueError`` (aiohttp's) if a route name is already taken.
     """
     base = "/api/events/{event_id}/export/"
@@ -147,3 +156,5 @@ def add_routes(router: web.UrlDispatcher) -> None:
         export,
         name="export_table",
     )
+    # issue 16: check-ins at venues, a table of their own (office/checkin_table.py)
+    router.add_get(base + "{table:checkins}.{ext:csv|xlsx}", export, name="export_checkins")

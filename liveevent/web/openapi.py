@@ -33,6 +33,7 @@ _CITIES = {
     "items": {"type": "string", "minLength": 1, "maxLength": 20},
     "description": "the event's cities (issue 16), each once",
 }
+_IDENT = "^[A-Za-z0-9_-]{1,64}$"
 _EVENT_ID = {"name": "event_id", "in": "path", "required": True, "schema": {"type": "string"}}
 _SECURED: list[dict[str, list[str]]] = [{"bearer": []}]
 
@@ -160,12 +161,28 @@ def document() -> dict[str, Any]:
             "consent_to": {"type": "string", "maxLength": 100},
             "city": {"type": "string", "maxLength": 20, "description": "one of the event's"},
             "channel": {"type": "string", "description": "one of the event's channel ids"},
+            # A viewer says live or replay; only a station's token makes a station application
+            # (``venue`` is refused here: 422 naming it, like an unknown field).
+            "source": {"type": "string", "enum": ["live", "replay"]},
+            "card_id": {
+                "type": "string",
+                "pattern": _IDENT,
+                "description": "the replay's card on screen; only with source replay",
+            },
         },
     }
     applied = {
         "type": "object",
-        "required": ["application_id"],
-        "properties": {"application_id": {"type": "string"}, "duplicate": {"type": "boolean"}},
+        "required": ["application_id", "duplicate", "waitlist"],
+        "properties": {
+            "application_id": {"type": "string"},
+            "duplicate": {"type": "boolean"},
+            "waitlist": {
+                "type": ["boolean", "null"],
+                "description": "the job had no place left (domain/openings.py): a waiting list "
+                "application; null when its count could not be read",
+            },
+        },
     }
     paths: dict[str, Any] = {
         "/healthz": {
@@ -191,8 +208,12 @@ def document() -> dict[str, Any]:
                                 "additionalProperties": False,
                                 "properties": {
                                     "title": {"type": "string", "minLength": 1, "maxLength": 200},
-                                    "starts_at": {"type": "string", "format": "date-time"},
-                                    "stream_url": {"type": "string", "format": "uri"},
+                                    # null is taken as "not given" (values.timestamp, .url)
+                                    "starts_at": {
+                                        "type": ["string", "null"],
+                                        "format": "date-time",
+                                    },
+                                    "stream_url": {"type": ["string", "null"], "format": "uri"},
                                     "cities": _CITIES,
                                 },
                             }
@@ -289,7 +310,9 @@ def document() -> dict[str, Any]:
                     "201": _json(applied, "Stored"),
                     "200": _json(applied, "Already applied"),
                     "400": _ERR,
+                    "409": _ERR,
                     "413": _ERR,
+                    "415": _ERR,
                     "422": _ERR,
                     "429": _ERR,
                     "503": _ERR,
@@ -352,6 +375,7 @@ def document() -> dict[str, Any]:
         **_replay_paths(),
         **_employer_paths(),
         **_attribution_paths(),
+        **_venue_paths(apply_in, applied),
         "/api/openapi.json": {
             "get": {"summary": "This document", "responses": {"200": _json({"type": "object"})}}
         },
@@ -548,6 +572,24 @@ def _employer_paths() -> dict[str, Any]:
             ),
             "get": _op("Every employer's progress (staff)", {"200": _json(obj)}, secured=True),
         },
+        "/api/events/{event_id}/employers/{employer}/tokens": {
+            "delete": _op(
+                "Revoke every token of an employer (staff); its name percent-encoded",
+                {
+                    "200": _json({"type": "object", "required": ["employer", "revoked"]}),
+                    "422": _ERR,
+                },
+                secured=True,
+                params=[
+                    {
+                        "name": "employer",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string"},
+                    }
+                ],
+            )
+        },
         "/api/events/{event_id}/recipients": {
             "get": _op("Each employer's contact, for the apply consent", {"200": _json(obj)})
         },
@@ -632,5 +674,113 @@ def _attribution_paths() -> dict[str, Any]:
                 },
                 secured=True,
             ),
+        },
+    }
+
+
+def _venue_paths(apply_in: dict[str, Any], applied: dict[str, Any]) -> dict[str, Any]:
+    """Venues, check-in and stations (``web/venues``; docs/api.md "Venues"). ``apply_in`` and
+    ``applied`` are the public apply's body and answer: a station's body is the same, with the
+    person's own ``consent`` required and no attribution of its own (the token gives it)."""
+    venue_id = {"name": "venue_id", "in": "path", "required": True, "schema": {"type": "string"}}
+    obj = {"type": "object"}
+    venue_in = {
+        "type": "object",
+        "required": ["name"],
+        "additionalProperties": False,
+        "properties": {
+            "name": {"type": "string", "minLength": 1, "maxLength": 50},
+            "kind": {"type": "string", "enum": ["hall", "station"]},
+            "city": {"type": ["string", "null"], "maxLength": 20},
+            "address": {"type": ["string", "null"], "maxLength": 200},
+        },
+    }
+    station_link = {"type": "object", "required": ["token", "url", "name"]}
+    checkin_in = {
+        "type": "object",
+        "required": ["name", "phone", "consent"],
+        "additionalProperties": False,
+        "properties": {
+            "name": {"type": "string", "minLength": 1, "maxLength": 50},
+            "phone": {"type": "string", "description": "a mobile number (docs/exports.md)"},
+            "consent": {"type": "boolean", "const": True},
+        },
+    }
+    own = {k: v for k, v in apply_in["properties"].items() if k not in ("source", "card_id")}
+    station_in = {
+        **apply_in,
+        "required": ["job_id", "name", "phone", "consent"],
+        "properties": {**own, "consent": {"type": "boolean", "const": True}},
+    }
+    checked = {
+        "type": "object",
+        "required": ["checkin_id", "duplicate"],
+        "properties": {"checkin_id": {"type": "string"}, "duplicate": {"type": "boolean"}},
+    }
+    written = dict.fromkeys(("400", "413", "415", "422"), _ERR)
+    return {
+        "/api/events/{event_id}/venues": {
+            "post": _op(
+                "Make a venue: its check-in link and a station token, shown once (staff)",
+                {"201": _json({"type": "object", "required": ["venue", "station"]}), **written},
+                body=venue_in,
+                secured=True,
+            ),
+            "get": _op(
+                "The venues with their check-in counts and links (staff, host)",
+                {"200": _json({"type": "object", "required": ["venues", "checked_in"]})},
+                secured=True,
+            ),
+        },
+        "/api/events/{event_id}/venues/{venue_id}": {
+            "get": _op("A venue (anyone: check-in)", {"200": _json(obj)}, params=[venue_id])
+        },
+        "/api/events/{event_id}/venues/{venue_id}/stations": {
+            "post": _op(
+                "Another station token for the venue, shown once (staff)",
+                {"201": _json(station_link)},
+                secured=True,
+                params=[venue_id],
+            ),
+            "delete": _op(
+                "Revoke every station token of the venue (staff)",
+                {"200": _json({"type": "object", "required": ["revoked"]})},
+                secured=True,
+                params=[venue_id],
+            ),
+        },
+        "/api/events/{event_id}/venues/{venue_id}/checkins": {
+            "post": _op(
+                "Check in at the venue (anyone, with consent)",
+                {
+                    "201": _json(checked, "Checked in"),
+                    "200": _json(checked, "Already checked in here"),
+                    **written,
+                    "409": _ERR,
+                    "429": _ERR,
+                    "503": _ERR,
+                },
+                body=checkin_in,
+                params=[venue_id],
+            )
+        },
+        "/api/events/{event_id}/station": {
+            "get": _op("The station token's own venue (station)", {"200": _json(obj)}, secured=True)
+        },
+        "/api/events/{event_id}/venues/{venue_id}/applications": {
+            "post": _op(
+                "Apply for a person at the venue, credited to it (station of that venue)",
+                {
+                    "201": _json(applied, "Stored"),
+                    "200": _json(applied, "Already applied"),
+                    **written,
+                    "409": _ERR,
+                    "429": _ERR,
+                    "503": _ERR,
+                },
+                body=station_in,
+                secured=True,
+                params=[venue_id],
+            )
         },
     }

@@ -11,7 +11,7 @@ from aiohttp import web
 from liveevent.office.outcomes import import_outcomes
 from liveevent.web import api
 from liveevent.web.appkeys import APPLICATIONS, EVENTS, SHEETS
-from liveevent.web.auth import require_role
+from liveevent.web.auth import require_caller
 from liveevent.web.imports import flag, read_upload
 
 routes = web.RouteTableDef()  # added to the app by the app factory (app.py)
@@ -27,14 +27,15 @@ async def outcomes(request: web.Request) -> web.Response:
     ``InvalidInput`` (422) for a sheet that cannot be read, ``StoreUnavailable`` (503).
     """
     event_id = request.match_info["event_id"]
-    role = await require_role(request, event_id, ("staff",))
+    caller = await require_caller(request, event_id, ("staff",))
     upload = await read_upload(request)
     report = await import_outcomes(
         request.app[EVENTS],
         request.app[APPLICATIONS],
         event_id,
         upload.data,
-        by=role,
+        by=caller.name,  # who did it: the grant's name, in the status stream and the audit
+        role=str(caller.role),
         now=api.now_ms(),
         dry_run=flag(request, "dry_run"),
         reader=request.app[SHEETS],

@@ -21,7 +21,7 @@ from liveevent.domain.applications import ApplyRequest, Source
 from liveevent.domain.venues import CheckIn, Venue, require_consent
 from liveevent.errors import Forbidden, InvalidInput
 from liveevent.store.applications import PendingApply
-from liveevent.web.appkeys import EVENTS, INGEST, SETTINGS, VENUES
+from liveevent.web.appkeys import APPLICATIONS, EVENTS, INGEST, SETTINGS, VENUES, WAITLIST
 from liveevent.web.auth import require_caller
 from liveevent.web.middleware import read_json, require_json
 from liveevent.web.pages import checkin_url, public_base, static_dir
@@ -41,11 +41,22 @@ def _json(body: dict[str, Any], status: int = 200, *, private: bool = False) -> 
     )
 
 
-async def _station_grant(request: web.Request, event_id: str, venue: Venue) -> dict[str, Any]:
+async def _audit(
+    request: web.Request, event_id: str, caller: Grant, what: str, venue: Venue
+) -> None:
+    """An audit entry naming who did ``what`` to ``venue`` (the caller's grant name and role)."""
+    entry = {"what": what, "venue": venue.id, "by": caller.name, "role": str(caller.role)}
+    await request.app[APPLICATIONS].audit(event_id, {**entry, "at": _now_ms()})
+
+
+async def _station_grant(
+    request: web.Request, event_id: str, venue: Venue, caller: Grant
+) -> dict[str, Any]:
     """A new station token for ``venue`` and the station page's link (token in the fragment,
-    never in a query string: docs/security.md item 3)."""
+    never in a query string: docs/security.md item 3); audited with who made it."""
     grant = Grant(role=Role.STATION, name=venue.name, scope=venue.id, created_at=_now_ms())
     token = await request.app[EVENTS].add_grant(event_id, grant)
+    await _audit(request, event_id, caller, "station_grant", venue)
     return {
         "token": token,
         "url": f"{public_base(request)}/station/{event_id}#token={token}",
@@ -74,12 +85,13 @@ async def create_venue(request: web.Request) -> web.Response:
     ``public_url``), ``StoreUnavailable`` (503).
     """
     event_id = request.match_info["event_id"]
-    await require_caller(request, event_id, (Role.STAFF,))
+    caller = await require_caller(request, event_id, (Role.STAFF,))
     body = await read_json(request, request.app[SETTINGS].max_body_bytes)
     venue = Venue.parse(body, venue_id=secrets.token_hex(4), now=_now_ms())
     public_base(request)  # a link that cannot be printed is refused before anything is stored
     await request.app[VENUES].add_venue(event_id, venue)
-    station = await _station_grant(request, event_id, venue)
+    await _audit(request, event_id, caller, "venue", venue)
+    station = await _station_grant(request, event_id, venue, caller)
     wire = {"venue": venue.to_wire(), **_links(request, event_id, venue), "station": station}
     return _json(wire, 201, private=True)
 
@@ -114,10 +126,10 @@ async def add_station(request: web.Request) -> web.Response:
     ``StoreUnavailable`` (503).
     """
     event_id = request.match_info["event_id"]
-    await require_caller(request, event_id, (Role.STAFF,))
+    caller = await require_caller(request, event_id, (Role.STAFF,))
     venue = await request.app[VENUES].venue(event_id, request.match_info["venue_id"])
     public_base(request)
-    return _json(await _station_grant(request, event_id, venue), 201, private=True)
+    return _json(await _station_grant(request, event_id, venue, caller), 201, private=True)
 
 
 @routes.delete("/api/events/{event_id}/venues/{venue_id}/stations", name="revoke_stations")
@@ -131,9 +143,10 @@ async def revoke_stations(request: web.Request) -> web.Response:
     event or venue), ``StoreUnavailable`` (503).
     """
     event_id = request.match_info["event_id"]
-    await require_caller(request, event_id, (Role.STAFF,))
+    caller = await require_caller(request, event_id, (Role.STAFF,))
     venue = await request.app[VENUES].venue(event_id, request.match_info["venue_id"])
     revoked = await request.app[VENUES].revoke_stations(event_id, venue.id)
+    await _audit(request, event_id, caller, "stations_revoked", venue)
     return _json({"revoked": revoked}, private=True)
 
 
@@ -216,7 +229,8 @@ async def station_apply(request: web.Request) -> web.Response:
     address) but to ``station_apply_rate`` per ``rate_window_s`` per venue. Exactly once
     under retry: the station page sends each person's ``idempotency_key`` (the APPLY script
     answers a repeat with the first answer), and the same phone and job is one application
-    anyway. 201 ``{"application_id", "duplicate": false}``, or 200 with ``true`` for a repeat.
+    anyway. 201 ``{"application_id", "duplicate": false, "waitlist"}``, or 200 with
+    ``duplicate: true`` for a repeat (``waitlist``: the job was filled, ``web.waitlist``).
     Raises ``Unauthenticated`` (401), ``Forbidden`` (403: another role, another event's or
     another venue's station), ``UnsupportedMediaType`` (415), ``MalformedBody`` (400),
     ``BodyTooLarge`` (413), ``InvalidInput`` (422), ``NotFound`` (404, event, venue or job),
@@ -239,11 +253,9 @@ async def station_apply(request: web.Request) -> web.Response:
     )
     # ip "": the per-address limit does not apply; the station's own did, above.
     item = PendingApply(event_id=event_id, request=req, via="station", now=_now_ms(), ip="")
-    applied = await request.app[INGEST].enqueue(item)
-    return _json(
-        {"application_id": applied.application_id, "duplicate": applied.duplicate},
-        200 if applied.duplicate else 201,
-    )
+    stored = request.app[INGEST].enqueue(item)
+    answer = await request.app[WAITLIST].answer(event_id, req.job_id, stored)
+    return _json(answer.to_wire(), 200 if answer.duplicate else 201)
 
 
 def _station_request(body: Any) -> ApplyRequest:

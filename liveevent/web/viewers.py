@@ -34,12 +34,12 @@ from liveevent.errors import (
     NotFound,
     StoreUnavailable,
 )
-from liveevent.store.applications import Applied
 from liveevent.web import api, attribution, budget, wire
 from liveevent.web.appkeys import EVENTS, FLOODS, HUB, LIMITS, SETTINGS, WEBSOCKETS
 from liveevent.web.frames import Outgoing, decode, parse_cursor
 from liveevent.web.hub import Viewer
 from liveevent.web.origin import check_origin
+from liveevent.web.waitlist import ApplyAnswer
 
 log = logging.getLogger(__name__)
 
@@ -181,7 +181,7 @@ async def _read_messages(
     # Applies of this socket not yet answered (made on its first apply: most viewers never
     # apply). A client may send the next apply before the answer to the last one (answers
     # carry its ``ref``); past MAX_APPLIES_IN_FLIGHT, reading waits for the oldest.
-    in_flight: collections.deque[asyncio.Future[Applied]] | None = None
+    in_flight: collections.deque[asyncio.Future[ApplyAnswer]] | None = None
     async for msg in budget.read(ws, allowance, request.transport):
         viewer.last_seen = loop.time()
         if msg.type == WSMsgType.PING:
@@ -206,7 +206,7 @@ def _handle(
     viewer: Viewer,
     data: str | bytes,
     msg_type: WSMsgType,
-) -> asyncio.Future[Applied] | None:
+) -> asyncio.Future[ApplyAnswer] | None:
     """Answer one message, or, for an apply, queue it and return its future (answered when
     it is on disk, by ``_answer_apply``)."""
     ref: Any = None
@@ -270,7 +270,7 @@ def _answer_apply(
     ws: web.WebSocketResponse,
     viewer: Viewer,
     ref: Any,
-    future: asyncio.Future[Applied],
+    future: asyncio.Future[ApplyAnswer],
 ) -> None:
     if future.cancelled():
         return
@@ -282,6 +282,7 @@ def _answer_apply(
             "ref": ref,
             "application_id": applied.application_id,
             "duplicate": applied.duplicate,
+            "waitlist": applied.waitlist,  # on a filled job's waiting list (web.waitlist)
         }
     elif isinstance(exc, LiveEventError):
         reply = _error(ref, exc)

@@ -318,6 +318,28 @@ export default {
   "channels.added": "Channel “{name}” added",
   "channels.none": "No channels yet.",
   "channels.qr_alt": "QR code of {name}",
+  // Consoles: venues, places left, on-site check-ins, the station's waiting list (h16f, issue 16)
+  "staff.left": "Places left",
+  "venues.title": "Venues and on-site desks",
+  "venues.name": "Venue name",
+  "venues.city": "City",
+  "venues.kind": "Kind",
+  "venues.hall": "On-site hall",
+  "venues.station": "Service station",
+  "venues.add": "Add venue",
+  "venues.added": "Venue added: {name}",
+  "venues.none": "No venues yet.",
+  "venues.checked_in": "Checked in",
+  "venues.checked_in_total": "Checked in at all venues",
+  "venues.qr_alt": "Check-in QR code of {name}",
+  "venues.new_desk": "New desk link",
+  "venues.desk_link": "Desk link for {venue} (shown only this once: open it or send it to the desk now):",
+  "venues.revoke": "Revoke all desk links",
+  "venues.revoke_confirm": "Revoke every desk link of {venue}? Its tablets can no longer apply until they get a new link.",
+  "venues.revoked": "Revoked {n} desk links of {venue}",
+  "onsite.checked_in": "Checked in on site",
+  "station.waitlist": "on the waiting list (job filled)",
+
 
   // --- issue 17 part 4: follow-up after hire (static/js/followups.js) ---
   "followup.panel": "Follow-up after hire",

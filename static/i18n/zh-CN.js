@@ -318,6 +318,28 @@ export default {
   "channels.added": "已添加渠道“{name}”",
   "channels.none": "还没有渠道。",
   "channels.qr_alt": "{name} 的二维码",
+  // Consoles: venues, places left, on-site check-ins, the station's waiting list (h16f, issue 16)
+  "staff.left": "剩余名额",
+  "venues.title": "会场与现场报名台",
+  "venues.name": "会场名称",
+  "venues.city": "城市",
+  "venues.kind": "类型",
+  "venues.hall": "现场会场",
+  "venues.station": "服务站",
+  "venues.add": "新建会场",
+  "venues.added": "已新建会场：{name}",
+  "venues.none": "还没有会场。",
+  "venues.checked_in": "现场签到",
+  "venues.checked_in_total": "各会场签到合计",
+  "venues.qr_alt": "{name} 的签到二维码",
+  "venues.new_desk": "新的报名台链接",
+  "venues.desk_link": "{venue} 的报名台链接（只显示这一次，请立即打开或发给报名台）：",
+  "venues.revoke": "停用全部报名台链接",
+  "venues.revoke_confirm": "停用 {venue} 的全部报名台链接？平板上的报名台将无法再报名，需要新的链接。",
+  "venues.revoked": "已停用 {venue} 的 {n} 个报名台链接",
+  "onsite.checked_in": "现场签到",
+  "station.waitlist": "已进入候补名单（岗位已招满）",
+
 
   // --- issue 17 part 4: follow-up after hire (static/js/followups.js) ---
   "followup.panel": "入职回访",

@@ -6,6 +6,7 @@ import { formatNumber, initI18n, onLangChange, t } from "./i18n.js";
 import { remaining, remainingText } from "./openings.js";
 import { isRefusedToken, showRefusedToken } from "./refused.js";
 import { renderFigures } from "./figures.js";
+import { renderOnsite } from "./onsite.js";
 import { openStatsSocket } from "./socket.js";
 import { load, save } from "./storage.js";
 
@@ -229,6 +230,7 @@ function renderStats() {
   $("#n-current").textContent = s.current_card ? formatNumber(s.current_card_applications) : "–";
   $("#n-cards").textContent = formatNumber(s.cards_pushed);
   renderFigures(s, $(".tiles")); // by city and channel (issue 16): figures.js
+  renderOnsite(s.onsite, $(".tiles")); // on-site check-ins (issue 16): onsite.js
 }
 
 function renderAll() {

@@ -206,7 +206,8 @@ export class Outbox {
     try {
       const path = this.pathFor(entry.venue || this.venue);
       const answer = await request(path, { method: "POST", token: this.token, body });
-      this.settle(entry, answer.duplicate ? "duplicate" : "applied", answer.application_id);
+      this.settle(entry, answer.duplicate ? "duplicate" : "applied", answer.application_id,
+        { waitlist: answer.waitlist === true }); // a filled job's waiting list (issue 16)
       this.lastError = null;
       return false;
     } catch (error) {
@@ -228,10 +229,10 @@ export class Outbox {
     }
   }
 
-  settle(entry, state, answer) {
+  settle(entry, state, answer, extra = {}) {
     // A new copy, not the old one changed: the merge then prefers it to any unsent copy.
     const settled = {
-      ...entry, state, answer, phone: maskPhone(entry.phone), sent_at: Date.now(),
+      ...entry, ...extra, state, answer, phone: maskPhone(entry.phone), sent_at: Date.now(),
     };
     this.entries = this.entries.map((e) => (e.key === entry.key ? settled : e));
     if (!this.entries.includes(settled)) this.entries.push(settled);

@@ -10,6 +10,8 @@ import { setupChannels } from "./channels.js";
 import { renderFigures } from "./figures.js";
 import { openStatsSocket } from "./socket.js";
 import { showReplayPanel } from "./staff-replay.js";
+import { remaining, remainingText } from "./openings.js";
+import { setupVenues } from "./venues-panel.js";
 import { initFollowUps } from "./followups.js";
 
 const STATUSES = ["applied", "intent", "contacted", "interviewed", "offered", "hired", "rejected",
@@ -30,6 +32,7 @@ const staff = {
   activity: null,
 };
 let socket = null;
+let venuesPanel = null; // venues-panel.js, once the page has loaded
 
 function call(path, options = {}) {
   return request(base + path, { token, ...options });
@@ -112,8 +115,10 @@ function renderTables() {
     h("th", { scope: "row" }, h("span", { class: "sub" }, job.employer), " ", job.title),
     h("td", { class: "num openings" }, headcountText(job, { short: true })),
     h("td", { class: "num" }, formatNumber(job.applications)),
-    h("td", { class: "num hires" }, formatNumber(job.hires)))));
+    h("td", { class: "num hires" }, formatNumber(job.hires)),
+    h("td", { class: "num left" }, remainingText(job.remaining || remaining(job, job.hires))))));
   renderFigures(s, $(".chart-panel")); // by city and channel (issue 16): figures.js
+  if (venuesPanel) venuesPanel.update(s.onsite); // check-ins at venues (issue 16)
 }
 
 // --- the applications list ----------------------------------------------------------------------
@@ -323,6 +328,7 @@ async function main() {
     await loadApplications();
     loadChart();
     initEmployerProgress({ call, report });
+    venuesPanel = setupVenues({ container: $(".staff-grid"), call, report }); // issue 16
     initFollowUps({ call, report, path: "/followups" }); // issue 17 part 4
   } catch (error) {
     report(error);

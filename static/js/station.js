@@ -52,8 +52,9 @@ function answerText(entry) {
   if (entry.state === "unsent" && station.outbox && station.outbox.elsewhere(entry)) {
     return t("station.other_venue", { venue: entry.venue_name || entry.venue });
   }
-  if (entry.state === "applied") return t("station.applied", { id: entry.answer });
-  if (entry.state === "duplicate") return t("station.duplicate");
+  const waitlist = entry.waitlist ? ` · ${t("station.waitlist")}` : ""; // the job was filled
+  if (entry.state === "applied") return t("station.applied", { id: entry.answer }) + waitlist;
+  if (entry.state === "duplicate") return t("station.duplicate") + waitlist;
   if (entry.state === "error") return t("station.error", { why: entry.answer });
   return entry.tries ? t("station.waiting_tries", { n: entry.tries }) : t("station.waiting");
 }

@@ -16,8 +16,11 @@ from liveevent.web import host
 from tests.support import ADMIN_TOKEN, Event, LiveServer
 
 JOB = {"id": "j9", "employer": "比亚迪", "title": "电池装配工"}
+EMPLOYER = "顺丰速运有限公司"  # the employer of job j1 (tests.support.JOBS)
 
-# method, path ({e}: event, {a}: an application), roles allowed besides admin, body.
+# method, path ({e}: event, {a}: an application of job j1, {v}: a venue), roles allowed besides
+# admin, body. Each allowed role's token must get past the check (not 401 or 403); every other
+# role's token of the event, and every token of another event, gets 403.
 ENDPOINTS: list[tuple[str, str, frozenset[str], Any]] = [
     ("POST", "/api/events", frozenset(), {"title": "另一场"}),
     ("GET", "/api/summary", frozenset(), None),
@@ -39,7 +42,43 @@ ENDPOINTS: list[tuple[str, str, frozenset[str], Any]] = [
     ("GET", "/api/events/{e}/export/hires.csv", frozenset({"staff"}), None),
     ("POST", "/api/events/{e}/outcomes", frozenset({"staff"}), None),
     ("POST", "/api/events/{e}/purge", frozenset(), None),
+    ("GET", "/api/events/{e}/overlay-token", frozenset({"host"}), None),
+    # issue 16: several hosts, employers at the table, venues and their stations
+    ("POST", "/api/events/{e}/hosts", frozenset({"staff"}), {"name": "宁波演播室"}),
+    ("GET", "/api/events/{e}/hosts", frozenset({"host", "staff"}), None),
+    ("POST", "/api/events/{e}/employers", frozenset({"staff"}), {"name": EMPLOYER}),
+    ("GET", "/api/events/{e}/employers", frozenset({"staff"}), None),
+    ("DELETE", "/api/events/{e}/employers/" + EMPLOYER + "/tokens", frozenset({"staff"}), None),
+    ("GET", "/api/events/{e}/employer", frozenset({"employer"}), None),
+    ("GET", "/api/events/{e}/employer/applications", frozenset({"employer"}), None),
+    (
+        "PATCH",
+        "/api/events/{e}/employer/applications/{a}",
+        frozenset({"employer"}),
+        {"status": "intent"},
+    ),
+    ("POST", "/api/events/{e}/venues", frozenset({"staff"}), {"name": "宁波一厅"}),
+    ("GET", "/api/events/{e}/venues", frozenset({"host", "staff"}), None),
+    ("POST", "/api/events/{e}/venues/{v}/stations", frozenset({"staff"}), None),
+    ("DELETE", "/api/events/{e}/venues/{v}/stations", frozenset({"staff"}), None),
+    ("GET", "/api/events/{e}/station", frozenset({"station"}), None),
+    (
+        "POST",
+        "/api/events/{e}/venues/{v}/applications",
+        frozenset({"station"}),
+        {"job_id": "j2", "name": "李四", "phone": "13700000002", "consent": True},
+    ),
+    # issue 17: the replay of an ended event
+    ("PUT", "/api/events/{e}/replay", frozenset({"staff"}), {"url": "https://cdn.example/r.mp4"}),
+    ("DELETE", "/api/events/{e}/replay", frozenset({"staff"}), None),
 ]
+# Calls that need a scope admin has not (an employer's name, a venue's desk): admin gets 403.
+ADMIN_REFUSED = {
+    "/api/events/{e}/employer",
+    "/api/events/{e}/employer/applications",
+    "/api/events/{e}/employer/applications/{a}",
+    "/api/events/{e}/station",
+}
 
 
 async def _setup(server: LiveServer) -> tuple[Event, Event, str]:
@@ -50,8 +89,25 @@ async def _setup(server: LiveServer) -> tuple[Event, Event, str]:
     return event, other, str(body["application_id"])
 
 
-def _path(template: str, event: Event, application_id: str) -> str:
-    return template.replace("{e}", event.id).replace("{a}", application_id)
+async def _scoped(server: LiveServer, event: Event) -> dict[str, str]:
+    """The event's employer and station tokens (named grants) and the station's venue id."""
+    status, employer = await server.call(
+        "POST", f"/api/events/{event.id}/employers", token=ADMIN_TOKEN, json_body={"name": EMPLOYER}
+    )
+    assert status == 201, employer
+    status, venue = await server.call(
+        "POST", f"/api/events/{event.id}/venues", token=ADMIN_TOKEN, json_body={"name": "一厅"}
+    )
+    assert status == 201, venue
+    return {
+        "employer": employer["token"],
+        "station": venue["station"]["token"],
+        "venue": venue["venue"]["id"],
+    }
+
+
+def _path(template: str, event: Event, application_id: str, venue: str = "v0") -> str:
+    return template.replace("{e}", event.id).replace("{a}", application_id).replace("{v}", venue)
 
 
 def _body(body: Any, application_id: str) -> Any:
@@ -63,7 +119,9 @@ async def test_endpoint_refuses_missing_wrong_and_foreign_tokens(
     server: LiveServer, method: str, template: str, allowed: frozenset[str], body: Any
 ) -> None:
     event, other, application_id = await _setup(server)
-    path, body = _path(template, event, application_id), _body(body, application_id)
+    scoped, theirs = await _scoped(server, event), await _scoped(server, other)
+    path = _path(template, event, application_id, scoped["venue"])
+    body = _body(body, application_id)
     status, reply = await server.call(method, path, json_body=body)
     assert status == 401, (path, reply)
     assert reply["error"]["code"] == "unauthenticated"
@@ -84,16 +142,28 @@ async def test_endpoint_refuses_missing_wrong_and_foreign_tokens(
         other.staff_token,
         other.overlay_token,
         event.overlay_token,
+        theirs["employer"],
+        theirs["station"],
     ]
-    wrong += [
-        t
-        for role, t in (("host", event.host_token), ("staff", event.staff_token))
-        if role not in allowed
-    ]
+    own = {
+        "host": event.host_token,
+        "staff": event.staff_token,
+        "employer": scoped["employer"],
+        "station": scoped["station"],
+    }
+    wrong += [t for role, t in own.items() if role not in allowed]
+    if template in ADMIN_REFUSED:
+        wrong.append(ADMIN_TOKEN)
     for token in wrong:
         status, reply = await server.call(method, path, token=token, json_body=body)
         assert status == 403, (path, token[:12], reply)
         assert reply["error"]["code"] == "forbidden"
+    # Each role that may call it gets past the check (the answer itself is the route's test).
+    right = [own[role] for role in sorted(allowed)]
+    right += [] if template in ADMIN_REFUSED else [ADMIN_TOKEN]
+    for token in right:
+        status, reply = await server.call(method, path, token=token, json_body=body)
+        assert status not in (401, 403), (path, token[:12], reply)
 
 
 async def test_token_that_is_not_utf8_is_refused_not_a_crash(server: LiveServer) -> None:

@@ -122,7 +122,9 @@ async def test_applications_dedupe_and_idempotency(server: LiveServer) -> None:
     status, first = await server.apply(event, "j1", "138 1234 5678")
     assert status == 201
     status, again = await server.apply(event, "j1", "+8613812345678", name="张三丰")
-    assert status == 200 and again == {"application_id": first["application_id"], "duplicate": True}
+    assert status == 200
+    first_id = first["application_id"]
+    assert again == {"application_id": first_id, "duplicate": True, "waitlist": False}
     status, other = await server.apply(event, "j2", "13812345678")
     assert status == 201 and other["application_id"] != first["application_id"]
     status, keyed = await server.apply(event, "j3", "13900001111", idempotency_key="k-1")

@@ -46,6 +46,7 @@ EXPORTS = {
     "export_applications": ["applications.csv"],
     "export_hires": ["hires.csv"],
     "export_table": ["applications.xlsx", "hires.xlsx", "pushes.csv", "workbook.xlsx"],
+    "export_checkins": ["checkins.csv", "checkins.xlsx"],
 }
 
 

@@ -37,6 +37,18 @@ pytestmark = pytest.mark.slow
 # mainland mobile number...): a schema-valid body may still get a 422, which is right.
 EXCLUDED = [checks.positive_data_acceptance]
 
+# Venues, check-in and stations (issue 16 part 4): each must be described, so fuzzed.
+VENUE_OPERATIONS = {
+    ("POST", "/api/events/{event_id}/venues"),
+    ("GET", "/api/events/{event_id}/venues"),
+    ("GET", "/api/events/{event_id}/venues/{venue_id}"),
+    ("POST", "/api/events/{event_id}/venues/{venue_id}/stations"),
+    ("DELETE", "/api/events/{event_id}/venues/{venue_id}/stations"),
+    ("POST", "/api/events/{event_id}/venues/{venue_id}/checkins"),
+    ("GET", "/api/events/{event_id}/station"),
+    ("POST", "/api/events/{event_id}/venues/{venue_id}/applications"),
+}
+
 
 def _request(url: str, method: str = "GET", body: Any = None, token: str | None = None) -> Any:
     data = json.dumps(body).encode() if body is not None else None
@@ -102,6 +114,11 @@ def event(live_url: str) -> dict[str, Any]:
         {"state": "live"},
         created["host_token"],
     )
+    # A venue, so that the venue routes (check-in, station, stations) run past their 404.
+    venue = _request(
+        f"{live_url}/api/events/{created['id']}/venues", "POST", {"name": "一厅"}, ADMIN_TOKEN
+    )
+    created["venue_id"] = venue["venue"]["id"]
     return created  # type: ignore[no-any-return]
 
 
@@ -113,11 +130,13 @@ def test_api_conforms_to_its_schema(live_url: str, event: dict[str, Any]) -> Non
         assert isinstance(result, Ok), result  # a schema error fails the test
         operations.append(result.ok())
     assert len(operations) >= 10
+    paths = {(op.method.upper(), op.path) for op in operations}
+    assert VENUE_OPERATIONS <= paths, VENUE_OPERATIONS - paths
     calls = 0
     for operation in operations:
         for mode in GenerationMode:
             try:
-                calls += _fuzz(operation, mode, live_url, event["id"])
+                calls += _fuzz(operation, mode, live_url, event["id"], event["venue_id"])
             except Unsatisfiable:
                 assert mode is GenerationMode.NEGATIVE  # nothing here can be made invalid
     print(
@@ -127,7 +146,11 @@ def test_api_conforms_to_its_schema(live_url: str, event: dict[str, Any]) -> Non
 
 
 def _fuzz(
-    operation: APIOperation[Any, Any, Any, Any], mode: GenerationMode, base_url: str, event_id: str
+    operation: APIOperation[Any, Any, Any, Any],
+    mode: GenerationMode,
+    base_url: str,
+    event_id: str,
+    venue_id: str,
 ) -> int:
     """Run one operation's cases in one mode; returns how many calls were made."""
     calls = 0
@@ -140,6 +163,8 @@ def _fuzz(
         params = case.path_parameters or {}
         if "event_id" in params and calls % 2 == 0:
             params["event_id"] = event_id
+            if "venue_id" in params:
+                params["venue_id"] = venue_id
         if case.path.endswith("/purge"):
             params["event_id"] = "not-this-one"  # keep the event for the other cases
         calls += 1

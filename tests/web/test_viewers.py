@@ -101,6 +101,7 @@ async def test_apply_over_the_socket(server: LiveServer) -> None:
         "ref": 2,
         "duplicate": True,
         "application_id": applied["application_id"],
+        "waitlist": False,
     }
     await viewer.send({"type": "apply", "ref": "bad", "job_id": "j1", "name": "", "phone": "123"})
     error = await viewer.next_of("error")
