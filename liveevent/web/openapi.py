@@ -375,6 +375,7 @@ def document() -> dict[str, Any]:
         **_replay_paths(),
         **_employer_paths(),
         **_attribution_paths(),
+        **_followup_paths(),
         **_venue_paths(apply_in, applied),
         "/api/openapi.json": {
             "get": {"summary": "This document", "responses": {"200": _json({"type": "object"})}}
@@ -621,6 +622,48 @@ def _employer_paths() -> dict[str, Any]:
             )
         },
     }
+
+
+def _followup_paths() -> dict[str, Any]:
+    """Follow-up after hire (issue 17 part 4: ``web/followups``; docs/api.md)."""
+    app_id = {
+        "name": "application_id",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string"},
+    }
+    due = [{"name": "due", "in": "query", "required": False, "schema": {"type": "string"}}]
+    mark = {
+        "type": "object",
+        "required": ["checkpoint", "result"],
+        "additionalProperties": False,
+        "properties": {
+            "checkpoint": {"type": "string", "enum": ["7d", "30d"]},
+            "result": {"type": "string", "enum": ["retained", "left", "unknown"]},
+        },
+    }
+    obj = {"type": "object"}
+    put = {"200": _json(obj), "400": _ERR, "409": _ERR, "413": _ERR, "422": _ERR}
+    paths: dict[str, Any] = {}
+    for prefix, who in (("", "staff"), ("/employer", "employer: its own hires")):
+        paths[f"/api/events/{{event_id}}{prefix}/followups"] = {
+            "get": _op(
+                f"Hires with their 7- and 30-day checks, and the retention ({who})",
+                {"200": _json(obj)},
+                secured=True,
+                params=due,
+            )
+        }
+        paths[f"/api/events/{{event_id}}{prefix}/followups/{{application_id}}"] = {
+            "put": _op(
+                f"Record or correct a follow-up mark on a hire ({who})",
+                put,
+                body=mark,
+                secured=True,
+                params=[app_id],
+            )
+        }
+    return paths
 
 
 def _attribution_paths() -> dict[str, Any]:
