@@ -4,9 +4,12 @@ All keys of one event carry the hash tag ``{event_id}`` so that, on a Redis Clus
 scripts and multi-key steps stay on one slot. Only the event index is global.
 
     <p>:events          set     ids of every event (cross-event summary)
+    <p>:status_notices  set     ids of the events whose status notices are on (issue 17.4)
     <p>:{E}:meta        hash    event record, state, current card, cursor, token hashes,
                         purged_at (set once applicants' data is purged),
-                        replay (the recording, ``domain.replays.Replay``; ``META_REPLAY``)
+                        replay (the recording, ``domain.replays.Replay``; ``META_REPLAY``),
+                        status_notices (Unix ms the status notices were turned on) and
+                        status_notices_cursor (the last status entry swept for them)
     <p>:{E}:jobs        hash    job id -> job record
     <p>:{E}:grants      hash    token digest -> named grant (``domain.access.Grant``)
     <p>:{E}:timeline    stream  cards pushed / withdrawn, state changes (viewer cursor)
@@ -108,6 +111,11 @@ JOB_HIRES_PREFIX = "hire:"
 
 # The meta hash's field holding the event's recording once staff set it (store/replays.py).
 META_REPLAY = "replay"
+
+# The meta hash's fields of the status notices (issue 17 part 4, store/status_notices.py): when
+# they were turned on (absent: off), and the last status stream entry the sweep has read.
+META_STATUS_NOTICES = "status_notices"
+META_STATUS_NOTICES_CURSOR = "status_notices_cursor"
 
 
 def job_applications(job_id: str) -> str:
@@ -213,6 +221,7 @@ class Keys:
     def __init__(self, prefix: str) -> None:
         self.prefix = prefix
         self.events = f"{prefix}:events"
+        self.status_notice_events = f"{prefix}:status_notices"
 
     def apply_rate(self, event_id: str, ip: str) -> str:
         """The per-address apply counter: in the event's slot, so APPLY can count it.

@@ -670,3 +670,12 @@ redis.call('HSET', KEYS[2], ARGV[2], ARGV[1])
 redis.call('SET', KEYS[3], sid, 'EX', ARGV[3])
 return sid
 """
+
+# The status notices' sweep moves its place (issue 17 part 4, store/status_notices.py): only
+# from where it read, so two nodes sweeping at once never move it back.
+# KEYS: meta; ARGV: field place to -> 1 if the cursor was at place and is now at to
+STATUS_NOTICES_ADVANCE = """
+if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+return 1
+"""

@@ -32,6 +32,7 @@ from liveevent.web import (
     pages_api,
     privacy,
     replays,
+    status_notices,
     venues,
 )
 from liveevent.web.appkeys import (
@@ -98,6 +99,7 @@ def create_app(settings: Settings) -> web.Application:
         employers.routes,
         venues.routes,
         followups.routes,
+        status_notices.routes,
         attribution.routes,
     ):
         app.router.add_routes(table)
