@@ -20,15 +20,19 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
+from zoneinfo import ZoneInfo
 
 from liveevent.cli import file_fault, read_file
 from liveevent.config import Settings
 from liveevent.domain.events import EventState
+from liveevent.domain.fair_report import DateRange
 from liveevent.errors import BodyTooLarge, Conflict, InvalidInput
 from liveevent.office.export_tables import DEFAULT_WINDOW_MIN, TABLE_NAMES, Sources, table
 from liveevent.office.jobs import import_jobs
-from liveevent.office.layout import DEFAULT_TIME_ZONE, Layout
+from liveevent.office.layout import DEFAULT_TIME_ZONE, Layout, load_zone
 from liveevent.office.outcomes import import_outcomes
+from liveevent.office.report import ReportSources, fair_report, fairs_report
+from liveevent.office.report_book import fairs_csv, fairs_text, write_fair_book, write_fairs_book
 from liveevent.office.sheet_process import SheetReader, sheet_limits
 from liveevent.office.summary import summary
 from liveevent.office.writers import write_csv, write_xlsx
@@ -39,7 +43,7 @@ from liveevent.store.opening import open_configured_store
 from liveevent.store.purge import forget_on_disk, purge_event
 from liveevent.tables.errors import TableError
 
-COMMANDS = ("jobs", "outcomes", "export", "summary", "purge")
+COMMANDS = ("jobs", "outcomes", "export", "summary", "report", "purge")
 
 
 def add_parsers(sub: Any) -> None:
@@ -76,7 +80,9 @@ def add_parsers(sub: Any) -> None:
     export.add_argument("--format", choices=("csv", "xlsx"), default="csv")
     export.add_argument("--out", type=Path, required=True, help="file to write")
     export.add_argument(
-        "--table", choices=TABLE_NAMES, help="default: applications (csv), all (xlsx)"
+        "--table",
+        choices=(*TABLE_NAMES, "report"),
+        help="default: applications (csv), all (xlsx); report: the fair report (xlsx)",
     )
     export.add_argument("--window-min", type=int, default=DEFAULT_WINDOW_MIN)
     export.add_argument("--lang", default="zh-CN", help="zh-CN (default) or en: headers, words")
@@ -93,6 +99,16 @@ def add_parsers(sub: Any) -> None:
         "--all", action="store_true", help="list every employer, also those with no activity"
     )
     store_args(totals)
+    fairs = sub.add_parser(
+        "report", help="every fair starting in a date range, with totals (issue 16)"
+    )
+    fairs.add_argument("--from", dest="date_from", required=True, help="first day, YYYY-MM-DD")
+    fairs.add_argument("--to", dest="date_to", help="last day, YYYY-MM-DD (default: --from)")
+    fairs.add_argument("--format", choices=("text", "json", "csv", "xlsx"), default="text")
+    fairs.add_argument("--out", type=Path, help="file to write (csv, xlsx; default: stdout)")
+    fairs.add_argument("--lang", choices=("zh-CN", "en"), default="zh-CN", help="CSV headers")
+    fairs.add_argument("--time-zone", help="IANA zone of the days (setting time_zone)")
+    store_args(fairs)
     purge = sub.add_parser("purge", help="remove an ended event's names and phones")
     purge.add_argument("--event", required=True, help="event id")
     store_args(purge)
@@ -173,7 +189,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
         # the store is opened (or started), and nothing is done.
         if getattr(args, "file", None) is not None:
             args.sheet = await asyncio.to_thread(read_file, args.file)
-        if args.command == "export":
+        if args.command == "export" or getattr(args, "out", None) is not None:
             _check_out_file(args.out)
         async with open_office(settings) as office:
             return await _COMMANDS[args.command](office, args)
@@ -307,6 +323,8 @@ def _check_out_file(path: Path) -> None:
 
 
 async def _export(office: Office, args: argparse.Namespace) -> int:
+    if args.table == "report":
+        return await _fair_report(office, args)
     query = {"lang": args.lang, "form": args.form}
     layout = Layout.parse(query, time_zone=office.time_zone)
     await office.events.event_view(args.event)
@@ -383,6 +401,58 @@ async def _summary(office: Office, args: argparse.Namespace) -> int:
     return 0
 
 
+def _zone(office: Office, args: argparse.Namespace) -> ZoneInfo:
+    name = getattr(args, "time_zone", None) or office.time_zone
+    try:
+        return load_zone(name)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), fields={"time_zone": "an IANA time zone"}) from exc
+
+
+async def _fair_report(office: Office, args: argparse.Namespace) -> int:
+    """``liveevent export --event ID --table report --out FILE.xlsx``: the fair report."""
+    if args.format != "xlsx":
+        why = "the report is a workbook: use --format xlsx"
+        raise InvalidInput(why, fields={"format": why})
+    report = await fair_report(ReportSources.of(office.events, office.applications), args.event)
+    try:
+        counts = await asyncio.to_thread(
+            write_fair_book, report, args.out, zone=_zone(office, args)
+        )
+    except OSError as exc:
+        raise file_fault(args.out, exc, field="out", doing="write") from exc
+    rows = sum(counts.values())
+    entry: dict[str, Any] = {"what": "export", "table": "report", "format": "xlsx", "by": _by()}
+    entry.update(rows=rows, at=_now())
+    await office.applications.audit(args.event, entry)
+    print(f"fair report, {rows:,} rows -> {args.out}", file=sys.stderr)
+    return 0
+
+
+async def _report(office: Office, args: argparse.Namespace) -> int:
+    """``liveevent report --from DATE --to DATE``: every fair in the range and the total."""
+    query = {"from": args.date_from, "to": args.date_to}
+    days = DateRange.parse(query, zone=_zone(office, args))
+    report = await fairs_report(ReportSources.of(office.events, office.applications), days)
+    if args.format in ("csv", "xlsx") and args.out is None:
+        why = f"--format {args.format} writes a file: give --out"
+        raise InvalidInput(why, fields={"out": why})
+    try:
+        if args.format == "xlsx":
+            await asyncio.to_thread(write_fairs_book, report, args.out)
+        elif args.format == "csv":
+            await asyncio.to_thread(args.out.write_bytes, fairs_csv(report, lang=args.lang))
+    except OSError as exc:
+        raise file_fault(args.out, exc, field="out", doing="write") from exc
+    if args.format == "json":
+        print(json.dumps(report.to_wire(), ensure_ascii=False, indent=2))
+    else:
+        print(fairs_text(report))
+        if args.out is not None:
+            print(f"-> {args.out}", file=sys.stderr)
+    return 0
+
+
 async def _purge(office: Office, args: argparse.Namespace) -> int:
     view = await office.events.event_view(args.event)
     if view.state is not EventState.ENDED:
@@ -408,5 +478,6 @@ _COMMANDS = {
     "outcomes": _outcomes,
     "export": _export,
     "summary": _summary,
+    "report": _report,
     "purge": _purge,
 }

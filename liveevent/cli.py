@@ -135,7 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             from liveevent.watch import watch
 
             return asyncio.run(watch(args.url, once=args.once))
-        if args.command in ("jobs", "outcomes", "export", "summary", "purge"):
+        if args.command in ("jobs", "outcomes", "export", "summary", "report", "purge"):
             from liveevent.admin import run
 
             return asyncio.run(run(args, settings_from_args(args, dict(os.environ))))

@@ -14,7 +14,7 @@ import time
 from aiohttp import web
 
 from liveevent.config import Settings
-from liveevent.demo import seed_demo
+from liveevent.demo import demo_links, seed_demo
 from liveevent.errors import LiveEventError
 from liveevent.web.app import create_app
 from liveevent.web.proxies import trusted_networks
@@ -176,6 +176,10 @@ async def _serve(settings: Settings, *, demo: bool) -> int:
             f"OBS overlay:   {base}/overlay/{info['event_id']}?token={info['overlay_token']}\n",
             flush=True,
         )
+        # Every other link of the two-city fair (issue 16): cities, channels, hosts, venues,
+        # stations, employers, the report.
+        for what, url in demo_links(info, base):
+            print(f"{what + ':':<44} {url}", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

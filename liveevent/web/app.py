@@ -33,6 +33,7 @@ from liveevent.web import (
     privacy,
     replays,
     status_notices,
+    reports,
     venues,
 )
 from liveevent.web.appkeys import (
@@ -100,6 +101,7 @@ def create_app(settings: Settings) -> web.Application:
         venues.routes,
         followups.routes,
         status_notices.routes,
+        reports.routes,
         attribution.routes,
     ):
         app.router.add_routes(table)

@@ -47,6 +47,11 @@ async def test_a_viewer_cannot_credit_a_venue_or_claim_the_station_source(
     assert await stored_applications(server, event) == []
     # What a viewer may say of itself still goes through: its city, and live (replay has
     # its own rules: an ended event with a recording, tests/web/test_replays.py).
+    cities = {"cities": ["宁波"]}  # a city must be one of the event's (web/attribution.py)
+    status, _ = await server.call(
+        "PUT", f"/api/events/{event.id}/cities", token=event.staff_token, json_body=cities
+    )
+    assert status == 200
     status, _ = await server.apply(event, "j1", "13800138009", city="宁波", source="live")
     assert status == 201
     (row,) = await stored_applications(server, event)
