@@ -166,7 +166,25 @@ def write_fair_book(
             for row in rows:
                 sheet.append(_label(row.label) + _cells(row.figures, names))
             counts[section] = len(rows)
+        counts["retention"] = _retention_sheet(book, report)
     return counts
+
+
+def _retention_sheet(book: XlsxBook, report: FairReport) -> int:
+    """The sheet ``回访 Retention`` (issue 17 part 4): the fair, then each employer, with the
+    7- and 30-day counts and rates (retained / (retained + left); ``domain.followups``)."""
+    parts = ("retained", "left", "unknown", "pending", "not_due", "rate")
+    zh = {"retained": "在岗", "left": "离职", "unknown": "联系不上", "pending": "待回访",
+          "not_due": "未到期", "rate": "留存率"}  # fmt: skip
+    headers = ["单位", "录用"] + [f"{d}天{zh[p]}" for d in (7, 30) for p in parts]
+    english = ["Employer", "Hires"] + [f"{d}-day {p}" for d in (7, 30) for p in parts]
+    sheet = book.add_sheet("回访 Retention", headers, widths=[24.0] + [10.0] * 13)
+    sheet.append(english)
+    rows = [("全场 Whole fair", report.retention), *sorted(report.retention_by_employer.items())]
+    for name, kept in rows:
+        wire = kept.to_wire()
+        sheet.append([name, kept.hires] + [wire[c][p] for c in ("7d", "30d") for p in parts])
+    return len(rows)
 
 
 def _fair_rows(report: FairsReport, zone: ZoneInfo) -> list[list[object]]:

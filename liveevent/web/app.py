@@ -32,8 +32,8 @@ from liveevent.web import (
     pages_api,
     privacy,
     replays,
-    status_notices,
     reports,
+    status_notices,
     venues,
 )
 from liveevent.web.appkeys import (
