@@ -113,7 +113,7 @@ def test_report_across_fairs_counts_fairs_by_their_local_start_day(
                     "pending": 2,
                     "not_due": 0,
                     "rate": None,
-                }  # fmt: skip
+                }
                 for check in ("7d", "30d")
             },
         },
