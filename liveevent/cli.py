@@ -49,6 +49,13 @@ def build_parser() -> argparse.ArgumentParser:
     watch = sub.add_parser("watch", help="print an event's cards as they arrive")
     watch.add_argument("url", help="the viewer page or websocket URL of an event")
     watch.add_argument("--once", action="store_true", help="exit after the hello")
+    notify = sub.add_parser("notify", help="the reminders' webhook").add_subparsers(
+        dest="action", required=True
+    )
+    notify_test = notify.add_parser("test", help="send one signed test message, print the answer")
+    notify_test.add_argument("--config", type=Path, help="TOML settings file (default: packaged)")
+    notify_test.add_argument("--to", default="13800000000", help="the test message's recipient")
+    notify_test.set_defaults(host=None, port=None, data_dir=None, redis_url=None, public_url=None)
     from liveevent import admin  # jobs, outcomes, export, summary, purge
 
     admin.add_parsers(sub)
@@ -127,6 +134,27 @@ def ensure_admin_token(settings: Settings) -> Settings:
     return replace(settings, admin_token=Secret(token))
 
 
+async def notify_test(settings: Settings, recipient: str) -> int:
+    """``liveevent notify test``: one signed message to the webhook; prints the answer.
+
+    Returns 0 for a 2xx answer, 1 otherwise. Raises ``InvalidInput`` (no webhook or secret,
+    a bad ``--to``)."""
+    import time
+
+    from liveevent.domain.phones import normalize_phone
+    from liveevent.web.notifier import send_test
+
+    to = normalize_phone(recipient, field="to")
+    result = await send_test(settings, recipient=to, now_s=time.time())
+    if result.status is None:
+        print(f"{settings.notify_webhook_url}: no answer ({result.error})")
+        return 1
+    print(f"{settings.notify_webhook_url}: HTTP {result.status}")
+    if result.body:
+        print(result.body)
+    return 0 if 200 <= result.status < 300 else 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     configure_logging(log_format="text", verbose=args.verbose)
@@ -135,6 +163,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from liveevent.watch import watch
 
             return asyncio.run(watch(args.url, once=args.once))
+        if args.command == "notify":
+            return asyncio.run(notify_test(settings_from_args(args, dict(os.environ)), args.to))
         if args.command in ("jobs", "outcomes", "export", "summary", "report", "purge"):
             from liveevent.admin import run
 

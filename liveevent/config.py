@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from liveevent.domain.notices import ReminderOffset, parse_offsets
 from liveevent.errors import InvalidInput
 
 
@@ -124,6 +125,24 @@ class Settings:
     retention_days: int | None = None
     # exports: the event's time zone (IANA name), for the times people read in exported files
     time_zone: str = "Asia/Shanghai"
+    # sign-ups and the notifier (issue 17; liveevent/web/notifier.py, docs/api.md "Sign-ups")
+    # Sign-ups from one address per rate_window_s, across nodes (carrier NAT: a ceiling).
+    signup_rate_per_ip: int = 600
+    # The organiser's webhook (SMS gateway, work-chat bot); unset: notices wait in the outbox.
+    notify_webhook_url: str | None = None
+    notify_secret: Secret | None = None  # the HMAC-SHA256 key of X-Liveevent-Signature
+    # When reminders go out: "<n>s|m|h|d" before the start, and/or "live" (at go-live).
+    notify_reminders: tuple[ReminderOffset, ...] = parse_offsets("1d,30m,live")
+    notify_timeout_s: float = 5.0  # one POST, connect to last byte
+    notify_concurrency: int = 32  # POSTs in flight per process
+    notify_max_attempts: int = 8  # then the notice is dead (staff see it)
+    notify_backoff_s: float = 2.0  # the first retry's wait (doubling, with jitter) ...
+    notify_backoff_max_s: float = 600.0  # ... up to this
+    # A notice taken by a sender that then went silent this long is taken over by another
+    # (a crashed process): at least 2 x notify_timeout_s (web/notifier.py holds that line), so
+    # a slow POST is not sent twice.
+    notify_claim_idle_s: float = 60.0
+    notify_poll_s: float = 0.5  # how often due notices are moved to the send queue
 
 
 def _int(v: Any) -> int:
@@ -164,6 +183,16 @@ def _public_url(v: Any) -> str | None:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"{url!r} is not an address like https://fair.example.edu.cn")
+    return url
+
+
+def _webhook_url(v: Any) -> str | None:
+    if v in (None, ""):
+        return None
+    url = str(v).strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{url!r} is not an http(s) address")
     return url
 
 
@@ -262,6 +291,17 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "gc_full_max_wait_s": _not_negative,
     "retention_days": _optional_int,
     "time_zone": _time_zone,
+    "signup_rate_per_ip": _int,
+    "notify_webhook_url": _webhook_url,
+    "notify_secret": _secret,
+    "notify_reminders": parse_offsets,
+    "notify_timeout_s": _positive,
+    "notify_concurrency": lambda v: int(_positive(_int(v))),
+    "notify_max_attempts": lambda v: int(_positive(_int(v))),
+    "notify_backoff_s": _positive,
+    "notify_backoff_max_s": _positive,
+    "notify_claim_idle_s": _positive,
+    "notify_poll_s": _positive,
 }
 
 

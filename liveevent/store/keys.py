@@ -58,6 +58,21 @@ scripts and multi-key steps stay on one slot. Only the event index is global.
     <p>:{E}:followup    hash    "application id|checkpoint" -> the latest mark  (derived)
     <p>:{E}:employer:rate:<digest> string  one employer's status changes this window (the
                         SHA-256 of its ``employer_key``, in hex; expires)
+    <p>:{E}:signups     stream  sign-ups (预约): the record of truth (store/signups.py)
+    <p>:{E}:signups:idx hash    phone -> "signup id|attempt", "k:<digest>" -> signup id
+                        (the phone dedupe and idempotency keys)             (derived)
+    <p>:{E}:signups:watched set  ids of sign-ups whose page said "watching" while live
+    <p>:{E}:signuprate:<ip> string  sign-ups from one address this window (expires)
+
+The notifier's outbox (store/outbox.py) is shared by every event, in one hash slot
+(``{notify}``), so that each of its moves is one atomic script on a Redis Cluster too:
+
+    <p>:{notify}:due      zset    notice key -> due time (Unix ms): scheduled notices
+    <p>:{notify}:notices  hash    notice key -> the notice (msgpack; dropped once sent)
+    <p>:{notify}:state    hash    notice key -> scheduled|queued|sent|dead|cancelled
+    <p>:{notify}:queue    stream  due notices to send ({k: key}); consumer group "senders"
+    <p>:{notify}:byevent:<E>  set   keys of one event's notices
+    <p>:{notify}:dead:<E> zset    keys of one event's dead notices -> time they died
 
 The fields of the counters hash (read them through these names, never by hand-built text):
 
@@ -191,6 +206,9 @@ class EventKeys:
     channels: str
     channel_names: str
     unique_viewers: str
+    signups: str
+    signup_index: str
+    signups_watched: str
 
     def by_job(self, job_id: str) -> str:
         """The list of a job's application ids (``scripts.APPLY`` appends to it).
@@ -210,6 +228,28 @@ class EventKeys:
         """The HyperLogLog of the viewers with ``value`` in ``dimension`` (city, channel,
         channel_city). Raises nothing."""
         return f"{self.unique_viewers}:{dimension}:{value}"
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxKeys:
+    """The notifier's outbox key names (the table above). Plain strings; raises nothing."""
+
+    base: str
+    due: str
+    notices: str
+    state: str
+    queue: str
+
+    def by_event(self, event_id: str) -> str:
+        """The set of one event's notice keys. Raises nothing."""
+        return f"{self.base}:byevent:{event_id}"
+
+    def dead(self, event_id: str) -> str:
+        """The sorted set of one event's dead notice keys (score: when they died, Unix ms).
+
+        Raises nothing.
+        """
+        return f"{self.base}:dead:{event_id}"
 
 
 class Keys:
@@ -260,6 +300,28 @@ class Keys:
         digest = hashlib.sha256(employer_key.encode()).hexdigest()
         return f"{self.prefix}:{{{event_id}}}:employer:rate:{digest}"
 
+    def signup_rate(self, event_id: str, ip: str) -> str:
+        """The per-address sign-up counter, in the event's slot (scripts.SIGNUP counts it).
+
+        Raises nothing.
+        """
+        return f"{self.prefix}:{{{event_id}}}:signuprate:{ip}"
+
+    @functools.cached_property
+    def outbox(self) -> OutboxKeys:
+        """The notifier's outbox keys (the second table above), all in the ``{notify}`` slot.
+
+        Raises nothing.
+        """
+        base = f"{self.prefix}:{{notify}}"
+        return OutboxKeys(
+            base=base,
+            due=f"{base}:due",
+            notices=f"{base}:notices",
+            state=f"{base}:state",
+            queue=f"{base}:queue",
+        )
+
     def event(self, event_id: str) -> EventKeys:
         """The keys of one event (cached: every apply asks for them).
 
@@ -301,4 +363,7 @@ def _event_keys(prefix: str, event_id: str) -> EventKeys:
         channels=f"{base}:channels",
         channel_names=f"{base}:channels:names",
         unique_viewers=f"{base}:uv",
+        signups=f"{base}:signups",
+        signup_index=f"{base}:signups:idx",
+        signups_watched=f"{base}:signups:watched",
     )

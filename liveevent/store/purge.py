@@ -48,6 +48,7 @@ from liveevent.domain.events import EventState
 from liveevent.errors import StoreUnavailable
 from liveevent.store import codec, scripts
 from liveevent.store.connect import StoreConnection, store_errors
+from liveevent.store.outbox import Outbox
 from liveevent.store.pipeline import PAGE, stream_pages
 
 log = logging.getLogger(__name__)
@@ -78,6 +79,9 @@ async def purge_event(conn: StoreConnection, event_id: str, *, now: int) -> Purg
         applicants = await _rewrite_applicants(conn, event_id)
         # Check-ins at venues (names, phones) go whole; their counts stay in the counters.
         await redis.delete(k.dedupe, k.idem, k.checkins, k.checkin_dedupe, k.applicants_city)
+        # Sign-ups (issue 17) hold names and phones too, as do their notices not yet sent.
+        await redis.delete(k.signups, k.signup_index)
+        await Outbox(conn).forget(event_id)
     log.info("purged applicants' data of event %s (%d applications)", event_id, applications)
     return PurgeReport(event_id, applications, applicants)
 

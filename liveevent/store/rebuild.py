@@ -27,6 +27,7 @@ from liveevent.store import codec, keys
 from liveevent.store.applications import MINUTE_MS
 from liveevent.store.connect import StoreConnection, store_errors
 from liveevent.store.pipeline import PAGE, stream_pages
+from liveevent.store.signups import rebuild_signups
 
 
 @dataclass
@@ -197,4 +198,5 @@ async def rebuild(conn: StoreConnection, event_id: str) -> Derived:
                     pipe.zadd(k.by_status(status, of_job), {i: int(i) for i in chunk})
             pipe.hset(k.meta, mapping=derived.meta)
             await pipe.execute()
+    await rebuild_signups(conn, event_id)  # the sign-ups' index, from their stream (issue 17)
     return derived

@@ -166,6 +166,10 @@ async def set_state(request: web.Request) -> web.Response:
     await require_role(request, event_id, ("host",))
     target = parse_state(await read_json(request, request.app[SETTINGS].max_body_bytes))
     cursor = await request.app[EVENTS].set_state(event_id, target, now=now_ms())
+    if target is EventState.LIVE:  # the go-live reminders (web/signups.py; swept if this fails)
+        from liveevent.web.signups import went_live
+
+        await went_live(request.app, event_id, request)
     return web.json_response({"state": str(target), "cursor": cursor})
 
 

@@ -33,6 +33,7 @@ from liveevent.web import (
     privacy,
     replays,
     reports,
+    signups,
     status_notices,
     venues,
 )
@@ -103,6 +104,7 @@ def create_app(settings: Settings) -> web.Application:
         status_notices.routes,
         reports.routes,
         attribution.routes,
+        signups.routes,
     ):
         app.router.add_routes(table)
     exports.add_routes(app.router)
@@ -114,6 +116,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_gc_ctx)  # after the store: it reads the metrics' push counter
     app.cleanup_ctx.append(privacy.retention_ctx)  # after the store: it needs it
     app.cleanup_ctx.append(replays.replays_ctx)  # after the store: it needs it
+    app.cleanup_ctx.append(signups.signups_ctx)  # after the store: sign-ups, the notifier
     app.on_shutdown.append(_close_websockets)
     app.on_response_prepare.append(security_headers)
     return app

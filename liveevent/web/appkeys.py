@@ -13,12 +13,15 @@ from liveevent.store.attribution import AttributionStore
 from liveevent.store.connect import StoreConnection
 from liveevent.store.events import EventStore
 from liveevent.store.ingest import ApplicationIngest
+from liveevent.store.outbox import Outbox
 from liveevent.store.replays import ReplayStore
+from liveevent.store.signups import SignupLog
 from liveevent.store.venues import VenueStore
 from liveevent.web.budget import FloodCooldown
 from liveevent.web.hub import Hub
 from liveevent.web.limits import Limits
 from liveevent.web.metrics import Metrics
+from liveevent.web.notifier import Notifier
 from liveevent.web.waitlist import WaitlistBook
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -36,3 +39,6 @@ ATTRIBUTION = web.AppKey("attribution", AttributionStore)  # cities, channels, f
 WEBSOCKETS = web.AppKey("websockets", weakref.WeakSet[web.WebSocketResponse])
 REPLAYS = web.AppKey("replays", ReplayStore)  # recordings of ended events (issue 17)
 WAITLIST = web.AppKey("waitlist", WaitlistBook)  # an apply answer's "waitlist" (issue 16)
+SIGNUPS = web.AppKey("signups", SignupLog)  # sign-ups (预约), web/signups.py
+OUTBOX = web.AppKey("outbox", Outbox)  # the notifier's durable outbox
+NOTIFIER = web.AppKey("notifier", Notifier)  # only when a webhook is configured

@@ -375,6 +375,7 @@ def document() -> dict[str, Any]:
         },
         **_office_paths(),
         **_replay_paths(),
+        **_signup_paths(),
         **_employer_paths(),
         **_attribution_paths(),
         **_followup_paths(),
@@ -826,6 +827,62 @@ def _venue_paths(apply_in: dict[str, Any], applied: dict[str, Any]) -> dict[str,
                 body=station_in,
                 secured=True,
                 params=[venue_id],
+            )
+        },
+    }
+
+
+def _signup_paths() -> dict[str, Any]:
+    """Sign-ups, the funnel and the reminders' delivery (``web/signups``; issue 17)."""
+    signup = {
+        "type": "object",
+        "required": ["name", "phone", "consent"],
+        "additionalProperties": False,
+        "properties": {
+            "name": {"type": "string", "minLength": 1, "maxLength": 50},
+            "phone": {"type": "string"},
+            "city": {"type": ["string", "null"], "maxLength": 20},
+            "consent": {"type": "boolean", "const": True},
+            "idempotency_key": {"type": ["string", "null"], "minLength": 1, "maxLength": 128},
+        },
+    }
+    token = {"name": "signup_id", "in": "path", "required": True, "schema": {"type": "string"}}
+    return {
+        "/api/events/{event_id}/signups": {
+            "post": _op(
+                "Sign up to be reminded, before go-live (public); a phone signs up once",
+                {
+                    "201": _json({"type": "object"}, "Signed up"),
+                    "200": _json({"type": "object"}, "Already signed up (duplicate)"),
+                    "400": _ERR,
+                    "409": _ERR,
+                    "413": _ERR,
+                    "415": _ERR,
+                    "422": _ERR,
+                    "429": _ERR,
+                },
+                body=signup,
+            )
+        },
+        "/api/events/{event_id}/signups/{signup_id}/watched": {
+            "post": _op(
+                "The sign-up's page is watching the live event (public: the watch token)",
+                {"200": _json({"type": "object"}), "409": _ERR},
+                params=[token],
+            )
+        },
+        "/api/events/{event_id}/funnel": {
+            "get": _op(
+                "Signed up, watched, applied, hired, show-up rate (staff)",
+                {"200": _json({"type": "object"})},
+                secured=True,
+            )
+        },
+        "/api/events/{event_id}/notifications": {
+            "get": _op(
+                "The event's notices by state, and the dead ones (staff)",
+                {"200": _json({"type": "object"})},
+                secured=True,
             )
         },
     }

@@ -339,6 +339,38 @@ export default {
   "venues.revoked": "Revoked {n} desk links of {venue}",
   "onsite.checked_in": "Checked in on site",
   "station.waitlist": "on the waiting list (job filled)",
+  // sign-ups before the broadcast (预约; issue 17, static/js/viewer-signup.js)
+  "signup.title": "Sign up to be reminded",
+  "signup.intro": "Leave your name and phone: we remind you before and when the broadcast starts.",
+  "signup.city": "Your city (optional)",
+  "signup.city_pick": "Choose a city",
+  "signup.consent": "I agree that the organiser of this fair gets my name, phone and city to remind me of the broadcast by SMS or a work-chat message",
+  "signup.submit": "Sign up",
+  "signup.done": "You are signed up",
+  "signup.already": "This phone is already signed up",
+  "signup.done_note": "We will remind you before it starts. You can also add it to your phone's calendar.",
+  "signup.when_1d": "A day before: {at}",
+  "signup.when_30m": "30 minutes before: {at}",
+  "signup.when_live": "When it goes live",
+  "signup.when_other": "Reminder: {at}",
+  "signup.err_city": "The city can be at most 20 characters",
+  "signup.err_consent": "Please agree, so that the organiser may remind you",
+  "signup.closed": "The broadcast has started: no need to sign up, just watch",
+
+  // the funnel on the staff page (issue 17, static/js/staff-funnel.js)
+  "funnel.title": "Sign-up funnel",
+  "funnel.signed_up": "Signed up",
+  "funnel.watched": "Watched",
+  "funnel.applied": "Of them applied",
+  "funnel.hired": "Of them hired",
+  "funnel.show_up": "Show-up rate",
+  "funnel.notes": "Reminders: {sent} sent, {waiting} waiting, {dead} failed",
+  "funnel.no_webhook": "No reminder webhook is configured (notify_webhook_url): reminders wait in the queue",
+  "funnel.dead_list": "Reminders that failed ({n})",
+  "funnel.kind_reminder": "before the start",
+  "funnel.kind_live": "at go-live",
+  "funnel.kind_test": "test",
+
 
 
   // --- issue 17 part 4: follow-up after hire (static/js/followups.js) ---

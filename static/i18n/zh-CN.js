@@ -339,6 +339,38 @@ export default {
   "venues.revoked": "已停用 {venue} 的 {n} 个报名台链接",
   "onsite.checked_in": "现场签到",
   "station.waitlist": "已进入候补名单（岗位已招满）",
+  // sign-ups before the broadcast (预约; issue 17, static/js/viewer-signup.js)
+  "signup.title": "预约直播，开播提醒我",
+  "signup.intro": "留下姓名和手机号，开播前和开播时提醒您。",
+  "signup.city": "所在城市（选填）",
+  "signup.city_pick": "请选择城市",
+  "signup.consent": "我同意把我的姓名、手机号和城市交给本场招聘会的主办方，由主办方通过短信或企业微信等消息渠道提醒我开播",
+  "signup.submit": "预约",
+  "signup.done": "预约成功",
+  "signup.already": "这个手机号已经预约过了",
+  "signup.done_note": "开播前我们会提醒您。也可以把直播加到手机日历里。",
+  "signup.when_1d": "开播前 1 天提醒：{at}",
+  "signup.when_30m": "开播前 30 分钟提醒：{at}",
+  "signup.when_live": "开播时提醒",
+  "signup.when_other": "提醒时间：{at}",
+  "signup.err_city": "城市最多 20 个字",
+  "signup.err_consent": "请勾选同意，主办方才能提醒您",
+  "signup.closed": "直播已经开始，不用预约了，直接观看吧",
+
+  // the funnel on the staff page (issue 17, static/js/staff-funnel.js)
+  "funnel.title": "预约漏斗",
+  "funnel.signed_up": "预约人数",
+  "funnel.watched": "到场观看",
+  "funnel.applied": "其中报名",
+  "funnel.hired": "其中录用",
+  "funnel.show_up": "到场率",
+  "funnel.notes": "提醒：已发送 {sent} 条，待发送 {waiting} 条，失败 {dead} 条",
+  "funnel.no_webhook": "还没有配置提醒的消息通道（notify_webhook_url），提醒会先留在队列里",
+  "funnel.dead_list": "发送失败的提醒（{n}）",
+  "funnel.kind_reminder": "开播前提醒",
+  "funnel.kind_live": "开播提醒",
+  "funnel.kind_test": "测试",
+
 
 
   // --- issue 17 part 4: follow-up after hire (static/js/followups.js) ---

@@ -12,6 +12,7 @@ import { openStatsSocket } from "./socket.js";
 import { showReplayPanel } from "./staff-replay.js";
 import { remaining, remainingText } from "./openings.js";
 import { setupVenues } from "./venues-panel.js";
+import { startFunnel } from "./staff-funnel.js";
 import { initFollowUps } from "./followups.js";
 
 const STATUSES = ["applied", "intent", "contacted", "interviewed", "offered", "hired", "rejected",
@@ -329,6 +330,7 @@ async function main() {
     loadChart();
     initEmployerProgress({ call, report });
     venuesPanel = setupVenues({ container: $(".staff-grid"), call, report }); // issue 16
+    startFunnel(base, token); // sign-ups -> watched -> applied -> hired (staff-funnel.js)
     initFollowUps({ call, report, path: "/followups" }); // issue 17 part 4
   } catch (error) {
     report(error);

@@ -11,6 +11,7 @@ import { load, save } from "./storage.js";
 import { ViewerPlace } from "./viewer-city.js";
 import { initElder, readAloudButton } from "./viewer-elder.js";
 import { replayActive, replayFields, startReplay } from "./viewer-replay.js";
+import { renderSignup } from "./viewer-signup.js";
 
 const eventId = eventIdFromPath();
 const view = {
@@ -74,6 +75,7 @@ function renderEvent() {
   $("#ended").hidden = event.state !== "ended";
   if (event.state === "ended") startReplay({ eventId, box: $("#stream"), onCard: showCard }).catch(() => {});
   tickCountdown();
+  renderSignup(event, eventId); // sign-ups before the broadcast (viewer-signup.js)
 }
 
 function renderStream(event) {
