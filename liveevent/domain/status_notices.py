@@ -76,9 +76,9 @@ def status_payload(
     application_id: str,
 ) -> dict[str, Any]:
     """The webhook payload of a status notice: ``{"status", "application_id", "job_id",
-    "employer", "title", "event", "text": {"zh-CN", "en"}}`` (the gateway picks a language).
-    Holds no name: the recipient (the phone) is the notice's own field. Raises ``KeyError``
-    for a status that is not told."""
+    "employer", "title", "event", "text" (Chinese), "text_en"}``. Holds no name: the
+    recipient (the phone) is the notice's own field. Raises ``KeyError`` for a status that is
+    not told."""
     values = {"event": event_title, "employer": employer, "title": title}
     return {
         "status": str(status),
@@ -87,5 +87,6 @@ def status_payload(
         "employer": employer,
         "title": title,
         "event": event_title,
-        "text": {lang: text.format(**values) for lang, text in TEXTS[status].items()},
+        "text": TEXTS[status]["zh-CN"].format(**values),
+        "text_en": TEXTS[status]["en"].format(**values),
     }

@@ -117,6 +117,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(privacy.retention_ctx)  # after the store: it needs it
     app.cleanup_ctx.append(replays.replays_ctx)  # after the store: it needs it
     app.cleanup_ctx.append(signups.signups_ctx)  # after the store: sign-ups, the notifier
+    app.cleanup_ctx.append(status_notices.status_notices_ctx)  # after the outbox (issue 17.4)
     app.on_shutdown.append(_close_websockets)
     app.on_response_prepare.append(security_headers)
     return app
