@@ -666,6 +666,21 @@ def _followup_paths() -> dict[str, Any]:
                 params=[app_id],
             )
         }
+    switch = {"type": "object", "required": ["enabled", "statuses", "consent"]}
+    paths["/api/events/{event_id}/status-notices"] = {
+        "get": _op("Whether applicants are told of interviews and hires", {"200": _json(switch)}),
+        "put": _op(
+            "Turn the status notices on or off (staff)",
+            {"200": _json(switch), "400": _ERR, "413": _ERR, "422": _ERR},
+            body={
+                "type": "object",
+                "required": ["enabled"],
+                "additionalProperties": False,
+                "properties": {"enabled": {"type": "boolean"}},
+            },
+            secured=True,
+        ),
+    }
     return paths
 
 

@@ -391,4 +391,7 @@ export default {
   "followup.saved": "Recorded",
   "followup.not_yet": "Not due yet: before the check is due only \"left\" can be recorded",
   "followup.rate_line": "{check} retention {rate}: retained {retained}, left {left}, could not reach {unknown}, due {pending}, not yet due {not_due}",
+  "notices.switch": "Text applicants when they are invited to an interview or hired (the apply form gets a separate box to tick; only those who tick it are told)",
+  "notices.on": "Status notices are on",
+  "notices.off": "Status notices are off",
 };

@@ -391,4 +391,7 @@ export default {
   "followup.saved": "已记录",
   "followup.not_yet": "还没到回访时间：到期前只能记录“已离职”",
   "followup.rate_line": "{check}留存率 {rate}：在岗 {retained}，离职 {left}，联系不上 {unknown}，待回访 {pending}，未到期 {not_due}",
+  "notices.switch": "面试、录用时用短信告知报名者（报名表会多一个单独的同意勾选项；只发给勾选了的人）",
+  "notices.on": "已开启进展通知",
+  "notices.off": "已关闭进展通知",
 };

@@ -91,5 +91,29 @@ export async function initFollowUps(ctx) {
   $("#fu-all").addEventListener("change", (event) => { state.all = event.target.checked; load(ctx); });
   $("#fu-refresh").addEventListener("click", () => load(ctx));
   onLangChange(() => render(ctx));
+  wireSwitch(ctx); // staff page only
   await load(ctx);
+}
+
+// The event's status notices switch (issue 17 part 4; web/status_notices.py), staff page only.
+async function wireSwitch({ call, report }) {
+  const box = $("#sn-enabled");
+  if (!box) return;
+  try {
+    box.checked = (await call("/status-notices")).enabled;
+  } catch (error) {
+    report(error);
+  }
+  box.addEventListener("change", async () => {
+    box.disabled = true;
+    try {
+      const answer = await call("/status-notices", { method: "PUT", body: { enabled: box.checked } });
+      box.checked = answer.enabled;
+      toast(t(answer.enabled ? "notices.on" : "notices.off"), "ok", 2500);
+    } catch (error) {
+      box.checked = !box.checked;
+      report(error);
+    }
+    box.disabled = false;
+  });
 }

@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 
 from liveevent.domain.consent import CURRENT_VERSION
+from liveevent.web.appkeys import APPLICATIONS
 from tests.browser.conftest import CHROMIUM, DESKTOP, HAVE_CHROMIUM, PHONE, Pages
 from tests.browser.test_employer_page import employer_link
-from tests.browser.test_pages import staff_url
+from tests.browser.test_pages import open_viewer, staff_url
 from tests.support import LiveServer, eventually
 from tests.web.test_followups import hire
 
@@ -73,4 +74,43 @@ async def test_staff_and_employer_record_checks_from_their_pages(
     await employer.check("#fu-all")
     await employer.wait_for_selector(f'{own} button[data-result="retained"][aria-pressed="true"]')
     assert await employer.evaluate("document.documentElement.scrollWidth <= innerWidth")
+    assert pages.errors() == []
+
+
+async def test_staff_switch_status_notices_on_and_the_apply_form_asks_separately(
+    server: LiveServer, pages: Pages
+) -> None:
+    event = await server.create_event()
+    await server.push(event, "j1")
+    staff = await pages.open(staff_url(server, event), name="staff", viewport=DESKTOP)
+    await staff.wait_for_selector("#sn-enabled:not([disabled])")
+    assert not await staff.is_checked("#sn-enabled")
+    # Off: the apply form has no such box.
+    viewer = await open_viewer(pages, server, event, "viewer-off")
+    await viewer.click("#card-slot .apply-btn")
+    await viewer.wait_for_selector("#sheet:not([hidden])")
+    assert await viewer.query_selector("#f-notify") is None
+
+    await staff.check("#sn-enabled")
+
+    async def on() -> bool:
+        _, body = await server.call("GET", f"/api/events/{event.id}/status-notices")
+        return bool(body["enabled"])
+
+    assert await eventually(on, 10)
+    viewer = await open_viewer(pages, server, event, "viewer-on")
+    await viewer.click("#card-slot .apply-btn")
+    await viewer.wait_for_selector("#f-notify")
+    assert "短信" in await viewer.inner_text("#f-notify-text")
+    assert not await viewer.is_checked("#f-notify")  # unticked until the applicant ticks it
+    await viewer.fill("#f-name", "李卫国")
+    await viewer.fill("#f-phone", "13912345678")
+    await viewer.check("#f-consent")
+    await viewer.check("#f-notify")
+    await viewer.click("#submit")
+    await viewer.wait_for_selector("#sheet-result:not([hidden])", timeout=5000)
+    application_id = (await viewer.inner_text("#result-number")).strip()
+    (found,) = await server.app[APPLICATIONS].by_ids(event.id, [application_id])
+    assert found[0].notify_status is True
+    assert await viewer.evaluate("document.documentElement.scrollWidth <= innerWidth")
     assert pages.errors() == []
