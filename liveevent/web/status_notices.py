@@ -51,8 +51,7 @@ PAGE = 500  # status changes read per event and sweep
 
 def _answer(on: bool) -> web.Response:
     return web.json_response(
-        {"enabled": on, "statuses": sorted(TOLD_STATUSES), "consent": CONSENT_TEXT},
-        headers={"Cache-Control": "no-cache"},
+        {"enabled": on, "statuses": sorted(TOLD_STATUSES), "consent": CONSENT_TEXT}
     )
 
 
