@@ -26,8 +26,8 @@ from liveevent.errors import NotFound
 from liveevent.store import codec, keys
 from liveevent.store.applications import MINUTE_MS
 from liveevent.store.connect import StoreConnection, store_errors
-from liveevent.store.pipeline import PAGE, stream_pages
 from liveevent.store.followups import FollowUpBook
+from liveevent.store.pipeline import PAGE, stream_pages
 from liveevent.store.signups import rebuild_signups
 
 
