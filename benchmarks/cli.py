@@ -127,6 +127,8 @@ def cmd_push(args: argparse.Namespace) -> int:
         server_env=_server_env(args),
     )
     names = _targets(args.targets, skip_missing=args.skip_missing)
+    if args.questions and "liveevent-questions" not in names:
+        names.append("liveevent-questions")
     if args.versus_idle and not (args.apply_rate or args.flooders or args.staff_pages):
         raise SystemExit("--versus-idle needs --apply-rate, --flooders or --staff-pages")
     rounds_run: dict[str, int] = {}
@@ -156,6 +158,11 @@ def cmd_push(args: argparse.Namespace) -> int:
         loadgen_workers=plan.worker_count(),
     )
     ratio_rows = push.VERSUS_IDLE_RATIO_FIGURES if args.versus_idle else push.RATIO_FIGURES
+    question_ratios = push.question_ratios(results)
+    if question_ratios:
+        meta["questions vs cards (same run)"] = ", ".join(
+            f"{name} {value:.2f}x" for name, value in question_ratios.items()
+        )
     _emit("push", meta, results, ratio_rows, args)
     return 0
 
@@ -426,6 +433,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=50,
         help="handshakes in flight per load generator process",
+    )
+    p.add_argument(
+        "--questions",
+        action="store_true",
+        help="also run the target liveevent-questions: approved questions on the card, "
+        "published to the viewers instead of cards, in the same run as the floor and card "
+        "pushes (issue 17 part 2)",
     )
     p.set_defaults(func=cmd_push)
 

@@ -62,6 +62,28 @@ class PushPlan:
         return self.workers or max(1, math.ceil(self.viewers / VIEWERS_PER_WORKER))
 
 
+# ``push --questions``: an approved question on the card against a card push and the floor.
+QUESTION_FIGURES = ("push p50 ms", "push p99 ms", "pooled p99 ms")
+
+
+def question_ratios(results: Mapping[str, Mapping[str, float]]) -> dict[str, float]:
+    """For a run with ``liveevent-questions`` beside ``liveevent`` (and ``floor``): each
+    figure of ``QUESTION_FIGURES`` as question/card, question/floor and card/floor, and
+    (question/floor)/(card/floor), the issue's "same-run ratio to the floor" of a question
+    against a card push's. Empty without both liveevent targets."""
+    questions, cards = results.get("liveevent-questions"), results.get("liveevent")
+    if questions is None or cards is None:
+        return {}
+    floor = results.get("floor")
+    out: dict[str, float] = {}
+    for fig in QUESTION_FIGURES:
+        out[f"question/card {fig}"] = questions[fig] / cards[fig]
+        if floor is not None and floor.get(fig):
+            out[f"question/floor {fig}"] = questions[fig] / floor[fig]
+            out[f"card/floor {fig}"] = cards[fig] / floor[fig]
+    return out
+
+
 # Figures of ``versus_idle``: what a viewer sees idle and under load, measured back to back.
 VERSUS_IDLE_FIGURES = ("push p50 ms", "push p99 ms", "pooled p99 ms", "worst push p99 ms")
 
@@ -314,6 +336,7 @@ async def run_target(
         server_cpu0, own_cpu0 = osinfo.server_cpu_seconds(target.pid), channel.cpu_seconds()
         per_push_timeout_s = 10 + plan.viewers / 1000
         for seq in range(plan.warmup + plan.pushes):
+            await target.before_push(session, seq)  # untimed (a question asked, say)
             t0 = time.time_ns()
             key = await target.push(session, seq)
             push_call_ms.append((time.time_ns() - t0) / _NS_PER_MS)

@@ -127,6 +127,10 @@ class Target:
     async def prepare(self, session: aiohttp.ClientSession, pushes: int) -> None:
         """Set up whatever ``push`` and viewers need."""
 
+    async def before_push(self, session: aiohttp.ClientSession, seq: int) -> None:
+        """Work a push needs that is not part of what is timed (a question asked before it is
+        approved); nothing by default."""
+
     async def push(self, session: aiohttp.ClientSession, seq: int) -> str:
         """Push card ``seq``; return the key its frame carries (see ``viewers.card_key``)."""
         raise NotImplementedError
@@ -340,6 +344,41 @@ class LiveEvent(Target):
         return int(stats["applications"])
 
 
+class LiveEventQuestions(LiveEvent):
+    """liveevent publishing approved questions instead of cards (issue 17 part 2): one card is
+    put on screen before the viewers join; for each "push" a question about it is asked over
+    HTTP (untimed, ``before_push``) and the timed call is the host's approval, which reaches
+    every viewer as a ``question`` timeline message, keyed by its question id."""
+
+    name = "liveevent-questions"
+
+    def __init__(self, extra_env: Mapping[str, str] | None = None) -> None:
+        super().__init__(extra_env)
+        self._card_id = ""
+        self._asked = ""
+
+    async def prepare(self, session: aiohttp.ClientSession, pushes: int) -> None:
+        await super().prepare(session, pushes)
+        self._card_id = await LiveEvent.push(self, session, 0)
+
+    async def before_push(self, session: aiohttp.ClientSession, seq: int) -> None:
+        body = {"card_id": self._card_id, "name": "张三", "text": f"包住吗？第{seq}问"}
+        asked = _object(
+            await self._call(session, "POST", f"/api/events/{self._event_id}/questions", "", body)
+        )
+        self._asked = str(asked["question_id"])
+
+    async def push(self, session: aiohttp.ClientSession, seq: int) -> str:
+        await self._call(
+            session,
+            "POST",
+            f"/api/events/{self._event_id}/questions/{self._asked}",
+            self._host_token,
+            {"action": "approve"},
+        )
+        return self._asked
+
+
 def _object(body: object) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise TargetError(f"liveevent answered {body!r} where the contract has an object")
@@ -487,6 +526,7 @@ KINDS: dict[str, type[Target]] = {
     "floor": FloorPeer,
     "node": NodePeer,
     "liveevent": LiveEvent,
+    "liveevent-questions": LiveEventQuestions,
     "liveevent3": LiveEventNodes,
     "liveevent-base": LiveEventBase,
     "liveevent-hires": LiveEventHires,
@@ -512,7 +552,7 @@ def available(name: str) -> bool:
     """Whether this machine can run ``name`` (node needs its node_modules; liveevent its CLI)."""
     if name == "node":
         return NodePeer.available()
-    if name in ("liveevent", "liveevent3", "liveevent-hires"):
+    if name in ("liveevent", "liveevent3", "liveevent-hires", "liveevent-questions"):
         return LiveEvent.available()
     if name == "liveevent-base":
         return LiveEventBase.available()

@@ -35,13 +35,17 @@ def card_key(payload: bytes) -> str:
     """Return the card frame's key (``card.card_id``, else ``card.job.id``), or ``""``.
 
     A positions-remaining frame (liveevent's ``openings`` message, issue 16) is keyed
-    ``openings:<job id>:<hires>`` (``targets.LiveEventHires.push`` returns the same)."""
+    ``openings:<job id>:<hires>`` (``targets.LiveEventHires.push`` returns the same); a
+    question frame (issue 17, ``push --questions``) by its ``question.question_id``."""
     try:
         msg = json.loads(payload)
     except ValueError:
         return _NOT_A_CARD
     if isinstance(msg, dict) and msg.get("type") == "openings":
         return f"openings:{msg.get('job_id')}:{msg.get('hires')}"
+    if isinstance(msg, dict) and msg.get("type") == "question":
+        question = msg.get("question") or {}
+        return str(question.get("question_id") or _NOT_A_CARD)
     if not isinstance(msg, dict) or msg.get("type") != "card":
         return _NOT_A_CARD
     card = msg.get("card") or {}

@@ -139,7 +139,7 @@ def test_outcomes_export_summary_and_purge(
         == 0
     )
     book = openpyxl.load_workbook(book_path)
-    assert book.sheetnames == ["applications", "hires", "pushes", "attribution"]
+    assert book.sheetnames == ["applications", "hires", "pushes", "attribution", "questions"]
     hires = {r[1]: r[5] for r in book["hires"].iter_rows(min_row=2, values_only=True)}
     assert hires == {"j1": 1, "j2": 0}
     assert [(a["what"], a["by"].startswith("cli:")) for a in _audit(store_args)] == [

@@ -111,7 +111,13 @@ def test_export_xlsx_in_english_with_date_cells(store_args: list[str], tmp_path:
     args = ["export", "--event", EVENT, "--format", "xlsx", "--lang", "en", "--out", str(out)]
     assert main([*args, "--time-zone", "UTC", *store_args]) == 0
     book = openpyxl.load_workbook(out)
-    assert book.sheetnames == ["applications", "hires", "pushes", "by city and channel"]
+    assert book.sheetnames == [
+        "applications",
+        "hires",
+        "pushes",
+        "by city and channel",
+        "questions",
+    ]
     hires = list(book["hires"].iter_rows(values_only=True))
     assert hires[0] == ("employer", "job ID", "job title", "openings", "applications", "hires")
     assert book["hires"].column_dimensions["A"].width == 30

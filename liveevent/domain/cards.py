@@ -28,6 +28,7 @@ class TimelineKind(enum.StrEnum):
     STATE = "state"
     # A job's confirmed hires changed (appended by the status scripts, store/scripts.py).
     OPENINGS = "openings"
+    QUESTION = "question"  # a question shown, answered or hidden (domain/questions.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +100,12 @@ def timeline_message(record: dict[str, Any], cursor: str) -> dict[str, Any]:
             "hires": hires,
             "cursor": cursor,
         }
+    elif kind is TimelineKind.QUESTION:
+        question = record["question"]
+        if not isinstance(question, dict):
+            raise TypeError("a question entry without its question")
+        _text(question["question_id"]), _text(question["card_id"])
+        message = {"type": "question", "question": question, "cursor": cursor}
     else:
         message = {"type": "state", "state": _text(record["state"]), "cursor": cursor}
     _check_plain(message)

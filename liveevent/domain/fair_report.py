@@ -91,6 +91,8 @@ class Figures:
 
     @property
     def ratio(self) -> float | None:
+        """求人倍率 of this row (``ratio``); None without applicants or openings. Raises
+        nothing."""
         return ratio(self.openings or 0, self.applicants) if self.openings is not None else None
 
     def to_wire(self) -> dict[str, Any]:
@@ -167,11 +169,14 @@ class DateRange:
 
     @property
     def start_ms(self) -> int:
+        """Unix ms of the first day's midnight in ``zone``. Raises nothing."""
         midnight = dt.datetime.combine(self.first, dt.time(), self.zone)
         return int(midnight.timestamp() * 1000)
 
     @property
     def end_ms(self) -> int:
+        """Unix ms of the midnight after the last day in ``zone`` (exclusive). Raises
+        nothing."""
         after = dt.datetime.combine(self.last + dt.timedelta(days=1), dt.time(), self.zone)
         return int(after.timestamp() * 1000)
 

@@ -78,8 +78,8 @@ class Screen:
 
     def after(self, record: dict[str, Any]) -> Screen:
         """The screen after one stored timeline record (``cards.card_entry``,
-        ``withdraw_record``, ``state_record`` or ``openings_record``), without checking the
-        move.
+        ``withdraw_record``, ``state_record``, ``openings_record`` or
+        ``questions.question_record``), without checking the move.
 
         Raises ``ValueError`` for an unknown kind or state, ``KeyError`` for a missing field.
         """
@@ -90,5 +90,7 @@ class Screen:
             return Screen(self.state, None)
         if kind is TimelineKind.OPENINGS:
             return self  # a job's hire count (issue 16): the screen is as it was
+        if kind is TimelineKind.QUESTION:  # a question shown under the card moves nothing
+            return self
         target = EventState(record["state"])
         return Screen(target, card_after_state(target, self.card_id))

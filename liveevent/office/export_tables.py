@@ -1,4 +1,5 @@
-"""The tables the organisers export: applications, hires per job, the per-push breakdown.
+"""The tables the organisers export: applications, hires per job, the per-push breakdown, and
+the questions viewers asked about the cards.
 
 Each table is its columns and an async source of row pages read from the store, so a writer
 (CSV or XLSX, web or CLI) streams any number of rows in constant memory. The numbers are read
@@ -21,11 +22,13 @@ from liveevent.domain.attribution import Dimension
 from liveevent.domain.jobs import Job
 from liveevent.domain.pushes import PushBreakdown, pushes_from_timeline
 from liveevent.office.layout import RAW, Layout
+from liveevent.office.question_table import QUESTION_COLUMNS, question_rows
 from liveevent.store import keys
 from liveevent.store.applications import ApplicationLog
 from liveevent.store.attribution import AttributionStore
 from liveevent.store.events import EventStore
 from liveevent.store.lookup import application_count
+from liveevent.store.questions import QuestionStore
 from liveevent.tables.csv_out import format_row, text_cell
 
 Row = list[object]
@@ -65,7 +68,7 @@ ATTRIBUTION_COLUMNS = (
     "jobs",
     "openings",
 )
-TABLE_NAMES = ("applications", "hires", "pushes", "attribution")
+TABLE_NAMES = ("applications", "hires", "pushes", "attribution", "questions")
 DEFAULT_WINDOW_MIN = 10
 
 
@@ -130,6 +133,7 @@ def _table(
 class Sources:
     events: EventStore
     applications: ApplicationLog
+    questions: QuestionStore | None = None  # the questions table (issue 17 part 2)
 
 
 async def applications_table(
@@ -388,6 +392,18 @@ async def attribution_table(src: Sources, event_id: str, *, layout: Layout = RAW
     return _table(layout, "attribution", ATTRIBUTION_COLUMNS, pages, len(rows))
 
 
+async def questions_table(src: Sources, event_id: str, *, layout: Layout = RAW) -> Table:
+    """One row per question asked about a card (``office/question_table.py``); none when
+    ``src`` has no question store."""
+    store = src.questions or QuestionStore(src.events.conn)
+    rows = await question_rows(src.events, store, event_id, layout)
+
+    async def pages() -> AsyncIterator[list[Row]]:
+        yield rows
+
+    return _table(layout, "questions", QUESTION_COLUMNS, pages, len(rows))
+
+
 async def table(
     src: Sources,
     event_id: str,
@@ -404,4 +420,6 @@ async def table(
         return await hires_table(src, event_id, layout=layout)
     if name == "attribution":
         return await attribution_table(src, event_id, layout=layout)
+    if name == "questions":
+        return await questions_table(src, event_id, layout=layout)
     return await pushes_table(src, event_id, window_min=window_min, layout=layout)

@@ -118,6 +118,17 @@ _TABLE_COLUMNS: dict[str, dict[str, tuple[str, str, float]]] = {
         ),
         "hires": ("展示期间报名的录用数", "hires (of applications while on screen)", 12),
     },
+    # Questions on the card (office/question_table.py).
+    "questions": {
+        "question_id": ("提问编号", "question ID", 10),
+        "name": ("提问人", "asked by", 10),
+        "question": ("问题", "question", 40),
+        "question_status": ("状态", "status", 8),
+        "asked_at": ("提问时间 ({zone})", "asked at ({zone})", 20),
+        "answer": ("回答", "answer", 40),
+        "answered_by": ("回答人", "answered by", 14),
+        "answered_at": ("回答时间 ({zone})", "answered at ({zone})", 20),
+    },
 }
 _WITHIN = re.compile(r"applications_within_(\d+)_min")
 
@@ -159,12 +170,14 @@ _SHEET_NAMES: dict[Lang, dict[str, str]] = {
         "hires": "录用统计",
         "pushes": "卡片推送",
         "attribution": "城市与渠道",
+        "questions": "观众提问",
     },
     Lang.EN: {
         "applications": "applications",
         "hires": "hires",
         "pushes": "pushes",
         "attribution": "by city and channel",
+        "questions": "questions",
     },
 }
 # Issue 16: the dimensions of the attribution table, and a value not given.

@@ -64,6 +64,14 @@ scripts and multi-key steps stay on one slot. Only the event index is global.
     <p>:{E}:signups:watched set  ids of sign-ups whose page said "watching" while live
     <p>:{E}:signuprate:<ip> string  sign-ups from one address this window (expires)
 
+    <p>:{E}:questions   hash    question id -> question record (``domain.questions.Question``;
+                        the record of truth: names as typed, never phones)
+    <p>:{E}:questions:pending zset  ids of questions waiting in the host's queue (score:
+                        asked_at ms)                                          (derived)
+    <p>:{E}:questions:shown:<card> hash  question id -> what every viewer sees of a question
+                        shown under that card (``Question.public_wire``, msgpack)  (derived)
+    <p>:{E}:question:rate:<ip> string  questions from one address this window (expires)
+
 The notifier's outbox (store/outbox.py) is shared by every event, in one hash slot
 (``{notify}``), so that each of its moves is one atomic script on a Redis Cluster too:
 
@@ -81,6 +89,7 @@ The fields of the counters hash (read them through these names, never by hand-bu
     hire:<job>   applications of one job hired   (``job_hires``; scripts.STATUS*)
     checkins     check-ins at every venue        (``Counter.CHECKINS``; scripts.CHECKIN)
     checkin:<venue>  check-ins at one venue      (``venue_checkins``; scripts.CHECKIN)
+    questions    questions asked                 (``Counter.QUESTIONS``; scripts.ASK)
 
     by:city:<city>                applications declaring that city     (``by_dimension``;
     by:channel:<channel>          ... through that channel              scripts.APPLY, from
@@ -116,6 +125,7 @@ class Counter(enum.StrEnum):
     SEQ = "seq"
     VIEWERS_PEAK = "viewers_peak"
     CHECKINS = "checkins"
+    QUESTIONS = "questions"
 
 
 # The Lua scripts (store/scripts.py) build the same per-job fields as 'app:' .. job and
@@ -201,6 +211,13 @@ class EventKeys:
     employers: str
     followups: str
     followup: str
+    questions: str
+    questions_pending: str
+
+    def questions_shown(self, card_id: str) -> str:
+        """The hash of the questions shown under one card (``scripts.MODERATE`` writes it;
+        ``scripts.GREET`` builds the same name from ``base``). Raises nothing."""
+        return f"{self.base}:questions:shown:{card_id}"
 
     applicants_city: str
     channels: str
@@ -322,6 +339,13 @@ class Keys:
             queue=f"{base}:queue",
         )
 
+    def question_rate(self, event_id: str, ip: str) -> str:
+        """The per-address question counter, in the event's slot (scripts.ASK counts it).
+
+        Raises nothing.
+        """
+        return f"{self.prefix}:{{{event_id}}}:question:rate:{ip}"
+
     def event(self, event_id: str) -> EventKeys:
         """The keys of one event (cached: every apply asks for them).
 
@@ -366,4 +390,6 @@ def _event_keys(prefix: str, event_id: str) -> EventKeys:
         signups=f"{base}:signups",
         signup_index=f"{base}:signups:idx",
         signups_watched=f"{base}:signups:watched",
+        questions=f"{base}:questions",
+        questions_pending=f"{base}:questions:pending",
     )

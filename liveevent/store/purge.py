@@ -37,7 +37,7 @@ import asyncio
 import hashlib
 import logging
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from redis.asyncio import Redis
@@ -45,6 +45,7 @@ from redis.exceptions import ResponseError
 
 from liveevent.domain.cards import TimelineKind
 from liveevent.domain.events import EventState
+from liveevent.domain.questions import PUBLIC, Question
 from liveevent.errors import StoreUnavailable
 from liveevent.store import codec, scripts
 from liveevent.store.connect import StoreConnection, store_errors
@@ -82,8 +83,29 @@ async def purge_event(conn: StoreConnection, event_id: str, *, now: int) -> Purg
         # Sign-ups (issue 17) hold names and phones too, as do their notices not yet sent.
         await redis.delete(k.signups, k.signup_index)
         await Outbox(conn).forget(event_id)
+        await _forget_question_names(conn, event_id)
     log.info("purged applicants' data of event %s (%d applications)", event_id, applications)
     return PurgeReport(event_id, applications, applicants)
+
+
+async def _forget_question_names(conn: StoreConnection, event_id: str) -> None:
+    """Questions keep their text and answers (no phone is ever in them) but lose the asker's
+    name, in the record and in what viewers are greeted with (``store/questions.py``).
+    Naturally idempotent: the records are rewritten with the name blank, again on a retry.
+    The timeline's question entries keep the masked name (``张**``) they were shown with."""
+    k = conn.keys.event(event_id)
+    redis = conn.reader
+    stored = await redis.hgetall(k.questions)
+    if not stored:
+        return
+    async with redis.pipeline(transaction=False) as pipe:
+        for qid, blob in stored.items():
+            question = replace(Question.from_record(codec.unpack(blob)), name=None)
+            pipe.hset(k.questions, qid, codec.pack(question.to_record()))
+            if question.status in PUBLIC:
+                shown = k.questions_shown(question.card_id)
+                pipe.hset(shown, qid, codec.pack(question.public_wire()))
+        await pipe.execute()
 
 
 async def _rewrite_applications(conn: StoreConnection, event_id: str) -> int:

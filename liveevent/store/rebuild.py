@@ -158,8 +158,9 @@ async def rebuild(conn: StoreConnection, event_id: str) -> Derived:
     """
     derived = await derive(conn, event_id)
     k = conn.keys.event(event_id)
-    # Counters that are not derived from the streams survive the rebuild.
-    kept = {"viewers_peak", "repeats"}
+    # Counters that are not derived from the streams survive the rebuild (questions: counted
+    # from the questions hash, itself a record of truth, not a stream).
+    kept = {"viewers_peak", "repeats", "questions"}
     with store_errors():
         if derived.purged:
             # A city's distinct applicants need the phones, which the purge took away.

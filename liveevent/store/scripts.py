@@ -678,4 +678,80 @@ STATUS_NOTICES_ADVANCE = """
 if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 return 1
+
+# Questions on the card on screen (domain/questions.py; store/questions.py).
+#
+# A viewer's question. KEYS: meta questions pending counters rate(the address's counter) once
+# ARGV: card_id question_id blob asked_at(ms) rate_limit(0 = none) window_s max_questions
+#       once_ttl_s
+# -> {'ok', question id} | {'noevent'} | {'purged'} | {'notlive'} | {'nocard', card on screen}
+#    | {'full'} | {'rate'}
+# Exactly once under retry: the once key (``Keys.once``, per attempt, or per client
+# idempotency key) holds the id it answered; a retry writes nothing and answers it again.
+# The address is counted only for a question that is stored (a refusal spends nothing).
+ASK = """
+local done = redis.call('GET', KEYS[6])
+if done then return {'ok', done} end
+if redis.call('EXISTS', KEYS[1]) == 0 then return {'noevent'} end
+if redis.call('HEXISTS', KEYS[1], 'purged_at') == 1 then return {'purged'} end
+if redis.call('HGET', KEYS[1], 'state') ~= 'live' then return {'notlive'} end
+local card = redis.call('HGET', KEYS[1], 'card_id') or ''
+if card == '' or card ~= ARGV[1] then return {'nocard', card} end
+if redis.call('HLEN', KEYS[2]) >= tonumber(ARGV[7]) then return {'full'} end
+local limit = tonumber(ARGV[5])
+if limit > 0 then
+  local used = tonumber(redis.call('GET', KEYS[5]) or '0')
+  if used >= limit then return {'rate'} end
+  if redis.call('INCR', KEYS[5]) == 1 then redis.call('EXPIRE', KEYS[5], ARGV[6]) end
+end
+redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
+redis.call('ZADD', KEYS[3], ARGV[4], ARGV[2])
+redis.call('HINCRBY', KEYS[4], 'questions', 1)
+redis.call('SET', KEYS[6], ARGV[2], 'EX', ARGV[8])
+return {'ok', ARGV[2]}
+"""
+
+# A question approved, hidden or answered: compare-and-set on its stored record (the domain's
+# transition table decided the move from the record the caller read), the host's queue, what
+# viewers see under its card, and, when that changed, the timeline entry every viewer gets.
+# KEYS: questions pending shown(card) timeline meta once
+# ARGV: question_id expected(the record as read) record public('' = not shown) entry('' = no
+#       timeline entry) once_ttl_s
+# -> {'ok', the entry's stream id or ''} | {'noquestion'} | {'changed'}
+# Exactly once under retry (a once key: a retry answers the first run's id, writes nothing).
+MODERATE = """
+local done = redis.call('GET', KEYS[6])
+if done then return {'ok', done} end
+local current = redis.call('HGET', KEYS[1], ARGV[1])
+if not current then return {'noquestion'} end
+if current ~= ARGV[2] then return {'changed'} end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+redis.call('ZREM', KEYS[2], ARGV[1])
+if ARGV[4] ~= '' then
+  redis.call('HSET', KEYS[3], ARGV[1], ARGV[4])
+else
+  redis.call('HDEL', KEYS[3], ARGV[1])
+end
+local sid = ''
+if ARGV[5] ~= '' then
+  sid = redis.call('XADD', KEYS[4], '*', 'd', ARGV[5])
+  redis.call('HSET', KEYS[5], 'cursor', sid)
+end
+redis.call('SET', KEYS[6], sid, 'EX', ARGV[6])
+return {'ok', sid}
+"""
+
+# What a viewer is greeted with, read in one atomic step so that the questions shown match the
+# cursor exactly (a question shown after it comes as a timeline message, never twice).
+# KEYS: meta   ARGV: base(EventKeys.base)
+# -> {record, state, card, cursor, shown public blobs...} (record false: no such event).
+# Read-only.
+GREET = """
+local view = redis.call('HMGET', KEYS[1], 'record', 'state', 'card', 'cursor', 'card_id')
+local out = {view[1], view[2], view[3], view[4]}
+if view[5] and view[5] ~= '' then
+  local shown = redis.call('HVALS', ARGV[1] .. ':questions:shown:' .. view[5])
+  for i = 1, #shown do out[#out + 1] = shown[i] end
+end
+return out
 """

@@ -17,6 +17,7 @@ from liveevent.store.attribution import AttributionStore
 from liveevent.store.events import EventStore
 from liveevent.store.ingest import ApplicationIngest
 from liveevent.store.opening import open_configured_store
+from liveevent.store.questions import QuestionStore
 from liveevent.store.venues import VenueStore
 from liveevent.web import (
     api,
@@ -31,6 +32,7 @@ from liveevent.web import (
     pages,
     pages_api,
     privacy,
+    questions,
     replays,
     reports,
     signups,
@@ -46,6 +48,7 @@ from liveevent.web.appkeys import (
     INGEST,
     LIMITS,
     METRICS,
+    QUESTIONS,
     SETTINGS,
     SHEETS,
     STORE,
@@ -105,6 +108,7 @@ def create_app(settings: Settings) -> web.Application:
         reports.routes,
         attribution.routes,
         signups.routes,
+        questions.routes,
     ):
         app.router.add_routes(table)
     exports.add_routes(app.router)
@@ -130,6 +134,7 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
         app[EVENTS] = EventStore(conn)
         app[VENUES] = VenueStore(conn)
         app[WAITLIST] = WaitlistBook(app[EVENTS])
+        app[QUESTIONS] = QuestionStore(conn)
         app[APPLICATIONS] = ApplicationLog(
             conn,
             apply_rate_per_ip=settings.apply_rate_per_ip,

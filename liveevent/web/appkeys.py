@@ -14,6 +14,7 @@ from liveevent.store.connect import StoreConnection
 from liveevent.store.events import EventStore
 from liveevent.store.ingest import ApplicationIngest
 from liveevent.store.outbox import Outbox
+from liveevent.store.questions import QuestionStore
 from liveevent.store.replays import ReplayStore
 from liveevent.store.signups import SignupLog
 from liveevent.store.venues import VenueStore
@@ -34,6 +35,7 @@ LIMITS = web.AppKey("limits", Limits)
 FLOODS = web.AppKey("floods", FloodCooldown)
 METRICS = web.AppKey("metrics", Metrics)
 VENUES = web.AppKey("venues", VenueStore)  # venues, check-ins (issue 16 part 4)
+QUESTIONS = web.AppKey("questions", QuestionStore)  # questions on the card (issue 17 part 2)
 SHEETS = web.AppKey("sheets", SheetReader)  # job and outcome sheets, read off the loop
 ATTRIBUTION = web.AppKey("attribution", AttributionStore)  # cities, channels, figures
 WEBSOCKETS = web.AppKey("websockets", weakref.WeakSet[web.WebSocketResponse])

@@ -5,7 +5,8 @@
     /api/events/{id}/export/pushes.csv|.xlsx         one row per card push (?window_min=10)
     /api/events/{id}/export/attribution.csv|.xlsx    figures by city, channel, venue, source
     /api/events/{id}/export/checkins.csv|.xlsx       one row per check-in at a venue (issue 16)
-    /api/events/{id}/export/workbook.xlsx            the first four, one sheet each
+    /api/events/{id}/export/questions.csv|.xlsx      one row per question asked about a card
+    /api/events/{id}/export/workbook.xlsx            every table above but checkins, one sheet each
 
 ``?format=xlsx`` on a ``.csv`` path gives the XLSX. Files are for people by default: Chinese
 headers and status words, times in the event's time zone (the ``time_zone`` setting); ``?lang=en``
@@ -33,7 +34,7 @@ from liveevent.office.layout import Layout
 from liveevent.office.writers import write_csv, write_xlsx
 from liveevent.tables.xlsx_out import XLSX_CONTENT_TYPE
 from liveevent.web import api
-from liveevent.web.appkeys import APPLICATIONS, EVENTS, SETTINGS, VENUES
+from liveevent.web.appkeys import APPLICATIONS, EVENTS, QUESTIONS, SETTINGS, VENUES
 from liveevent.web.auth import require_caller
 
 EXPORT_ROLES = ("staff",)
@@ -65,12 +66,13 @@ Audit = Callable[[int], Awaitable[None]]
 async def export(request: web.Request) -> web.StreamResponse:
     """``GET /api/events/{id}/export/{table}.{ext}`` (staff): a table as CSV or XLSX.
 
-    ``table`` is ``applications``, ``hires``, ``pushes``, ``checkins`` (one row per person
-    checked in at a venue, not in the workbook) or ``workbook`` (XLSX only, every other table
-    a sheet); ``?format=`` overrides the extension; the ``Layout`` query fields choose
-    columns and language. Streams the file as an attachment, with an audit entry written
-    before its last byte. Raises ``InvalidInput`` (422: format, layout), ``Unauthenticated``
-    (401), ``Forbidden`` (403), ``NotFound`` (404), ``StoreUnavailable`` (503); a store
+    ``table`` is ``applications``, ``hires``, ``pushes``, ``attribution``, ``questions``,
+    ``checkins`` (one row per person checked in at a venue, not in the workbook) or
+    ``workbook`` (XLSX only, every other table a sheet); ``?format=`` overrides the
+    extension; the ``Layout`` query fields choose columns and language. Streams the file as
+    an attachment, with an audit entry written before its last byte. Raises ``InvalidInput``
+    (422: format, layout), ``Unauthenticated`` (401), ``Forbidden`` (403), ``NotFound``
+    (404), ``StoreUnavailable`` (503); a store
     error after the CSV's first bytes went out ends the download short instead.
     """
     event_id, name = request.match_info["event_id"], request.match_info["table"]
@@ -82,7 +84,7 @@ async def export(request: web.Request) -> web.StreamResponse:
     layout = Layout.parse(request.query, time_zone=request.app[SETTINGS].time_zone)
     caller = await require_caller(request, event_id, EXPORT_ROLES)
     role = str(caller.role)
-    src = Sources(request.app[EVENTS], request.app[APPLICATIONS])
+    src = Sources(request.app[EVENTS], request.app[APPLICATIONS], request.app[QUESTIONS])
     window = _window_min(request)
     names = TABLE_NAMES if name == "workbook" else (name,)
     # Staff and admin see phones in full; a host never reaches here (EXPORT_ROLES).
@@ -152,7 +154,7 @@ def add_routes(router: web.UrlDispatcher) -> None:
     router.add_get(base + "{table:applications}.{ext:csv}", export, name="export_applications")
     router.add_get(base + "{table:hires}.{ext:csv}", export, name="export_hires")
     router.add_get(
-        base + "{table:applications|hires|pushes|attribution|workbook}.{ext:csv|xlsx}",
+        base + "{table:applications|hires|pushes|attribution|questions|workbook}.{ext:csv|xlsx}",
         export,
         name="export_table",
     )

@@ -374,6 +374,7 @@ def document() -> dict[str, Any]:
             "get": _op("One row per job (staff)", {"200": _CSV}, secured=True)
         },
         **_office_paths(),
+        **_question_paths(),
         **_replay_paths(),
         **_signup_paths(),
         **_employer_paths(),
@@ -423,6 +424,68 @@ def document() -> dict[str, Any]:
 async def openapi(request: web.Request) -> web.Response:
     """``GET /api/openapi.json`` (public): ``document()`` as JSON. Raises nothing."""
     return web.json_response(document())
+
+
+def _question_paths() -> dict[str, Any]:
+    """Questions on the card (``web/questions.py``; docs/api.md, issue 17 part 2)."""
+    ask = {
+        "type": "object",
+        "required": ["card_id", "text"],
+        "properties": {
+            "card_id": {"type": "string"},
+            "text": {"type": "string", "maxLength": 200},
+            "name": {"type": "string", "maxLength": 20},
+            "idempotency_key": {"type": "string"},
+        },
+    }
+    move = {
+        "type": "object",
+        "required": ["action"],
+        "properties": {
+            "action": {"type": "string", "enum": ["approve", "hide", "answer"]},
+            "answer": {"type": "string", "maxLength": 500},
+        },
+    }
+    query = [
+        {"name": name, "in": "query", "schema": {"type": "string"}}
+        for name in ("status", "card_id", "shown")
+    ]
+    question_id = {
+        "name": "question_id",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string"},
+    }
+    return {
+        "/api/events/{event_id}/questions": {
+            "post": _op(
+                "Ask about the card on screen (anyone, JSON only)",
+                {
+                    "201": _json({"type": "object"}, "Asked"),
+                    **{code: _ERR for code in ("400", "409", "413", "415", "422", "429", "503")},
+                },
+                body=ask,
+            ),
+            "get": _op(
+                "The questions (host, staff; an employer: its own jobs')",
+                {"200": _json({"type": "object"}), "422": _ERR, "503": _ERR},
+                secured=True,
+                params=query,
+            ),
+        },
+        "/api/events/{event_id}/questions/{question_id}": {
+            "post": _op(
+                "Approve, hide or answer a question (host, staff; employer: answer its own)",
+                {
+                    "200": _json({"type": "object"}),
+                    **{code: _ERR for code in ("400", "409", "413", "422", "503")},
+                },
+                body=move,
+                secured=True,
+                params=[question_id],
+            ),
+        },
+    }
 
 
 def _office_paths() -> dict[str, Any]:

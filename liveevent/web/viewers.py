@@ -34,8 +34,8 @@ from liveevent.errors import (
     NotFound,
     StoreUnavailable,
 )
-from liveevent.web import api, attribution, budget, wire
-from liveevent.web.appkeys import EVENTS, FLOODS, HUB, LIMITS, SETTINGS, WEBSOCKETS
+from liveevent.web import api, attribution, budget, questions, wire
+from liveevent.web.appkeys import EVENTS, FLOODS, HUB, LIMITS, QUESTIONS, SETTINGS, WEBSOCKETS
 from liveevent.web.frames import Outgoing, decode, parse_cursor
 from liveevent.web.hub import Viewer
 from liveevent.web.origin import check_origin
@@ -121,7 +121,8 @@ async def viewer_socket(request: web.Request) -> web.StreamResponse:
 async def _greet(request: web.Request, event_id: str, viewer: Viewer, since: str | None) -> None:
     """Send hello, then whatever a resuming viewer missed."""
     events = request.app[EVENTS]
-    view = await events.event_view(event_id)
+    # The view and the questions shown under its card, read together (scripts.GREET).
+    view, shown = await request.app[QUESTIONS].greeting(event_id)
     resumed = False
     since_cursor = parse_cursor(since) if since else None
     if since_cursor is not None and since is not None:
@@ -135,6 +136,8 @@ async def _greet(request: web.Request, event_id: str, viewer: Viewer, since: str
         # positions remaining (issue 16); later changes come as "openings" messages.
         "hires": await events.job_hires(event_id, [view.card.job.id]) if view.card else {},
     }
+    if not resumed:  # a resumed viewer has them, and gets what changed in the replay
+        hello["questions"] = shown
     if since is not None:
         hello["resumed"] = resumed
         hello["resync"] = not resumed
@@ -181,7 +184,7 @@ async def _read_messages(
     # Applies of this socket not yet answered (made on its first apply: most viewers never
     # apply). A client may send the next apply before the answer to the last one (answers
     # carry its ``ref``); past MAX_APPLIES_IN_FLIGHT, reading waits for the oldest.
-    in_flight: collections.deque[asyncio.Future[ApplyAnswer]] | None = None
+    in_flight: collections.deque[asyncio.Future[Any]] | None = None
     async for msg in budget.read(ws, allowance, request.transport):
         viewer.last_seen = loop.time()
         if msg.type == WSMsgType.PING:
@@ -206,9 +209,9 @@ def _handle(
     viewer: Viewer,
     data: str | bytes,
     msg_type: WSMsgType,
-) -> asyncio.Future[ApplyAnswer] | None:
-    """Answer one message, or, for an apply, queue it and return its future (answered when
-    it is on disk, by ``_answer_apply``)."""
+) -> asyncio.Future[Any] | None:
+    """Answer one message, or, for an apply or a question, queue it and return its future
+    (answered when it is on disk, by ``_answer_apply`` or ``_answer_ask``)."""
     ref: Any = None
     try:
         message = decode(data, binary=msg_type == WSMsgType.BINARY)
@@ -231,6 +234,17 @@ def _handle(
             future = api.enqueue_apply(request, event_id, body, via="ws", ip=viewer.ip)
             future.add_done_callback(functools.partial(_answer_apply, request, ws, viewer, ref))
             return future
+        if kind == "ask":  # a question about the card on screen (web/questions.py)
+            if not viewer.counted:
+                raise Forbidden(
+                    "an overlay or monitor connection cannot ask", fields={"role": "not allowed"}
+                )
+            body = dict(message)
+            del body["type"]
+            body.pop("ref", None)
+            asked = questions.start_ask(request, event_id, body, ip=viewer.ip)
+            asked.add_done_callback(functools.partial(_answer_ask, request, ws, viewer, ref))
+            return asked
         if kind == "ping":
             _reply(request, ws, viewer, {"type": "pong", "ref": ref})
             return None
@@ -289,6 +303,26 @@ def _answer_apply(
     else:
         log.error("an apply failed unexpectedly: %s", type(exc).__name__)
         reply = _error(ref, StoreUnavailable("the application could not be stored; try again"))
+    _reply(request, ws, viewer, reply)
+
+
+def _answer_ask(
+    request: web.Request,
+    ws: web.WebSocketResponse,
+    viewer: Viewer,
+    ref: Any,
+    future: asyncio.Future[str],
+) -> None:
+    if future.cancelled():
+        return
+    exc = future.exception()
+    if exc is None:
+        reply: dict[str, Any] = {"type": "asked", "ref": ref, "question_id": future.result()}
+    elif isinstance(exc, LiveEventError):
+        reply = _error(ref, exc)
+    else:
+        log.error("a question failed unexpectedly: %s", type(exc).__name__)
+        reply = _error(ref, StoreUnavailable("the question could not be stored; try again"))
     _reply(request, ws, viewer, reply)
 
 

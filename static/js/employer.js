@@ -5,6 +5,7 @@ import { eventIdFromPath, request, tokenFromHash } from "./api.js";
 import { headcountText } from "./cards.js";
 import { $, h, toast } from "./dom.js";
 import { formatNumber, formatTime, initI18n, onLangChange, t } from "./i18n.js";
+import { startEmployerQuestions } from "./employer_questions.js";
 import { isRefusedToken, showRefusedToken } from "./refused.js";
 import { initFollowUps } from "./followups.js";
 
@@ -15,6 +16,7 @@ const eventId = eventIdFromPath();
 const token = tokenFromHash();
 const base = `/api/events/${encodeURIComponent(eventId)}`;
 const page = { overview: null, rows: [], total: 0, shown: PAGE, cursor: null, stopped: false };
+let questions = null; // viewers' questions about these jobs (issue 17 part 2)
 
 function call(path, options = {}) {
   return request(base + path, { token, ...options });
@@ -137,7 +139,7 @@ async function poll(force = false) {
 
 async function main() {
   await initI18n();
-  onLangChange(() => { renderOverview(); renderRows(); });
+  onLangChange(() => { renderOverview(); renderRows(); if (questions) questions.render(); });
   if (!token) {
     $("#auth-error").hidden = false;
     setConn("offline");
@@ -147,6 +149,14 @@ async function main() {
   $("#more").addEventListener("click", () => { page.shown += PAGE; poll(true); });
   await poll(true);
   setInterval(() => poll(false), POLL_MS);
+  questions = startEmployerQuestions({
+    base, token, report,
+    onScreenCardId: () => (page.overview && page.overview.card ? page.overview.card.card_id : null),
+    jobTitle: (id) => {
+      const job = page.overview && page.overview.jobs.find((j) => j.id === id);
+      return job ? job.title : id;
+    },
+  });
   if (!page.stopped) initFollowUps({ call, report, path: "/employer/followups" }); // issue 17.4
 }
 

@@ -7,6 +7,7 @@ import { remaining, remainingText } from "./openings.js";
 import { isRefusedToken, showRefusedToken } from "./refused.js";
 import { renderFigures } from "./figures.js";
 import { renderOnsite } from "./onsite.js";
+import { startHostQuestions } from "./host_questions.js";
 import { openStatsSocket } from "./socket.js";
 import { load, save } from "./storage.js";
 
@@ -22,6 +23,7 @@ const host = {
   busy: false,
 };
 let socket = null;
+let questions = null; // viewers' questions (issue 17 part 2): static/js/host_questions.js
 
 function call(path, options = {}) {
   return request(base + path, { token, ...options });
@@ -318,6 +320,7 @@ async function main() {
   }
   onLangChange(() => {
     renderAll();
+    if (questions) questions.render();
     $("#qr").alt = t("host.qr_alt");
     socket && $("#conn-text") && ($("#conn-text").textContent = t(`conn.${socket.state}`));
   });
@@ -338,6 +341,9 @@ async function main() {
     report(error);
     if (isRefusedToken(error)) return; // the banner says what to do; nothing will load
   }
+  questions = startHostQuestions({
+    base, token, report, currentCardId: () => (host.card && host.card.card_id) || null,
+  });
   socket = openStatsSocket({ eventId, token, onStats });
   socket.stop = (event) => {
     if (event.code !== 4401) return false;

@@ -6,6 +6,7 @@ import { formatDateTime, formatClock, formatNumber, initI18n, onLangChange, t } 
 import { consentFields, hasConsented, initConsent, rememberConsent, showConsent } from "./consent.js";
 import { HireBook, remainingLine } from "./openings.js";
 import { checkPhone } from "./phone.js";
+import { createQuestions } from "./questions.js";
 import { LiveSocket } from "./socket.js";
 import { load, save } from "./storage.js";
 import { ViewerPlace } from "./viewer-city.js";
@@ -45,6 +46,12 @@ const place = new ViewerPlace(eventId, { onChange: () => {
   renderShown();
   if (socket) socket.send(place.hello());
 } });
+// Questions on the card on screen (issue 17 part 2): static/js/questions.js.
+const questions = createQuestions({
+  eventId,
+  defaultName: () => (profile ? profile.name : ""),
+  isLive: () => Boolean(view.event && view.event.state === "live") && !replayActive(),
+});
 
 function maskPhone(phone) {
   if (!phone || phone.length <= 7) return phone || "";
@@ -127,6 +134,7 @@ function showCard(card) {
   }
   renderCard();
   renderShown();
+  questions.setCard(card);
 }
 
 function rememberShown(card) {
@@ -458,6 +466,7 @@ function onMessage(message) {
       if (message.resync) loadShown();
       hireBook.learnAll(message.hires, message.cursor);
       showCard(replayActive() ? view.card : message.card); // a replay drives the card itself
+      questions.onHello(message, view.card);
       socket.markLive();
       break;
     case "card":
@@ -471,6 +480,7 @@ function onMessage(message) {
         view.card = null;
         renderCard();
         renderShown();
+        questions.setCard(null);
         announce($("#announcer"), t("viewer.withdrawn"));
       }
       break;
@@ -478,6 +488,10 @@ function onMessage(message) {
       if (view.event) view.event.state = message.state;
       renderEvent();
       renderCard();
+      questions.render(); // the form is offered only while live
+      break;
+    case "question":
+      questions.onQuestion(message);
       break;
     case "viewers":
       view.viewers = message.count;
@@ -545,6 +559,7 @@ async function main() {
     renderCard();
     renderShown();
     renderViewers();
+    questions.render();
     onStatus(socket ? socket.state : "connecting");
   });
   $("#apply-form").addEventListener("submit", onSubmit);

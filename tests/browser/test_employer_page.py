@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.async_api import expect
 
 from liveevent.domain.consent import CURRENT_VERSION
 from tests.browser.conftest import CHROMIUM, DESKTOP, HAVE_CHROMIUM, PHONE, Pages
@@ -155,9 +156,9 @@ async def test_employer_page_runs_under_its_csp_fits_a_phone_and_speaks_english(
     assert await page.locator("#apps li a.phone").count() == 0
     assert await page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     await page.click("[data-lang-toggle]")
-    await page.wait_for_function(
-        "document.querySelector('#jobs-h').textContent === 'My jobs'", timeout=5000
-    )
+    # Not wait_for_function: under the page's own CSP (no 'unsafe-eval') its polling
+    # cannot evaluate a string, so it only ever saw the first check.
+    await expect(page.locator("#jobs-h")).to_have_text("My jobs", timeout=5000)
     assert "Did not consent" in await page.inner_text("#apps li")
     await pages.shot(page, "english")
     assert pages.errors() == []

@@ -26,7 +26,7 @@ from liveevent.domain.jobs import Job
 from liveevent.store.applications import Applied, PendingApply
 from liveevent.store.embedded import EmbeddedStore
 from liveevent.store.opening import connect
-from liveevent.web.appkeys import EVENTS
+from liveevent.web.appkeys import APPLICATIONS, EVENTS
 
 PURGED = "purgeev01"
 KEPT = "keptev01"
@@ -115,6 +115,7 @@ def test_data_dir_is_0700_and_every_file_in_it_0600(own_store: list[str], tmp_pa
         async with open_office(settings) as office:
             app = web.Application()
             app[EVENTS] = office.events
+            app[APPLICATIONS] = office.applications  # the demo's employers and channels
             await seed_demo(app, settings)
             # The store writes more files as it goes: a rewrite makes a new base and manifest.
             await office.conn.reader.bgrewriteaof()

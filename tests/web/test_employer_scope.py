@@ -25,6 +25,9 @@ OWN_ROUTES = {"employer_overview", "employer_applications", "employer_status"}
 # Follow-up after hire (issue 17.4): its own hires only.
 OWN_ROUTES |= {"employer_followups", "employer_record_followup"}
 OWN_WRITES = {"employer_status", "employer_record_followup"}
+# Routes an employer may call for its own jobs only (issue 17 part 2: questions on the card),
+# tried here on the other employer's question: what it must answer.
+OWN_JOB_ROUTES = {"list_questions": 200, "moderate_question": 403}
 # The other employer's applicant, who must never show.
 THEIR_PHONE, THEIR_NAME = "13900009999", "周杰伦"
 
@@ -41,6 +44,8 @@ BODIES: dict[str, Any] = {
     "employer_record_followup": {"checkpoint": "7d", "result": "left"},
     "record_followup": {"checkpoint": "7d", "result": "left"},
     "create_application": {"job_id": "nb1", "name": "x", "phone": "12"},  # 422 for all
+    "moderate_question": {"action": "answer", "answer": "x"},
+    "ask_question": {"card_id": "x", "text": ""},  # 422 for all
 }
 EXPORTS = {
     "export_applications": ["applications.csv"],
@@ -50,7 +55,9 @@ EXPORTS = {
 }
 
 
-def calls(app: web.Application, event: Event, theirs: str) -> list[tuple[str, str, str]]:
+def calls(
+    app: web.Application, event: Event, theirs: str, question: str = "q"
+) -> list[tuple[str, str, str]]:
     """(route name, method, path) for every route, its parameters filled in."""
     out = []
     for route in app.router.routes():
@@ -59,6 +66,7 @@ def calls(app: web.Application, event: Event, theirs: str) -> list[tuple[str, st
         name = str(route.name)
         path = route.resource.canonical
         path = path.replace("{event_id}", event.id).replace("{application_id}", theirs)
+        path = path.replace("{question_id}", question)
         if name in EXPORTS:
             base = path.split("{table}")[0]
             out += [(name, route.method, base + leaf) for leaf in EXPORTS[name]]
@@ -91,10 +99,18 @@ async def test_an_employer_token_is_refused_everywhere_but_its_own_page(
     )
     assert status == 201
     theirs = body["application_id"]
+    # A question about the other employer's job, asked by a viewer who gave its name.
+    card = (await server.call("GET", f"/api/events/{event.id}"))[1]["current_card"]
+    status, asked = await server.call(
+        "POST",
+        f"/api/events/{event.id}/questions",
+        json_body={"card_id": card["card_id"], "name": THEIR_NAME, "text": "包住吗"},
+    )
+    assert status == 201, asked
     before = await server.stats(event)
 
     tried = 0
-    for name, method, path in calls(server.app, event, theirs):
+    for name, method, path in calls(server.app, event, theirs, asked["question_id"]):
         body = BODIES.get(name)
         body = json.loads(json.dumps(body).replace("{a}", theirs)) if body else body
         # Pages that take their token in the query (the overlay) get the employer's there too.
@@ -107,6 +123,10 @@ async def test_an_employer_token_is_refused_everywhere_but_its_own_page(
             # Its own calls, here on the other employer's application: refused.
             expected = 403 if name in OWN_WRITES else 200
             assert status == expected, (name, status, reply)
+        elif name in OWN_JOB_ROUTES:
+            assert status == OWN_JOB_ROUTES[name], (name, status, reply)
+            if name == "list_questions":
+                assert reply["questions"] == [], reply  # none of the other employer's
         elif anonymous in (401, 403):
             assert status == 403, (name, method, path, status, reply)
         else:  # public: the same answer as anyone gets

@@ -94,7 +94,7 @@ async def test_xlsx_exports_open_in_openpyxl(server: LiveServer, tmp_path: Path)
     path = tmp_path / "workbook.xlsx"
     path.write_bytes(raw)
     book = openpyxl.load_workbook(path)
-    assert book.sheetnames == ["applications", "hires", "pushes", "attribution"]
+    assert book.sheetnames == ["applications", "hires", "pushes", "attribution", "questions"]
     apps = book["applications"]
     assert apps.freeze_panes == "A2"
     values = list(apps.iter_rows(values_only=True))
@@ -290,9 +290,9 @@ async def test_xlsx_for_people_dates_text_ids_and_widths(
     book = openpyxl.load_workbook(path)
     zh = headers[0] == "申请编号"
     assert book.sheetnames == (
-        ["报名表", "录用统计", "卡片推送", "城市与渠道"]
+        ["报名表", "录用统计", "卡片推送", "城市与渠道", "观众提问"]
         if zh
-        else ["applications", "hires", "pushes", "by city and channel"]
+        else ["applications", "hires", "pushes", "by city and channel", "questions"]
     )
     apps = book.worksheets[0]
     rows = list(apps.iter_rows(values_only=True))
