@@ -678,6 +678,7 @@ STATUS_NOTICES_ADVANCE = """
 if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 return 1
+"""
 
 # Questions on the card on screen (domain/questions.py; store/questions.py).
 #
