@@ -7,10 +7,10 @@ applications after it with the card that was showing, hires told to the applican
 employer, then the report: the funnel, the fair report with its retention, the follow-up
 figures. Every figure is checked against ``Log``, what the test itself did.
 
-Questions on the card (issue 17 part 2) are not in this flow: that part had not landed on
-main when this test was written (branch h17c). Hires dated 8 and 31 days ago are recorded
-through the store's own status change with that date (a test cannot wait a month); the rest go
-through the HTTP API with the present time.
+During the broadcast viewers ask about the card on screen; the host approves one, hides one,
+and the employer answers one from its own link; a viewer's socket sees the shown ones under the
+card. Hires dated 8 and 31 days ago are recorded through the store's own status change with
+that date (a test cannot wait a month); the rest go through the HTTP API with the present time.
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ class Log:
     hired: dict[str, float] = field(default_factory=dict)  # application id -> days ago
     told: list[tuple[str, str]] = field(default_factory=list)  # (phone, status)
     marks: dict[tuple[str, str], str] = field(default_factory=dict)  # (app, check) -> result
+    questions: dict[str, str] = field(default_factory=dict)  # question id -> its last state
 
     def apply(self, app_id: str, phone: str, job: str, source: str, notify: bool) -> None:
         self.applications[app_id] = (phone, job, source)
@@ -132,6 +133,29 @@ async def test_a_fair_from_sign_ups_to_retention(settings: Settings, receiver: R
             )
             assert status == 201, reply
             log.apply(reply["application_id"], phone, "j1", "live", notify)
+        # Questions on the card: asked, then approved, hidden, answered by the employer.
+        employer = await call(server, "POST", f"{base}/employers", staff, {"name": SF})
+        viewer = await server.viewer(event)
+        await viewer.next_of("hello")
+        for n, text in enumerate(("要求什么学历？", "几点上班？", "有没有宿舍？")):
+            body = {"card_id": card["card_id"], "text": text, "name": f"观众{n}"}
+            asked = await call(server, "POST", f"{base}/questions", None, body)
+            log.questions[asked["question_id"]] = "pending"
+        q = list(log.questions)
+        moves = [
+            (q[0], event.host_token, {"action": "approve"}, "approved"),
+            (q[1], staff, {"action": "hide"}, "hidden"),
+            (q[2], employer["token"], {"action": "answer", "answer": "有，免费住宿"}, "answered"),
+        ]
+        for question_id, token, body, after in moves:
+            await call(server, "POST", f"{base}/questions/{question_id}", token, body)
+            log.questions[question_id] = after
+        seen = [await viewer.next_of("question") for _ in range(2)]  # the hidden one never shown
+        await viewer.close()
+        assert {m["question"]["question_id"]: m["question"]["status"] for m in seen} == {
+            q[0]: "approved",
+            q[2]: "answered",
+        }
         await call(server, "POST", f"{base}/state", event.host_token, {"state": "ended"})
 
         # 4. Replay: the recording with its cards; applications made from it.
@@ -172,7 +196,6 @@ async def test_a_fair_from_sign_ups_to_retention(settings: Settings, receiver: R
             body = {"checkpoint": check, "result": result}
             await call(server, "PUT", f"{base}/followups/{app_id}", staff, body)
             log.marks[(app_id, check)] = result
-        employer = await call(server, "POST", f"{base}/employers", staff, {"name": SF})
         body = {"checkpoint": "7d", "result": "retained"}
         await call(server, "PUT", f"{base}/employer/followups/{ids[7]}", employer["token"], body)
         log.marks[(ids[7], "7d")] = "retained"
@@ -193,6 +216,7 @@ async def test_a_fair_from_sign_ups_to_retention(settings: Settings, receiver: R
         followups = await call(server, "GET", f"{base}/followups", staff)
         stats = await call(server, "GET", f"{base}/stats", staff)
         summary = await call(server, "GET", "/api/summary", ADMIN_TOKEN)
+        questions = await call(server, "GET", f"{base}/questions", staff)
     finally:
         await server.stop()
 
@@ -203,6 +227,8 @@ async def test_a_fair_from_sign_ups_to_retention(settings: Settings, receiver: R
     assert Counter((b["recipient"], b["payload"]["status"]) for b in status_bodies()) == Counter(
         log.told
     )
+    # Questions: each in the state the test left it.
+    assert {r["question_id"]: r["status"] for r in questions["questions"]} == log.questions
     # The funnel, of people who signed up.
     signed = set(log.signed_up)
     applied_phones = {phone for phone, _, _ in log.applications.values()}
