@@ -121,9 +121,14 @@ def test_report_across_fairs_counts_fairs_by_their_local_start_day(
     # The text table and its one-line statement.
     assert main(["report", "--from", "2026-03-01", "--to", "2026-04-30", *store_args]) == 0
     out = capsys.readouterr().out
-    assert out.rstrip().endswith(
+    statement, retention = out.rstrip().splitlines()[-2:]
+    assert statement == (
         "3 fairs from 2026-03-01 to 2026-04-30 (Asia/Shanghai): 6 job posts, 54 openings, "
         "9 applications, 6 applicants, 3 hired"
+    )
+    assert retention == (  # issue 17.4: three hires long past both checks, none marked
+        "retention after hire: 7 days - (0 retained, 0 left; 0 could not reach, 3 due, 0 not "
+        "yet due); 30 days - (0 retained, 0 left; 0 could not reach, 3 due, 0 not yet due)"
     )
     # CSV and XLSX files.
     path = tmp_path / "fairs.csv"

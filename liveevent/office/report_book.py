@@ -278,4 +278,19 @@ def fairs_text(report: FairsReport) -> str:
         f"{t.applications or 0} applications, {t.applicants or 0} applicants, "
         f"{t.hires or 0} hired"
     )
+    lines.append(_retention_line(report))
     return "\n".join(lines)
+
+
+def _retention_line(report: FairsReport) -> str:
+    """ "retention after hire: 7 days 66.7% (2 retained, 1 left; 1 could not reach, 2 due,
+    0 not yet due); 30 days -"; the rate is retained / (retained + left). Raises nothing."""
+    parts = []
+    for check, label in (("7d", "7 days"), ("30d", "30 days")):
+        f = report.retention.to_wire()[check]
+        rate = "-" if f["rate"] is None else f"{f['rate'] * 100:.1f}%"
+        parts.append(
+            f"{label} {rate} ({f['retained']} retained, {f['left']} left; {f['unknown']} could "
+            f"not reach, {f['pending']} due, {f['not_due']} not yet due)"
+        )
+    return "retention after hire: " + "; ".join(parts)
