@@ -63,6 +63,11 @@ class Log:
             self.told.append((self.applications[app_id][0], "hired"))
 
 
+def of_kind(receiver: Receiver, kind: str) -> list[dict[str, Any]]:
+    """The notices of one kind the receiver took."""
+    return [b for b in receiver.bodies if b["kind"] == kind]
+
+
 @pytest.fixture
 async def receiver() -> AsyncIterator[Receiver]:
     hook = Receiver(SECRET.encode())
@@ -115,8 +120,7 @@ async def test_a_fair_from_sign_ups_to_retention(settings: Settings, receiver: R
     await server.start()
     try:
         receiver.delay_s = 0.0
-        live = lambda: [b for b in receiver.bodies if b["kind"] == "live"]  # noqa: E731
-        assert await eventually(lambda: len(live()) >= len(phones), 30)
+        assert await eventually(lambda: len(of_kind(receiver, "live")) >= len(phones), 30)
 
         # 3. The broadcast: a card, sign-ups watching, applications (some ask to be told).
         card = await call(server, "POST", f"{base}/cards", event.host_token, {"job_id": "j1"})
@@ -201,8 +205,7 @@ async def test_a_fair_from_sign_ups_to_retention(settings: Settings, receiver: R
         log.marks[(ids[7], "7d")] = "retained"
 
         # Every status notice asked for, once.
-        status_bodies = lambda: [b for b in receiver.bodies if b["kind"] == "status"]  # noqa: E731
-        assert await eventually(lambda: len(status_bodies()) >= len(log.told), 20)
+        assert await eventually(lambda: len(of_kind(receiver, "status")) >= len(log.told), 20)
 
         async def settled() -> bool:
             counts = await server.app[OUTBOX].counts(event.id)
@@ -221,12 +224,12 @@ async def test_a_fair_from_sign_ups_to_retention(settings: Settings, receiver: R
         await server.stop()
 
     # Reminders: every sign-up's go-live reminder arrived exactly once, across the restart.
-    assert sorted(b["recipient"] for b in live()) == sorted(log.signed_up)
+    assert sorted(b["recipient"] for b in of_kind(receiver, "live")) == sorted(log.signed_up)
     assert receiver.repeats() == {} and receiver.bad_signatures == 0
     # Status notices: exactly the changes the test made for applicants who asked.
-    assert Counter((b["recipient"], b["payload"]["status"]) for b in status_bodies()) == Counter(
-        log.told
-    )
+    assert Counter(
+        (b["recipient"], b["payload"]["status"]) for b in of_kind(receiver, "status")
+    ) == Counter(log.told)
     # Questions: each in the state the test left it.
     assert {r["question_id"]: r["status"] for r in questions["questions"]} == log.questions
     # The funnel, of people who signed up.
