@@ -118,8 +118,9 @@ class Target:
             except aiohttp.ClientError:
                 pass
             await asyncio.sleep(0.1)
+        output = self.log_tail()  # before stop(), which removes the work dir and its log
         await self.stop()
-        raise TargetError(f"{self.name} did not come up; its output:\n{self.log_tail()}")
+        raise TargetError(f"{self.name} did not come up; its output:\n{output}")
 
     def pin_store(self, cpus: list[int] | None) -> None:
         """Move the server's own store process to ``cpus`` (peers have none)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import secrets
 import time
+import unicodedata
 from typing import Any
 
 from aiohttp import web
@@ -134,11 +135,12 @@ async def seed_demo(app: web.Application, settings: Settings) -> dict[str, Any]:
 
 def demo_links(info: dict[str, Any], base: str) -> list[tuple[str, str]]:
     """Every link of the demo fair, as ``(what, url)`` under ``base`` (no trailing slash):
-    viewer page per city and channel, host consoles, staff page, overlay, venues' check-in
+    the viewer page, then per city and channel, host consoles, staff page, overlay, venues' check-in
     pages and stations, employer pages, the fair report. Raises ``KeyError`` for an ``info``
     without the fields ``seed_demo`` writes."""
     e = info["event_id"]
-    links = [(f"Viewer page, {city}", f"{base}/e/{e}?city={city}") for city in CITIES]
+    links = [("Viewer page", f"{base}/e/{e}")]
+    links += [(f"Viewer page, {city}", f"{base}/e/{e}?city={city}") for city in CITIES]
     links += [
         (f"Viewer page via {c['name']}", f"{base}/e/{e}?ch={c['id']}") for c in info["channels"]
     ]
@@ -159,3 +161,17 @@ def demo_links(info: dict[str, Any], base: str) -> list[tuple[str, str]]:
         ("Fair report (XLSX, staff token as Bearer)", f"{base}/api/events/{e}/export/report.xlsx")
     )
     return links
+
+
+def _columns(text: str) -> int:
+    """How many terminal columns ``text`` takes: East Asian wide and full-width characters
+    (Chinese names) take two, the rest one."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def link_lines(links: list[tuple[str, str]]) -> list[str]:
+    """``links`` (``(what, url)`` pairs, as `demo_links` gives them) as lines ``what: url``,
+    every url starting in the same terminal column however many Chinese characters the
+    names hold."""
+    width = max((_columns(what) for what, _ in links), default=0) + 2
+    return [f"{what}:{' ' * (width - _columns(what) - 1)}{url}" for what, url in links]

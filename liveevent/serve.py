@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import errno
 import ipaddress
-import json
 import logging
 import signal
 import socket
@@ -14,7 +13,7 @@ import time
 from aiohttp import web
 
 from liveevent.config import Settings
-from liveevent.demo import demo_links, seed_demo
+from liveevent.demo import demo_links, link_lines, seed_demo
 from liveevent.errors import LiveEventError
 from liveevent.web.app import create_app
 from liveevent.web.proxies import trusted_networks
@@ -168,18 +167,12 @@ async def _serve(settings: Settings, *, demo: bool) -> int:
     print(f"liveevent listening on {listening}{via}", flush=True)
     if demo:
         info = await seed_demo(app, settings)
-        print(json.dumps(info, ensure_ascii=False, indent=2), flush=True)
-        print(
-            f"\nViewer page:   {base}/e/{info['event_id']}\n"
-            f"Host console:  {base}/host/{info['event_id']}#token={info['host_token']}\n"
-            f"Staff page:    {base}/staff/{info['event_id']}#token={info['staff_token']}\n"
-            f"OBS overlay:   {base}/overlay/{info['event_id']}?token={info['overlay_token']}\n",
-            flush=True,
-        )
-        # Every other link of the two-city fair (issue 16): cities, channels, hosts, venues,
-        # stations, employers, the report.
-        for what, url in demo_links(info, base):
-            print(f"{what + ':':<44} {url}", flush=True)
+        # Every link of the two-city fair (issue 16), once each: viewer pages, host consoles,
+        # staff page, overlay, venues' check-in pages and stations, employers, the report.
+        tokens = settings.data_dir / "demo.json"
+        print(f"\nThe demo fair's links (tokens in {tokens}):\n", flush=True)
+        for line in link_lines(demo_links(info, base)):
+            print(line, flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

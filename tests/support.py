@@ -106,7 +106,8 @@ class LiveServer:
         data: bytes | str | None = None,
         headers: dict[str, str] | None = None,
     ) -> tuple[int, Any]:
-        """(status, decoded JSON body or text) of one request."""
+        """(status, decoded JSON body, text, or bytes for a binary download such as a
+        workbook) of one request."""
         assert self.session is not None
         all_headers = dict(headers or {})
         if token is not None:
@@ -114,6 +115,8 @@ class LiveServer:
         async with self.session.request(
             method, self.url + path, json=json_body, data=data, headers=all_headers
         ) as resp:
+            if resp.content_type.startswith("application/vnd."):  # .xlsx: not text
+                return resp.status, await resp.read()
             text = await resp.text()
             if resp.content_type == "application/json":
                 return resp.status, json.loads(text)

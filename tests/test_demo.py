@@ -3,9 +3,10 @@ token opens what it says."""
 
 from __future__ import annotations
 
+import unicodedata
 from urllib.parse import urlsplit
 
-from liveevent.demo import CHANNELS, CITIES, HOSTS, VENUES, demo_links, seed_demo
+from liveevent.demo import CHANNELS, CITIES, HOSTS, VENUES, demo_links, link_lines, seed_demo
 from tests.support import Event, LiveServer
 
 
@@ -43,3 +44,31 @@ async def test_the_demo_seeds_a_two_city_fair_and_lists_every_link(server: LiveS
         headers={"Authorization": f"Bearer {info['staff_token']}"},
     ) as resp:
         assert resp.status == 200
+
+
+def _columns(text: str) -> int:
+    """Terminal columns of ``text``: East Asian wide and full-width characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def test_the_printed_links_are_each_listed_once_with_their_urls_in_one_column() -> None:
+    # Found by review r3: the demo printed four links twice (a short block, then the list),
+    # and the list's URLs started at a different column on every line with Chinese names.
+    info = {
+        "event_id": "e1",
+        "host_token": "h",
+        "staff_token": "s",
+        "overlay_token": "o",
+        "hosts": [{"name": "宁波演播室", "token": "h2"}],
+        "venues": [{"id": "00000001", "name": "鄞州区退役军人服务站", "station_token": "t"}],
+        "channels": [{"id": "c1", "name": "视频号"}],
+        "employers": [{"name": "顺丰速运（杭州）有限公司", "token": "m"}],
+    }
+    links = demo_links(info, "http://127.0.0.1:8080")
+    assert links[0] == ("Viewer page", "http://127.0.0.1:8080/e/e1")
+    urls = [url for _, url in links]
+    assert len(urls) == len(set(urls))
+    lines = link_lines(links)
+    assert lines[0].startswith("Viewer page:")
+    starts = {_columns(line[: line.index("http://")]) for line in lines}
+    assert len(starts) == 1, lines

@@ -51,6 +51,8 @@ APPLICATION_COLUMNS = (
     # Issue 16, last so that scripts reading columns by position read what they did before.
     "city",
     "channel",
+    # Review r3: live, replay or station; last, for the same reason.
+    "source",
 )
 HIRES_COLUMNS = ("employer", "job_id", "title", "openings", "applications", "hires")
 # For scripts the headcount is two numbers (an empty end is open; both empty, unknown); for
@@ -197,6 +199,7 @@ def application_row(
         layout.via(application.via),
         application.city or "",
         (channels or {}).get(channel, channel),
+        layout.source(application.source),
     ]
 
 
@@ -222,7 +225,8 @@ class ApplicationLines:
     ) -> None:
         self._jobs = jobs
         self._channels = channels or {}
-        self._places: dict[tuple[str | None, str | None], str] = {}  # (city, channel) -> cells
+        # (city, channel, source) -> their cells
+        self._places: dict[tuple[str | None, str | None, str | None], str] = {}
         self._mask = mask_phones
         self._layout = layout
         self._job_cells: dict[str, str] = {}
@@ -241,7 +245,7 @@ class ApplicationLines:
         add = lines.append
         for application, status in page:
             app_id, job_id, name, phone, applied_at, card, consent, via = application[:8]
-            where = (application.city, application.channel)
+            where = (application.city, application.channel, application.source)
             place = self._places.get(where) or self._place(where)
             job = job_cells.get(job_id) or self._job(job_id)
             # Letters and digits alone need no escaping: a method call instead of a function
@@ -279,11 +283,11 @@ class ApplicationLines:
         self._seconds[second] = text
         return text
 
-    def _place(self, where: tuple[str | None, str | None]) -> str:
-        if len(self._places) > 10_000:  # bounded: cities and channels are few
+    def _place(self, where: tuple[str | None, str | None, str | None]) -> str:
+        if len(self._places) > 10_000:  # bounded: cities, channels and sources are few
             self._places.clear()
         city, channel = where[0] or "", where[1] or ""
-        cells = [city, self._channels.get(channel, channel)]
+        cells = [city, self._channels.get(channel, channel), self._layout.source(where[2])]
         self._places[where] = text = format_row(cells)[:-2]
         return text
 

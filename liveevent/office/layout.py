@@ -95,6 +95,8 @@ _COLUMNS: dict[str, tuple[str, str, float]] = {
     # Issue 16: where applications came from (office/export_tables.py, "attribution")
     "city": ("所在城市", "city", 10),
     "channel": ("推广渠道", "promotion channel", 14),
+    # Review r3: live, replay or station (the transport, ``via``, cannot tell them apart).
+    "source": ("报名方式", "source", 10),
     "dimension": ("统计维度", "by", 12),
     "value": ("取值", "value", 16),
     "viewers": ("观看人数（去重）", "unique viewers", 10),
@@ -161,8 +163,13 @@ _CONSENT_WORDS: dict[Lang, dict[bool | None, str]] = {
     Lang.EN: {True: "yes", False: "no", None: ""},
 }
 _VIA_WORDS: dict[Lang, dict[str, str]] = {
-    Lang.ZH_CN: {"http": "网页/接口", "ws": "直播页"},
-    Lang.EN: {"http": "web/API", "ws": "live page"},
+    Lang.ZH_CN: {"http": "网页/接口", "ws": "直播页", "station": "现场报名台"},
+    Lang.EN: {"http": "web/API", "ws": "live page", "station": "station page"},
+}
+# Where an application was made (``Source``; none stored means live).
+_SOURCE_WORDS: dict[Lang, dict[str, str]] = {
+    Lang.ZH_CN: {"live": "直播", "replay": "回放", "station": "现场报名台"},
+    Lang.EN: {"live": "live", "replay": "replay", "station": "station"},
 }
 _SHEET_NAMES: dict[Lang, dict[str, str]] = {
     Lang.ZH_CN: {
@@ -316,6 +323,12 @@ class Layout:
 
     def via(self, via: str) -> str:
         return via if self.raw else _VIA_WORDS[self.lang].get(via, via)
+
+    def source(self, source: str | None) -> str:
+        """Where an application was made (a ``Source`` value; ``None`` is live) as a cell: the
+        value (raw), or its word (``直播``, ``回放``, ``现场报名台``). Raises nothing."""
+        value = source or "live"
+        return value if self.raw else _SOURCE_WORDS[self.lang].get(value, value)
 
     def dimension(self, dimension: str) -> str:
         """A dimension of the attribution table (``city``...) as a cell. Raises nothing."""

@@ -20,6 +20,7 @@ from liveevent.store.opening import open_configured_store
 from liveevent.store.questions import QuestionStore
 from liveevent.store.venues import VenueStore
 from liveevent.web import (
+    admin_page,
     api,
     attribution,
     budget,
@@ -51,17 +52,19 @@ from liveevent.web.appkeys import (
     QUESTIONS,
     SETTINGS,
     SHEETS,
+    STATS_FEED,
     STORE,
     VENUES,
     WAITLIST,
     WEBSOCKETS,
 )
 from liveevent.web.gcpolicy import GcPolicy, gc_running
-from liveevent.web.host import host_socket
+from liveevent.web.host import INTERVAL_S, host_socket
 from liveevent.web.hub import Hub
 from liveevent.web.limits import Limits
 from liveevent.web.metrics import METRICS_CONTENT_TYPE, Metrics
 from liveevent.web.middleware import browser_guard, errors_middleware, security_headers
+from liveevent.web.stats_feed import StatsFeed
 from liveevent.web.viewers import viewer_socket
 from liveevent.web.waitlist import WaitlistBook
 
@@ -86,6 +89,9 @@ def create_app(settings: Settings) -> web.Application:
     app[SHEETS] = SheetReader(sheet_limits(settings))
     app[FLOODS] = budget.FloodCooldown(settings.flood_cooldown_s)
     app[WEBSOCKETS] = weakref.WeakSet()
+    app[STATS_FEED] = StatsFeed(
+        lambda event_id: api.event_stats(app, event_id), interval_s=INTERVAL_S
+    )
     # The route of every HTTP apply is added first: aiohttp tries the routes under one prefix
     # in the order they were added, a regular expression each, and /api/events has 21.
     app.router.add_post(
@@ -108,6 +114,7 @@ def create_app(settings: Settings) -> web.Application:
         reports.routes,
         attribution.routes,
         signups.routes,
+        admin_page.routes,
         questions.routes,
     ):
         app.router.add_routes(table)
@@ -123,6 +130,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(signups.signups_ctx)  # after the store: sign-ups, the notifier
     app.cleanup_ctx.append(status_notices.status_notices_ctx)  # after the outbox (issue 17.4)
     app.on_shutdown.append(_close_websockets)
+    app.on_shutdown.append(_stop_stats_feed)  # after the sockets: their tickers end with them
     app.on_response_prepare.append(security_headers)
     return app
 
@@ -183,6 +191,10 @@ async def _metrics(request: web.Request) -> web.Response:
     return web.Response(
         body=request.app[METRICS].render(), headers={"Content-Type": METRICS_CONTENT_TYPE}
     )
+
+
+async def _stop_stats_feed(app: web.Application) -> None:
+    await app[STATS_FEED].close()
 
 
 async def _close_websockets(app: web.Application) -> None:

@@ -23,6 +23,7 @@ from liveevent.web.hub import Hub
 from liveevent.web.limits import Limits
 from liveevent.web.metrics import Metrics
 from liveevent.web.notifier import Notifier
+from liveevent.web.stats_feed import StatsFeed
 from liveevent.web.waitlist import WaitlistBook
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -44,3 +45,4 @@ WAITLIST = web.AppKey("waitlist", WaitlistBook)  # an apply answer's "waitlist" 
 SIGNUPS = web.AppKey("signups", SignupLog)  # sign-ups (预约), web/signups.py
 OUTBOX = web.AppKey("outbox", Outbox)  # the notifier's durable outbox
 NOTIFIER = web.AppKey("notifier", Notifier)  # only when a webhook is configured
+STATS_FEED = web.AppKey("stats_feed", StatsFeed)  # consoles' shared stats (web/host.py)

@@ -2,7 +2,9 @@
 
 The first message must be ``{"type": "auth", "token": "<host, staff or admin token>"}`` within
 ``AUTH_TIMEOUT_S``; nothing is sent before it. Then a ``stats`` message (the same fields as
-``GET /stats``) every ``INTERVAL_S`` while anything changes, and at least every 10 s.
+``GET /stats``) every ``INTERVAL_S`` while anything changes, and at least every 10 s. The
+figures are computed once per event per tick on this node and shared by all its consoles
+(``web/stats_feed.py``).
 
 Frames go through the viewer socket's decoder (``frames.decode``) and limits: at most
 ``max_message_bytes`` a frame (past it: 1009), the message budget (past it: 1008), a place
@@ -21,7 +23,7 @@ from aiohttp import WSCloseCode, WSMessage, WSMsgType, web
 
 from liveevent.errors import LiveEventError
 from liveevent.web import api, budget
-from liveevent.web.appkeys import EVENTS, FLOODS, LIMITS, SETTINGS, WEBSOCKETS
+from liveevent.web.appkeys import EVENTS, FLOODS, LIMITS, SETTINGS, STATS_FEED, WEBSOCKETS
 from liveevent.web.auth import require_role
 from liveevent.web.frames import decode
 from liveevent.web.origin import check_origin
@@ -126,16 +128,14 @@ async def _authenticate(
 async def _send_stats(request: web.Request, ws: web.WebSocketResponse, event_id: str) -> None:
     last = None
     quiet = 0.0
-    while not ws.closed:
-        try:
-            stats = await api.event_stats(request.app, event_id)
-        except LiveEventError:
-            stats = None
-        if stats is not None and (stats != last or quiet >= 10):
+    feed = request.app[STATS_FEED]
+    async for message in feed.messages(event_id):  # one computation per tick for all consoles
+        if ws.closed:
+            return
+        if message is not None and (message != last or quiet >= 10):
             try:
-                await ws.send_json({"type": "stats", **stats})
+                await ws.send_str(message)
             except ConnectionError:
                 return  # the host closed the page: the reader ends the socket
-            last, quiet = stats, 0.0
-        await asyncio.sleep(INTERVAL_S)
-        quiet += INTERVAL_S
+            last, quiet = message, 0.0
+        quiet += feed.interval_s

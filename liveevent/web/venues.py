@@ -21,7 +21,15 @@ from liveevent.domain.applications import ApplyRequest, Source
 from liveevent.domain.venues import CheckIn, Venue, require_consent
 from liveevent.errors import Forbidden, InvalidInput
 from liveevent.store.applications import PendingApply
-from liveevent.web.appkeys import APPLICATIONS, EVENTS, INGEST, SETTINGS, VENUES, WAITLIST
+from liveevent.web import attribution
+from liveevent.web.appkeys import (
+    APPLICATIONS,
+    ATTRIBUTION,
+    EVENTS,
+    SETTINGS,
+    VENUES,
+    WAITLIST,
+)
 from liveevent.web.auth import require_caller
 from liveevent.web.middleware import read_json, require_json
 from liveevent.web.pages import checkin_url, public_base, static_dir
@@ -224,7 +232,9 @@ async def station_apply(request: web.Request) -> web.Response:
     admin; JSON only): an apply body (``ApplyRequest``: ``job_id``, ``name``, ``phone``,
     ``consent`` which must be ``true``, ``idempotency_key``) for a person at the venue.
 
-    Stored with ``venue`` = the venue and ``source`` = ``station``, whatever the body says.
+    Stored with ``venue`` = the venue and ``source`` = ``station``, whatever the body says,
+    and with the venue's city when the body names none (if it is one of the event's); a
+    ``city`` or ``channel`` that is not the event's is refused (422).
     Not held to the per-address limit (a station applies for a room of people from one
     address) but to ``station_apply_rate`` per ``rate_window_s`` per venue. Exactly once
     under retry: the station page sends each person's ``idempotency_key`` (the APPLY script
@@ -248,12 +258,19 @@ async def station_apply(request: web.Request) -> web.Response:
     parsed = _station_request(body)
     # card_id: only a replay application names its card (issue 17); a station's never does.
     req = dataclasses.replace(parsed, venue=venue.id, source=Source.STATION, card_id=None)
+    if req.city is None and venue.city is not None:
+        # Counted in the venue's city when the desk did not say (one of the event's cities
+        # only: a venue's city is free text, checked nowhere else).
+        cities, _ = await request.app[ATTRIBUTION].known(event_id)
+        if venue.city in cities:
+            req = dataclasses.replace(req, city=venue.city)
     await request.app[VENUES].spend_station_allowance(
         event_id, venue.id, limit=settings.station_apply_rate, window_s=settings.rate_window_s
     )
     # ip "": the per-address limit does not apply; the station's own did, above.
     item = PendingApply(event_id=event_id, request=req, via="station", now=_now_ms(), ip="")
-    stored = request.app[INGEST].enqueue(item)
+    # A city or channel in the body must be the event's, as on the public path (422).
+    stored = attribution.check_and_enqueue(request.app, item)
     answer = await request.app[WAITLIST].answer(event_id, req.job_id, stored)
     return _json(answer.to_wire(), 200 if answer.duplicate else 201)
 

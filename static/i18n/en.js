@@ -404,6 +404,35 @@ export default {
   "employerq.empty": "No new questions about your jobs.",
   "employerq.answered": "Answered: viewers can see it now",
 
+  // the admin page: the report across fairs (h15d, static/admin.html, static/js/admin.js)
+  "admin.title": "Report across fairs",
+  "admin.no_token": "This link has no admin key. Use the full admin link (#token=…).",
+  "admin.range": "Dates",
+  "admin.from": "From",
+  "admin.to": "To",
+  "admin.show": "Show",
+  "admin.xlsx": "Download Excel",
+  "admin.csv": "Download CSV",
+  "admin.fairs": "Fairs",
+  "admin.none": "No fairs in these dates.",
+  "admin.zone": "{from} to {to}, by start day in {zone} time",
+  "admin.bad_range": "Check the dates: {fields}",
+  "admin.total": "Total ({n} fairs)",
+  "admin.col_title": "Fair",
+  "admin.col_starts": "Starts",
+  "admin.col_state": "State",
+  "admin.col_employers": "Employers",
+  "admin.col_jobs": "Job posts",
+  "admin.col_openings": "Openings",
+  "admin.col_viewers_peak": "Peak viewers",
+  "admin.col_unique_viewers": "Unique viewers",
+  "admin.col_checkins": "On-site check-ins",
+  "admin.col_applications": "Applications",
+  "admin.col_applicants": "Applicants",
+  "admin.col_intents": "Intents",
+  "admin.col_hires": "Hires",
+  "admin.col_ratio": "Openings per applicant",
+
 
 
 

@@ -404,6 +404,35 @@ export default {
   "employerq.empty": "暂时没有关于您岗位的新提问。",
   "employerq.answered": "已回答，观众可以看到了",
 
+  // the admin page: the report across fairs (h15d, static/admin.html, static/js/admin.js)
+  "admin.title": "招聘会汇总报表",
+  "admin.no_token": "这个链接缺少管理员密钥，请使用完整的管理员链接（#token=…）。",
+  "admin.range": "时间范围",
+  "admin.from": "开始日期",
+  "admin.to": "结束日期",
+  "admin.show": "查看",
+  "admin.xlsx": "下载 Excel",
+  "admin.csv": "下载 CSV",
+  "admin.fairs": "招聘会",
+  "admin.none": "这段时间没有招聘会。",
+  "admin.zone": "{from} 至 {to}，按 {zone} 时间计算的开播日期",
+  "admin.bad_range": "日期不对：{fields}",
+  "admin.total": "合计（{n} 场）",
+  "admin.col_title": "招聘会",
+  "admin.col_starts": "开始",
+  "admin.col_state": "状态",
+  "admin.col_employers": "参会企业",
+  "admin.col_jobs": "岗位数",
+  "admin.col_openings": "招聘人数",
+  "admin.col_viewers_peak": "在线峰值",
+  "admin.col_unique_viewers": "观看人数",
+  "admin.col_checkins": "现场签到",
+  "admin.col_applications": "投递简历",
+  "admin.col_applicants": "求职人数",
+  "admin.col_intents": "达成意向",
+  "admin.col_hires": "录用人数",
+  "admin.col_ratio": "求人倍率",
+
 
 
 

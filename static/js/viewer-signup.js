@@ -29,18 +29,20 @@ function section() {
   return box;
 }
 
-function cityInput(event) {
+// `city`: the viewer's city (from the link's ?city= or chosen earlier on the page), or null.
+function cityInput(event, city) {
   const cities = Array.isArray(event.cities) ? event.cities : [];
   if (cities.length) {
+    const names = cities.map((c) => (typeof c === "string" ? c : c.name));
     return h("select", { id: "s-city", name: "city", "aria-describedby": "se-city" },
       h("option", { value: "" }, t("signup.city_pick")),
-      cities.map((c) => h("option", { value: typeof c === "string" ? c : c.name }, typeof c === "string" ? c : c.name)));
+      names.map((name) => h("option", { value: name, selected: name === city }, name)));
   }
   return h("input", { id: "s-city", name: "city", type: "text", maxlength: "20", autocomplete: "address-level2",
-    "aria-describedby": "se-city" });
+    value: city || null, "aria-describedby": "se-city" });
 }
 
-function renderForm(box, event) {
+function renderForm(box, event, city) {
   const profile = load("profile", null) || {};
   const form = h("form", { id: "signup-form", novalidate: true, onsubmit: (e) => onSubmit(e) },
     h("label", { for: "s-name" }, t("apply.name")),
@@ -52,7 +54,7 @@ function renderForm(box, event) {
       autocomplete: "tel", value: profile.phone || null, "aria-describedby": "se-phone", required: true }),
     h("p", { id: "se-phone", class: "field-error", "aria-live": "polite" }),
     h("label", { for: "s-city" }, t("signup.city")),
-    cityInput(event),
+    cityInput(event, city),
     h("p", { id: "se-city", class: "field-error", "aria-live": "polite" }),
     h("label", { class: "check" },
       h("input", { id: "s-consent", type: "checkbox", "aria-describedby": "se-consent" }),
@@ -168,8 +170,9 @@ async function sayWatching() {
   }
 }
 
-/** Show the sign-up block while the event is scheduled; report "watching" once it is live. */
-export function renderSignup(event, id) {
+/** Show the sign-up block while the event is scheduled; report "watching" once it is live.
+ * `city` (optional): the viewer's city, which the form's city starts with. */
+export function renderSignup(event, id, city = null) {
   if (!event) return;
   eventId = id;
   view = event;
@@ -179,5 +182,5 @@ export function renderSignup(event, id) {
   box.hidden = event.state !== "scheduled";
   if (box.hidden || sending) return;
   if (mine) renderDone(box, event);
-  else if (!$("#signup-form", box)) renderForm(box, event);
+  else if (!$("#signup-form", box)) renderForm(box, event, city);
 }

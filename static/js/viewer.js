@@ -83,7 +83,7 @@ function renderEvent() {
   $("#ended").hidden = event.state !== "ended";
   if (event.state === "ended") startReplay({ eventId, box: $("#stream"), onCard: showCard }).catch(() => {});
   tickCountdown();
-  renderSignup(event, eventId); // sign-ups before the broadcast (viewer-signup.js)
+  renderSignup(event, eventId, place.city); // sign-ups before the broadcast (viewer-signup.js)
 }
 
 function renderStream(event) {

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import CHROMIUM, DESKTOP, HAVE_CHROMIUM, Pages
-from tests.support import LiveServer
+from tests.support import ADMIN_TOKEN, LiveServer
 
 pytest.importorskip("playwright.async_api", reason="playwright is not installed")
 
@@ -38,8 +38,9 @@ async def test_pages_run_under_their_csp(server: LiveServer, pages: Pages) -> No
         ("host", f"/host/{event.id}#token={event.host_token}", LIVE),
         ("staff", f"/staff/{event.id}#token={event.staff_token}", LIVE),
         ("overlay", f"/overlay/{event.id}?token={event.overlay_token}", '#card[data-job-id="j1"]'),
+        ("admin", f"/admin#token={ADMIN_TOKEN}", LIVE),  # the report across fairs
     ]:
-        viewport = DESKTOP if name in ("host", "staff") else {"width": 360, "height": 740}
+        viewport = DESKTOP if name in ("host", "staff", "admin") else {"width": 360, "height": 740}
         page = await pages.open(server.url + path, name=name, viewport=viewport, bypass_csp=False)
         await page.wait_for_selector(ready, timeout=10_000)
         assert pages.errors() == [], name

@@ -8,9 +8,10 @@ import io
 from hypothesis import given
 from hypothesis import strategies as st
 
-from liveevent.domain.applications import Application, Status
+from liveevent.domain.applications import Application, Source, Status
 from liveevent.domain.jobs import Job
 from liveevent.office.export_tables import APPLICATION_COLUMNS, ApplicationLines, application_row
+from liveevent.office.layout import RAW, Lang, Layout
 from liveevent.tables.csv_out import format_row
 
 JOBS = {
@@ -68,4 +69,45 @@ def test_the_lines_read_back_as_the_columns() -> None:
         "via": "ws",
         "city": "宁波",
         "channel": "视频号",
+        "source": "live",
     }
+
+
+def test_replay_and_station_applications_say_so_in_the_export() -> None:
+    # Found by review r3: an application made from the replay read "直播页" (its transport)
+    # and nothing else, so staff could not tell replay and station applications apart.
+    page = [
+        (
+            Application("1", "j2", "王五", "13800138000", 1_700_000_000_000, None, True, "ws"),
+            Status.APPLIED,
+        ),
+        (
+            Application(
+                "2", "j2", "赵六", "13800138001", 1_700_000_000_000, "c1", True, "ws",
+                source=Source.REPLAY,
+            ),
+            Status.APPLIED,
+        ),
+        (
+            Application(
+                "3", "j2", "钱七", "13800138002", 1_700_000_000_000, None, True, "station",
+                venue="v1", source=Source.STATION,
+            ),
+            Status.APPLIED,
+        ),
+    ]  # fmt: skip
+    for layout, words in (
+        (RAW, ["live", "replay", "station"]),
+        (Layout(lang=Lang.ZH_CN), ["直播", "回放", "现场报名台"]),
+        (Layout(lang=Lang.EN), ["live", "replay", "station"]),
+    ):
+        header = layout.headers(APPLICATION_COLUMNS, table="applications")
+        text = format_row(list(header)) + ApplicationLines(JOBS, False, layout).text(page)
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+        assert [row[-1] for row in rows[1:]] == words
+        generic = [application_row(a, s, JOBS.get(a.job_id), False, layout)[-1] for a, s in page]
+        assert generic == words
+    assert Layout(lang=Lang.ZH_CN).headers(("source",))[0] == "报名方式"
+    # The station page's transport is worded too (it read "station" in a Chinese sheet).
+    assert Layout(lang=Lang.ZH_CN).via("station") == "现场报名台"
+    assert Layout(lang=Lang.EN).via("station") == "station page"

@@ -156,27 +156,27 @@ HEADERS = [
         "zh-CN",
         "Asia/Shanghai",
         "申请编号,报名岗位编号,单位,岗位名称,姓名,手机号,状态,报名时间 (北京时间),"
-        "报名时直播中的卡片编号,同意联系,报名渠道,所在城市,推广渠道",
+        "报名时直播中的卡片编号,同意联系,报名渠道,所在城市,推广渠道,报名方式",
     ),
     (
         "zh-CN",
         "UTC",
         "申请编号,报名岗位编号,单位,岗位名称,姓名,手机号,状态,报名时间 (UTC),"
-        "报名时直播中的卡片编号,同意联系,报名渠道,所在城市,推广渠道",
+        "报名时直播中的卡片编号,同意联系,报名渠道,所在城市,推广渠道,报名方式",
     ),
     (
         "en",
         "Asia/Shanghai",
         "application ID,job applied to (ID),employer,job title,name,phone,status,"
         "applied at (Asia/Shanghai),card on screen when applying (ID),consent,channel,"
-        "city,promotion channel",
+        "city,promotion channel,source",
     ),
     (
         "en",
         "Europe/Berlin",
         "application ID,job applied to (ID),employer,job title,name,phone,status,"
         "applied at (Europe/Berlin),card on screen when applying (ID),consent,channel,"
-        "city,promotion channel",
+        "city,promotion channel,source",
     ),
 ]
 
@@ -267,7 +267,7 @@ def test_consent_and_channel_words(
     assert tuple(row[9] for row in got) == consent
     assert (got[0][10], got[1][10]) == via
     raw = Application("1", "j1", "王五", "13800138000", 0, None, True, "ws")
-    assert list(both_paths(RAW, raw, Status.APPLIED).values())[9:] == ["TRUE", "ws", "", ""]
+    assert list(both_paths(RAW, raw, Status.APPLIED).values())[9:] == ["TRUE", "ws", "", "", "live"]
 
 
 @pytest.mark.parametrize(

@@ -240,8 +240,8 @@ async def test_exports_carry_city_and_channel(server: LiveServer) -> None:
     status, text = await server.call("GET", f"{base}/applications.csv", token=event.staff_token)
     assert status == 200
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
-    assert rows[0][-2:] == ["所在城市", "推广渠道"]
-    assert [r[-2:] for r in rows[1:]] == [["宁波", "视频号"], ["", ""]]
+    assert rows[0][-3:-1] == ["所在城市", "推广渠道"]
+    assert [r[-3:-1] for r in rows[1:]] == [["宁波", "视频号"], ["", ""]]
     for query, host_status in (("", 403), ("?form=raw", 403)):
         status, _ = await server.call(
             "GET", f"{base}/attribution.csv{query}", token=event.host_token

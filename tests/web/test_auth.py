@@ -71,6 +71,10 @@ ENDPOINTS: list[tuple[str, str, frozenset[str], Any]] = [
     # issue 17: the replay of an ended event
     ("PUT", "/api/events/{e}/replay", frozenset({"staff"}), {"url": "https://cdn.example/r.mp4"}),
     ("DELETE", "/api/events/{e}/replay", frozenset({"staff"}), None),
+    # issue 16 part 6: the fair report, and the report across fairs (admin only)
+    ("GET", "/api/events/{e}/report", frozenset({"staff"}), None),
+    ("GET", "/api/events/{e}/export/report.xlsx", frozenset({"staff"}), None),
+    ("GET", "/api/report?from=2026-01-01&to=2026-01-31", frozenset(), None),
 ]
 # Calls that need a scope admin has not (an employer's name, a venue's desk): admin gets 403.
 ADMIN_REFUSED = {

@@ -231,3 +231,36 @@ async def test_a_station_has_its_own_limit_not_the_address_one(
         assert status == 201, answer
     status, _ = await _station_apply(server, event, hz_id, token, phone="13700137009")
     assert status == 429
+
+
+async def test_a_station_application_counts_in_its_venues_city(server: LiveServer) -> None:
+    # The desk in Ningbo names no city: the application is the venue's city's, when that is
+    # one of the event's (review r3: it was counted under "not given"). A city or channel the
+    # desk does name must be the event's, as on the public path.
+    event = await server.create_event()
+    cities = {"cities": ["杭州", "宁波"]}
+    path = f"/api/events/{event.id}/cities"
+    status, _ = await server.call("PUT", path, token=event.staff_token, json_body=cities)
+    assert status == 200
+    nb = await _venue(server, event, name="宁波分会场", city="宁波")
+    nowhere = await _venue(server, event, name="流动站", city="舟山")
+    nb_id, nb_token = nb["venue"]["id"], nb["station"]["token"]
+    status, _ = await _station_apply(server, event, nb_id, nb_token)
+    assert status == 201
+    status, _ = await _station_apply(
+        server, event, nb_id, nb_token, phone="13700137001", city="杭州"
+    )
+    assert status == 201
+    status, bad = await _station_apply(
+        server, event, nb_id, nb_token, phone="13700137002", city="北京"
+    )
+    assert status == 422 and "city" in bad["error"]["fields"]
+    status, bad = await _station_apply(
+        server, event, nb_id, nb_token, phone="13700137003", channel="x"
+    )
+    assert status == 422 and "channel" in bad["error"]["fields"]
+    zs_id, zs_token = nowhere["venue"]["id"], nowhere["station"]["token"]
+    status, _ = await _station_apply(server, event, zs_id, zs_token, phone="13700137004")
+    assert status == 201
+    cities_of = {row["phone"]: row.get("city") for row in await stored_applications(server, event)}
+    assert cities_of == {"13700137000": "宁波", "13700137001": "杭州", "13700137004": None}
