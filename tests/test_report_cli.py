@@ -102,13 +102,33 @@ def test_report_across_fairs_counts_fairs_by_their_local_start_day(
         "intents": 0,
         "hires": 2,
         "ratio": 9.0,
+        # Retention after hire (issue 17.4): both hires long past both checks, none marked.
+        "retention": {
+            "hires": 2,
+            **{
+                check: {
+                    "retained": 0,
+                    "left": 0,
+                    "unknown": 0,
+                    "pending": 2,
+                    "not_due": 0,
+                    "rate": None,
+                }
+                for check in ("7d", "30d")
+            },
+        },
     }
     # The text table and its one-line statement.
     assert main(["report", "--from", "2026-03-01", "--to", "2026-04-30", *store_args]) == 0
     out = capsys.readouterr().out
-    assert out.rstrip().endswith(
+    statement, retention = out.rstrip().splitlines()[-2:]
+    assert statement == (
         "3 fairs from 2026-03-01 to 2026-04-30 (Asia/Shanghai): 6 job posts, 54 openings, "
         "9 applications, 6 applicants, 3 hired"
+    )
+    assert retention == (  # issue 17.4: three hires long past both checks, none marked
+        "retention after hire: 7 days - (0 retained, 0 left; 0 could not reach, 3 due, 0 not "
+        "yet due); 30 days - (0 retained, 0 left; 0 could not reach, 3 due, 0 not yet due)"
     )
     # CSV and XLSX files.
     path = tmp_path / "fairs.csv"
@@ -146,8 +166,10 @@ def test_export_table_report_writes_the_fair_workbook(
     book = openpyxl.load_workbook(out)
     assert book.sheetnames == [
         "概览 Overview", "按城市 By city", "按会场 By venue", "按渠道 By channel",
-        "渠道×城市 Channel x city", "按雇主 By employer", "按职位 By job",
+        "渠道×城市 Channel x city", "按雇主 By employer", "按职位 By job", "回访 Retention",
     ]  # fmt: skip
+    retention = list(book["回访 Retention"].iter_rows(values_only=True))
+    assert retention[2][:2] == ("全场 Whole fair", 1) and retention[2][5] == 1  # 7d pending
     values = {r[1]: r[2] for r in book["概览 Overview"].iter_rows(values_only=True) if r[1]}
     assert values["Openings"] == 18 and values["Applicants"] == 2 and values["Hires"] == 1
     assert values["Openings per applicant"] == 9.0

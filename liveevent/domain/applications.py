@@ -23,6 +23,8 @@ APPLY_FIELDS = frozenset(
     {"job_id", "name", "phone", "idempotency_key", "consent", "city", "channel", "venue", "source"}
     | {"consent_version", "consent_to"}
 ) | {"card_id"}  # card_id: a replay application's card (issue 17), ``ApplyRequest.card_id``
+# notify_status: the applicant asked to be told of status changes (issue 17 part 4)
+APPLY_FIELDS |= {"notify_status"}
 
 
 class Source(enum.StrEnum):
@@ -140,6 +142,9 @@ class ApplyRequest:
     # text and the recipient employer it named; None when the client did not say.
     consent_version: str | None = None
     consent_to: str | None = None
+    # The applicant ticked "tell me about interviews and hires" (issue 17 part 4, shown only
+    # while the event's status notices are on, ``domain.status_notices``); None: not asked.
+    notify_status: bool | None = None
 
     @classmethod
     def parse(cls, data: object, *, extra_fields: frozenset[str] = frozenset()) -> ApplyRequest:
@@ -165,6 +170,7 @@ class ApplyRequest:
                 *_attribution(body),
                 _replay_card(body),
                 *_consent_shown(body),
+                _notify_status(body),
             )
         except InvalidInput:
             pass
@@ -182,6 +188,7 @@ class ApplyRequest:
                 "card_id": lambda: _replay_card(body),
                 "consent_version": lambda: _optional_identifier(body, "consent_version"),
                 "consent_to": lambda: values.optional_text(body, "consent_to", max_len=100),
+                "notify_status": lambda: _notify_status(body),
             },
             what="application",
         )
@@ -219,6 +226,14 @@ def _consent_shown(body: dict[str, Any]) -> tuple[str | None, str | None]:
         _optional_identifier(body, "consent_version"),
         values.optional_text(body, "consent_to", max_len=100),
     )
+
+
+def _notify_status(body: dict[str, Any]) -> bool | None:
+    value = body.get("notify_status")
+    if value is not None and not isinstance(value, bool):
+        raise InvalidInput("notify_status must be true or false",
+                           fields={"notify_status": "must be a boolean"})  # fmt: skip
+    return value
 
 
 def _optional_identifier(body: dict[str, Any], field: str) -> str | None:
@@ -275,6 +290,7 @@ class Application(NamedTuple):
     source: str | None = None  # a Source value; None: live (``ATTRIBUTION_FIELDS``)
     consent_version: str | None = None  # ``ApplyRequest.consent_version``
     consent_to: str | None = None  # the recipient employer the consent named
+    notify_status: bool | None = None  # ``ApplyRequest.notify_status``
 
     def to_record(self) -> dict[str, Any]:
         """The stored form: a dict of every field by name (attribution fields only when set).
@@ -293,6 +309,8 @@ class Application(NamedTuple):
             value = getattr(self, field)
             if value is not None:
                 record[field] = value
+        if self.notify_status is not None:
+            record["notify_status"] = self.notify_status
         return record
 
     @classmethod
@@ -316,6 +334,7 @@ class Application(NamedTuple):
             source=record.get("source"),
             consent_version=record.get("consent_version"),
             consent_to=record.get("consent_to"),
+            notify_status=record.get("notify_status"),
         )
 
 

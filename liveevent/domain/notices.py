@@ -41,6 +41,7 @@ class NoticeKind(enum.StrEnum):
     REMINDER = "reminder"  # before the start, at an offset (``ReminderOffset``)
     LIVE = "live"  # the event has gone live
     TEST = "test"  # ``liveevent notify test``
+    STATUS = "status"  # an applicant's status changed (issue 17 part 4, domain.status_notices)
 
 
 class NoticeState(enum.StrEnum):

@@ -18,6 +18,7 @@ No personal data: the report holds counts, job titles and employer names only.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +27,9 @@ from liveevent.domain.attribution import Dimension, EventFigures
 from liveevent.domain.employers import employer_key
 from liveevent.domain.events import LiveEvent
 from liveevent.domain.fair_report import DateRange, Figures, add_up, job_totals, openings_of
+from liveevent.domain.followups import RetentionFigures
 from liveevent.domain.jobs import Job
+from liveevent.office.retention import event_retention
 from liveevent.store import keys
 from liveevent.store.applications import ApplicationLog
 from liveevent.store.attribution import AttributionStore
@@ -80,6 +83,10 @@ class FairReport:
     by_channel_city: list[Labelled] = field(default_factory=list)
     by_employer: list[Labelled] = field(default_factory=list)
     by_job: list[Labelled] = field(default_factory=list)
+    # Retention after hire (issue 17 part 4, ``domain.followups``): the fair's, and each
+    # employer's (by name as on its first job), at the time the report was made.
+    retention: RetentionFigures = field(default_factory=RetentionFigures)
+    retention_by_employer: dict[str, RetentionFigures] = field(default_factory=dict)
 
     def to_wire(self) -> dict[str, Any]:
         """``{"event_id", "title", "starts_at", "state", "overview": Figures.to_wire(),
@@ -94,6 +101,11 @@ class FairReport:
         for name in SECTIONS:
             rows: list[Labelled] = getattr(self, name)
             wire[name] = [{"label": list(r.label), **r.figures.to_wire()} for r in rows]
+        wire["retention"] = self.retention.to_wire()
+        wire["retention_by_employer"] = [
+            {"employer": name, **kept.to_wire()}
+            for name, kept in sorted(self.retention_by_employer.items())
+        ]
         return wire
 
 
@@ -201,6 +213,9 @@ async def fair_report(src: ReportSources, event_id: str) -> FairReport:
                     Figures(applications=0, hires=0, checkins=by_venue_checkins.get(venue_id, 0)),
                 )
             )
+    retention, retention_by_employer = await event_retention(
+        src.events, event_id, now=int(time.time() * 1000)
+    )
     return FairReport(
         event=view.event,
         state=str(view.state),
@@ -211,6 +226,8 @@ async def fair_report(src: ReportSources, event_id: str) -> FairReport:
         by_channel_city=_dimension_rows(dims, Dimension.CHANNEL_CITY, dims.channel_names),
         by_employer=employer_rows,
         by_job=job_rows,
+        retention=retention,
+        retention_by_employer=retention_by_employer,
     )
 
 
@@ -233,6 +250,7 @@ class FairsReport:
     range: DateRange
     fairs: list[FairReport]
     total: Figures
+    retention: RetentionFigures = field(default_factory=RetentionFigures)  # all fairs'
 
     def to_wire(self) -> dict[str, Any]:
         """``{"from", "to", "time_zone", "fairs": [{"event_id", "title", "starts_at",
@@ -248,10 +266,15 @@ class FairsReport:
                     "starts_at": f.event.starts_at,
                     "state": f.state,
                     **f.overview.to_wire(),
+                    "retention": f.retention.to_wire(),
                 }
                 for f in self.fairs
             ],
-            "total": {"fairs": len(self.fairs), **self.total.to_wire()},
+            "total": {
+                "fairs": len(self.fairs),
+                **self.total.to_wire(),
+                "retention": self.retention.to_wire(),
+            },
         }
 
 
@@ -274,4 +297,7 @@ async def fairs_report(src: ReportSources, days: DateRange) -> FairsReport:
     fairs = [await fair_report(src, event.id) for event in chosen]
     employers = {employer_key(str(r.label[0])) for f in fairs for r in f.by_employer}
     total = _replace(add_up(f.overview for f in fairs), employers=len(employers))
-    return FairsReport(days, fairs, total)
+    retention = RetentionFigures()
+    for fair in fairs:
+        retention.add(fair.retention)
+    return FairsReport(days, fairs, total, retention)

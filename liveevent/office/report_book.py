@@ -166,7 +166,25 @@ def write_fair_book(
             for row in rows:
                 sheet.append(_label(row.label) + _cells(row.figures, names))
             counts[section] = len(rows)
+        counts["retention"] = _retention_sheet(book, report)
     return counts
+
+
+def _retention_sheet(book: XlsxBook, report: FairReport) -> int:
+    """The sheet ``回访 Retention`` (issue 17 part 4): the fair, then each employer, with the
+    7- and 30-day counts and rates (retained / (retained + left); ``domain.followups``)."""
+    parts = ("retained", "left", "unknown", "pending", "not_due", "rate")
+    zh = {"retained": "在岗", "left": "离职", "unknown": "联系不上", "pending": "待回访",
+          "not_due": "未到期", "rate": "留存率"}  # fmt: skip
+    headers = ["单位", "录用"] + [f"{d}天{zh[p]}" for d in (7, 30) for p in parts]
+    english = ["Employer", "Hires"] + [f"{d}-day {p}" for d in (7, 30) for p in parts]
+    sheet = book.add_sheet("回访 Retention", headers, widths=[24.0] + [10.0] * 13)
+    sheet.append(english)
+    rows = [("全场 Whole fair", report.retention), *sorted(report.retention_by_employer.items())]
+    for name, kept in rows:
+        wire = kept.to_wire()
+        sheet.append([name, kept.hires] + [wire[c][p] for c in ("7d", "30d") for p in parts])
+    return len(rows)
 
 
 def _fair_rows(report: FairsReport, zone: ZoneInfo) -> list[list[object]]:
@@ -260,4 +278,19 @@ def fairs_text(report: FairsReport) -> str:
         f"{t.applications or 0} applications, {t.applicants or 0} applicants, "
         f"{t.hires or 0} hired"
     )
+    lines.append(_retention_line(report))
     return "\n".join(lines)
+
+
+def _retention_line(report: FairsReport) -> str:
+    """ "retention after hire: 7 days 66.7% (2 retained, 1 left; 1 could not reach, 2 due,
+    0 not yet due); 30 days -"; the rate is retained / (retained + left). Raises nothing."""
+    parts = []
+    for check, label in (("7d", "7 days"), ("30d", "30 days")):
+        f = report.retention.to_wire()[check]
+        rate = "-" if f["rate"] is None else f"{f['rate'] * 100:.1f}%"
+        parts.append(
+            f"{label} {rate} ({f['retained']} retained, {f['left']} left; {f['unknown']} could "
+            f"not reach, {f['pending']} due, {f['not_due']} not yet due)"
+        )
+    return "retention after hire: " + "; ".join(parts)

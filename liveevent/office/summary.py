@@ -12,10 +12,13 @@ one person who applied at two fairs is counted in both).
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
 from liveevent.domain import values
+from liveevent.domain.followups import RetentionFigures
+from liveevent.office.retention import event_retention
 from liveevent.store import keys
 from liveevent.store.applications import ApplicationLog
 from liveevent.store.attribution import AttributionStore
@@ -63,15 +66,26 @@ def _rows(totals: dict[str, dict[str, int]], *, every: bool) -> list[EmployerTot
 
 
 async def summary(
-    events: EventStore, applications: ApplicationLog, *, every_employer: bool = True
+    events: EventStore,
+    applications: ApplicationLog,
+    *,
+    every_employer: bool = True,
+    now: int | None = None,
 ) -> dict[str, Any]:
     """``{"events": [...], "employers": [...], "employers_not_shown": N, "totals": {...}}``
     over every event (each event's row lists its own ``employers`` the same way).
 
     Every event is listed. Every employer is listed too, or with ``every_employer=False`` (the
     CLI's default) only those with an application or a hire; ``employers_not_shown`` counts
-    the ones left out (across all events). Raises ``StoreUnavailable``.
+    the ones left out (across all events). ``retention`` (issue 17 part 4, at ``now``, Unix
+    ms, default the clock) is the 7-/30-day retention after hire of each event, of each
+    employer across events (``retention_by_employer``) and of all (``domain.followups``).
+    Raises ``StoreUnavailable``.
     """
+    if now is None:
+        now = int(time.time() * 1000)
+    retention_all = RetentionFigures()
+    retention_employers: dict[str, RetentionFigures] = {}
     out_events: list[dict[str, Any]] = []
     everywhere: dict[str, dict[str, int]] = {}
     attribution = AttributionStore(events, applications)
@@ -105,6 +119,11 @@ async def summary(
             "hires": counters.get(keys.Counter.HIRES, 0),
             "employers": [e.to_wire() for e in _rows(per_employer, every=every_employer)],
         }
+        fair, per_employer_retention = await event_retention(events, event_id, now=now)
+        row["retention"] = fair.to_wire()
+        retention_all.add(fair)
+        for name, kept in per_employer_retention.items():
+            retention_employers.setdefault(name, RetentionFigures()).add(kept)
         figures = (await attribution.figures(event_id)).to_wire()
         row["unique_viewers"] = figures["unique_viewers"]
         row["by_city"], row["by_channel"] = figures["by_city"], figures["by_channel"]
@@ -123,6 +142,11 @@ async def summary(
         "employers": [e.to_wire() for e in shown],
         "employers_not_shown": len(everywhere) - len(shown),
         "totals": totals,
+        "retention": retention_all.to_wire(),
+        "retention_by_employer": [
+            {"employer": name, **kept.to_wire()}
+            for name, kept in sorted(retention_employers.items())
+        ],
         # Named cities first (by name), then the applications and jobs without a city.
         "by_city": [
             {"city": city, **numbers}

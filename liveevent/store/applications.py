@@ -185,6 +185,8 @@ class ApplicationLog:
                 record["consent_version"] = req.consent_version
             if req.consent_to is not None:
                 record["consent_to"] = req.consent_to
+            if req.notify_status is not None:  # issue 17 part 4: status notices
+                record["notify_status"] = req.notify_status
             rate_key = 0  # not limited: no address (the CLI, the fill of a benchmark)
             if item.ip and self.apply_rate_per_ip:
                 rate_key = rate_keys.get(item.ip, 0)
@@ -580,6 +582,7 @@ def _applications(flat: list[Any]) -> list[tuple[Application, Status]]:
                 record.get("source"),
                 record.get("consent_version"),
                 record.get("consent_to"),
+                record.get("notify_status"),
             ),
             statuses.get(status, applied),
         )

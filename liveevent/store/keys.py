@@ -4,9 +4,12 @@ All keys of one event carry the hash tag ``{event_id}`` so that, on a Redis Clus
 scripts and multi-key steps stay on one slot. Only the event index is global.
 
     <p>:events          set     ids of every event (cross-event summary)
+    <p>:status_notices  set     ids of the events whose status notices are on (issue 17.4)
     <p>:{E}:meta        hash    event record, state, current card, cursor, token hashes,
                         purged_at (set once applicants' data is purged),
-                        replay (the recording, ``domain.replays.Replay``; ``META_REPLAY``)
+                        replay (the recording, ``domain.replays.Replay``; ``META_REPLAY``),
+                        status_notices (Unix ms the status notices were turned on) and
+                        status_notices_cursor (the last status entry swept for them)
     <p>:{E}:jobs        hash    job id -> job record
     <p>:{E}:grants      hash    token digest -> named grant (``domain.access.Grant``)
     <p>:{E}:timeline    stream  cards pushed / withdrawn, state changes (viewer cursor)
@@ -50,6 +53,9 @@ scripts and multi-key steps stay on one slot. Only the event index is global.
     <p>:{E}:checkin:rate:<ip> string  check-ins from one address this window (expires)
     <p>:{E}:station:rate:<venue> string  applications from one venue's station this window
                         (expires)
+    <p>:{E}:followups   stream  follow-up marks after hire (7d/30d: retained, left,
+                        unknown; who, when; ``domain.followups.Mark``; record of truth)
+    <p>:{E}:followup    hash    "application id|checkpoint" -> the latest mark  (derived)
     <p>:{E}:employer:rate:<digest> string  one employer's status changes this window (the
                         SHA-256 of its ``employer_key``, in hex; expires)
     <p>:{E}:signups     stream  sign-ups (预约): the record of truth (store/signups.py)
@@ -131,6 +137,11 @@ JOB_HIRES_PREFIX = "hire:"
 # The meta hash's field holding the event's recording once staff set it (store/replays.py).
 META_REPLAY = "replay"
 
+# The meta hash's fields of the status notices (issue 17 part 4, store/status_notices.py): when
+# they were turned on (absent: off), and the last status stream entry the sweep has read.
+META_STATUS_NOTICES = "status_notices"
+META_STATUS_NOTICES_CURSOR = "status_notices_cursor"
+
 
 def job_applications(job_id: str) -> str:
     """The counters field of one job's applications (``app:<job>``). Raises nothing."""
@@ -198,6 +209,8 @@ class EventKeys:
     checkin_dedupe: str
     reports: str
     employers: str
+    followups: str
+    followup: str
     questions: str
     questions_pending: str
 
@@ -265,6 +278,7 @@ class Keys:
     def __init__(self, prefix: str) -> None:
         self.prefix = prefix
         self.events = f"{prefix}:events"
+        self.status_notice_events = f"{prefix}:status_notices"
 
     def apply_rate(self, event_id: str, ip: str) -> str:
         """The per-address apply counter: in the event's slot, so APPLY can count it.
@@ -367,6 +381,8 @@ def _event_keys(prefix: str, event_id: str) -> EventKeys:
         checkin_dedupe=f"{base}:checkin:dedupe",
         reports=f"{base}:reports",
         employers=f"{base}:employers",
+        followups=f"{base}:followups",
+        followup=f"{base}:followup",
         applicants_city=f"{base}:applicants:city",
         channels=f"{base}:channels",
         channel_names=f"{base}:channels:names",

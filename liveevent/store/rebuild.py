@@ -26,6 +26,7 @@ from liveevent.errors import NotFound
 from liveevent.store import codec, keys
 from liveevent.store.applications import MINUTE_MS
 from liveevent.store.connect import StoreConnection, store_errors
+from liveevent.store.followups import FollowUpBook
 from liveevent.store.pipeline import PAGE, stream_pages
 from liveevent.store.signups import rebuild_signups
 
@@ -200,4 +201,5 @@ async def rebuild(conn: StoreConnection, event_id: str) -> Derived:
             pipe.hset(k.meta, mapping=derived.meta)
             await pipe.execute()
     await rebuild_signups(conn, event_id)  # the sign-ups' index, from their stream (issue 17)
+    await FollowUpBook(conn).rebuild(event_id)  # the latest follow-up marks (issue 17.4)
     return derived

@@ -656,6 +656,30 @@ if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 return n
 """
 
+
+# A follow-up mark after hire (issue 17 part 4): the stream entry and the derived index of the
+# latest mark per check, in one step, exactly once under retry (a once key, as AUDIT).
+# KEYS: followups(stream) followup(index) once
+# ARGV: blob "application id|checkpoint" once_ttl_s
+# -> the entry's stream id (a retry of an attempt that was stored: the same id, nothing written)
+FOLLOW_UP = """
+local done = redis.call('GET', KEYS[3])
+if done then return done end
+local sid = redis.call('XADD', KEYS[1], '*', 'd', ARGV[1])
+redis.call('HSET', KEYS[2], ARGV[2], ARGV[1])
+redis.call('SET', KEYS[3], sid, 'EX', ARGV[3])
+return sid
+"""
+
+# The status notices' sweep moves its place (issue 17 part 4, store/status_notices.py): only
+# from where it read, so two nodes sweeping at once never move it back.
+# KEYS: meta; ARGV: field place to -> 1 if the cursor was at place and is now at to
+STATUS_NOTICES_ADVANCE = """
+if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+return 1
+"""
+
 # Questions on the card on screen (domain/questions.py; store/questions.py).
 #
 # A viewer's question. KEYS: meta questions pending counters rate(the address's counter) once

@@ -26,6 +26,7 @@ from liveevent.web import (
     budget,
     employers,
     exports,
+    followups,
     hosts,
     openapi,
     outcomes,
@@ -36,6 +37,7 @@ from liveevent.web import (
     replays,
     reports,
     signups,
+    status_notices,
     venues,
 )
 from liveevent.web.appkeys import (
@@ -107,6 +109,8 @@ def create_app(settings: Settings) -> web.Application:
         replays.routes,
         employers.routes,
         venues.routes,
+        followups.routes,
+        status_notices.routes,
         reports.routes,
         attribution.routes,
         signups.routes,
@@ -124,6 +128,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(privacy.retention_ctx)  # after the store: it needs it
     app.cleanup_ctx.append(replays.replays_ctx)  # after the store: it needs it
     app.cleanup_ctx.append(signups.signups_ctx)  # after the store: sign-ups, the notifier
+    app.cleanup_ctx.append(status_notices.status_notices_ctx)  # after the outbox (issue 17.4)
     app.on_shutdown.append(_close_websockets)
     app.on_shutdown.append(_stop_stats_feed)  # after the sockets: their tickers end with them
     app.on_response_prepare.append(security_headers)

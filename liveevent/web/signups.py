@@ -37,6 +37,7 @@ from liveevent.domain.signups import SignupRequest
 from liveevent.errors import LiveEventError, NotFound
 from liveevent.store.outbox import Outbox
 from liveevent.store.signups import SignupLog
+from liveevent.store.status_notices import StatusNoticeSwitch
 from liveevent.web.api import client_ip, new_id, now_ms
 from liveevent.web.appkeys import APPLICATIONS, EVENTS, HUB, NOTIFIER, OUTBOX, SETTINGS, SIGNUPS
 from liveevent.web.auth import require_role
@@ -328,6 +329,8 @@ async def still_wanted(app: web.Application, notice: Notice) -> bool:
         return view.state is EventState.SCHEDULED
     if notice.kind is NoticeKind.LIVE:
         return view.state is EventState.LIVE
+    if notice.kind is NoticeKind.STATUS:  # issue 17.4: not once staff turned them off
+        return await StatusNoticeSwitch(app[EVENTS].conn).is_on(notice.event_id)
     return True
 
 

@@ -432,4 +432,29 @@ export default {
   "admin.col_intents": "Intents",
   "admin.col_hires": "Hires",
   "admin.col_ratio": "Openings per applicant",
+
+
+
+
+  // --- issue 17 part 4: follow-up after hire (static/js/followups.js) ---
+  "followup.panel": "Follow-up after hire",
+  "followup.hint": "At 7 and 30 days after a hire, check whether the person is still in the job. Retention = retained / (retained + left); could-not-reach and not-yet-due are counted apart.",
+  "followup.all": "Show every hire (to correct a mark)",
+  "followup.refresh": "Refresh",
+  "followup.none": "No hire is due for a check.",
+  "followup.check_7d": "7-day check",
+  "followup.check_30d": "30-day check",
+  "followup.retained": "Still in the job",
+  "followup.left": "Left",
+  "followup.unknown": "Could not reach",
+  "followup.due": "due now",
+  "followup.due_on": "due {at}",
+  "followup.marked": "{result} ({by}, {at})",
+  "followup.hired_on": "hired {at}",
+  "followup.saved": "Recorded",
+  "followup.not_yet": "Not due yet: before the check is due only \"left\" can be recorded",
+  "followup.rate_line": "{check} retention {rate}: retained {retained}, left {left}, could not reach {unknown}, due {pending}, not yet due {not_due}",
+  "notices.switch": "Text applicants when they are invited to an interview or hired (the apply form gets a separate box to tick; only those who tick it are told)",
+  "notices.on": "Status notices are on",
+  "notices.off": "Status notices are off",
 };

@@ -432,4 +432,29 @@ export default {
   "admin.col_intents": "达成意向",
   "admin.col_hires": "录用人数",
   "admin.col_ratio": "求人倍率",
+
+
+
+
+  // --- issue 17 part 4: follow-up after hire (static/js/followups.js) ---
+  "followup.panel": "入职回访",
+  "followup.hint": "录用满 7 天、30 天时，确认此人是否仍在岗。留存率 = 在岗 /（在岗 + 已离职）；联系不上和未到期的不计入。",
+  "followup.all": "显示全部录用人员（可更正）",
+  "followup.refresh": "刷新",
+  "followup.none": "暂无到期需要回访的录用人员。",
+  "followup.check_7d": "7天回访",
+  "followup.check_30d": "30天回访",
+  "followup.retained": "仍在岗",
+  "followup.left": "已离职",
+  "followup.unknown": "联系不上",
+  "followup.due": "已到期，待回访",
+  "followup.due_on": "{at} 到期",
+  "followup.marked": "{result}（{by}，{at}）",
+  "followup.hired_on": "{at} 录用",
+  "followup.saved": "已记录",
+  "followup.not_yet": "还没到回访时间：到期前只能记录“已离职”",
+  "followup.rate_line": "{check}留存率 {rate}：在岗 {retained}，离职 {left}，联系不上 {unknown}，待回访 {pending}，未到期 {not_due}",
+  "notices.switch": "面试、录用时用短信告知报名者（报名表会多一个单独的同意勾选项；只发给勾选了的人）",
+  "notices.on": "已开启进展通知",
+  "notices.off": "已关闭进展通知",
 };

@@ -7,6 +7,7 @@ import { $, h, toast } from "./dom.js";
 import { formatNumber, formatTime, initI18n, onLangChange, t } from "./i18n.js";
 import { startEmployerQuestions } from "./employer_questions.js";
 import { isRefusedToken, showRefusedToken } from "./refused.js";
+import { initFollowUps } from "./followups.js";
 
 const OUTCOMES = ["intent", "contacted", "interviewed", "offered", "hired", "rejected", "declined", "no_show"];
 const PAGE = 50;
@@ -156,6 +157,7 @@ async function main() {
       return job ? job.title : id;
     },
   });
+  if (!page.stopped) initFollowUps({ call, report, path: "/employer/followups" }); // issue 17.4
 }
 
 main();

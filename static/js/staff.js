@@ -13,6 +13,7 @@ import { showReplayPanel } from "./staff-replay.js";
 import { remaining, remainingText } from "./openings.js";
 import { setupVenues } from "./venues-panel.js";
 import { startFunnel } from "./staff-funnel.js";
+import { initFollowUps } from "./followups.js";
 
 const STATUSES = ["applied", "intent", "contacted", "interviewed", "offered", "hired", "rejected",
   "declined", "no_show"];
@@ -330,6 +331,7 @@ async function main() {
     initEmployerProgress({ call, report });
     venuesPanel = setupVenues({ container: $(".staff-grid"), call, report }); // issue 16
     startFunnel(base, token); // sign-ups -> watched -> applied -> hired (staff-funnel.js)
+    initFollowUps({ call, report, path: "/followups" }); // issue 17 part 4
   } catch (error) {
     report(error);
     if (isRefusedToken(error)) return; // the banner says what to do; nothing will load

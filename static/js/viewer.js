@@ -13,6 +13,7 @@ import { ViewerPlace } from "./viewer-city.js";
 import { initElder, readAloudButton } from "./viewer-elder.js";
 import { replayActive, replayFields, startReplay } from "./viewer-replay.js";
 import { renderSignup } from "./viewer-signup.js";
+import { initStatusNotices, statusNoticeFields } from "./viewer-status-notices.js";
 
 const eventId = eventIdFromPath();
 const view = {
@@ -247,7 +248,8 @@ async function submitApplication(job, person) {
 
 async function sendApplication(job, person) {
   const body = { job_id: job.id, name: person.name, phone: person.phone, consent: true,
-    idempotency_key: randomKey(), ...replayFields(), ...consentFields(job), ...place.attribution() };
+    idempotency_key: randomKey(), ...replayFields(), ...consentFields(job), ...place.attribution(),
+    ...statusNoticeFields() }; // issue 17.4: viewer-status-notices.js
   if (socket && socket.open) {
     try {
       return await applyOverSocket(body);
@@ -550,6 +552,7 @@ async function main() {
   await initI18n();
   initElder({ onVoices: renderCard });
   initConsent(eventId);
+  initStatusNotices(eventId); // issue 17.4: the status notices checkbox, when on
   onLangChange(() => {
     renderEvent();
     place.render();

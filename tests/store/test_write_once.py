@@ -228,6 +228,28 @@ async def export_audit(rig: Rig) -> None:
     assert [(a["what"], a["rows"]) for a in audits] == [("export", 2)]
 
 
+async def record_followup(rig: Rig) -> None:
+    """A follow-up mark after hire (issue 17 part 4): FOLLOW_UP with a once key."""
+    [app_id] = await rig.applications(1)
+    status, body = await rig.call(
+        "PATCH", f"/applications/{app_id}", rig.event.staff_token, json_body={"status": "hired"}
+    )
+    assert status == 200, body
+    rig.lose(rig.keys.followups)
+    status, body = await rig.call(
+        "PUT",
+        f"/followups/{app_id}",
+        rig.event.staff_token,
+        json_body={"checkpoint": "7d", "result": "left"},
+    )
+    assert status == 200 and body["result"] == "left", body
+    marks = await rig.records(rig.keys.followups)
+    assert [(m["application_id"], m["checkpoint"], m["result"]) for m in marks] == [
+        (app_id, "7d", "left")
+    ]
+    assert await rig.store.hlen(rig.keys.followup) == 1
+
+
 def _purge(*markers: Callable[[EventKeys], str]) -> Callable[[Rig], Awaitable[None]]:
     async def purge(rig: Rig) -> None:
         await rig.applications(3)
@@ -299,6 +321,7 @@ WRITES: dict[str, Callable[[Rig], Awaitable[None]]] = {
     "export_audit": export_audit,
     "overlay_token_first_read": overlay_token_first_read,
     "set_replay": set_replay,
+    "record_followup": record_followup,
     # The purge's steps, each losing its reply in turn.
     "purge_mark": _purge(lambda k: "HSETNX", lambda k: k.meta),
     "purge_copy": _purge(lambda k: "XADD", lambda k: k.apps_purge),

@@ -22,6 +22,9 @@ JOBS = [
     {"id": "nb1", "employer": "宁波港集团", "title": "理货员", "openings": 3},
 ]
 OWN_ROUTES = {"employer_overview", "employer_applications", "employer_status"}
+# Follow-up after hire (issue 17.4): its own hires only.
+OWN_ROUTES |= {"employer_followups", "employer_record_followup"}
+OWN_WRITES = {"employer_status", "employer_record_followup"}
 # Routes an employer may call for its own jobs only (issue 17 part 2: questions on the card),
 # tried here on the other employer's question: what it must answer.
 OWN_JOB_ROUTES = {"list_questions": 200, "moderate_question": 403}
@@ -38,6 +41,8 @@ BODIES: dict[str, Any] = {
     "set_status_bulk": {"application_ids": ["{a}"], "status": "hired"},
     "create_employer": {"name": "宁波港集团"},
     "employer_status": {"status": "hired"},
+    "employer_record_followup": {"checkpoint": "7d", "result": "left"},
+    "record_followup": {"checkpoint": "7d", "result": "left"},
     "create_application": {"job_id": "nb1", "name": "x", "phone": "12"},  # 422 for all
     "moderate_question": {"action": "answer", "answer": "x"},
     "ask_question": {"card_id": "x", "text": ""},  # 422 for all
@@ -116,7 +121,7 @@ async def test_an_employer_token_is_refused_everywhere_but_its_own_page(
         assert THEIR_PHONE not in text and THEIR_NAME not in text, (name, path)
         if name in OWN_ROUTES:
             # Its own calls, here on the other employer's application: refused.
-            expected = 403 if name == "employer_status" else 200
+            expected = 403 if name in OWN_WRITES else 200
             assert status == expected, (name, status, reply)
         elif name in OWN_JOB_ROUTES:
             assert status == OWN_JOB_ROUTES[name], (name, status, reply)

@@ -18,6 +18,7 @@ from liveevent.web.openapi import (
     attribution,
     employers,
     events,
+    followups,
     office,
     questions,
     replay,
@@ -49,6 +50,7 @@ def document() -> dict[str, Any]:
         **attribution.paths(),
         **venues.paths(s.apply_in, s.applied),
         **reports.paths(),
+        **followups.paths(),
         "/api/openapi.json": {
             "get": {"summary": "This document", "responses": {"200": json_of({"type": "object"})}}
         },

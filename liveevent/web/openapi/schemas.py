@@ -118,6 +118,8 @@ def shapes() -> Shapes:
             # What the consent said (docs/privacy.md): its version and the employer it named.
             "consent_version": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
             "consent_to": {"type": "string", "maxLength": 100},
+            # Tell me of status changes (interview, hire): issue 17 part 4, docs/api.md.
+            "notify_status": {"type": "boolean"},
             "city": {"type": "string", "maxLength": 20, "description": "one of the event's"},
             "channel": {"type": "string", "description": "one of the event's channel ids"},
             # A viewer says live or replay; only a station's token makes a station application
