@@ -90,3 +90,25 @@ async def test_sign_ups_dedupe_by_phone_and_rebuild(conn: StoreConnection) -> No
     await events.set_state("ev1", EventState.LIVE, now=4)
     assert await log.mark_watched("ev1", "a1") is True
     assert await log.count("ev1") == 1
+
+
+async def test_a_retried_notice_waits_scheduled_with_its_attempts_and_a_killed_one_is_dead(
+    conn: StoreConnection,
+) -> None:
+    # The states a retry and a kill leave, read while the retried notice waits for its due
+    # time (the queue mover takes whatever is due, so only the state tells them apart).
+    outbox = Outbox(conn)
+    await outbox.ensure_group()
+    batch = notices_of("e7", 2)
+    await outbox.enqueue(batch)
+    await outbox.move_due(10)
+    entries = await outbox.read("c1", count=10, block_ms=10)
+    retried = batch[0].failed("HTTP 503")
+    assert await outbox.retry(entries[0][0], retried, due_at=10_000)
+    assert await outbox.kill(entries[1][0], batch[1].failed("HTTP 400"), now=20)
+    counts = await outbox.counts("e7")
+    assert (counts["scheduled"], counts["queued"], counts["dead"]) == (1, 0, 1)
+    stored = codec.unpack(await conn.reader.hget(conn.keys.outbox.notices, batch[0].key))
+    assert Notice.from_record(stored).attempts == retried.attempts
+    assert await conn.reader.zscore(conn.keys.outbox.due, batch[0].key) == 10_000
+    assert (await conn.reader.xpending(conn.keys.outbox.queue, GROUP))["pending"] == 0
