@@ -11,10 +11,11 @@ Theory of operation (the keys are in ``store/keys.py``; the moves in ``domain.no
    both, so two processes moving at once cannot queue it twice.
 3. Senders read the stream through one consumer group (``XREADGROUP``): each entry goes to one
    sender and stays in the group's pending list until that sender acknowledges it with the
-   outcome (``complete``, ``retry``, ``kill``, ``skip``), each one atomic script that also
-   ``XACK``s and ``XDEL``s the entry. An entry whose sender died stays pending; after
-   ``notify_claim_idle_s`` another sender takes it over with ``XAUTOCLAIM`` and sends it
-   again, with the same key: the one way a receiver can see a notice twice.
+   outcome (``complete``, ``retry``, ``kill``, ``bury``, ``skip``), each one atomic script
+   that also ``XACK``s and ``XDEL``s the entry (``retry``, ``kill`` and ``bury`` share one,
+   ``SETTLE``, given the state to move the notice to). An entry whose sender died stays
+   pending; after ``notify_claim_idle_s`` another sender takes it over with ``XAUTOCLAIM``
+   and sends it again, with the same key: the one way a receiver can see a notice twice.
 
 Every script here is safe when redis-py runs it twice (a reply lost, the command sent again):
 ``ENQUEUE`` is ``HSETNX``-guarded, ``MOVE_DUE`` moves what is due *now* (a second run finds the
@@ -85,44 +86,27 @@ end
 return 1
 """
 
-# KEYS: state notices queue due; ARGV: key entry group blob due_ms -> 1 if rescheduled
-RETRY = """
+# KEYS: state notices queue [parked]; ARGV: key entry group target [blob score] -> 1 if the
+# notice was still 'queued' and is now in state ``target`` (else 0: only acknowledged). The
+# one script of the three outcomes that take a queued notice off the queue:
+#   retry: target 'scheduled', parked = due, score = due_ms (sent again then);
+#   kill:  target 'dead', parked = the event's dead list, score = now_ms (when it died);
+#   bury:  target 'dead', no parked set, no blob (a record that cannot be read: never sent,
+#          counted dead, its record left as it is).
+# With a blob, the record is replaced (attempts counted, last error) and the key scored in
+# ``parked``. The entry is acknowledged and deleted in every case, so that it blocks nothing.
+SETTLE = """
 local done = 0
 if redis.call('HGET', KEYS[1], ARGV[1]) == 'queued' then
-  redis.call('HSET', KEYS[1], ARGV[1], 'scheduled')
-  redis.call('HSET', KEYS[2], ARGV[1], ARGV[4])
-  redis.call('ZADD', KEYS[4], ARGV[5], ARGV[1])
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[4])
+  if ARGV[5] then
+    redis.call('HSET', KEYS[2], ARGV[1], ARGV[5])
+    redis.call('ZADD', KEYS[4], ARGV[6], ARGV[1])
+  end
   done = 1
 end
 redis.call('XACK', KEYS[3], ARGV[3], ARGV[2])
 redis.call('XDEL', KEYS[3], ARGV[2])
-return done
-"""
-
-# KEYS: state notices queue dead; ARGV: key entry group blob now_ms -> 1 if it died now
-KILL = """
-local done = 0
-if redis.call('HGET', KEYS[1], ARGV[1]) == 'queued' then
-  redis.call('HSET', KEYS[1], ARGV[1], 'dead')
-  redis.call('HSET', KEYS[2], ARGV[1], ARGV[4])
-  redis.call('ZADD', KEYS[4], ARGV[5], ARGV[1])
-  done = 1
-end
-redis.call('XACK', KEYS[3], ARGV[3], ARGV[2])
-redis.call('XDEL', KEYS[3], ARGV[2])
-return done
-"""
-
-# KEYS: state queue; ARGV: key entry group -> 1 if it died now (a record that cannot be read:
-# never sent, counted dead, its entry acknowledged so that it blocks nothing)
-BURY = """
-local done = 0
-if redis.call('HGET', KEYS[1], ARGV[1]) == 'queued' then
-  redis.call('HSET', KEYS[1], ARGV[1], 'dead')
-  done = 1
-end
-redis.call('XACK', KEYS[2], ARGV[3], ARGV[2])
-redis.call('XDEL', KEYS[2], ARGV[2])
 return done
 """
 
@@ -202,10 +186,8 @@ class Outbox:
         self._move = reader.register_script(MOVE_DUE)
         self._complete = reader.register_script(COMPLETE)
         self._complete_many = reader.register_script(COMPLETE_MANY)
-        self._retry = reader.register_script(RETRY)
-        self._kill = reader.register_script(KILL)
+        self._settle = reader.register_script(SETTLE)
         self._skip = reader.register_script(SKIP)
-        self._bury = reader.register_script(BURY)
         self._cancel_many = reader.register_script(CANCEL_MANY)
         self._cancel_one = reader.register_script(CANCEL_ONE)
         self._reschedule = reader.register_script(RESCHEDULE)
@@ -359,27 +341,30 @@ class Outbox:
         ``queued`` (sent by a sender that took it over, or cancelled). Raises
         ``StoreUnavailable``."""
         keys = [self.k.state, self.k.notices, self.k.queue, self.k.due]
-        args = [notice.key, entry, GROUP, codec.pack(notice.to_record()), due_at]
+        record = codec.pack(notice.to_record())
+        args: list[Any] = [notice.key, entry, GROUP, NoticeState.SCHEDULED.value, record, due_at]
         with store_errors():
-            return bool(await self._retry(keys=keys, args=args))
+            return bool(await self._settle(keys=keys, args=args))
 
     async def kill(self, entry: str, notice: Notice, *, now: int) -> bool:
         """Give up on ``notice``: ``dead``, kept with its last error in the event's dead
         list; acknowledge the entry. False (only acknowledged) if it was not ``queued``.
         Raises ``StoreUnavailable``."""
         keys = [self.k.state, self.k.notices, self.k.queue, self.k.dead(notice.event_id)]
-        args = [notice.key, entry, GROUP, codec.pack(notice.to_record()), now]
+        record = codec.pack(notice.to_record())
+        args: list[Any] = [notice.key, entry, GROUP, NoticeState.DEAD.value, record, now]
         with store_errors():
-            return bool(await self._kill(keys=keys, args=args))
+            return bool(await self._settle(keys=keys, args=args))
 
     async def bury(self, entry: str, key: str) -> bool:
         """Give up on a notice whose record cannot be read (``CorruptEntry``): ``dead`` (in
         the event's counts, not in its dead list, which shows records), never sent; its entry
         acknowledged so that it holds up nothing. False (only acknowledged) if it was not
         ``queued``. Idempotent; raises ``StoreUnavailable``."""
+        keys = [self.k.state, self.k.notices, self.k.queue]  # no record written, none scored
         with store_errors():
             return bool(
-                await self._bury(keys=[self.k.state, self.k.queue], args=[key, entry, GROUP])
+                await self._settle(keys=keys, args=[key, entry, GROUP, NoticeState.DEAD.value])
             )
 
     async def skip(self, entry: str) -> None:

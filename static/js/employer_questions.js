@@ -2,37 +2,16 @@
 // jobs, waiting or shown under its card on screen, each with an answer box. The server gives an
 // employer token only its own jobs' questions and lets it only answer (not show or hide); an
 // answer shows the question with it to every viewer. Read every 3 s, each list from its index.
-import { request } from "./api.js";
 import { $, h, toast } from "./dom.js";
 import { t } from "./i18n.js";
+import { redraw, startQuestionQueue } from "./question_queue.js";
 
 const POLL_MS = 3000;
 
 export function startEmployerQuestions({ base, token, report, onScreenCardId, jobTitle }) {
-  const state = { questions: [], signature: "", busy: new Set(), drafts: new Map() };
-  let inFlight = false;
-
-  function call(path, options = {}) {
-    return request(base + path, { token, ...options });
-  }
-
-  async function poll() {
-    if (inFlight) return;
-    inFlight = true;
-    try {
-      const cardId = onScreenCardId();
-      const [pending, shown] = await Promise.all([
-        call("/questions?status=pending"),
-        cardId ? call(`/questions?shown=1&card_id=${encodeURIComponent(cardId)}`) : { questions: [] },
-      ]);
-      state.questions = [...pending.questions, ...shown.questions];
-      render();
-    } catch (error) {
-      if (error.status === 401 || error.status === 403) clearInterval(timer);
-    } finally {
-      inFlight = false;
-    }
-  }
+  const { state, call, poll } = startQuestionQueue({
+    base, token, pollMs: POLL_MS, cardId: onScreenCardId, render: () => render(),
+  });
 
   async function answer(question, text) {
     const id = question.question_id;
@@ -76,25 +55,13 @@ export function startEmployerQuestions({ base, token, report, onScreenCardId, jo
   function render(force = false) {
     const panel = $("#employer-questions");
     if (!panel) return;
-    const signature = JSON.stringify(state.questions.map((q) => [q.question_id, q.status, q.answer]));
-    if (!force && signature === state.signature && panel.dataset.built === "1") return;
-    state.signature = signature;
-    panel.dataset.built = "1";
-    const focused = document.activeElement && document.activeElement.dataset
-      ? document.activeElement.dataset.questionId : null;
-    panel.replaceChildren(
+    redraw(panel, state, force, () => panel.replaceChildren(
       h("h2", { id: "employer-questions-h" }, t("employerq.heading")),
       h("p", { class: "muted" }, t("employerq.note")),
       state.questions.length
         ? h("ul", { id: "employer-question-list", class: "question-queue" }, state.questions.map(item))
-        : h("p", { class: "muted" }, t("employerq.empty")));
-    if (focused) {
-      const again = panel.querySelector(`textarea[data-question-id="${CSS.escape(focused)}"]`);
-      if (again) again.focus();
-    }
+        : h("p", { class: "muted" }, t("employerq.empty"))));
   }
 
-  const timer = setInterval(poll, POLL_MS);
-  poll();
   return { render: () => render(true), poll };
 }

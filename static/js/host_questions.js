@@ -1,39 +1,16 @@
 // The host console's queue of viewers' questions (issue 17 part 2): waiting questions with
 // show / hide / answer, and those shown under the card on screen, read every 2 s from the API
 // (each from its index in the store). Host and staff tokens may use it.
-import { request } from "./api.js";
 import { $, h } from "./dom.js";
 import { t } from "./i18n.js";
+import { redraw, startQuestionQueue } from "./question_queue.js";
 
 const POLL_MS = 2000;
 
 export function startHostQuestions({ base, token, report, currentCardId }) {
-  const state = { questions: [], signature: "", busy: new Set(), drafts: new Map() };
-  let inFlight = false;
-
-  function call(path, options = {}) {
-    return request(base + path, { token, ...options });
-  }
-
-  async function poll() {
-    if (inFlight) return;
-    inFlight = true;
-    try {
-      // The queue and what is shown under the card on screen, each read from its index:
-      // the poll costs what it lists, not every question of the fair.
-      const cardId = currentCardId();
-      const [pending, shown] = await Promise.all([
-        call("/questions?status=pending"),
-        cardId ? call(`/questions?shown=1&card_id=${encodeURIComponent(cardId)}`) : { questions: [] },
-      ]);
-      state.questions = [...pending.questions, ...shown.questions];
-      render();
-    } catch (error) {
-      if (error.status === 401 || error.status === 403) stop();
-    } finally {
-      inFlight = false;
-    }
-  }
+  const { state, call, poll } = startQuestionQueue({
+    base, token, pollMs: POLL_MS, cardId: currentCardId, render: () => render(),
+  });
 
   async function moderate(question, action, answer) {
     if (state.busy.has(question.question_id)) return;
@@ -84,35 +61,21 @@ export function startHostQuestions({ base, token, report, currentCardId }) {
   function render(force = false) {
     const panel = $("#questions-panel");
     if (!panel) return;
-    const signature = JSON.stringify(state.questions.map((q) => [q.question_id, q.status, q.answer]));
-    // Rebuilt only when something changed, so a poll does not take away an answer being typed.
-    if (!force && signature === state.signature && panel.dataset.built === "1") return;
-    state.signature = signature;
-    panel.dataset.built = "1";
-    const pending = state.questions.filter((q) => q.status === "pending");
-    const shown = state.questions.filter((q) => q.status === "approved" || q.status === "answered");
-    const focused = document.activeElement && document.activeElement.dataset
-      ? document.activeElement.dataset.questionId : null;
-    panel.replaceChildren(
-      h("h2", { id: "questions-h" }, t("hostq.heading"), " ",
-        h("span", { class: "count", id: "questions-count" }, pending.length ? `(${pending.length})` : "")),
-      pending.length
-        ? h("ul", { id: "question-queue", class: "question-queue" }, pending.map((q) => item(q, { pending: true })))
-        : h("p", { class: "muted", id: "question-queue-empty" }, t("hostq.empty")),
-      shown.length ? h("h3", {}, t("hostq.shown")) : null,
-      shown.length
-        ? h("ul", { id: "question-shown", class: "question-queue" }, shown.map((q) => item(q, { pending: false })))
-        : null);
-    if (focused) {
-      const again = panel.querySelector(`textarea[data-question-id="${CSS.escape(focused)}"]`);
-      if (again) again.focus();
-    }
+    redraw(panel, state, force, () => {
+      const pending = state.questions.filter((q) => q.status === "pending");
+      const shown = state.questions.filter((q) => q.status === "approved" || q.status === "answered");
+      panel.replaceChildren(
+        h("h2", { id: "questions-h" }, t("hostq.heading"), " ",
+          h("span", { class: "count", id: "questions-count" }, pending.length ? `(${pending.length})` : "")),
+        pending.length
+          ? h("ul", { id: "question-queue", class: "question-queue" }, pending.map((q) => item(q, { pending: true })))
+          : h("p", { class: "muted", id: "question-queue-empty" }, t("hostq.empty")),
+        shown.length ? h("h3", {}, t("hostq.shown")) : null,
+        shown.length
+          ? h("ul", { id: "question-shown", class: "question-queue" }, shown.map((q) => item(q, { pending: false })))
+          : null);
+    });
   }
 
-  const timer = setInterval(poll, POLL_MS);
-  function stop() {
-    clearInterval(timer);
-  }
-  poll();
   return { render: () => render(true), poll };
 }
