@@ -164,6 +164,13 @@ async def _serve(settings: Settings, *, demo: bool) -> int:
     # Where this process listens, and (behind a proxy) where viewers come in: only the first
     # is something to curl or to point nginx at.
     via = f" (viewers use {settings.public_url})" if settings.public_url else ""
+    # The signal handlers first: whoever reads the line below may stop us at once, and a
+    # SIGINT before them would be Python's default (a KeyboardInterrupt that uvloop's run
+    # loop does not end on), leaving the server running.
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
     print(f"liveevent listening on {listening}{via}", flush=True)
     if demo:
         info = await seed_demo(app, settings)
@@ -173,10 +180,6 @@ async def _serve(settings: Settings, *, demo: bool) -> int:
         print(f"\nThe demo fair's links (tokens in {tokens}):\n", flush=True)
         for line in link_lines(demo_links(info, base)):
             print(line, flush=True)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
     await stop.wait()
     started = time.monotonic()
     log.info("shutting down: closing viewer sockets, finishing applications")

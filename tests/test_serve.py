@@ -94,3 +94,26 @@ def test_the_demo_on_all_addresses_prints_links_a_phone_can_open(tmp_path: Path)
 
 # Straight to the server, whatever proxy the environment names.
 _direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def test_serve_stopped_as_soon_as_it_listens_exits_every_time(tmp_path: Path) -> None:
+    # SIGINT right after the listening line hung `serve` (the CI of 2026-11-30): the signal
+    # came before its handler was installed, or while a background loop's first store call
+    # swallowed the cancel (liveevent/web/background.py). Five times, each must stop.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LIVEEVENT_")}
+    env["LIVEEVENT_ADMIN_TOKEN"] = ADMIN_TOKEN
+    for attempt in range(5):
+        server = subprocess.Popen(
+            [sys.executable, "-m", "liveevent.cli", "serve", "--port", str(free_port()),
+             "--data-dir", str(tmp_path / str(attempt))],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        )  # fmt: skip
+        with server:
+            try:
+                assert server.stdout is not None
+                assert "listening on" in server.stdout.readline()
+                server.send_signal(signal.SIGINT)
+                assert server.wait(timeout=20) == 0
+            finally:
+                if server.poll() is None:
+                    server.kill()

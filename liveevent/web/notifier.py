@@ -35,6 +35,7 @@ from liveevent.domain import notices
 from liveevent.domain.notices import Notice, NoticeKind, NoticeState, Outcome
 from liveevent.errors import CorruptEntry, InvalidInput, LiveEventError, StoreUnavailable
 from liveevent.store.outbox import Outbox
+from liveevent.web.background import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -182,7 +183,8 @@ class Notifier:
         self._room.set()
         mover, reader, claimer, flusher = self._loops
         for task in (mover, claimer):  # nothing of theirs is half done
-            task.cancel()
+            with contextlib.suppress(Exception):
+                await cancel_and_wait(task)
         await asyncio.gather(mover, reader, claimer, return_exceptions=True)
         if self._inflight:
             await asyncio.wait(self._inflight, timeout=self.timeout_s + 5)

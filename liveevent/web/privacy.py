@@ -10,7 +10,6 @@ once at start, then every ``RETENTION_INTERVAL_S``.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 
@@ -23,6 +22,7 @@ from liveevent.store.purge import forget_on_disk, purge_event, purge_expired
 from liveevent.web import api, frames
 from liveevent.web.appkeys import APPLICATIONS, EVENTS, SETTINGS, STORE
 from liveevent.web.auth import require_admin
+from liveevent.web.background import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -80,10 +80,7 @@ async def retention_ctx(app: web.Application) -> AsyncIterator[None]:
     days = app[SETTINGS].retention_days
     task = asyncio.create_task(_retention(app, days), name="liveevent-retention") if days else None
     yield
-    if task is not None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    await cancel_and_wait(task)
 
 
 async def _retention(app: web.Application, days: int) -> None:

@@ -18,7 +18,6 @@ edit made in the store, or by a later endpoint, is followed within ``SWEEP_S``).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime
 import logging
 from collections.abc import AsyncIterator
@@ -41,6 +40,7 @@ from liveevent.store.status_notices import StatusNoticeSwitch
 from liveevent.web.api import client_ip, new_id, now_ms
 from liveevent.web.appkeys import APPLICATIONS, EVENTS, HUB, NOTIFIER, OUTBOX, SETTINGS, SIGNUPS
 from liveevent.web.auth import require_role
+from liveevent.web.background import cancel_and_wait
 from liveevent.web.middleware import read_json, require_json
 from liveevent.web.notifier import notifier_running
 from liveevent.web.pages import viewer_url
@@ -361,9 +361,7 @@ async def signups_ctx(app: web.Application) -> AsyncIterator[None]:
         finally:
             if _GOING_LIVE:  # go-live notices being made: finished before the store closes
                 await asyncio.wait(set(_GOING_LIVE), timeout=30)
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await cancel_and_wait(task)
 
 
 async def _sweeping(app: web.Application) -> None:

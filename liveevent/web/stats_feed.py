@@ -13,7 +13,6 @@ its own, so a slow console never holds the others or the ticker back.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import json
 import logging
@@ -21,6 +20,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from liveevent.errors import LiveEventError
+from liveevent.web.background import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +109,4 @@ class StatsFeed:
         """Stop every ticker (the app shuts down). Raises nothing."""
         feeds, self._feeds = list(self._feeds.values()), {}
         for feed in feeds:
-            if feed.task is not None:
-                feed.task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await feed.task
+            await cancel_and_wait(feed.task)

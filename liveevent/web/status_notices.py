@@ -17,7 +17,6 @@ outbox ignores (``Outbox.enqueue``). So each change is told once, whichever proc
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -40,6 +39,7 @@ from liveevent.store.status_notices import StatusNoticeSwitch
 from liveevent.web.api import now_ms
 from liveevent.web.appkeys import APPLICATIONS, EVENTS, OUTBOX, SETTINGS, STORE
 from liveevent.web.auth import require_caller
+from liveevent.web.background import cancel_and_wait
 from liveevent.web.middleware import read_json
 
 log = logging.getLogger(__name__)
@@ -163,6 +163,4 @@ async def status_notices_ctx(app: web.Application) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await cancel_and_wait(task)
